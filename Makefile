@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and git:
+#   make run    install, migrate, load the catalogue and demo data, start http://127.0.0.1:8000/
+#   make test   install the test dependencies, lint, and run the whole suite (SQLite by default;
+#               set DATABASE_URL=postgres://... to run it on PostgreSQL)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint install bench clean docs
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "secassure needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the declared dependencies change.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure migrate --noinput
+	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure demo
+	@echo "secassure is starting at http://$(HOST):$(PORT)/ (stop it with Ctrl-C)"
+	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check secassure tests bench
+
+test: $(VENV)/.installed-test lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/import_oscal.py
+
+clean:
+	rm -rf $(VENV) var/test-*

@@ -1,0 +1,93 @@
+"""The audit log: append-only events, hash-chained per organisation and in one system chain.
+
+Database triggers (see the 0002 migration) refuse UPDATE, DELETE and TRUNCATE on the event table,
+so the ORM cannot rewrite history; the hash chain makes any change made around the triggers
+(by someone with direct database access) visible to ``secassure audit verify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+SYSTEM_CHAIN = "system"
+
+
+def chain_name(organisation_id: int | None) -> str:
+    return SYSTEM_CHAIN if organisation_id is None else f"org:{organisation_id}"
+
+
+def canonical_json(value) -> str:
+    """One byte-exact JSON form: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class ChainHead(models.Model):
+    """The latest sequence number and hash of one chain; locked while an event is appended."""
+
+    chain = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.seq}"
+
+
+class Event(models.Model):
+    """One recorded change: who did what to which object, when, with before and after values."""
+
+    chain = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")]
+        indexes = [models.Index(fields=["organisation", "occurred_at"], name="audit_event_org_time")]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.action}"
+
+    def hashed_fields(self) -> dict:
+        """Everything the event's hash covers, in JSON-ready form."""
+        return {
+            "chain": self.chain,
+            "seq": self.seq,
+            "organisation_id": self.organisation_id,
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "request_id": self.request_id,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.hashed_fields()).encode("utf-8")).hexdigest()

@@ -1,0 +1,121 @@
+"""The catalogue in Django admin: browsable everywhere, editable only while a version is a draft.
+
+Every change made here is written to the audit log like any other.
+"""
+
+from django.contrib import admin
+from django.db import models
+from django.forms.models import model_to_dict
+
+from secassure.audit.actions import record
+from secassure.catalogue.models import Framework, FrameworkVersion, Group, Mapping, Obligation, Question
+
+
+def _published(obj) -> bool:
+    if obj is None:
+        return False
+    if isinstance(obj, FrameworkVersion):
+        return obj.is_published
+    if isinstance(obj, Mapping):
+        return obj.source.version.is_published
+    return obj.version.is_published
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes an audit event for every save and delete made through the admin."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        record(f"admin.{obj._meta.model_name}.{'changed' if change else 'created'}", obj,
+               before=before, after=model_to_dict(obj))
+
+    def delete_model(self, request, obj):
+        before = model_to_dict(obj)
+        record(f"admin.{obj._meta.model_name}.deleted", obj, before=before)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class FrozenWhenPublished(AuditedAdmin):
+    """View-only for rows of a published version."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _published(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _published(obj)
+
+
+@admin.register(Framework)
+class FrameworkAdmin(AuditedAdmin):
+    list_display = ["slug", "name", "kind"]
+    search_fields = ["slug", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # versions hang off it; a framework goes only with all of them
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(FrozenWhenPublished):
+    list_display = ["framework", "version", "status", "effective_date", "origin", "loaded_at"]
+    list_filter = ["status", "origin", "framework"]
+    list_select_related = ["framework"]
+    readonly_fields = ["content_hash", "loaded_at", "published_at", "origin", "status"]
+
+
+@admin.register(Group)
+class GroupAdmin(FrozenWhenPublished):
+    list_display = ["ref", "title", "version"]
+    list_filter = ["version"]
+    search_fields = ["ref", "title"]
+    list_select_related = ["version__framework"]
+    raw_id_fields = ["parent"]
+
+
+class MappingInline(admin.TabularInline):
+    model = Mapping
+    fk_name = "source"
+    raw_id_fields = ["target"]
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _published(obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not _published(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _published(obj)
+
+
+@admin.register(Obligation)
+class ObligationAdmin(FrozenWhenPublished):
+    list_display = ["ref", "title", "version", "group", "confidence", "assessable"]
+    list_filter = ["version", "confidence", "assessable"]
+    search_fields = ["ref", "title", "summary"]
+    list_select_related = ["version__framework", "group"]
+    raw_id_fields = ["parent", "group"]
+    inlines = [MappingInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(FrozenWhenPublished):
+    list_display = ["ref", "topic", "version"]
+    list_filter = ["version", "topic"]
+    search_fields = ["ref", "text"]
+    list_select_related = ["version__framework"]
+    filter_horizontal = ["obligations"]
+
+
+@admin.register(Mapping)
+class MappingAdmin(FrozenWhenPublished):
+    list_display = ["source", "relationship", "target"]
+    list_filter = ["relationship"]
+    list_select_related = ["source", "target"]
+    raw_id_fields = ["source", "target"]

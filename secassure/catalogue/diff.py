@@ -1,0 +1,118 @@
+"""What changed between two framework versions: obligations and questions added, removed and
+changed, field by field. Either side may be a loaded version or a file not yet loaded."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from secassure.catalogue.importers.base import CatalogueData
+from secassure.catalogue.models import FrameworkVersion, Mapping, Obligation, Question
+
+OBLIGATION_FIELDS = (
+    "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
+    "source_url", "assessable", "mappings",
+)
+QUESTION_FIELDS = ("text", "topic", "categories", "help", "clauses")
+
+
+def snapshot_of_version(version: FrameworkVersion) -> dict:
+    obligations = (
+        Obligation.objects.filter(version=version)
+        .select_related("group", "parent")
+        .prefetch_related(Prefetch("mappings_out",
+                                   queryset=Mapping.objects.select_related("target__version__framework")))
+        .order_by("order")
+    )
+    questions = Question.objects.filter(version=version).prefetch_related("obligations").order_by("order")
+    return {
+        "label": version.label,
+        "obligations": {
+            o.ref: {
+                "title": o.title,
+                "group": o.group.ref if o.group else None,
+                "parent": o.parent.ref if o.parent else None,
+                "summary": o.summary,
+                "guidance": o.guidance,
+                "categories": sorted(o.categories),
+                "roles": sorted(o.roles),
+                "confidence": o.confidence,
+                "source_url": o.source_url,
+                "assessable": o.assessable,
+                "mappings": sorted(
+                    f"{m.target.version.framework.slug}@{m.target.version.version}:{m.target.ref} {m.relationship}"
+                    for m in o.mappings_out.all()
+                ),
+            }
+            for o in obligations
+        },
+        "questions": {
+            q.ref: {
+                "text": q.text,
+                "topic": q.topic,
+                "categories": sorted(q.categories),
+                "help": q.help,
+                "clauses": sorted(o.ref for o in q.obligations.all()),
+            }
+            for q in questions
+        },
+    }
+
+
+def snapshot_of_data(data: CatalogueData) -> dict:
+    group_ref = {g.uid: g.ref for g in data.groups}
+    ob_ref = {o.uid: o.ref for o in data.obligations}
+    return {
+        "label": data.label,
+        "obligations": {
+            o.ref: {
+                "title": o.title,
+                "group": group_ref.get(o.group) if o.group else None,
+                "parent": ob_ref.get(o.parent) if o.parent else None,
+                "summary": o.summary,
+                "guidance": o.guidance,
+                "categories": sorted(o.categories),
+                "roles": sorted(o.roles),
+                "confidence": o.confidence,
+                "source_url": o.source_url,
+                "assessable": o.assessable,
+                "mappings": sorted(f"{m.target} {m.relationship}" for m in o.maps_to),
+            }
+            for o in data.obligations
+        },
+        "questions": {
+            q.ref: {
+                "text": q.text,
+                "topic": q.topic,
+                "categories": sorted(q.categories),
+                "help": q.help,
+                "clauses": sorted(set(q.clauses)),
+            }
+            for q in data.questions
+        },
+    }
+
+
+def _compare(old: dict, new: dict, fields: tuple[str, ...], title_key: str) -> dict:
+    added = [{"ref": ref, "title": new[ref][title_key]} for ref in new if ref not in old]
+    removed = [{"ref": ref, "title": old[ref][title_key]} for ref in old if ref not in new]
+    changed = []
+    for ref, before in old.items():
+        after = new.get(ref)
+        if after is None:
+            continue
+        fields_changed = {f: {"old": before[f], "new": after[f]} for f in fields if before[f] != after[f]}
+        if fields_changed:
+            changed.append({"ref": ref, "title": after[title_key], "fields": fields_changed})
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def diff(old: dict, new: dict) -> dict:
+    obligations = _compare(old["obligations"], new["obligations"], OBLIGATION_FIELDS, "title")
+    questions = _compare(old["questions"], new["questions"], QUESTION_FIELDS, "text")
+    return {
+        "old": old["label"],
+        "new": new["label"],
+        "obligations": obligations,
+        "questions": questions,
+        "identical": not any(obligations.values()) and not any(questions.values()),
+    }

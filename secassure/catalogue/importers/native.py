@@ -1,0 +1,253 @@
+"""The secassure catalogue file (``secassure.catalogue/1``), documented in docs/catalogue-format.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from secassure.catalogue.choices import (
+    Confidence,
+    FrameworkKind,
+    Origin,
+    PartyCategory,
+    QuestionTopic,
+    Relationship,
+    UserRole,
+    VersionStatus,
+)
+from secassure.catalogue.importers.base import (
+    ALL_CATEGORIES,
+    ALL_ROLES,
+    CatalogueData,
+    CatalogueError,
+    GroupData,
+    MappingData,
+    ObligationData,
+    QuestionData,
+    check_slug,
+    parse_yaml,
+    read_text,
+)
+
+FORMAT = "secassure.catalogue/1"
+_TOP = {"format", "framework", "version", "groups", "obligations", "questions"}
+_FRAMEWORK = {"slug", "name", "kind"}
+_VERSION = {"version", "status", "effective_date", "source", "source_url", "notes"}
+_GROUP = {"ref", "title", "summary", "parent"}
+_OBLIGATION = {
+    "ref", "group", "parent", "title", "summary", "guidance", "applicability", "confidence",
+    "source_url", "assessable", "maps_to",
+}
+_QUESTION = {"ref", "text", "topic", "clauses", "categories", "help"}
+
+
+class _Reader:
+    """Typed access to a parsed YAML tree that names the place of every problem."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, place: str, problem: str):
+        raise CatalogueError(self.file, place, problem)
+
+    def mapping(self, value: Any, place: str, allowed: set[str]) -> dict:
+        if not isinstance(value, dict):
+            self.fail(place, f"expected a mapping, found {_kind(value)}")
+        unknown = sorted(str(k) for k in value if k not in allowed)
+        if unknown:
+            self.fail(f"{place}.{unknown[0]}" if place else unknown[0],
+                      f"unknown key; expected one of {', '.join(sorted(allowed))}")
+        return value
+
+    def text(self, node: dict, key: str, place: str, *, required: bool = True, limit: int = 20000) -> str:
+        value = node.get(key)
+        where = f"{place}.{key}" if place else key
+        if value is None:
+            if required:
+                self.fail(where, "missing")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(where, f"expected text, found {_kind(value)}")
+        value = str(value).strip()
+        if required and not value:
+            self.fail(where, "must not be empty")
+        if len(value) > limit:
+            self.fail(where, f"longer than {limit} characters")
+        return value
+
+    def choice(self, node: dict, key: str, place: str, choices, default: str) -> str:
+        value = node.get(key, default)
+        allowed = [c.value for c in choices]
+        if value not in allowed:
+            self.fail(f"{place}.{key}" if place else key, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def url(self, node: dict, key: str, place: str) -> str:
+        value = self.text(node, key, place, required=False, limit=500)
+        if value and not value.startswith("https://"):
+            self.fail(f"{place}.{key}", "must be an https:// address")
+        return value
+
+    def vocabulary(self, value: Any, place: str, choices, everything: list[str]) -> list[str]:
+        if value is None:
+            return list(everything)
+        if not isinstance(value, list) or not value:
+            self.fail(place, "expected a non-empty list ([all] or names)")
+        if value == ["all"]:
+            return list(everything)
+        allowed = {c.value for c in choices}
+        for i, item in enumerate(value):
+            if item not in allowed:
+                self.fail(f"{place}[{i}]", f"{item!r} is not one of all, {', '.join(sorted(allowed))}")
+        if len(set(value)) != len(value):
+            self.fail(place, "names a value twice")
+        return [c for c in everything if c in value]
+
+    def items(self, node: dict, key: str, *, required: bool = True) -> list:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "missing")
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list, found {_kind(value)}")
+        return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def parse_file(path: str, max_bytes: int) -> CatalogueData:
+    name = str(path)
+    return parse_document(name, parse_yaml(name, read_text(path, max_bytes)))
+
+
+def parse_document(name: str, doc: Any) -> CatalogueData:
+    r = _Reader(name)
+    if not isinstance(doc, dict):
+        r.fail("root", f"expected a mapping with format: {FORMAT}, found {_kind(doc)}")
+    if doc.get("format") != FORMAT:
+        r.fail("format", f"expected {FORMAT!r}, found {doc.get('format')!r}")
+    r.mapping(doc, "", _TOP)
+    fw = r.mapping(doc.get("framework"), "framework", _FRAMEWORK)
+    ver = r.mapping(doc.get("version"), "version", _VERSION)
+    data = CatalogueData(
+        file=name,
+        origin=Origin.SECASSURE.value,
+        framework_slug=check_slug(name, "framework.slug", r.text(fw, "slug", "framework", limit=80)),
+        framework_name=r.text(fw, "name", "framework", limit=300),
+        framework_kind=r.choice(fw, "kind", "framework", FrameworkKind, FrameworkKind.CONTROL_SET.value),
+        version=r.text(ver, "version", "version", limit=100),
+        status=r.choice(ver, "status", "version", VersionStatus, VersionStatus.PUBLISHED.value),
+        effective_date=_date(r, ver.get("effective_date"), "version.effective_date"),
+        source=r.text(ver, "source", "version", required=False),
+        source_url=r.url(ver, "source_url", "version"),
+        notes=r.text(ver, "notes", "version", required=False),
+    )
+    group_refs: set[str] = set()
+    for i, node in enumerate(r.items(doc, "groups")):
+        place = f"groups[{i}]"
+        g = r.mapping(node, place, _GROUP)
+        ref = r.text(g, "ref", place, limit=100)
+        parent = r.text(g, "parent", place, required=False) or None
+        data.groups.append(GroupData(ref=ref, title=r.text(g, "title", place, limit=500),
+                                     summary=r.text(g, "summary", place, required=False), parent=parent))
+        group_refs.add(ref)
+    for i, node in enumerate(r.items(doc, "obligations")):
+        data.obligations.append(_obligation(r, node, f"obligations[{i}]", group_refs))
+    for i, node in enumerate(r.items(doc, "questions", required=False)):
+        data.questions.append(_question(r, node, f"questions[{i}]"))
+    data.check_tree()
+    return data
+
+
+def _date(r: _Reader, value: Any, place: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        r.fail(place, "expected a date (YYYY-MM-DD), found a date and time")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        r.fail(place, f"{value!r} is not a date in the form YYYY-MM-DD")
+
+
+def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str]) -> ObligationData:
+    o = r.mapping(node, place, _OBLIGATION)
+    group = r.text(o, "group", place, limit=100)
+    if group not in group_refs:
+        r.fail(f"{place}.group", f"no group {group!r} in this file")
+    applicability = o.get("applicability") or {}
+    r.mapping(applicability, f"{place}.applicability", {"categories", "roles"})
+    assessable = o.get("assessable", True)
+    if not isinstance(assessable, bool):
+        r.fail(f"{place}.assessable", "expected true or false")
+    return ObligationData(
+        ref=r.text(o, "ref", place, limit=100),
+        title=r.text(o, "title", place, limit=500),
+        group=group,
+        parent=r.text(o, "parent", place, required=False) or None,
+        summary=r.text(o, "summary", place, required=False),
+        guidance=r.text(o, "guidance", place, required=False),
+        categories=r.vocabulary(applicability.get("categories"), f"{place}.applicability.categories",
+                                PartyCategory, ALL_CATEGORIES),
+        roles=r.vocabulary(applicability.get("roles"), f"{place}.applicability.roles", UserRole, ALL_ROLES),
+        confidence=r.choice(o, "confidence", place, Confidence, Confidence.STATED.value),
+        source_url=r.url(o, "source_url", place),
+        assessable=assessable,
+        maps_to=_mappings(r, o.get("maps_to"), f"{place}.maps_to"),
+        place=place,
+    )
+
+
+def _mappings(r: _Reader, value: Any, place: str) -> list[MappingData]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        r.fail(place, f"expected a list, found {_kind(value)}")
+    out: list[MappingData] = []
+    for i, item in enumerate(value):
+        where = f"{place}[{i}]"
+        if isinstance(item, str):
+            target, rel = item, Relationship.INTERSECTS.value
+        else:
+            m = r.mapping(item, where, {"to", "relationship"})
+            target = r.text(m, "to", where, limit=300)
+            rel = r.choice(m, "relationship", where, Relationship, Relationship.INTERSECTS.value)
+        if not _split_target(target):
+            r.fail(where, f"{target!r} is not of the form FRAMEWORK@VERSION:REF")
+        if any(existing.target == target for existing in out):
+            r.fail(where, f"maps to {target} twice")
+        out.append(MappingData(target=target, relationship=rel))
+    return out
+
+
+def _split_target(target: str) -> tuple[str, str, str] | None:
+    framework, at, rest = target.partition("@")
+    version, colon, ref = rest.partition(":")
+    if not (at and colon and framework and version and ref):
+        return None
+    return framework, version, ref
+
+
+split_target = _split_target
+
+
+def _question(r: _Reader, node: Any, place: str) -> QuestionData:
+    q = r.mapping(node, place, _QUESTION)
+    clauses = q.get("clauses")
+    if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str | int | float) for c in clauses):
+        r.fail(f"{place}.clauses", "expected a non-empty list of obligation refs")
+    return QuestionData(
+        ref=r.text(q, "ref", place, limit=100),
+        text=r.text(q, "text", place, limit=4000),
+        topic=r.choice(q, "topic", place, QuestionTopic, ""),
+        clauses=[str(c) for c in clauses],
+        categories=r.vocabulary(q.get("categories"), f"{place}.categories", PartyCategory, ALL_CATEGORIES),
+        help=r.text(q, "help", place, required=False),
+    )

@@ -1,0 +1,377 @@
+"""The ``secassure`` command line.
+
+Typer commands for the product's own work; any other first word is handed to Django's
+management commands (``secassure migrate``, ``secassure check --deploy``, ``secassure
+createsuperuser``). Django is imported only when a command needs it, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="secassure",
+    help=(
+        "secassure: Smart Energy Code security assurance workbench.\n\n"
+        "Any Django management command also works here: secassure migrate, secassure check --deploy, "
+        "secassure createsuperuser, secassure runserver."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+catalogue_app = typer.Typer(help="The obligations catalogue: list, show, load, import, export, diff.",
+                            no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(audit_app, name="audit")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secassure.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _print_json(data) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _fail(message: str, code: int = 1):
+    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def _cli_context():
+    from secassure.audit.context import acting_as, cli_actor
+
+    return acting_as(actor=cli_actor())
+
+
+def _max_bytes() -> int:
+    from django.conf import settings
+
+    return settings.SECASSURE_MAX_IMPORT_BYTES
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+@catalogue_app.command("list")
+def catalogue_list(as_json: JsonOpt = False) -> None:
+    """List every framework version loaded, with its status and counts."""
+    _django()
+    from secassure.catalogue.queries import version_as_dict, versions_with_counts
+
+    rows = [version_as_dict(v) for v in versions_with_counts()]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("No catalogue loaded yet: run `secassure catalogue load --shipped`.")
+        return
+    from rich.table import Table
+
+    table = Table("Framework", "Version", "Status", "Effective", "Obligations", "Questions", "Mappings", "Origin")
+    for r in rows:
+        table.add_row(r["framework"], r["version"], r["status"], r["effective_date"] or "",
+                      str(r["obligations"]), str(r["questions"]), str(r["mappings"]), r["origin"])
+    _console().print(table)
+
+
+@catalogue_app.command("show")
+def catalogue_show(
+    clause: Annotated[str, typer.Argument(help="Clause or control id, e.g. G5.14.")],
+    framework: Annotated[str | None, typer.Option(
+        "--framework", "-f", help="FRAMEWORK or FRAMEWORK@VERSION (default: sec-g, the version in force).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one obligation: summary, applicability, confidence, source, mappings and questions."""
+    _django()
+    from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_dict
+
+    try:
+        data = obligation_as_dict(get_obligation(clause, framework))
+    except NotFound as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(data)
+        return
+    con = _console()
+    con.print(f"[bold]{data['ref']}[/bold] {data['title']}  ({data['framework']}@{data['version']})")
+    if data["group"]:
+        con.print(f"Group: {data['group']['ref']} {data['group']['title']}")
+    con.print(f"Confidence: {data['confidence']} ({data['confidence_label']})")
+    if data["source_url"]:
+        con.print(f"Source: {data['source_url']}")
+    con.print(f"Applies to categories: {', '.join(data['applicability']['categories'])}")
+    con.print(f"Applies to roles: {', '.join(data['applicability']['roles'])}")
+    if data["summary"]:
+        con.print(f"\n{data['summary']}")
+    if data["guidance"]:
+        con.print(f"\n[bold]Expected evidence[/bold]\n{data['guidance']}")
+    for m in data["mappings"]:
+        con.print(f"Maps to {m['framework']}@{m['version']} {m['ref']} {m['title']} ({m['relationship']})")
+    for q in data["questions"]:
+        con.print(f"Question {q['ref']}: {q['text']}")
+
+
+def _load_and_report(parse, path: Path, dry_run: bool, as_json: bool) -> dict:
+    from secassure.catalogue.importers.base import CatalogueError
+    from secassure.catalogue.loader import load
+
+    try:
+        with _cli_context():
+            data = parse(str(path))
+            result = load(data, dry_run=dry_run).as_dict()
+    except CatalogueError as exc:
+        _fail(str(exc))
+    result["file"] = str(path)
+    if not as_json:
+        c = result["counts"]
+        what = (f"{result['version']} ({result['status']}): {c['groups']} groups, {c['obligations']} obligations, "
+                f"{c['questions']} questions, {c['mappings']} mappings")
+        if result["outcome"] == "unchanged":
+            typer.echo(f"{path}: {result['version']} is already loaded with this content; nothing to do")
+        else:
+            verb = "loaded" if result["outcome"] == "created" else "replaced the draft"
+            typer.echo(f"{path}: {'dry run, would have ' if dry_run else ''}{verb} {what}")
+    return result
+
+
+def shipped_files() -> list[Path]:
+    """The catalogue files that come with secassure, targets of mappings first."""
+    folder = Path(__file__).resolve().parent / "data" / "catalogue"
+    files = sorted(folder.glob("*.yaml"))
+    # Mapping targets must be loaded before the files that map to them; the SEC file maps to ISO.
+    return sorted(files, key=lambda p: (p.name.startswith("sec-"), p.name))
+
+
+@catalogue_app.command("load")
+def catalogue_load(
+    files: Annotated[list[Path] | None, typer.Argument(help="secassure catalogue YAML files.")] = None,
+    shipped: Annotated[bool, typer.Option("--shipped", help="Load the catalogue shipped with secassure.")] = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load catalogue files (docs/catalogue-format.md). Loading the same content twice does nothing."""
+    _django()
+    from secassure.catalogue.importers import native
+
+    paths = list(files or []) + (shipped_files() if shipped else [])
+    if not paths:
+        _fail("name a file to load, or --shipped for the catalogue that comes with secassure")
+    results = [_load_and_report(lambda p: native.parse_file(p, _max_bytes()), p, dry_run, as_json) for p in paths]
+    if as_json:
+        _print_json(results)
+
+
+FrameworkOpt = Annotated[str | None, typer.Option("--framework", help="Framework slug to load it under.")]
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Version string (default: the file's).")]
+DraftOpt = Annotated[bool, typer.Option("--draft", help="Load as a draft, which a later load may replace.")]
+
+
+@catalogue_app.command("import-oscal")
+def catalogue_import_oscal(
+    file: Annotated[Path, typer.Argument(help="OSCAL catalog in JSON (1.0.x or 1.1.x).")],
+    framework: FrameworkOpt = None,
+    version: VersionOpt = None,
+    draft: DraftOpt = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an OSCAL catalog: groups, nested controls and enhancements, statements, guidance."""
+    _django()
+    from secassure.catalogue.importers import oscal
+
+    result = _load_and_report(
+        lambda p: oscal.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
+        file, dry_run, as_json)
+    if as_json:
+        _print_json(result)
+
+
+@catalogue_app.command("import-ciso")
+def catalogue_import_ciso(
+    file: Annotated[Path, typer.Argument(help="CISO Assistant library YAML holding a framework.")],
+    framework: FrameworkOpt = None,
+    version: VersionOpt = None,
+    draft: DraftOpt = False,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a CISO Assistant framework library, keeping its requirement tree."""
+    _django()
+    from secassure.catalogue.importers import ciso
+
+    result = _load_and_report(
+        lambda p: ciso.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
+        file, dry_run, as_json)
+    if as_json:
+        _print_json(result)
+
+
+@catalogue_app.command("export-oscal")
+def catalogue_export_oscal(
+    version: Annotated[str, typer.Argument(help="FRAMEWORK@VERSION, or FRAMEWORK for the version in force.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the OSCAL JSON.")],
+) -> None:
+    """Export a framework version as an OSCAL 1.1.3 catalog."""
+    _django()
+    from secassure.catalogue.oscal_export import write_catalog
+    from secassure.catalogue.queries import NotFound, resolve_version
+
+    try:
+        v = resolve_version(version)
+    except NotFound as exc:
+        _fail(str(exc))
+    try:
+        write_catalog(v, output)
+    except OSError as exc:
+        _fail(f"{output}: cannot write ({exc.strerror})")
+    typer.echo(f"{output}: wrote {v.label} as an OSCAL catalog")
+
+
+@catalogue_app.command("diff")
+def catalogue_diff(
+    old: Annotated[str, typer.Argument(help="FRAMEWORK@VERSION loaded, or a catalogue YAML file.")],
+    new: Annotated[str, typer.Argument(help="FRAMEWORK@VERSION loaded, or a catalogue YAML file.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Obligations and questions added, removed and changed between two versions."""
+    _django()
+    from secassure.catalogue.diff import diff
+
+    result = diff(_snapshot(old), _snapshot(new))
+    if as_json:
+        _print_json(result)
+        return
+    con = _console()
+    con.print(f"{result['old']} -> {result['new']}")
+    if result["identical"]:
+        con.print("No differences.")
+    for kind in ("obligations", "questions"):
+        section = result[kind]
+        for item in section["added"]:
+            con.print(f"[green]+ {kind[:-1]} {item['ref']}[/green] {item['title']}")
+        for item in section["removed"]:
+            con.print(f"[red]- {kind[:-1]} {item['ref']}[/red] {item['title']}")
+        for item in section["changed"]:
+            con.print(f"[yellow]~ {kind[:-1]} {item['ref']}[/yellow] {item['title']}: "
+                      f"{', '.join(item['fields'])}")
+    counts = {k: {s: len(v) for s, v in result[k].items()} for k in ("obligations", "questions")}
+    con.print(f"obligations: {counts['obligations']['added']} added, {counts['obligations']['removed']} removed, "
+              f"{counts['obligations']['changed']} changed; questions: {counts['questions']['added']} added, "
+              f"{counts['questions']['removed']} removed, {counts['questions']['changed']} changed")
+
+
+def _snapshot(spec: str) -> dict:
+    from secassure.catalogue.diff import snapshot_of_data, snapshot_of_version
+    from secassure.catalogue.importers import native
+    from secassure.catalogue.importers.base import CatalogueError
+    from secassure.catalogue.queries import NotFound, resolve_version
+
+    if Path(spec).is_file():
+        try:
+            return snapshot_of_data(native.parse_file(spec, _max_bytes()))
+        except CatalogueError as exc:
+            _fail(str(exc))
+    try:
+        return snapshot_of_version(resolve_version(spec))
+    except NotFound as exc:
+        _fail(str(exc))
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation's chain (slug or id).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute every hash chain and name the first broken link. Exit 1 if any chain is broken."""
+    _django()
+    from secassure.audit.models import chain_name
+    from secassure.audit.verify import verify
+    from secassure.tenancy.models import Organisation
+
+    chains = None
+    if org is not None:
+        found = Organisation.objects.filter(slug=org).first()
+        if found is None and org.isdigit():
+            found = Organisation.objects.filter(pk=int(org)).first()
+        if found is None:
+            _fail(f"no organisation {org!r}")
+        chains = [chain_name(found.pk)]
+    report = verify(chains)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        con = _console()
+        if not report.chains:
+            con.print("No audit events yet.")
+        for c in report.chains:
+            if c.ok:
+                con.print(f"[green]ok[/green]     {c.chain}: {c.events} events, head {c.head_hash}")
+            else:
+                b = c.broken
+                con.print(f"[red]BROKEN[/red] {c.chain}: at event #{b.seq}"
+                          f"{f' (id {b.event_id})' if b.event_id else ''}: {b.problem}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo(as_json: JsonOpt = False) -> None:
+    """Load the shipped catalogue and the demo organisation and login. Safe to run again."""
+    _django()
+    from secassure.web.demo import load_demo
+
+    with _cli_context():
+        result = load_demo(shipped_files(), _max_bytes())
+    if as_json:
+        _print_json(result)
+        return
+    for line in result["catalogue"]:
+        typer.echo(line)
+    typer.echo(f"Demo login: {result['login']['email']} / {result['login']['password']}")
+
+
+def _typer_commands() -> set[str]:
+    names = {info.name or info.callback.__name__ for info in app.registered_commands}
+    names |= {group.name for group in app.registered_groups}
+    return names
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-") and args[0] not in _typer_commands():
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secassure.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["secassure", *args])
+        return
+    app(args=args, prog_name="secassure")

@@ -1,0 +1,188 @@
+"""Django settings for secassure: one module, every value read from the environment.
+
+See the README's Configuration section for the variables. Production is the default posture:
+DEBUG is off unless ``SECASSURE_DEBUG`` asks for it, and cookies, HSTS and redirects are secure
+unless DEBUG is on or the operator turns them off explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from secassure.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    parse_database_url,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def _default_data_dir() -> Path:
+    # A source checkout keeps its data beside the code (git-ignored); an installed package uses
+    # the XDG data folder so that data never lands inside site-packages.
+    if (SOURCE_ROOT / "pyproject.toml").exists():
+        return SOURCE_ROOT / "var"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "secassure"
+
+
+DATA_DIR = Path(env_str("SECASSURE_DATA_DIR") or _default_data_dir()).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("SECASSURE_DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_secret("SECASSURE_SECRET_KEY")
+    if key:
+        return key
+    # No key given: make a strong one once and keep it in the data folder, readable by us only.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+if len(SECRET_KEY) < 50:
+    raise ConfigError("SECASSURE_SECRET_KEY must be at least 50 characters long")
+
+ALLOWED_HOSTS = env_list("SECASSURE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("SECASSURE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "secassure.audit",
+    "secassure.tenancy",
+    "secassure.catalogue",
+    "secassure.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "secassure.audit.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "secassure.audit.middleware.ActorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "secassure.urls"
+WSGI_APPLICATION = "secassure.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'secassure.sqlite3'}"
+    db = parse_database_url(url)
+    if db["ENGINE"].endswith("sqlite3"):
+        # Durable and concurrent enough for one machine: WAL lets readers run beside the writer,
+        # synchronous=FULL survives power loss, IMMEDIATE takes the write lock at BEGIN so that two
+        # writers queue instead of failing half-way through a transaction.
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+        }
+        db["TEST"] = {"NAME": None}
+    else:
+        db["CONN_MAX_AGE"] = env_int("SECASSURE_DB_CONN_MAX_AGE", 60)
+        db["CONN_HEALTH_CHECKS"] = True
+    db["ATOMIC_REQUESTS"] = False
+    return {"default": db}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Transport and cookie security: on by default, relaxed only for local development (DEBUG) or
+# when the operator says so (e.g. TLS ends at a proxy that already redirects).
+_secure = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECASSURE_SSL_REDIRECT", _secure)
+SESSION_COOKIE_SECURE = env_bool("SECASSURE_SECURE_COOKIES", _secure)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECASSURE_HSTS_SECONDS", 31_536_000 if _secure else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("SECASSURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+if env_bool("SECASSURE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_AGE = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
+
+EMAIL_BACKEND = env_str("SECASSURE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("SECASSURE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SECASSURE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("SECASSURE_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("SECASSURE_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("SECASSURE_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("SECASSURE_EMAIL_FROM", "secassure@localhost")
+
+# Largest catalogue, rule or OSCAL file accepted; checked before a byte is parsed.
+SECASSURE_MAX_IMPORT_BYTES = env_int("SECASSURE_MAX_IMPORT_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("SECASSURE_LOG_LEVEL", "WARNING")},
+}

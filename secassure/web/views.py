@@ -1,0 +1,86 @@
+"""Server-rendered pages. The catalogue is regulation data shared by every organisation, so its
+pages need a signed-in user but no organisation."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from secassure.catalogue.choices import Confidence, PartyCategory
+from secassure.catalogue.models import FrameworkVersion, Group, Obligation
+from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_dict, versions_with_counts
+
+
+@require_GET
+@login_required
+def home(request):
+    return render(request, "web/home.html", {"versions": versions_with_counts()})
+
+
+@require_GET
+@login_required
+def catalogue_index(request):
+    return render(request, "web/catalogue_index.html", {"versions": versions_with_counts()})
+
+
+def _version_or_404(framework: str, version: str) -> FrameworkVersion:
+    found = FrameworkVersion.objects.select_related("framework").filter(
+        framework__slug=framework, version=version).first()
+    if found is None:
+        raise Http404("No such catalogue version")
+    return found
+
+
+@require_GET
+@login_required
+def catalogue_version(request, framework: str, version: str):
+    v = _version_or_404(framework, version)
+    q = request.GET.get("q", "").strip()[:200]
+    category = request.GET.get("category", "")
+    confidence = request.GET.get("confidence", "")
+    obligations = Obligation.objects.filter(version=v).annotate(n_mappings=Count("mappings_out")).order_by("order")
+    if q:
+        obligations = obligations.filter(Q(ref__icontains=q) | Q(title__icontains=q) | Q(summary__icontains=q))
+    if category in PartyCategory.values:
+        # JSON containment differs between SQLite and PostgreSQL; the quoted value is exact on both.
+        obligations = obligations.filter(categories__icontains=f'"{category}"')
+    if confidence in Confidence.values:
+        obligations = obligations.filter(confidence=confidence)
+    groups = Group.objects.filter(version=v).order_by("order").prefetch_related(
+        Prefetch("obligations", queryset=obligations, to_attr="shown"))
+    ungrouped = list(obligations.filter(group__isnull=True))
+    context = {
+        "version": v,
+        "groups": [g for g in groups if g.shown or not (q or category or confidence)],
+        "ungrouped": ungrouped,
+        "q": q,
+        "category": category,
+        "confidence": confidence,
+        "categories": PartyCategory.choices,
+        "confidences": Confidence.choices,
+        "shown": sum(len(g.shown) for g in groups) + len(ungrouped),
+    }
+    template = "web/_obligation_table.html" if request.headers.get("HX-Request") else "web/catalogue_version.html"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def catalogue_obligation(request, framework: str, version: str, ref: str):
+    try:
+        ob = get_obligation(ref, f"{framework}@{version}")
+    except NotFound:
+        raise Http404("No such obligation") from None
+    return render(request, "web/catalogue_obligation.html", {"ob": ob, "data": obligation_as_dict(ob)})
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+

@@ -1,0 +1,26 @@
+"""Stepping around the append-only triggers, as only someone with direct database access could,
+so that the tests can show ``audit verify`` catches what the triggers cannot prevent."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+from secassure.audit import triggers
+
+
+@contextmanager
+def triggers_off():
+    """Inside a savepoint that is always rolled back: triggers off, then everything undone."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                for sql in triggers.SQLITE_DROP:
+                    cursor.execute(sql)
+            else:
+                # Django's foreign keys are deferred; settle them so the table can be altered.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {triggers.TABLE} DISABLE TRIGGER USER")
+        yield
+        transaction.set_rollback(True)

@@ -1,0 +1,95 @@
+"""The catalogue that ships with secassure: SEC Section G (G3 to G6, G10) and ISO/IEC 27001:2022."""
+
+from collections import Counter
+
+import pytest
+
+from secassure.catalogue.choices import Confidence, PartyCategory, UserRole
+from secassure.catalogue.models import FrameworkVersion, Mapping, Obligation, Question
+
+pytestmark = pytest.mark.usefixtures("shipped_catalogue")
+
+
+def test_sec_catalogue_covers_g3_to_g6_and_g10_with_at_least_40_obligations():
+    sec = FrameworkVersion.objects.in_force("sec-g")
+    obligations = Obligation.objects.filter(version=sec).select_related("group")
+    assert obligations.count() >= 40
+    per_group = Counter(o.group.ref for o in obligations)
+    assert set(per_group) == {"G3", "G4", "G5", "G6", "G10"}
+    assert Question.objects.filter(version=sec).count() >= 30
+
+
+def test_every_sec_obligation_has_summary_applicability_confidence_and_source():
+    sec = FrameworkVersion.objects.in_force("sec-g")
+    for o in Obligation.objects.filter(version=sec):
+        assert o.summary.strip(), o.ref
+        assert o.categories and set(o.categories) <= set(PartyCategory.values), o.ref
+        assert o.roles and set(o.roles) <= set(UserRole.values), o.ref
+        assert o.confidence in Confidence.values, o.ref
+        assert o.source_url.startswith("https://"), o.ref
+        assert o.mappings_out.exists(), o.ref
+
+
+def test_every_sec_question_is_linked_to_clauses():
+    sec = FrameworkVersion.objects.in_force("sec-g")
+    for q in Question.objects.filter(version=sec).prefetch_related("obligations"):
+        assert q.obligations.all(), q.ref
+        assert q.categories, q.ref
+
+
+def test_iso_27001_2022_has_93_controls_in_four_themes():
+    iso = FrameworkVersion.objects.in_force("iso27001")
+    assert iso.version == "2022"
+    controls = Obligation.objects.filter(version=iso).select_related("group")
+    assert controls.count() == 93
+    assert Counter(o.group.ref for o in controls) == {"5": 37, "6": 8, "7": 14, "8": 34}
+    assert controls.get(ref="8.34").title == "Protection of information systems during audit testing"
+
+
+def test_mappings_point_from_sec_to_iso():
+    assert Mapping.objects.exclude(source__version__framework__slug="sec-g").count() == 0
+    assert Mapping.objects.exclude(target__version__framework__slug="iso27001").count() == 0
+    assert Mapping.objects.count() >= 40
+
+
+def test_show_g5_14_as_json(cli):
+    result = cli("catalogue", "show", "G5.14", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["ref"] == "G5.14"
+    assert data["framework"] == "sec-g"
+    assert "27005" in data["summary"]
+    assert data["confidence"] == "S"
+    assert data["source_url"].startswith("https://")
+    assert set(data["applicability"]) == {"categories", "roles"}
+    assert data["applicability"]["categories"]
+    assert data["mappings"] and all(m["framework"] == "iso27001" for m in data["mappings"])
+    assert all(m["title"] and m["relationship"] for m in data["mappings"])
+
+
+def test_show_in_words_and_for_a_missing_clause(cli):
+    shown = cli("catalogue", "show", "g5.14")
+    assert shown.exit_code == 0
+    assert "G5.14" in shown.stdout and "Maps to iso27001@2022" in shown.stdout
+    missing = cli("catalogue", "show", "G99.1")
+    assert missing.exit_code == 1
+    assert "has no obligation 'G99.1'" in missing.stderr
+
+
+def test_show_in_another_framework(cli):
+    result = cli("catalogue", "show", "5.7", "--framework", "iso27001@2022", "--json")
+    assert result.exit_code == 0
+    data = result.json()
+    assert data["title"] == "Threat intelligence"
+    assert any(m["framework"] == "sec-g" for m in data["mapped_from"])
+    unknown = cli("catalogue", "show", "5.7", "--framework", "nope")
+    assert unknown.exit_code == 1 and "known versions" in unknown.stderr
+
+
+def test_list_as_json(cli):
+    rows = cli("catalogue", "list", "--json").json()
+    by = {r["framework"]: r for r in rows}
+    assert by["iso27001"]["obligations"] == 93
+    assert by["sec-g"]["questions"] >= 30
+    assert by["sec-g"]["mappings"] >= 40
+    assert all(r["status"] == "published" for r in rows)

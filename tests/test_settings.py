@@ -1,0 +1,96 @@
+"""Settings: typed environment readers, DATABASE_URL, secure defaults, SQLite pragmas."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secassure.env import ConfigError, env_bool, env_int, env_secret, parse_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args, env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECASSURE_", "DATABASE_URL", "DJANGO_"))}
+    env.update({"SECASSURE_DATA_DIR": str(tmp_path), **env_extra})
+    return subprocess.run([sys.executable, "-m", "secassure", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+
+
+def test_check_deploy_with_production_settings_is_clean(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("k" * 10 + "A1b2C3d4E5f6G7h8I9j0-_" * 4)
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], {
+        "SECASSURE_SECRET_KEY_FILE": str(key_file),
+        "SECASSURE_ALLOWED_HOSTS": "secassure.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_debug_is_off_unless_asked_and_a_secret_key_is_made_once(tmp_path):
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, len(s.SECRET_KEY))"
+    first = _run(["shell", "--no-imports", "-c", code], {}, tmp_path)
+    assert first.stdout.split() == ["False", "True", first.stdout.split()[2]], first.stderr
+    assert int(first.stdout.split()[2]) >= 50
+    key = (tmp_path / "secret_key").read_text()
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+    _run(["shell", "--no-imports", "-c", code], {}, tmp_path)
+    assert (tmp_path / "secret_key").read_text() == key
+    debug = _run(["shell", "--no-imports", "-c", code], {"SECASSURE_DEBUG": "yes"}, tmp_path)
+    assert debug.stdout.split()[:2] == ["True", "False"]
+
+
+def test_sqlite_runs_in_wal_with_full_sync_and_immediate_transactions(tmp_path):
+    code = (
+        "from django.db import connection as c; cur = c.cursor();"
+        "print(cur.execute('PRAGMA journal_mode').fetchone()[0], cur.execute('PRAGMA synchronous').fetchone()[0],"
+        " c.settings_dict['OPTIONS']['transaction_mode'])"
+    )
+    result = _run(["shell", "--no-imports", "-c", code], {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, tmp_path)
+    assert result.stdout.split() == ["wal", "2", "IMMEDIATE"], result.stderr
+
+
+def test_database_url_parsing():
+    assert parse_database_url("sqlite:////var/lib/x.db") == {"ENGINE": "django.db.backends.sqlite3",
+                                                              "NAME": "/var/lib/x.db"}
+    assert parse_database_url("sqlite:///rel/x.db")["NAME"] == "rel/x.db"
+    pg = parse_database_url("postgres://u%40x:p%2Fw@db.local:6543/secassure?sslmode=require")
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
+        "u@x", "p/w", "db.local", "6543", "secassure")
+    assert pg["OPTIONS"] == {"sslmode": "require"}
+    with pytest.raises(ConfigError, match="unsupported scheme 'mysql'"):
+        parse_database_url("mysql://root:hunter2@x/db")
+    with pytest.raises(ConfigError, match=r"\*\*\*"):
+        parse_database_url("postgres://u:hunter2@host")
+
+
+def test_typed_readers(monkeypatch, tmp_path):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ConfigError, match="X_FLAG='maybe'"):
+        env_bool("X_FLAG")
+    monkeypatch.setenv("X_FLAG", "On")
+    assert env_bool("X_FLAG") is True
+    monkeypatch.setenv("X_NUM", "ten")
+    with pytest.raises(ConfigError, match="whole number"):
+        env_int("X_NUM", 1)
+    secret = tmp_path / "s"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret))
+    assert env_secret("X_SECRET") == "from-a-file"
+    monkeypatch.setenv("X_SECRET", "direct")
+    assert env_secret("X_SECRET") == "direct"
+    monkeypatch.delenv("X_SECRET")
+    monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="cannot read it"):
+        env_secret("X_SECRET")
+
+
+def test_a_bad_setting_stops_start_up_with_its_name(tmp_path):
+    result = _run(["check"], {"SECASSURE_DEBUG": "perhaps"}, tmp_path)
+    assert result.returncode != 0
+    assert "SECASSURE_DEBUG='perhaps'" in result.stderr
