@@ -6,11 +6,14 @@ writes it in one transaction. Nothing here touches the database.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,16 +111,9 @@ class CatalogueData:
     def label(self) -> str:
         return f"{self.framework_slug}@{self.version}"
 
-    def content(self) -> dict:
-        """The content that identifies this version: everything but where it was read from."""
-        data = asdict(self)
-        data.pop("file")
-        for ob in data["obligations"]:
-            ob.pop("place")
-        return data
-
     def content_hash(self) -> str:
-        text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """Identifies the content of this version: everything but where it was read from."""
+        text = json.dumps(self, default=_content_fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def check_tree(self) -> None:
@@ -160,6 +156,28 @@ class CatalogueData:
                     raise CatalogueError(
                         self.file, f"questions[{i}].clauses[{j}]", f"no obligation {clause!r} in this file"
                     )
+
+
+_NOT_CONTENT = frozenset({"file", "place"})
+
+
+def _content_fields(obj) -> dict:
+    # json.dumps calls this for each dataclass it meets; nested ones come back here in turn.
+    return {k: v for k, v in vars(obj).items() if k not in _NOT_CONTENT}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Parsing a large file builds one big tree that stays alive; the cyclic garbage collector
+    would walk all of it again and again (import time then grows faster than the file).
+    Nothing cyclic is made while parsing, so collection waits until the tree is built."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- reading files safely -----------------------------------------------------------------
@@ -224,11 +242,11 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def parse_json(name: str, text: str) -> Any:
     def no_duplicates(pairs):
-        out = {}
-        for key, value in pairs:
-            if key in out:
-                raise CatalogueError(name, "", f"duplicate key {key!r} in one JSON object")
-            out[key] = value
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise CatalogueError(name, "", f"duplicate key {key!r} in one JSON object")
         return out
 
     try:
@@ -239,8 +257,21 @@ def parse_json(name: str, text: str) -> Any:
         raise CatalogueError(name, "", "nesting is too deep to be a catalogue") from None
 
 
-def refuse_markup_tricks(name: str, value: Any, place: str = "", depth: int = 0) -> None:
-    """Walk every string; refuse DOCTYPE or ENTITY declarations hidden in embedded markup."""
+_ESCAPED_LT = re.compile(r"\\u003c", re.IGNORECASE)
+
+
+def refuse_markup_tricks(name: str, value: Any, text: str | None = None) -> None:
+    """Refuse DOCTYPE or ENTITY declarations hidden in embedded markup, naming where they are.
+
+    The raw text is searched first (also for JSON's escaped ``<``); only a suspicious file is
+    walked value by value to find the place.
+    """
+    if text is not None and not (_XML_TRICKS.search(text) or _ESCAPED_LT.search(text)):
+        return
+    _walk_for_markup(name, value)
+
+
+def _walk_for_markup(name: str, value: Any, place: str = "", depth: int = 0) -> None:
     if depth > 4 * MAX_DEPTH:
         raise CatalogueError(name, place or "root", "nesting is too deep to be a catalogue")
     if isinstance(value, str):
@@ -248,10 +279,10 @@ def refuse_markup_tricks(name: str, value: Any, place: str = "", depth: int = 0)
             raise CatalogueError(name, place or "root", "embedded markup declares a DOCTYPE or ENTITY; refused")
     elif isinstance(value, dict):
         for key, item in value.items():
-            refuse_markup_tricks(name, item, f"{place}.{key}" if place else str(key), depth + 1)
+            _walk_for_markup(name, item, f"{place}.{key}" if place else str(key), depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            refuse_markup_tricks(name, item, f"{place}[{i}]", depth + 1)
+            _walk_for_markup(name, item, f"{place}[{i}]", depth + 1)
 
 
 def slugify(text: str) -> str:

@@ -18,6 +18,7 @@ from secassure.catalogue.importers.base import (
     ObligationData,
     check_slug,
     parse_yaml,
+    paused_gc,
     read_text,
     slugify,
 )
@@ -25,9 +26,10 @@ from secassure.catalogue.importers.base import (
 
 def parse_file(path: str, max_bytes: int, *, framework: str | None = None, version: str | None = None,
                draft: bool = False) -> CatalogueData:
-    name = str(path)
-    doc = parse_yaml(name, read_text(path, max_bytes))
-    return parse_document(name, doc, framework=framework, version=version, draft=draft)
+    with paused_gc():
+        name = str(path)
+        doc = parse_yaml(name, read_text(path, max_bytes))
+        return parse_document(name, doc, framework=framework, version=version, draft=draft)
 
 
 def parse_document(name: str, doc: Any, *, framework: str | None = None, version: str | None = None,

@@ -26,6 +26,7 @@ from secassure.catalogue.importers.base import (
     QuestionData,
     check_slug,
     parse_yaml,
+    paused_gc,
     read_text,
 )
 
@@ -121,8 +122,9 @@ def _kind(value: Any) -> str:
 
 
 def parse_file(path: str, max_bytes: int) -> CatalogueData:
-    name = str(path)
-    return parse_document(name, parse_yaml(name, read_text(path, max_bytes)))
+    with paused_gc():
+        name = str(path)
+        return parse_document(name, parse_yaml(name, read_text(path, max_bytes)))
 
 
 def parse_document(name: str, doc: Any) -> CatalogueData:

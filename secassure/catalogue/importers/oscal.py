@@ -18,6 +18,7 @@ from secassure.catalogue.importers.base import (
     GroupData,
     ObligationData,
     parse_json,
+    paused_gc,
     read_text,
     refuse_markup_tricks,
     slugify,
@@ -30,10 +31,11 @@ _INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^}\s]+)\s*\}\}")
 
 def parse_file(path: str, max_bytes: int, *, framework: str | None = None, version: str | None = None,
                draft: bool = False) -> CatalogueData:
-    name = str(path)
-    text = read_text(path, max_bytes)
-    doc = parse_json(name, text) if text.lstrip().startswith(("{", "[")) else _yaml(name, text)
-    return parse_document(name, doc, framework=framework, version=version, draft=draft)
+    with paused_gc():
+        name = str(path)
+        text = read_text(path, max_bytes)
+        doc = parse_json(name, text) if text.lstrip().startswith(("{", "[")) else _yaml(name, text)
+        return parse_document(name, doc, framework=framework, version=version, draft=draft, text=text)
 
 
 def _yaml(name: str, text: str):
@@ -43,11 +45,11 @@ def _yaml(name: str, text: str):
 
 
 def parse_document(name: str, doc: Any, *, framework: str | None = None, version: str | None = None,
-                   draft: bool = False) -> CatalogueData:
+                   draft: bool = False, text: str | None = None) -> CatalogueData:
     if not isinstance(doc, dict) or len(doc) != 1 or "catalog" not in doc:
         found = ", ".join(map(repr, doc)) if isinstance(doc, dict) else type(doc).__name__
         raise CatalogueError(name, "root", f"expected an OSCAL document with one root 'catalog', found {found}")
-    refuse_markup_tricks(name, doc)
+    refuse_markup_tricks(name, doc, text)
     catalog = doc["catalog"]
     if not isinstance(catalog, dict):
         raise CatalogueError(name, "catalog", "expected an object")
