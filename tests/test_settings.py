@@ -50,7 +50,8 @@ def test_sqlite_runs_in_wal_with_full_sync_and_immediate_transactions(tmp_path):
         "print(cur.execute('PRAGMA journal_mode').fetchone()[0], cur.execute('PRAGMA synchronous').fetchone()[0],"
         " c.settings_dict['OPTIONS']['transaction_mode'])"
     )
-    result = _run(["shell", "--no-imports", "-c", code], {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, tmp_path)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = _run(["shell", "--no-imports", "-c", code], env, tmp_path)
     assert result.stdout.split() == ["wal", "2", "IMMEDIATE"], result.stderr
 
 
