@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
+from secassure.catalogue.choices import PartyCategory, UserRole
 from secassure.catalogue.models import Framework, FrameworkVersion, Mapping, Obligation, Question
 
 DEFAULT_FRAMEWORK = "sec-g"
@@ -92,6 +93,10 @@ def obligation_as_dict(ob: Obligation) -> dict:
         "summary": ob.summary,
         "guidance": ob.guidance,
         "applicability": {"categories": ob.categories, "roles": ob.roles},
+        "applicability_labels": {
+            "categories": [_label(PartyCategory, c) for c in ob.categories],
+            "roles": [_label(UserRole, r) for r in ob.roles],
+        },
         "confidence": ob.confidence,
         "confidence_label": ob.get_confidence_display(),
         "source_url": ob.source_url,
@@ -119,6 +124,13 @@ def obligation_as_dict(ob: Obligation) -> dict:
         "questions": [{"ref": q.ref, "text": q.text} for q in ob.questions.all()],
         "children": [c.ref for c in ob.children.all()],
     }
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
 
 
 def frameworks():

@@ -54,12 +54,21 @@ def parse_document(name: str, doc: Any, *, framework: str | None = None, version
         version=version or str(lib_version if lib_version is not None else "1")[:100],
         status="draft" if draft else "published",
         effective_date=_date(doc.get("publication_date")),
-        source=" ".join(str(doc.get(k) or "") for k in ("provider", "copyright")).strip()[:2000],
+        source=_source(doc),
         extra={"urn": str(doc.get("urn")), "framework_urn": str(fw.get("urn", "")), "locale": doc.get("locale", "")},
     )
     _build(name, data, nodes)
     data.check_tree()
     return data
+
+
+def _source(doc: dict) -> str:
+    parts = [f"CISO Assistant library {doc.get('urn')}"]
+    if doc.get("provider"):
+        parts.append(f"provider: {doc['provider']}")
+    if doc.get("copyright"):
+        parts.append(f"copyright: {doc['copyright']}")
+    return "; ".join(str(p) for p in parts)[:2000]
 
 
 def _date(value: Any) -> str | None:

@@ -1,0 +1,29 @@
+"""secassure demo: the catalogue, one organisation and a login; running it again changes nothing."""
+
+from secassure.audit.models import Event
+from secassure.audit.verify import verify
+from secassure.catalogue.models import FrameworkVersion
+from secassure.tenancy.models import Organisation
+from secassure.web.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+
+def test_demo_is_idempotent_and_its_login_works(cli, client):
+    first = cli("demo", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["login"] == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    events = Event.objects.count()
+    assert FrameworkVersion.objects.count() == 2 and Organisation.objects.count() == 1
+    second = cli("demo")
+    assert second.exit_code == 0
+    assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.stdout
+    assert Event.objects.count() == events
+    assert verify().ok
+    response = client.post("/accounts/login/", {"username": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert b"SEC Section G" in client.get("/").content
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(client, db):
+    response = client.post("/accounts/login/", {"username": "nobody@x.test", "password": "nope"})
+    assert response.status_code == 200
+    assert b"That email and password do not match an account" in response.content
