@@ -135,7 +135,7 @@ def _build(name: str, data: CatalogueData, nodes: list) -> None:
         if ref in refs_used:
             ref = urn
         refs_used.add(ref)
-        title = str(node.get("name") or _short(node.get("description")) or node.get("ref_id") or ref)
+        title = " ".join(str(node.get("name") or "").split()) or _short(node.get("description")) or ref
         parent = node.get("parent_urn")
         if heading[urn]:
             data.groups.append(GroupData(ref=ref, uid=urn, title=title[:500],
