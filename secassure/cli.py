@@ -49,7 +49,10 @@ def _django() -> None:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output goes to files and other programs: do not cut it to an imaginary 80 columns.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def _print_json(data) -> None:
@@ -91,7 +94,14 @@ def catalogue_list(as_json: JsonOpt = False) -> None:
         return
     from rich.table import Table
 
-    table = Table("Framework", "Version", "Status", "Effective", "Obligations", "Questions", "Mappings", "Origin")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("Framework", overflow="fold", ratio=2)
+    table.add_column("Version", no_wrap=True)
+    table.add_column("Status")
+    table.add_column("Effective", no_wrap=True)
+    for name in ("Obligations", "Questions", "Mappings"):
+        table.add_column(name, justify="right")
+    table.add_column("Origin")
     for r in rows:
         table.add_row(r["framework"], r["version"], r["status"], r["effective_date"] or "",
                       str(r["obligations"]), str(r["questions"]), str(r["mappings"]), r["origin"])

@@ -57,3 +57,13 @@ def test_readme_is_current_with_the_generator():
     result = subprocess.run([sys.executable, "-m", "secassure.docs_cli", "--check"], capture_output=True,
                             text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    settings_src = (ROOT / "secassure" / "settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'"((?:SECASSURE|DATABASE)_[A-Z_]+)"', settings_src))
+    assert len(names) > 10
+    for name in sorted(names):
+        stem = name.removeprefix("SECASSURE_EMAIL_")
+        assert name in readme or (name.startswith("SECASSURE_EMAIL_") and f"`_{stem}`" in readme), name
