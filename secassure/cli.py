@@ -200,6 +200,18 @@ VersionOpt = Annotated[str | None, typer.Option("--version", help="Version strin
 DraftOpt = Annotated[bool, typer.Option("--draft", help="Load as a draft, which a later load may replace.")]
 
 
+def _import(importer: str, file: Path, framework, version, draft: bool, dry_run: bool, as_json: bool) -> None:
+    _django()
+    from importlib import import_module
+
+    module = import_module(f"secassure.catalogue.importers.{importer}")
+    result = _load_and_report(
+        lambda p: module.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
+        file, dry_run, as_json)
+    if as_json:
+        _print_json(result)
+
+
 @catalogue_app.command("import-oscal")
 def catalogue_import_oscal(
     file: Annotated[Path, typer.Argument(help="OSCAL catalog in JSON (1.0.x or 1.1.x).")],
@@ -210,14 +222,7 @@ def catalogue_import_oscal(
     as_json: JsonOpt = False,
 ) -> None:
     """Import an OSCAL catalog: groups, nested controls and enhancements, statements, guidance."""
-    _django()
-    from secassure.catalogue.importers import oscal
-
-    result = _load_and_report(
-        lambda p: oscal.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
-        file, dry_run, as_json)
-    if as_json:
-        _print_json(result)
+    _import("oscal", file, framework, version, draft, dry_run, as_json)
 
 
 @catalogue_app.command("import-ciso")
@@ -230,14 +235,7 @@ def catalogue_import_ciso(
     as_json: JsonOpt = False,
 ) -> None:
     """Import a CISO Assistant framework library, keeping its requirement tree."""
-    _django()
-    from secassure.catalogue.importers import ciso
-
-    result = _load_and_report(
-        lambda p: ciso.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
-        file, dry_run, as_json)
-    if as_json:
-        _print_json(result)
+    _import("ciso", file, framework, version, draft, dry_run, as_json)
 
 
 @catalogue_app.command("export-oscal")

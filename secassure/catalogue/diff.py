@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from secassure.catalogue.importers.base import CatalogueData
-from secassure.catalogue.models import FrameworkVersion, Mapping, Obligation, Question
+from secassure.catalogue.importers.base import CatalogueData, GroupData, MappingData, ObligationData, QuestionData
+from secassure.catalogue.models import FrameworkVersion, Group, Mapping, Obligation, Question
 
 OBLIGATION_FIELDS = (
     "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
@@ -15,7 +15,8 @@ OBLIGATION_FIELDS = (
 QUESTION_FIELDS = ("text", "topic", "categories", "help", "clauses")
 
 
-def snapshot_of_version(version: FrameworkVersion) -> dict:
+def data_of_version(version: FrameworkVersion) -> CatalogueData:
+    """A loaded version in the importers' shape, so that loaded and unloaded versions compare alike."""
     obligations = (
         Obligation.objects.filter(version=version)
         .select_related("group", "parent")
@@ -24,38 +25,32 @@ def snapshot_of_version(version: FrameworkVersion) -> dict:
         .order_by("order")
     )
     questions = Question.objects.filter(version=version).prefetch_related("obligations").order_by("order")
-    return {
-        "label": version.label,
-        "obligations": {
-            o.ref: {
-                "title": o.title,
-                "group": o.group.ref if o.group else None,
-                "parent": o.parent.ref if o.parent else None,
-                "summary": o.summary,
-                "guidance": o.guidance,
-                "categories": sorted(o.categories),
-                "roles": sorted(o.roles),
-                "confidence": o.confidence,
-                "source_url": o.source_url,
-                "assessable": o.assessable,
-                "mappings": sorted(
-                    f"{m.target.version.framework.slug}@{m.target.version.version}:{m.target.ref} {m.relationship}"
-                    for m in o.mappings_out.all()
-                ),
-            }
+    fw = version.framework
+    return CatalogueData(
+        file=version.label, origin=version.origin, framework_slug=fw.slug, framework_name=fw.name,
+        framework_kind=fw.kind, version=version.version,
+        groups=[GroupData(ref=g.ref, uid=g.uid, title=g.title) for g in Group.objects.filter(version=version)],
+        obligations=[
+            ObligationData(
+                ref=o.ref, uid=o.uid, title=o.title, group=o.group.uid if o.group else None,
+                parent=o.parent.uid if o.parent else None, summary=o.summary, guidance=o.guidance,
+                categories=o.categories, roles=o.roles, confidence=o.confidence, source_url=o.source_url,
+                assessable=o.assessable,
+                maps_to=[MappingData(target=f"{m.target.version.label}:{m.target.ref}", relationship=m.relationship)
+                         for m in o.mappings_out.all()],
+            )
             for o in obligations
-        },
-        "questions": {
-            q.ref: {
-                "text": q.text,
-                "topic": q.topic,
-                "categories": sorted(q.categories),
-                "help": q.help,
-                "clauses": sorted(o.ref for o in q.obligations.all()),
-            }
+        ],
+        questions=[
+            QuestionData(ref=q.ref, text=q.text, topic=q.topic, categories=q.categories, help=q.help,
+                         clauses=[o.ref for o in q.obligations.all()])
             for q in questions
-        },
-    }
+        ],
+    )
+
+
+def snapshot_of_version(version: FrameworkVersion) -> dict:
+    return snapshot_of_data(data_of_version(version))
 
 
 def snapshot_of_data(data: CatalogueData) -> dict:

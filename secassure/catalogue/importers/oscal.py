@@ -8,6 +8,7 @@ guidance; the ``label`` property is the reference people know a control by.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from secassure.catalogue.choices import FrameworkKind, Origin
@@ -159,18 +160,11 @@ class _Walker:
 
     def settle_refs(self) -> None:
         # Labels are what people cite; fall back to the id where a label is missing or repeated.
-        seen: dict[str, int] = {}
-        for ob in self.data.obligations:
-            seen[ob.ref] = seen.get(ob.ref, 0) + 1
-        for ob in self.data.obligations:
-            if seen[ob.ref] > 1:
-                ob.ref = ob.uid
-        gseen: dict[str, int] = {}
-        for g in self.data.groups:
-            gseen[g.ref] = gseen.get(g.ref, 0) + 1
-        for g in self.data.groups:
-            if gseen[g.ref] > 1:
-                g.ref = g.uid
+        for items in (self.data.obligations, self.data.groups):
+            counts = Counter(item.ref for item in items)
+            for item in items:
+                if counts[item.ref] > 1:
+                    item.ref = item.uid
 
 
 def _collect_params(node: Any, out: dict[str, str], depth: int) -> None:
