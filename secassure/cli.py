@@ -60,8 +60,17 @@ def _print_json(data) -> None:
 
 
 def _fail(message: str, code: int = 1):
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
+
+
+def _e(value) -> str:
+    """Data shown through Rich: its square brackets are text, never markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def _cli_context():
@@ -127,36 +136,49 @@ def catalogue_show(
         _print_json(data)
         return
     con = _console()
-    con.print(f"[bold]{data['ref']}[/bold] {data['title']}  ({data['framework']}@{data['version']})")
+    con.print(f"[bold]{_e(data['ref'])}[/bold] {_e(data['title'])}  ({_e(data['framework'] + '@' + data['version'])})")
     if data["group"]:
-        con.print(f"Group: {data['group']['ref']} {data['group']['title']}")
-    con.print(f"Confidence: {data['confidence']} ({data['confidence_label']})")
+        con.print(f"Group: {_e(data['group']['ref'])} {_e(data['group']['title'])}")
+    con.print(f"Confidence: {_e(data['confidence'])} ({_e(data['confidence_label'])})")
     if data["source_url"]:
-        con.print(f"Source: {data['source_url']}")
-    con.print(f"Applies to categories: {', '.join(data['applicability']['categories'])}")
-    con.print(f"Applies to roles: {', '.join(data['applicability']['roles'])}")
+        con.print(f"Source: {_e(data['source_url'])}")
+    con.print(f"Applies to categories: {_e(', '.join(data['applicability']['categories']))}")
+    con.print(f"Applies to roles: {_e(', '.join(data['applicability']['roles']))}")
     if data["summary"]:
-        con.print(f"\n{data['summary']}")
+        con.print(f"\n{_e(data['summary'])}")
     if data["guidance"]:
-        con.print(f"\n[bold]Expected evidence[/bold]\n{data['guidance']}")
+        con.print(f"\n[bold]Expected evidence[/bold]\n{_e(data['guidance'])}")
     for m in data["mappings"]:
-        con.print(f"Maps to {m['framework']}@{m['version']} {m['ref']} {m['title']} ({m['relationship']})")
+        con.print(_e(f"Maps to {m['framework']}@{m['version']} {m['ref']} {m['title']} ({m['relationship']})"))
     for q in data["questions"]:
-        con.print(f"Question {q['ref']}: {q['text']}")
+        con.print(f"Question {_e(q['ref'])}: {_e(q['text'])}")
 
 
-def _load_and_report(parse, path: Path, dry_run: bool, as_json: bool) -> dict:
+def _load_files(parse, paths: list[Path], dry_run: bool, as_json: bool) -> list[dict]:
+    """Parse and check every file, then load them all in one transaction, or none of them."""
+    from django.db import DatabaseError
+
     from secassure.catalogue.importers.base import CatalogueError
-    from secassure.catalogue.loader import load
+    from secassure.catalogue.loader import load_all
 
+    current = paths[0]
     try:
         with _cli_context():
-            data = parse(str(path))
-            result = load(data, dry_run=dry_run).as_dict()
+            datas = []
+            for current in paths:
+                datas.append(parse(str(current)))
+            current = paths[0] if len(paths) == 1 else Path(", ".join(map(str, paths)))
+            results = [r.as_dict() for r in load_all(datas, dry_run=dry_run)]
     except CatalogueError as exc:
         _fail(str(exc))
-    result["file"] = str(path)
-    if not as_json:
+    except (DatabaseError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # The importers check what they read; this is the last line, so that a file they did not
+        # foresee still gets one line naming it, and the transaction has rolled back.
+        _fail(f"{current}: the file could not be loaded ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})")
+    for path, result in zip(paths, results, strict=True):
+        result["file"] = str(path)
+        if as_json:
+            continue
         c = result["counts"]
         what = (f"{result['version']} ({result['status']}): {c['groups']} groups, {c['obligations']} obligations, "
                 f"{c['questions']} questions, {c['mappings']} mappings")
@@ -165,7 +187,7 @@ def _load_and_report(parse, path: Path, dry_run: bool, as_json: bool) -> dict:
         else:
             verb = "loaded" if result["outcome"] == "created" else "replaced the draft"
             typer.echo(f"{path}: {'dry run, would have ' if dry_run else ''}{verb} {what}")
-    return result
+    return results
 
 
 def shipped_files() -> list[Path]:
@@ -190,7 +212,7 @@ def catalogue_load(
     paths = list(files or []) + (shipped_files() if shipped else [])
     if not paths:
         _fail("name a file to load, or --shipped for the catalogue that comes with secassure")
-    results = [_load_and_report(lambda p: native.parse_file(p, _max_bytes()), p, dry_run, as_json) for p in paths]
+    results = _load_files(lambda p: native.parse_file(p, _max_bytes()), paths, dry_run, as_json)
     if as_json:
         _print_json(results)
 
@@ -205,11 +227,11 @@ def _import(importer: str, file: Path, framework, version, draft: bool, dry_run:
     from importlib import import_module
 
     module = import_module(f"secassure.catalogue.importers.{importer}")
-    result = _load_and_report(
+    results = _load_files(
         lambda p: module.parse_file(p, _max_bytes(), framework=framework, version=version, draft=draft),
-        file, dry_run, as_json)
+        [file], dry_run, as_json)
     if as_json:
-        _print_json(result)
+        _print_json(results[0])
 
 
 @catalogue_app.command("import-oscal")
@@ -274,18 +296,18 @@ def catalogue_diff(
         _print_json(result)
         return
     con = _console()
-    con.print(f"{result['old']} -> {result['new']}")
+    con.print(f"{_e(result['old'])} -> {_e(result['new'])}")
     if result["identical"]:
         con.print("No differences.")
     for kind in ("obligations", "questions"):
         section = result[kind]
         for item in section["added"]:
-            con.print(f"[green]+ {kind[:-1]} {item['ref']}[/green] {item['title']}")
+            con.print(f"[green]+ {_e(kind[:-1])} {_e(item['ref'])}[/green] {_e(item['title'])}")
         for item in section["removed"]:
-            con.print(f"[red]- {kind[:-1]} {item['ref']}[/red] {item['title']}")
+            con.print(f"[red]- {_e(kind[:-1])} {_e(item['ref'])}[/red] {_e(item['title'])}")
         for item in section["changed"]:
-            con.print(f"[yellow]~ {kind[:-1]} {item['ref']}[/yellow] {item['title']}: "
-                      f"{', '.join(item['fields'])}")
+            con.print(f"[yellow]~ {_e(kind[:-1])} {_e(item['ref'])}[/yellow] {_e(item['title'])}: "
+                      f"{_e(', '.join(item['fields']))}")
     counts = {k: {s: len(v) for s, v in result[k].items()} for k in ("obligations", "questions")}
     con.print(f"obligations: {counts['obligations']['added']} added, {counts['obligations']['removed']} removed, "
               f"{counts['obligations']['changed']} changed; questions: {counts['questions']['added']} added, "
@@ -340,11 +362,11 @@ def audit_verify(
             con.print("No audit events yet.")
         for c in report.chains:
             if c.ok:
-                con.print(f"[green]ok[/green]     {c.chain}: {c.events} events, head {c.head_hash}")
+                con.print(f"[green]ok[/green]     {_e(c.chain)}: {_e(c.events)} events, head {_e(c.head_hash)}")
             else:
                 b = c.broken
-                con.print(f"[red]BROKEN[/red] {c.chain}: at event #{b.seq}"
-                          f"{f' (id {b.event_id})' if b.event_id else ''}: {b.problem}")
+                con.print(f"[red]BROKEN[/red] {_e(c.chain)}: at event #{_e(b.seq)}"
+                          f"{f' (id {_e(b.event_id)})' if b.event_id else ''}: {_e(b.problem)}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -353,10 +375,19 @@ def audit_verify(
 
 
 @app.command("demo")
-def demo(as_json: JsonOpt = False) -> None:
+def demo(
+    force: Annotated[bool, typer.Option("--force", help="Load demo data even though DEBUG is off.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Load the shipped catalogue and the demo organisation and login. Safe to run again."""
     _django()
+    from django.conf import settings
+
     from secassure.web.demo import load_demo
+
+    if not settings.DEBUG and not force:
+        _fail("demo data adds an administrator with a published password; it is for development "
+              "(SECASSURE_DEBUG=true, as make run sets). Pass --force to load it anyway.")
 
     with _cli_context():
         result = load_demo(shipped_files(), _max_bytes())

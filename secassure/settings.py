@@ -40,20 +40,29 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("SECASSURE_DEBUG", False)
 
 
-def _secret_key() -> str:
-    key = env_secret("SECASSURE_SECRET_KEY")
+def _key(variable: str, file_name: str) -> str:
+    key = env_secret(variable)
     if key:
         return key
     # No key given: make a strong one once and keep it in the data folder, readable by us only.
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / file_name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_urlsafe(64))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(64))
     return path.read_text(encoding="utf-8").strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _key("SECASSURE_SECRET_KEY", "secret_key")
+# Seals the audit log (HMAC-SHA256 over each event). Keep it apart from the database and back it
+# up with the database: without it no one can rewrite the log unnoticed, nor can verify run.
+SECASSURE_AUDIT_KEY = _key("SECASSURE_AUDIT_KEY", "audit_key")
+if len(SECASSURE_AUDIT_KEY) < 32:
+    raise ConfigError("SECASSURE_AUDIT_KEY must be at least 32 characters long")
 if len(SECRET_KEY) < 50:
     raise ConfigError("SECASSURE_SECRET_KEY must be at least 50 characters long")
 

@@ -8,14 +8,31 @@ import json
 from django.db import transaction
 
 from secassure.audit.context import current_actor, current_request_id
-from secassure.audit.models import GENESIS_HASH, ChainHead, Event, chain_name
+from secassure.audit.models import GENESIS_HASH, ChainHead, Event, audit_key_id, chain_name
 
 
 def _json_ready(value):
-    # Round-trip through JSON so that the hash is computed over exactly what the database keeps.
+    """What the database will give back, so that the hash is computed over exactly that.
+
+    Numbers other than whole numbers are kept as text: PostgreSQL's JSON type rewrites them
+    (1e20 comes back as 100000000000000000000), which would break the seal. NUL characters,
+    which PostgreSQL cannot store in JSON, are written out as the text \\u0000.
+    """
     if value is None:
         return None
-    return json.loads(json.dumps(value, default=str, allow_nan=False))
+    return _plain(json.loads(json.dumps(value, default=str)))
+
+
+def _plain(value):
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def record(
@@ -39,6 +56,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:300]
+    object_repr, reason = _plain(object_repr), _plain(reason)
     org_id = organisation.pk if organisation is not None else None
     actor = current_actor()
     chain = chain_name(org_id)
@@ -61,6 +79,7 @@ def record(
             reason=reason,
             request_id=current_request_id(),
             prev_hash=head.head_hash,
+            key_id=audit_key_id(),
         )
         event.hash = event.compute_hash()
         event.save(force_insert=True)

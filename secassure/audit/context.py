@@ -4,7 +4,7 @@ written during a request or a command names them without each caller passing the
 from __future__ import annotations
 
 import contextvars
-import getpass
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -33,10 +33,14 @@ def current_request_id() -> str:
 
 
 def cli_actor() -> Actor:
+    """The operating-system account running the command, from the process's own user id (not
+    from LOGNAME or USER, which anyone can set)."""
     try:
-        who = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        who = "unknown"
+        import pwd
+
+        who = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no password database entry, or not a POSIX system
+        who = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
     return Actor(label=f"cli:{who}")
 
 

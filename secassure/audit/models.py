@@ -1,14 +1,19 @@
 """The audit log: append-only events, hash-chained per organisation and in one system chain.
 
-Database triggers (see the 0002 migration) refuse UPDATE, DELETE and TRUNCATE on the event table,
-so the ORM cannot rewrite history; the hash chain makes any change made around the triggers
-(by someone with direct database access) visible to ``secassure audit verify``.
+Database triggers (see the 0002 migration) refuse UPDATE, DELETE and TRUNCATE on the event table
+and let a chain head only move forward one event at a time, so the application cannot rewrite
+history. Each event is sealed with HMAC-SHA256 under the audit key, which lives outside the
+database: someone with direct database access who steps around the triggers cannot re-seal what
+they change, so ``secassure audit verify`` shows it. (Whoever holds the audit key as well as the
+database could; keep the two apart.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +24,20 @@ SYSTEM_CHAIN = "system"
 
 def chain_name(organisation_id: int | None) -> str:
     return SYSTEM_CHAIN if organisation_id is None else f"org:{organisation_id}"
+
+
+@lru_cache(maxsize=4)
+def _key_bytes(key: str) -> bytes:
+    return key.encode("utf-8")
+
+
+def audit_key() -> bytes:
+    return _key_bytes(settings.SECASSURE_AUDIT_KEY)
+
+
+def audit_key_id() -> str:
+    """Names the key without revealing it, so that verify can tell a changed key from tampering."""
+    return hashlib.sha256(b"secassure-audit-key-id:" + audit_key()).hexdigest()[:16]
 
 
 def canonical_json(value) -> str:
@@ -59,6 +78,7 @@ class Event(models.Model):
     reason = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
@@ -87,7 +107,9 @@ class Event(models.Model):
             "reason": self.reason,
             "request_id": self.request_id,
             "prev_hash": self.prev_hash,
+            "key_id": self.key_id,
         }
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.hashed_fields()).encode("utf-8")).hexdigest()
+        message = canonical_json(self.hashed_fields()).encode("utf-8")
+        return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()

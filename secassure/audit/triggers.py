@@ -1,18 +1,31 @@
-"""The database triggers that make the audit event table append-only, per database engine.
+"""The database triggers that keep the audit log append-only, per database engine.
 
-Kept in one place so that the migration and the tests (which must step around them to prove that
+Events: UPDATE, DELETE and TRUNCATE refused. Chain heads: never deleted, and moved only one event
+forward at a time, so the head cannot be wound back to hide events cut from the end of a chain.
+Kept in one place so that the migration and the tests (which must step around them to show that
 ``audit verify`` catches tampering) use the same names.
 """
 
 TABLE = "audit_event"
+HEAD_TABLE = "audit_chainhead"
 
 SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS audit_chainhead_no_delete BEFORE DELETE ON {HEAD_TABLE}
+        BEGIN SELECT RAISE(ABORT, 'audit chain heads are append-only: DELETE refused'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS audit_chainhead_forward_only BEFORE UPDATE ON {HEAD_TABLE}
+        WHEN NEW.seq != OLD.seq + 1 OR NEW.chain != OLD.chain
+        BEGIN SELECT RAISE(ABORT, 'audit chain heads are append-only: they move one event forward'); END""",
 ]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    "DROP TRIGGER IF EXISTS audit_chainhead_no_delete",
+    "DROP TRIGGER IF EXISTS audit_chainhead_forward_only",
+]
 
 POSTGRES_CREATE = [
     """CREATE OR REPLACE FUNCTION audit_event_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -24,10 +37,25 @@ POSTGRES_CREATE = [
         FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()""",
     f"""CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE}
         FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()""",
+    """CREATE OR REPLACE FUNCTION audit_chainhead_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP = 'UPDATE' AND NEW.seq = OLD.seq + 1 AND NEW.chain = OLD.chain THEN
+           RETURN NEW;
+         END IF;
+         RAISE EXCEPTION USING MESSAGE = 'audit chain heads are append-only: ' || TG_OP || ' refused',
+                               ERRCODE = 'insufficient_privilege';
+       END; $$""",
+    f"""CREATE TRIGGER audit_chainhead_guard BEFORE UPDATE OR DELETE ON {HEAD_TABLE}
+        FOR EACH ROW EXECUTE FUNCTION audit_chainhead_guard()""",
+    f"""CREATE TRIGGER audit_chainhead_no_truncate BEFORE TRUNCATE ON {HEAD_TABLE}
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()""",
 ]
 POSTGRES_DROP = [
     f"DROP TRIGGER IF EXISTS audit_event_no_update_delete ON {TABLE}",
     f"DROP TRIGGER IF EXISTS audit_event_no_truncate ON {TABLE}",
+    f"DROP TRIGGER IF EXISTS audit_chainhead_guard ON {HEAD_TABLE}",
+    f"DROP TRIGGER IF EXISTS audit_chainhead_no_truncate ON {HEAD_TABLE}",
+    "DROP FUNCTION IF EXISTS audit_chainhead_guard()",
     "DROP FUNCTION IF EXISTS audit_event_refuse_change()",
 ]
 

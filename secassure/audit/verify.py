@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from secassure.audit.models import GENESIS_HASH, ChainHead, Event
+from secassure.audit.models import GENESIS_HASH, ChainHead, Event, audit_key_id, chain_name
 
 
 @dataclass
@@ -66,6 +66,9 @@ def verify_chain(chain: str, events: Iterable[Event], head: ChainHead | None) ->
                        f" (id {event.pk})")
         elif event.prev_hash != expected_prev:
             problem = "prev_hash does not match the hash of the event before it"
+        elif event.key_id != audit_key_id():
+            problem = (f"sealed with another audit key (id {event.key_id}; this installation's is {audit_key_id()}): "
+                       "set SECASSURE_AUDIT_KEY_FILE to the key this log was written with, or the event was forged")
         else:
             computed = event.compute_hash()
             if computed != event.hash:
@@ -78,7 +81,9 @@ def verify_chain(chain: str, events: Iterable[Event], head: ChainHead | None) ->
         expected_prev = event.hash
         expected_seq += 1
     report.head_hash = expected_prev
-    if head is not None and (head.seq != report.events or head.head_hash != expected_prev):
+    if head is None and report.events:
+        report.broken = Break(chain, report.events, None, "the chain head is missing: events may have been cut")
+    elif head is not None and (head.seq != report.events or head.head_hash != expected_prev):
         report.broken = Break(
             chain,
             report.events + 1,
@@ -90,14 +95,24 @@ def verify_chain(chain: str, events: Iterable[Event], head: ChainHead | None) ->
 
 
 def verify(chains: list[str] | None = None) -> VerifyReport:
-    """Verify the named chains, or every chain there is."""
+    """Verify the named chains, or every chain there is and every organisation's.
+
+    Every organisation has a chain from the moment it is created, so an organisation without one
+    has had its events removed.
+    """
+    from secassure.tenancy.models import Organisation
+
     heads = {h.chain: h for h in ChainHead.objects.all()}
     names = set(heads)
     names.update(Event.objects.values_list("chain", flat=True).distinct())
+    names.update(chain_name(pk) for pk in Organisation.objects.values_list("pk", flat=True))
     if chains is not None:
         names = set(chains)
     result = VerifyReport()
     for chain in sorted(names):
         events = Event.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
-        result.chains.append(verify_chain(chain, events, heads.get(chain)))
+        report = verify_chain(chain, events, heads.get(chain))
+        if report.ok and report.events == 0 and chain.startswith("org:"):
+            report.broken = Break(chain, 1, None, "the organisation has no audit events: its chain was removed")
+        result.chains.append(report)
     return result

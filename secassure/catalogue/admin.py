@@ -3,6 +3,7 @@
 Every change made here is written to the audit log like any other.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.forms.models import model_to_dict
@@ -42,8 +43,31 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class DraftOnlyForm(forms.ModelForm):
+    """Refuses, as a form error, a new row in a published version (the model would refuse it too)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        probe = self.instance
+        for name, value in cleaned.items():
+            if name in ("version", "source"):
+                setattr(probe, name, value)
+        if _published_or_none(probe):
+            raise forms.ValidationError("This version is published and cannot change: load a new version instead.")
+        return cleaned
+
+
+def _published_or_none(obj) -> bool:
+    try:
+        return _published(obj)
+    except (AttributeError, FrameworkVersion.DoesNotExist, Obligation.DoesNotExist):
+        return False
+
+
 class FrozenWhenPublished(AuditedAdmin):
     """View-only for rows of a published version."""
+
+    form = DraftOnlyForm
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not _published(obj)
@@ -56,6 +80,12 @@ class FrozenWhenPublished(AuditedAdmin):
 class FrameworkAdmin(AuditedAdmin):
     list_display = ["slug", "name", "kind"]
     search_fields = ["slug", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Mappings and files name a framework by its slug: once a version is published, it stays.
+        if obj is not None and obj.versions.filter(status="published").exists():
+            return ["slug"]
+        return []
 
     def has_delete_permission(self, request, obj=None):
         return False  # versions hang off it; a framework goes only with all of them

@@ -46,12 +46,24 @@ def counts_of(data: CatalogueData) -> dict[str, int]:
     }
 
 
-def load(data: CatalogueData, *, dry_run: bool = False) -> LoadResult:
+def load_all(datas: list[CatalogueData], *, dry_run: bool = False) -> list[LoadResult]:
+    """Load several versions in one transaction: all of them or none. A dry run does the whole
+    load, so that it finds every problem a real one would, then rolls it back."""
+    with transaction.atomic():
+        results = [load(data) for data in datas]
+        if dry_run:
+            transaction.set_rollback(True)
+    for result in results:
+        result.dry_run = dry_run
+    return results
+
+
+def load(data: CatalogueData) -> LoadResult:
     """Load one framework version. Same content again: nothing happens. Published and different:
     refused. Draft and different: the draft is replaced."""
     data.check_tree()
     digest = data.content_hash()
-    result = LoadResult("created", data.label, data.status, digest, dry_run, counts_of(data))
+    result = LoadResult("created", data.label, data.status, digest, False, counts_of(data))
     existing = (
         FrameworkVersion.objects.select_related("framework")
         .filter(framework__slug=data.framework_slug, version=data.version)
@@ -70,8 +82,6 @@ def load(data: CatalogueData, *, dry_run: bool = False) -> LoadResult:
         _refuse_if_mapped_from_elsewhere(data, existing)
         result.outcome = "replaced-draft"
     targets = _resolve_targets(data)
-    if dry_run:
-        return result
     with transaction.atomic():
         version = _write(data, digest, existing, targets)
         record(
@@ -108,11 +118,16 @@ def _resolve_targets(data: CatalogueData) -> dict[str, Obligation]:
     for (fw, ver), refs in wanted.items():
         if (fw, ver) == (data.framework_slug, data.version):
             continue
-        for ob in Obligation.objects.filter(version__framework__slug=fw, version__version=ver, ref__in=refs):
+        for ob in Obligation.objects.filter(version__framework__slug=fw, version__version=ver,
+                                            ref__in=refs).select_related("version__framework"):
             found[f"{fw}@{ver}:{ob.ref}"] = ob
     for ob in data.obligations:
         for j, m in enumerate(ob.maps_to):
-            if m.target not in found:
+            target = found.get(m.target)
+            if target is not None and data.status == VersionStatus.PUBLISHED and not target.version.is_published:
+                raise CatalogueError(data.file, f"{ob.place}.maps_to[{j}]",
+                                     f"a published version cannot map to the draft {target.version.label}")
+            if target is None:
                 fw, ver, ref = split_target(m.target)
                 loaded = FrameworkVersion.objects.filter(framework__slug=fw, version=ver).exists()
                 problem = (f"{fw}@{ver} has no control {ref!r}" if loaded
@@ -136,12 +151,11 @@ def _by_depth(items, parent_of):
 def _write(data: CatalogueData, digest: str, existing: FrameworkVersion | None,
            targets: dict[str, Obligation]) -> FrameworkVersion:
     now = dt.datetime.now(dt.UTC)
+    # A framework keeps the name it was first loaded with: versions do not rename it behind the
+    # back of the people who know it by that name (an operator can rename it in the admin).
     framework, _ = Framework.objects.get_or_create(
         slug=data.framework_slug, defaults={"name": data.framework_name, "kind": data.framework_kind}
     )
-    if (framework.name, framework.kind) != (data.framework_name, data.framework_kind):
-        framework.name, framework.kind = data.framework_name, data.framework_kind
-        framework.save(update_fields=["name", "kind"])
     fields = {
         "status": VersionStatus.DRAFT,
         "effective_date": data.effective_date,

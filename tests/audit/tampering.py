@@ -22,5 +22,6 @@ def triggers_off():
                 # Django's foreign keys are deferred; settle them so the table can be altered.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"ALTER TABLE {triggers.TABLE} DISABLE TRIGGER USER")
+                cursor.execute(f"ALTER TABLE {triggers.HEAD_TABLE} DISABLE TRIGGER USER")
         yield
         transaction.set_rollback(True)

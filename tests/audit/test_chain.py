@@ -113,7 +113,23 @@ ALTERATIONS = {
     "prev_hash": _hex64,
     "hash": _hex64,
     "seq": st.integers(100, 10**9),
+    "key_id": st.text(alphabet="0123456789abcdef", min_size=16, max_size=16),
+    # Moved to a chain with no event at that position, so the database's own constraints hold.
+    "chain": st.sampled_from(["org:999", "org:1x", "elsewhere"]),
+    # Pointed at a real person or organisation (foreign keys hold), or at nobody.
+    "actor_id": st.sampled_from(["other-user", None]),
+    "organisation_id": st.sampled_from(["other-org", None]),
 }
+
+
+def _tamper_fixtures():
+    from django.contrib.auth import get_user_model
+
+    _some_events()
+    other_org = Organisation.objects.create(name="Org B", slug="org-b")
+    record("test.org", other_org, organisation=other_org)
+    other_user = get_user_model().objects.create_user("someone@x.test", "someone@x.test", "a long password here")
+    return {"other-user": other_user.pk, "other-org": other_org.pk}
 
 
 @pytest.mark.django_db
@@ -121,10 +137,13 @@ ALTERATIONS = {
 @given(field=st.sampled_from(sorted(ALTERATIONS)), data=st.data())
 def test_verify_finds_any_single_altered_field(field, data):
     if not Event.objects.exists():
-        _some_events()
+        _tamper_fixtures()
+    ids = {"other-user": Event._meta.get_field("actor").related_model.objects.get(username="someone@x.test").pk,
+           "other-org": Organisation.objects.get(slug="org-b").pk}
     events = list(Event.objects.order_by("chain", "seq"))
     target = data.draw(st.sampled_from(events), label="event")
     value = data.draw(ALTERATIONS[field], label="value")
+    value = ids.get(value, value) if isinstance(value, str) and field.endswith("_id") else value
     current = getattr(target, field)
     if isinstance(current, dt.datetime):
         current = current.replace(microsecond=current.microsecond)
@@ -134,9 +153,8 @@ def test_verify_finds_any_single_altered_field(field, data):
         Event.objects.filter(pk=target.pk).update(**{field: value})
         report = verify()
         assert not report.ok
-        broken = next(c for c in report.chains if not c.ok)
-        assert broken.chain == target.chain
-        assert broken.broken.seq == target.seq
+        broken = next(c for c in report.chains if c.chain == target.chain)
+        assert broken.broken is not None and broken.broken.seq == target.seq
     assert verify().ok  # the savepoint rolled the tampering back
 
 
@@ -167,3 +185,76 @@ def test_verify_command_exit_codes_and_org_filter(cli):
         assert bad.exit_code == 1
         assert f"BROKEN org:{org.pk}: at event #2" in bad.stdout
         assert "content does not match its hash" in bad.stdout
+
+
+@pytest.mark.django_db
+def test_re_sealing_a_rewritten_event_without_the_audit_key_is_found():
+    """Someone with the database but not the audit key rewrites an event and recomputes every
+    later hash with plain sha256, as a forger would; verify still names the event."""
+    import hashlib
+
+    from secassure.audit.models import canonical_json
+
+    _some_events()
+    with triggers_off():
+        events = list(Event.objects.filter(chain="system").order_by("seq"))
+        prev = events[1].prev_hash
+        for event in events[1:]:
+            if event.seq == 2:
+                event.reason = "nothing happened here"
+            event.prev_hash = prev
+            event.hash = hashlib.sha256(canonical_json(event.hashed_fields()).encode()).hexdigest()
+            Event.objects.filter(pk=event.pk).update(reason=event.reason, prev_hash=event.prev_hash, hash=event.hash)
+            prev = event.hash
+        ChainHead.objects.filter(chain="system").update(head_hash=prev)
+        broken = verify(["system"]).chains[0].broken
+        assert broken is not None and broken.seq == 2
+
+
+@pytest.mark.django_db
+def test_chain_heads_cannot_be_deleted_or_wound_back():
+    _some_events()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ChainHead.objects.filter(chain="system").delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ChainHead.objects.filter(chain="system").update(seq=2)
+    assert ChainHead.objects.get(chain="system").seq == 4
+
+
+@pytest.mark.django_db
+def test_cutting_the_tail_and_the_head_together_is_found():
+    _some_events()
+    with triggers_off():
+        Event.objects.filter(chain="system", seq=4).delete()
+        ChainHead.objects.filter(chain="system").delete()
+        broken = verify(["system"]).chains[0].broken
+        assert broken is not None and "chain head is missing" in broken.problem
+
+
+@pytest.mark.django_db
+def test_removing_an_organisations_whole_chain_is_found():
+    org = _some_events()
+    with triggers_off():
+        Event.objects.filter(chain=f"org:{org.pk}").delete()
+        ChainHead.objects.filter(chain=f"org:{org.pk}").delete()
+        report = verify()
+        broken = next(c for c in report.chains if c.chain == f"org:{org.pk}")
+        assert broken.broken is not None and "no audit events" in broken.broken.problem
+
+
+@pytest.mark.django_db
+def test_values_the_database_would_rewrite_still_verify():
+    """PostgreSQL's JSON type rewrites some numbers and refuses NUL; the seal must survive both."""
+    record("test.values", after={"big": 1e20, "neg": -0.0, "third": 1 / 3, "nul": "a\x00b", "n": 10**30},
+           reason="with a \x00 inside")
+    event = Event.objects.get(action="test.values")
+    assert event.after["big"] == "1e+20" and event.after["n"] == 10**30
+    assert verify().ok
+
+
+@pytest.mark.django_db
+def test_another_audit_key_is_named_as_such(settings):
+    _some_events()
+    settings.SECASSURE_AUDIT_KEY = "a-different-key-that-is-long-enough-to-use-0123456789"
+    broken = verify(["system"]).chains[0].broken
+    assert broken is not None and "sealed with another audit key" in broken.problem

@@ -106,6 +106,44 @@ CASES = [
     ("ciso-duplicate-urn", "import-ciso", "dupurn.yaml",
      _ciso(lambda d: _nodes(d)[4].update(urn=_nodes(d)[3]["urn"])),
      "objects.framework.requirement_nodes[4].urn", "duplicate urn"),
+    ("oscal-props-not-a-list", "import-oscal", "props.json",
+     _oscal(lambda d: _first_control(d).update(props=5)), "catalog.groups[0].controls[0].props",
+     "expected a list of objects"),
+    ("oscal-choice-not-a-list", "import-oscal", "choice.json",
+     _oscal(lambda d: _first_control(d)["params"][0].update(select={"choice": 5})),
+     "catalog.groups[0].controls[0].params[0].select", "expected choices as a list of text"),
+    ("json-lone-surrogate", "import-oscal", "surrogate.json",
+     _oscal(lambda d: _first_control(d).update(title="x")).replace('"title": "x"', '"title": "\\ud800"'),
+     "catalog.groups[0].controls[0].title", "lone surrogate"),
+    ("json-nul", "import-oscal", "nul-escape.json",
+     _oscal(lambda d: _first_control(d).update(title="x")).replace('"title": "x"', '"title": "a\\u0000"'),
+     "catalog.groups[0].controls[0].title", "NUL character"),
+    ("json-nan", "import-oscal", "nan.json", '{"catalog": {"x": NaN}}', "", "NaN is not a JSON number"),
+    ("json-huge-integer", "import-oscal", "bigint.json", '{"catalog": {"x": ' + "9" * 5000 + "}}", "",
+     "a value cannot be read"),
+    ("escaped-doctype", "import-oscal", "escaped.json",
+     _oscal(lambda d: _first_control(d).update(title="x")).replace(
+         '"title": "x"', '"title": "<\\u0021DOCTYPE x [<\\u0021ENTITY a \\"b\\">]>"'),
+     "catalog.groups[0].controls[0].title", "declares a DOCTYPE or ENTITY"),
+    ("oscal-version-with-slash", "import-oscal", "slash.json",
+     _oscal(lambda d: d["catalog"]["metadata"].update(version="1/2")), "catalog.metadata.version",
+     "give one with --version"),
+    ("yaml-bad-date", "load", "date.yaml",
+     _native(lambda d: d["version"].update(effective_date="x")).replace(
+         "effective_date: x", "effective_date: 2024-13-45"),
+     "version.effective_date", "is not a date in the form YYYY-MM-DD"),
+    ("yaml-set-tag", "load", "set.yaml", "format: !!set {a, b}\n", "line 1", "tag:yaml.org,2002:set is not allowed"),
+    ("yaml-duplicate-key", "load", "dupkey.yaml", "format: a\nformat: b\n", "line 2", "duplicate key 'format'"),
+    ("yaml-unquoted-number-ref", "load", "number.yaml",
+     _native(lambda d: d["obligations"][0].update(ref="X")).replace("ref: X", "ref: 8.10"),
+     "obligations[0].ref", "write ids and versions in quotes"),
+    ("native-category-not-text", "load", "nested.yaml",
+     _native(lambda d: d["obligations"][0]["applicability"].update(categories=[["x"]])),
+     "obligations[0].applicability.categories[0]", "is not one of"),
+    ("native-regulation-without-summary", "load", "nosummary.yaml",
+     _native(lambda d: d["obligations"][0].pop("summary")), "obligations[0].summary", "missing"),
+    ("ciso-parent-not-text", "import-ciso", "parent.yaml", _ciso(lambda d: _nodes(d)[1].update(parent_urn=["a"])),
+     "objects.framework.requirement_nodes[1].parent_urn", "expected text"),
     ("ciso-no-framework", "import-ciso", "nofw.yaml", yaml.safe_dump({"urn": "x", "objects": {"threats": []}}),
      "objects.framework", "this library holds no framework"),
 ]
@@ -153,3 +191,39 @@ def test_a_bad_file_among_good_ones_stops_before_writing_it(cli, write):
     assert result.exit_code == 1
     assert "obligations[0].confidence" in result.stderr
     assert FrameworkVersion.objects.count() == 0
+
+
+def test_a_bad_file_after_a_good_one_leaves_both_unloaded(cli, write):
+    good = write("good.yaml", yaml.safe_dump(native_doc()))
+    bad = write("bad.yaml", _native(lambda d: d["obligations"][0].update(confidence="X")))
+    result = cli("catalogue", "load", good, bad)
+    assert result.exit_code == 1
+    assert f"{bad}: obligations[0].confidence" in result.stderr
+    assert FrameworkVersion.objects.count() == 0 and Event.objects.count() == 0
+
+
+def test_a_framework_option_that_is_not_a_slug(cli, write):
+    from tests.catalogue.samples import oscal_json
+
+    result = cli("catalogue", "import-oscal", write("o.json", oscal_json()), "--framework", "Has Space")
+    assert result.exit_code == 1
+    assert "'Has Space' is not a slug" in result.stderr
+
+
+def test_square_brackets_in_names_and_content_are_printed_as_they_are(cli, tmp_path):
+    folder = tmp_path / "[red]x"
+    folder.mkdir()
+    path = folder / "[bold]f.yaml"
+    path.write_text("format: secassure.catalogue/1\n'[/oops]': 1\n")
+    result = cli("catalogue", "load", path)
+    assert result.exit_code == 1
+    assert f"error: {path}: [/oops]: unknown key" in result.stderr
+
+
+def test_a_yaml_file_with_too_many_nodes_is_refused_early(cli, write, monkeypatch):
+    from secassure import datafiles
+
+    monkeypatch.setattr(datafiles, "MAX_YAML_EVENTS", 1000)
+    result = cli("catalogue", "load", write("big.yaml", "x: [" + ", ".join(["1"] * 2000) + "]\n"))
+    assert result.exit_code == 1
+    assert "more than 1,000 YAML nodes" in result.stderr

@@ -127,3 +127,38 @@ def test_load_without_a_file_says_what_to_give(cli):
     result = cli("catalogue", "load")
     assert result.exit_code == 1
     assert "--shipped" in result.stderr
+
+
+def test_a_published_version_cannot_map_to_a_draft(cli, write):
+    target = native_doc(status="draft")
+    target["framework"]["slug"] = "target-fw"
+    cli("catalogue", "load", write("t.yaml", yaml.safe_dump(target)))
+    source = native_doc()
+    source["obligations"][0]["maps_to"] = ["target-fw@1.0:T1.1"]
+    result = cli("catalogue", "load", write("s.yaml", yaml.safe_dump(source)))
+    assert result.exit_code == 1
+    assert "a published version cannot map to the draft target-fw@1.0" in result.stderr
+
+
+def test_a_new_version_does_not_rename_the_framework(cli, write):
+    from secassure.catalogue.models import Framework
+
+    cli("catalogue", "load", write("a.yaml", native_yaml()))
+    doc = native_doc(version="2.0")
+    doc["framework"]["name"] = "Something else"
+    cli("catalogue", "load", write("b.yaml", yaml.safe_dump(doc)))
+    assert Framework.objects.get(slug="test-fw").name == "Test framework"
+
+
+def test_dry_run_of_files_that_map_to_each_other(cli, write):
+    """A dry run does the whole load and rolls it back, so a file that maps to another file of the
+    same run is checked as it would be loaded."""
+    target = native_doc()
+    target["framework"]["slug"] = "target-fw"
+    source = native_doc()
+    source["obligations"][0]["maps_to"] = ["target-fw@1.0:T1.1"]
+    result = cli("catalogue", "load", write("t.yaml", yaml.safe_dump(target)),
+                 write("s.yaml", yaml.safe_dump(source)), "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [r["dry_run"] for r in result.json()] == [True, True]
+    assert FrameworkVersion.objects.count() == 0 and Event.objects.count() == 0

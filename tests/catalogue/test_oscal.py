@@ -89,3 +89,38 @@ def test_export_of_an_unknown_version(cli, tmp_path):
     result = cli("catalogue", "export-oscal", "nope@1", "-o", tmp_path / "x.json")
     assert result.exit_code == 1
     assert "no nope@1" in result.stderr
+
+
+def test_the_label_people_cite_and_parameters_inside_choices(cli, write):
+    doc = oscal_doc()
+    ac1 = doc["catalog"]["groups"][0]["controls"][0]
+    ac1["props"] = [{"name": "label", "value": "AC-01", "class": "zero-padded"}, {"name": "label", "value": "AC-1"}]
+    ac1["params"] = [
+        {"id": "ac-1_prm_1", "select": {"how-many": "one-or-more",
+                                         "choice": ["yearly", "after {{ insert: param, ac-1_prm_2 }}"]}},
+        {"id": "ac-1_prm_2", "label": "a significant change"},
+    ]
+    au1 = doc["catalog"]["groups"][1]["controls"][0]
+    au1["props"] = [{"name": "label", "value": "AU/1"}]
+    result = cli("catalogue", "import-oscal", write("labels.json", json.dumps(doc)), "--json")
+    assert result.exit_code == 0, result.stderr
+    ac = Obligation.objects.get(uid="ac-1")
+    assert ac.ref == "AC-1"
+    assert ac.summary.startswith(
+        "Set a policy every [Selection (one or more): yearly; after [Assignment: a significant change]].")
+    assert Obligation.objects.get(uid="au-1").ref == "au-1"  # a label with '/' cannot be an address
+
+
+def test_the_nist_low_baseline_shape_reads_as_people_cite_it(cli, write):
+    """Real NIST rev5 files give a zero-padded label first and a plain one second."""
+    doc = oscal_doc()
+    for group in doc["catalog"]["groups"]:
+        for control in group["controls"]:
+            plain = control["props"][0]["value"]
+            control["props"] = [{"name": "label", "value": plain.replace("-", "-0"), "class": "zero-padded"},
+                                {"name": "label", "value": plain},
+                                {"name": "sort-id", "value": control["id"]}]
+    cli("catalogue", "import-oscal", write("nist.json", json.dumps(doc)))
+    result = cli("catalogue", "show", "AC-2", "--framework", "tiny-catalog", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["children"] == ["AC-2(1)", "AC-2(2)"]

@@ -42,3 +42,43 @@ def test_audit_events_are_view_only_in_admin(admin_client_, shipped_catalogue):
     page = admin_client_.get("/admin/audit/event/")
     assert page.status_code == 200 and b"catalogue.version.loaded" in page.content
     assert admin_client_.get("/admin/audit/event/add/").status_code == 403
+
+
+def test_a_framework_with_published_versions_keeps_its_slug(admin_client_, shipped_catalogue):
+    from secassure.catalogue.models import Framework
+
+    iso = Framework.objects.get(slug="iso27001")
+    page = admin_client_.get(f"/admin/catalogue/framework/{iso.pk}/change/")
+    assert b'name="slug"' not in page.content and b'name="name"' in page.content
+    admin_client_.post(f"/admin/catalogue/framework/{iso.pk}/change/",
+                       {"slug": "iso-renamed", "name": iso.name, "kind": iso.kind})
+    iso.refresh_from_db()
+    assert iso.slug == "iso27001"
+
+
+def test_adding_a_row_to_a_published_version_is_a_form_error(admin_client_, shipped_catalogue):
+    from secassure.audit.models import Event
+
+    version = FrameworkVersion.objects.in_force("sec-g")
+    events = Event.objects.count()
+    response = admin_client_.post("/admin/catalogue/group/add/", {
+        "version": version.pk, "ref": "G99", "uid": "G99", "title": "Sneaked in", "summary": "", "depth": 0,
+        "order": 0})
+    assert response.status_code == 200
+    assert b"This version is published and cannot change" in response.content
+    assert Event.objects.count() == events
+
+
+def test_admin_changes_to_a_draft_are_audited(admin_client_, cli, write):
+    from secassure.audit.models import Event
+
+    cli("catalogue", "load", write("d.yaml", native_yaml(status="draft")))
+    ob = Obligation.objects.get(ref="T1.1")
+    data = {"version": ob.version_id, "group": ob.group_id, "ref": ob.ref, "uid": ob.uid, "title": "Alpha (edited)",
+            "summary": ob.summary, "guidance": "", "categories": '["large-supplier"]', "roles": '["other-user"]',
+            "confidence": "S", "source_url": "", "assessable": "on", "depth": 0, "order": 0, "extra": "{}",
+            "mappings_out-TOTAL_FORMS": 0, "mappings_out-INITIAL_FORMS": 0}
+    response = admin_client_.post(f"/admin/catalogue/obligation/{ob.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    event = Event.objects.get(action="admin.obligation.changed")
+    assert event.before["title"] == "Alpha" and event.after["title"] == "Alpha (edited)"

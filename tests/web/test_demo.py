@@ -8,12 +8,15 @@ from secassure.web.demo import DEMO_EMAIL, DEMO_PASSWORD
 
 
 def test_demo_is_idempotent_and_its_login_works(cli, client):
-    first = cli("demo", "--json")
+    refused = cli("demo")
+    assert refused.exit_code == 1 and "published password" in refused.stderr
+    assert Event.objects.count() == 0
+    first = cli("demo", "--force", "--json")
     assert first.exit_code == 0, first.stderr
     assert first.json()["login"] == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
     events = Event.objects.count()
     assert FrameworkVersion.objects.count() == 2 and Organisation.objects.count() == 1
-    second = cli("demo")
+    second = cli("demo", "--force")
     assert second.exit_code == 0
     assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.stdout
     assert Event.objects.count() == events

@@ -6,35 +6,30 @@ writes it in one transaction. Nothing here touches the database.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from secassure.catalogue.choices import Confidence, PartyCategory, UserRole
+from secassure.datafiles import (  # noqa: F401 - re-exported for the importers
+    MAX_DEPTH,
+    DataFileError,
+    parse_json,
+    parse_yaml,
+    paused_gc,
+    read_text,
+)
 
-MAX_DEPTH = 24  # deeper nesting than this is not a catalogue, whatever the format allows
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_XML_TRICKS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 ALL_CATEGORIES = [c.value for c in PartyCategory]
 ALL_ROLES = [r.value for r in UserRole]
 
 
-class CatalogueError(ValueError):
-    """A catalogue file cannot be used: names the file, the place in it and the problem."""
-
-    def __init__(self, file: str, place: str, problem: str):
-        self.file, self.place, self.problem = file, place, problem
-        super().__init__(f"{file}: {place}: {problem}" if place else f"{file}: {problem}")
+# A catalogue file's problems are data-file problems: one class, one message shape.
+CatalogueError = DataFileError
 
 
 @dataclass
@@ -117,10 +112,15 @@ class CatalogueData:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def check_tree(self) -> None:
-        """Ids unique, parents known and listed before their children, depth bounded."""
+        """Ids usable in addresses and within length, unique, parents known and listed before their
+        children, depth bounded."""
+        check_id(self.file, "version", self.version, 100, "version")
+        check_slug(self.file, "framework.slug", self.framework_slug)
         seen_groups: dict[str, int] = {}
         for i, group in enumerate(self.groups):
             place = f"groups[{i}]"
+            check_id(self.file, place, group.ref, 100, "group id")
+            check_id(self.file, place, group.uid, 300, "group id")
             if group.uid in seen_groups:
                 raise CatalogueError(self.file, place, f"duplicate group id {group.uid!r}")
             if group.parent is not None and group.parent not in seen_groups:
@@ -133,6 +133,10 @@ class CatalogueData:
         uids: dict[str, int] = {}
         for i, ob in enumerate(self.obligations):
             place = ob.place or f"obligations[{i}]"
+            check_id(self.file, place, ob.ref, 100, "obligation id")
+            check_id(self.file, place, ob.uid, 300, "obligation id")
+            if len(ob.title) > 500:
+                raise CatalogueError(self.file, place, "the title is longer than 500 characters")
             if ob.ref in refs:
                 raise CatalogueError(self.file, place, f"duplicate obligation id {ob.ref!r}")
             if ob.uid in uids:
@@ -148,6 +152,7 @@ class CatalogueData:
             uids[ob.uid] = depth
         qrefs: set[str] = set()
         for i, q in enumerate(self.questions):
+            check_id(self.file, f"questions[{i}]", q.ref, 100, "question id")
             if q.ref in qrefs:
                 raise CatalogueError(self.file, f"questions[{i}]", f"duplicate question id {q.ref!r}")
             qrefs.add(q.ref)
@@ -166,123 +171,18 @@ def _content_fields(obj) -> dict:
     return {k: v for k, v in vars(obj).items() if k not in _NOT_CONTENT}
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Parsing a large file builds one big tree that stays alive; the cyclic garbage collector
-    would walk all of it again and again (import time then grows faster than the file).
-    Nothing cyclic is made while parsing, so collection waits until the tree is built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def url_safe(value: str) -> bool:
+    """Ids become parts of web addresses: no slash, no control characters, no outer spaces."""
+    return bool(value) and value == value.strip() and "/" not in value and value.isprintable()
 
 
-# --- reading files safely -----------------------------------------------------------------
-
-
-def read_text(path: str | os.PathLike, max_bytes: int) -> str:
-    """The file's text, after the size check and UTF-8 decoding; never more than max_bytes read."""
-    name = str(path)
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise CatalogueError(name, "", f"cannot read the file ({exc.strerror})") from None
-    if not p.is_file():
-        raise CatalogueError(name, "", "not a regular file")
-    if size > max_bytes:
-        raise CatalogueError(
-            name, "", f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit for catalogue files"
-        )
-    with p.open("rb") as handle:
-        raw = handle.read(max_bytes + 1)
-    if len(raw) > max_bytes:  # grew while we looked
-        raise CatalogueError(name, "", f"the file is over the {max_bytes:,}-byte limit for catalogue files")
-    if b"\x00" in raw:
-        raise CatalogueError(name, "", "binary content (a NUL byte): expected a text file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CatalogueError(name, f"byte {exc.start}", "not valid UTF-8 text") from None
-    if text.lstrip().startswith("<"):
-        why = "it declares a DOCTYPE, which is never processed; " if _XML_TRICKS.search(text[:4096]) else ""
-        raise CatalogueError(name, "line 1", f"XML is not read ({why}convert the file to JSON or YAML)")
-    return text
-
-
-def parse_yaml(name: str, text: str) -> Any:
-    """Safe YAML: no tags beyond the plain types, no anchors or aliases (they make alias bombs)."""
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                mark = event.start_mark
-                raise CatalogueError(
-                    name, f"line {mark.line + 1}, column {mark.column + 1}",
-                    "YAML anchors and aliases are not allowed in catalogue files",
-                )
-        docs = list(yaml.load_all(text, Loader=_Loader))  # noqa: S506 - _Loader is the safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(name, where, f"not valid YAML ({exc.problem or exc.context})") from None
-    except yaml.YAMLError as exc:
-        raise CatalogueError(name, "", f"not valid YAML ({exc})") from None
-    except RecursionError:
-        raise CatalogueError(name, "", f"nesting is too deep (over {MAX_DEPTH} levels)") from None
-    if len(docs) != 1:
-        raise CatalogueError(name, "", f"expected one YAML document, found {len(docs)}")
-    return docs[0]
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_json(name: str, text: str) -> Any:
-    def no_duplicates(pairs):
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            seen: set[str] = set()
-            key = next(k for k, _ in pairs if k in seen or seen.add(k))
-            raise CatalogueError(name, "", f"duplicate key {key!r} in one JSON object")
-        return out
-
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise CatalogueError(name, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise CatalogueError(name, "", "nesting is too deep to be a catalogue") from None
-
-
-_ESCAPED_LT = re.compile(r"\\u003c", re.IGNORECASE)
-
-
-def refuse_markup_tricks(name: str, value: Any, text: str | None = None) -> None:
-    """Refuse DOCTYPE or ENTITY declarations hidden in embedded markup, naming where they are.
-
-    The raw text is searched first (also for JSON's escaped ``<``); only a suspicious file is
-    walked value by value to find the place.
-    """
-    if text is not None and not (_XML_TRICKS.search(text) or _ESCAPED_LT.search(text)):
-        return
-    _walk_for_markup(name, value)
-
-
-def _walk_for_markup(name: str, value: Any, place: str = "", depth: int = 0) -> None:
-    if depth > 4 * MAX_DEPTH:
-        raise CatalogueError(name, place or "root", "nesting is too deep to be a catalogue")
-    if isinstance(value, str):
-        if _XML_TRICKS.search(value):
-            raise CatalogueError(name, place or "root", "embedded markup declares a DOCTYPE or ENTITY; refused")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _walk_for_markup(name, item, f"{place}.{key}" if place else str(key), depth + 1)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _walk_for_markup(name, item, f"{place}[{i}]", depth + 1)
+def check_id(name: str, place: str, value: str, limit: int, what: str) -> str:
+    if not url_safe(value):
+        raise CatalogueError(name, place, f"{what} {value!r} must be non-empty, without '/', control characters "
+                                          "or spaces at either end")
+    if len(value) > limit:
+        raise CatalogueError(name, place, f"{what} is longer than {limit} characters")
+    return value
 
 
 def slugify(text: str) -> str:

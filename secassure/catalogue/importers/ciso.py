@@ -21,6 +21,7 @@ from secassure.catalogue.importers.base import (
     paused_gc,
     read_text,
     slugify,
+    url_safe,
 )
 
 
@@ -51,15 +52,23 @@ def parse_document(name: str, doc: Any, *, framework: str | None = None, version
         framework_slug=check_slug(name, "objects.framework.ref_id", slug),
         framework_name=str(fw.get("name") or doc.get("name") or slug)[:300],
         framework_kind=FrameworkKind.CONTROL_SET.value,
-        version=version or str(lib_version if lib_version is not None else "1")[:100],
+        version=version or _version(name, lib_version),
         status="draft" if draft else "published",
         effective_date=_date(doc.get("publication_date")),
         source=_source(doc),
-        extra={"urn": str(doc.get("urn")), "framework_urn": str(fw.get("urn", "")), "locale": doc.get("locale", "")},
+        extra={"urn": str(doc.get("urn")), "framework_urn": str(fw.get("urn", "")),
+               "locale": str(doc.get("locale", ""))},
     )
     _build(name, data, nodes)
     data.check_tree()
     return data
+
+
+def _version(name: str, value: Any) -> str:
+    text = "1" if value is None else " ".join(str(value).split())
+    if not url_safe(text):
+        raise CatalogueError(name, "version", f"{text!r} cannot name a version here (no '/'); give one with --version")
+    return text
 
 
 def _source(doc: dict) -> str:
@@ -96,6 +105,12 @@ def _build(name: str, data: CatalogueData, nodes: list) -> None:
             raise CatalogueError(name, f"{place}.urn", f"duplicate urn {urn!r}")
         if not isinstance(node.get("assessable", False), bool):
             raise CatalogueError(name, f"{place}.assessable", "expected true or false")
+        for key in ("parent_urn", "ref_id", "name", "description", "annotation", "typical_evidence"):
+            value = node.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+                raise CatalogueError(name, f"{place}.{key}", "expected text")
+        if node.get("parent_urn") is not None and not isinstance(node["parent_urn"], str):
+            raise CatalogueError(name, f"{place}.parent_urn", "expected a urn")
         by_urn[urn] = {"node": node, "place": place, "index": i}
     # Depth from the parent chain, checked against the stated depth; cycles and orphans refused.
     depth_of: dict[str, int] = {}
@@ -131,8 +146,8 @@ def _build(name: str, data: CatalogueData, nodes: list) -> None:
     for urn in _parents_first(by_urn):
         entry = by_urn[urn]
         node, place = entry["node"], entry["place"]
-        ref = str(node.get("ref_id") or urn.rsplit(":", 1)[-1])
-        if ref in refs_used:
+        ref = " ".join(str(node.get("ref_id") or urn.rsplit(":", 1)[-1]).split())
+        if ref in refs_used or not url_safe(ref) or len(ref) > 100:
             ref = urn
         refs_used.add(ref)
         title = " ".join(str(node.get("name") or "").split()) or _short(node.get("description")) or ref
@@ -155,8 +170,8 @@ def _build(name: str, data: CatalogueData, nodes: list) -> None:
             guidance="\n\n".join(guidance),
             assessable=bool(node.get("assessable", False)),
             extra={"depth": depth_of[urn], "index": entry["index"],
-                   **({"implementation_groups": node["implementation_groups"]}
-                      if "implementation_groups" in node else {})},
+                   **({"implementation_groups": [str(g) for g in node["implementation_groups"]]}
+                      if isinstance(node.get("implementation_groups"), list) else {})},
             place=place,
         ))
 

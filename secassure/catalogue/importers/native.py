@@ -60,13 +60,17 @@ class _Reader:
                       f"unknown key; expected one of {', '.join(sorted(allowed))}")
         return value
 
-    def text(self, node: dict, key: str, place: str, *, required: bool = True, limit: int = 20000) -> str:
+    def text(self, node: dict, key: str, place: str, *, required: bool = True, limit: int = 20000,
+             ident: bool = False) -> str:
         value = node.get(key)
         where = f"{place}.{key}" if place else key
         if value is None:
             if required:
                 self.fail(where, "missing")
             return ""
+        if ident and not isinstance(value, str):
+            # YAML reads 8.10 as the number 8.1: an id written as a number may already be wrong.
+            self.fail(where, f"found the number {value!r}; write ids and versions in quotes, e.g. '8.10'")
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(where, f"expected text, found {_kind(value)}")
         value = str(value).strip()
@@ -98,7 +102,7 @@ class _Reader:
             return list(everything)
         allowed = {c.value for c in choices}
         for i, item in enumerate(value):
-            if item not in allowed:
+            if not isinstance(item, str) or item not in allowed:
                 self.fail(f"{place}[{i}]", f"{item!r} is not one of all, {', '.join(sorted(allowed))}")
         if len(set(value)) != len(value):
             self.fail(place, "names a value twice")
@@ -139,10 +143,10 @@ def parse_document(name: str, doc: Any) -> CatalogueData:
     data = CatalogueData(
         file=name,
         origin=Origin.SECASSURE.value,
-        framework_slug=check_slug(name, "framework.slug", r.text(fw, "slug", "framework", limit=80)),
+        framework_slug=check_slug(name, "framework.slug", r.text(fw, "slug", "framework", limit=80, ident=True)),
         framework_name=r.text(fw, "name", "framework", limit=300),
         framework_kind=r.choice(fw, "kind", "framework", FrameworkKind, FrameworkKind.CONTROL_SET.value),
-        version=r.text(ver, "version", "version", limit=100),
+        version=r.text(ver, "version", "version", limit=100, ident=True),
         status=r.choice(ver, "status", "version", VersionStatus, VersionStatus.PUBLISHED.value),
         effective_date=_date(r, ver.get("effective_date"), "version.effective_date"),
         source=r.text(ver, "source", "version", required=False),
@@ -153,13 +157,14 @@ def parse_document(name: str, doc: Any) -> CatalogueData:
     for i, node in enumerate(r.items(doc, "groups")):
         place = f"groups[{i}]"
         g = r.mapping(node, place, _GROUP)
-        ref = r.text(g, "ref", place, limit=100)
-        parent = r.text(g, "parent", place, required=False) or None
+        ref = r.text(g, "ref", place, limit=100, ident=True)
+        parent = r.text(g, "parent", place, required=False, ident=True) or None
         data.groups.append(GroupData(ref=ref, title=r.text(g, "title", place, limit=500),
                                      summary=r.text(g, "summary", place, required=False), parent=parent))
         group_refs.add(ref)
+    summary_required = data.framework_kind == FrameworkKind.REGULATION
     for i, node in enumerate(r.items(doc, "obligations")):
-        data.obligations.append(_obligation(r, node, f"obligations[{i}]", group_refs))
+        data.obligations.append(_obligation(r, node, f"obligations[{i}]", group_refs, summary_required))
     for i, node in enumerate(r.items(doc, "questions", required=False)):
         data.questions.append(_question(r, node, f"questions[{i}]"))
     data.check_tree()
@@ -179,9 +184,9 @@ def _date(r: _Reader, value: Any, place: str) -> str | None:
         r.fail(place, f"{value!r} is not a date in the form YYYY-MM-DD")
 
 
-def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str]) -> ObligationData:
+def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary_required: bool) -> ObligationData:
     o = r.mapping(node, place, _OBLIGATION)
-    group = r.text(o, "group", place, limit=100)
+    group = r.text(o, "group", place, limit=100, ident=True)
     if group not in group_refs:
         r.fail(f"{place}.group", f"no group {group!r} in this file")
     applicability = o.get("applicability") or {}
@@ -190,11 +195,12 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str]) -> Obli
     if not isinstance(assessable, bool):
         r.fail(f"{place}.assessable", "expected true or false")
     return ObligationData(
-        ref=r.text(o, "ref", place, limit=100),
+        ref=r.text(o, "ref", place, limit=100, ident=True),
         title=r.text(o, "title", place, limit=500),
         group=group,
-        parent=r.text(o, "parent", place, required=False) or None,
-        summary=r.text(o, "summary", place, required=False),
+        parent=r.text(o, "parent", place, required=False, ident=True) or None,
+        # A regulation's clauses need a summary in our words: the rows of a self-assessment show it.
+        summary=r.text(o, "summary", place, required=summary_required),
         guidance=r.text(o, "guidance", place, required=False),
         categories=r.vocabulary(applicability.get("categories"), f"{place}.applicability.categories",
                                 PartyCategory, ALL_CATEGORIES),
@@ -213,18 +219,20 @@ def _mappings(r: _Reader, value: Any, place: str) -> list[MappingData]:
     if not isinstance(value, list):
         r.fail(place, f"expected a list, found {_kind(value)}")
     out: list[MappingData] = []
+    seen: set[str] = set()
     for i, item in enumerate(value):
         where = f"{place}[{i}]"
         if isinstance(item, str):
             target, rel = item, Relationship.INTERSECTS.value
         else:
             m = r.mapping(item, where, {"to", "relationship"})
-            target = r.text(m, "to", where, limit=300)
+            target = r.text(m, "to", where, limit=300, ident=True)
             rel = r.choice(m, "relationship", where, Relationship, Relationship.INTERSECTS.value)
         if not _split_target(target):
             r.fail(where, f"{target!r} is not of the form FRAMEWORK@VERSION:REF")
-        if any(existing.target == target for existing in out):
+        if target in seen:
             r.fail(where, f"maps to {target} twice")
+        seen.add(target)
         out.append(MappingData(target=target, relationship=rel))
     return out
 
@@ -243,13 +251,13 @@ split_target = _split_target
 def _question(r: _Reader, node: Any, place: str) -> QuestionData:
     q = r.mapping(node, place, _QUESTION)
     clauses = q.get("clauses")
-    if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str | int | float) for c in clauses):
-        r.fail(f"{place}.clauses", "expected a non-empty list of obligation refs")
+    if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str) for c in clauses):
+        r.fail(f"{place}.clauses", "expected a non-empty list of obligation refs, each in quotes")
     return QuestionData(
-        ref=r.text(q, "ref", place, limit=100),
+        ref=r.text(q, "ref", place, limit=100, ident=True),
         text=r.text(q, "text", place, limit=4000),
         topic=r.choice(q, "topic", place, QuestionTopic, ""),
-        clauses=[str(c) for c in clauses],
+        clauses=list(clauses),
         categories=r.vocabulary(q.get("categories"), f"{place}.categories", PartyCategory, ALL_CATEGORIES),
         help=r.text(q, "help", place, required=False),
     )
