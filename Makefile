@@ -26,11 +26,15 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+# A development run: DEBUG on, and the MFA requirement off so that a first look needs no
+# authenticator app (production keeps both defaults: DEBUG off, MFA required).
+DEV := SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} SECASSURE_REQUIRE_MFA=$${SECASSURE_REQUIRE_MFA:-false}
+
 run: $(VENV)/.installed
-	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure migrate --noinput
-	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure demo
+	$(DEV) $(BIN)/secassure migrate --noinput
+	$(DEV) $(BIN)/secassure demo
 	@echo "secassure is starting at http://$(HOST):$(PORT)/ (stop it with Ctrl-C)"
-	SECASSURE_DEBUG=$${SECASSURE_DEBUG:-true} $(BIN)/secassure runserver $(HOST):$(PORT)
+	$(DEV) $(BIN)/secassure runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check secassure tests bench

@@ -66,6 +66,8 @@ if len(SECASSURE_AUDIT_KEY) < 32:
 if len(SECRET_KEY) < 50:
     raise ConfigError("SECASSURE_SECRET_KEY must be at least 50 characters long")
 
+# The address people reach secassure at, used in links sent by email (invitations).
+SECASSURE_BASE_URL = env_str("SECASSURE_BASE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = env_list("SECASSURE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("SECASSURE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -76,10 +78,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "secassure.web",  # first, so that its templates frame the account pages of allauth
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "secassure.audit",
     "secassure.tenancy",
     "secassure.catalogue",
-    "secassure.web",
+    "secassure.profile",
 ]
 
 MIDDLEWARE = [
@@ -89,8 +95,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "secassure.audit.middleware.ActorMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "secassure.tenancy.middleware.SessionTimeoutMiddleware",
+    "secassure.tenancy.middleware.RequireMfaMiddleware",
+    "secassure.audit.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -146,9 +155,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Sign-in: by email, invitation only (the adapter closes open sign-up), throttled.
+ACCOUNT_ADAPTER = "secassure.tenancy.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # an accepted invitation proves the address
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("SECASSURE_LOGIN_THROTTLE", "5/5m/ip,5/15m/key"),
+    "login": "30/m/ip",
+    "reset_password": "5/m/ip,3/m/key",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "secassure"
+MFA_RECOVERY_CODE_COUNT = 10
+# Owners and CIO reviewers must use MFA, and so must everyone in an organisation that asks for it.
+# Only a development run switches this off (make run does, so a first look needs no app).
+SECASSURE_REQUIRE_MFA = env_bool("SECASSURE_REQUIRE_MFA", True)
+# Sessions end after this much inactivity, and in any case this long after sign-in.
+SECASSURE_SESSION_IDLE_SECONDS = env_int("SECASSURE_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SECASSURE_SESSION_MAX_SECONDS = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
+SECASSURE_INVITATION_DAYS = env_int("SECASSURE_INVITATION_DAYS", 7, minimum=1)
+
+CACHES = {
+    # Sign-in throttling counts live here. One process: memory is enough; several processes
+    # should share a cache (for example the database cache) so that the counts add up.
+    "default": {"BACKEND": env_str("SECASSURE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+                "LOCATION": env_str("SECASSURE_CACHE_LOCATION", "secassure")},
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -177,6 +222,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 EMAIL_BACKEND = env_str("SECASSURE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("SECASSURE_EMAIL_HOST", "localhost")

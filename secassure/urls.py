@@ -1,13 +1,13 @@
-"""URL routes: the web pages, the admin, sign-in."""
+"""URL routes: the web pages, accounts (sign-in, MFA), the admin."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("secassure.web.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("secassure.tenancy.urls")),
+    path("", include("secassure.profile.urls")),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
 

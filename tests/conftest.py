@@ -61,11 +61,90 @@ def shipped_catalogue(db):
         load(native.parse_file(str(path), settings.SECASSURE_MAX_IMPORT_BYTES))
 
 
-@pytest.fixture
-def alice(db):
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, *, totp: bool = False, **extra):
+    """A person who signs in by email; with totp=True they have set up an authenticator app."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_user("alice@a.test", "alice@a.test", "correct horse battery")
+    user = get_user_model().objects.create_user(email, email, PASSWORD, **extra)
+    if totp:
+        give_totp(user)
+    return user
+
+
+def give_totp(user) -> str:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    user.totp_secret = secret
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def make_org(name: str, slug: str, category: str = "large-supplier", **fields):
+    from secassure.tenancy.actions import create_organisation
+
+    return create_organisation(name=name, slug=slug, category=category, **fields)
+
+
+def join(user, org, role: str):
+    from secassure.tenancy.actions import add_member
+
+    return add_member(org, user, role)
+
+
+@pytest.fixture
+def org_a(db):
+    import datetime as dt
+
+    return make_org("Alpha Energy Ltd", "org-a", cycle_start=dt.date(2025, 3, 31))
+
+
+@pytest.fixture
+def org_b(db):
+    return make_org("Bravo Power plc", "org-b", category="small-supplier")
+
+
+@pytest.fixture
+def alice(org_a):
+    """Owner of org A (owners must use MFA, so she has an authenticator app)."""
+    user = make_user("alice@a.test", totp=True)
+    join(user, org_a, "owner")
+    return user
+
+
+@pytest.fixture
+def bob(org_a):
+    """Contributor in org A."""
+    user = make_user("bob@a.test")
+    join(user, org_a, "contributor")
+    return user
+
+
+@pytest.fixture
+def carol(org_a):
+    """CIO reviewer on org A's work: sees only what is shared with her."""
+    user = make_user("carol@cio.test", totp=True)
+    join(user, org_a, "cio-reviewer")
+    return user
+
+
+@pytest.fixture
+def mallory(org_b):
+    """Owner of org B: must never see anything of org A."""
+    user = make_user("mallory@b.test", totp=True)
+    join(user, org_b, "owner")
+    return user
 
 
 @pytest.fixture

@@ -1,13 +1,32 @@
-"""Organisations: the tenants. Every tenant-owned object hangs off one of these."""
+"""Organisations (the tenants), the people in them and invitations to join.
 
+Every tenant-owned object hangs off an Organisation and is reached through the access functions
+in ``tenancy.access``: never by a bare lookup in a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
 from django.db import models
+
+from secassure.catalogue.choices import PartyCategory
+from secassure.tenancy.choices import MemberRole
 
 
 class Organisation(models.Model):
     """A DCC User (or SRP) whose SEC security assurance is run in secassure; the unit of tenancy."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField("legal name", max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    sec_party_id = models.CharField("SEC Party id", max_length=40, blank=True)
+    category = models.CharField("Party category", max_length=24, choices=PartyCategory.choices,
+                                default=PartyCategory.SMALL_SUPPLIER)
+    cycle_start = models.DateField(
+        null=True, blank=True, help_text="End date of the fieldwork of the year-1 FUSA that began the current cycle.")
+    require_mfa = models.BooleanField("require MFA for everyone", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -15,3 +34,65 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def as_dict(self) -> dict:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "sec_party_id": self.sec_party_id,
+            "category": self.category,
+            "cycle_start": self.cycle_start.isoformat() if self.cycle_start else None,
+            "require_mfa": self.require_mfa,
+        }
+
+
+class Membership(models.Model):
+    """What one person is in one organisation. A person may belong to many organisations."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=MemberRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="tenancy_one_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()} of {self.organisation}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Invitation(models.Model):
+    """An invitation by email to join an organisation in a role; its token is kept only as a hash."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=MemberRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organisation} as {self.get_role_display()}"
+
+    def state(self, now: dt.datetime) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.accepted_at:
+            return "accepted"
+        if now >= self.expires_at:
+            return "expired"
+        return "open"

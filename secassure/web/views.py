@@ -18,7 +18,10 @@ from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_
 @require_GET
 @login_required
 def home(request):
-    return render(request, "web/home.html", {"versions": versions_with_counts()})
+    from secassure.tenancy.views import organisation_rows
+
+    return render(request, "web/home.html", {"versions": versions_with_counts(),
+                                             "organisations": organisation_rows(request.user)})
 
 
 @require_GET

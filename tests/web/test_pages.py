@@ -27,7 +27,7 @@ def _load_framework(slug, n):
 def test_pages_need_sign_in(client, shipped_catalogue, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_home_and_catalogue_pages(client, alice, shipped_catalogue):
@@ -65,6 +65,7 @@ def test_unknown_versions_and_clauses_are_404(client, alice, shipped_catalogue):
 
 def test_version_page_query_count_does_not_grow_with_the_catalogue(client, alice, db):
     client.force_login(alice)
+    client.get("/catalogue/")  # the first request of a session checks MFA once
     _load_framework("small", 10)
     _load_framework("large", 400)
     counts = {}
@@ -78,6 +79,7 @@ def test_version_page_query_count_does_not_grow_with_the_catalogue(client, alice
 
 def test_obligation_page_and_index_query_counts_are_fixed(client, alice, shipped_catalogue):
     client.force_login(alice)
+    client.get("/catalogue/")  # the first request of a session checks MFA once
     with CaptureQueriesContext(connection) as few:
         client.get("/catalogue/iso27001/2022/5.1/")
     with CaptureQueriesContext(connection) as many:

@@ -1,0 +1,126 @@
+"""Changing the party profile: portfolio snapshots, User Roles held, User Systems, SRP
+arrangements. Each writes an audit event in its transaction; a snapshot that changes the type of
+an assessment still to come says so, and the audit log records it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from secassure.audit.actions import record
+from secassure.catalogue.choices import UserRole
+from secassure.errors import ActionError
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
+from secassure.profile.planner import changed_years
+from secassure.profile.services import plan_for
+from secassure.tenancy.actions import check_past_date
+from secassure.tenancy.models import Organisation
+
+# Great Britain has about 30 million premises: a count beyond this is a typing error, not a portfolio.
+MAX_PREMISES = 40_000_000
+
+
+def _count(value, what: str, *, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ActionError(f"{what} must be a whole number")
+    if value < 0:
+        raise ActionError(f"{what} cannot be negative ({value:,})")
+    if value > MAX_PREMISES:
+        raise ActionError(f"{what} of {value:,} is more than there are premises in Great Britain; check the figure")
+    return value
+
+
+def add_snapshot(org: Organisation, *, as_of: dt.date, domestic: int, non_domestic: int, smets1: int | None = None,
+                 smets2: int | None = None, source: str = "", recorded_by=None) -> tuple[PortfolioSnapshot, list[dict]]:
+    """Record the portfolio on a date. Returns the snapshot and the future assessment years whose
+    type it changes."""
+    check_past_date(as_of, "the snapshot date")
+    _count(domestic, "domestic premises")
+    _count(non_domestic, "non-domestic premises")
+    _count(smets1, "SMETS1 systems", optional=True)
+    _count(smets2, "SMETS2 systems", optional=True)
+    if (smets1 or 0) + (smets2 or 0) > MAX_PREMISES:
+        raise ActionError("the SMETS1 and SMETS2 counts together are more than there are premises; check them")
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=org.pk).first()
+        if PortfolioSnapshot.objects.filter(organisation=org, as_of=as_of).exists():
+            raise ActionError(f"a snapshot dated {as_of.isoformat()} already exists; snapshots are kept as "
+                              "reported, so record a correction under the date it was made")
+        before = plan_for(org)
+        snapshot = PortfolioSnapshot.objects.create(
+            organisation=org, as_of=as_of, domestic=domestic, non_domestic=non_domestic, smets1=smets1,
+            smets2=smets2, source=source.strip()[:300], recorded_by=recorded_by)
+        record("profile.portfolio.added", snapshot, organisation=org, after=snapshot.as_dict())
+        changes = changed_years(before, plan_for(org))
+        if changes:
+            record("profile.plan.changed", org, organisation=org, after={"changes": changes},
+                   reason=f"portfolio snapshot of {as_of.isoformat()}")
+    return snapshot, changes
+
+
+def add_role(org: Organisation, role: str, *, user_ids: list[str] | None = None, start_date: dt.date | None = None,
+             end_date: dt.date | None = None) -> RoleHolding:
+    if role not in UserRole.values:
+        raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
+    if start_date and end_date and end_date < start_date:
+        raise ActionError("the role's end date is before its start date")
+    ids = [i.strip() for i in (user_ids or []) if i.strip()]
+    for uid in ids:
+        if len(uid) > 40:
+            raise ActionError(f"{uid[:40]}… is too long to be a User ID")
+    with transaction.atomic():
+        if RoleHolding.objects.filter(organisation=org, role=role, end_date__isnull=True).exists() and not end_date:
+            raise ActionError(f"{org.name} already holds the {UserRole(role).label} role; remove it or end it first")
+        holding = RoleHolding.objects.create(organisation=org, role=role, user_ids=ids, start_date=start_date,
+                                             end_date=end_date)
+        record("profile.role.added", holding, organisation=org, after=_plain(holding))
+    return holding
+
+
+def remove_role(org: Organisation, role: str) -> int:
+    if role not in UserRole.values:
+        raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
+    with transaction.atomic():
+        holdings = list(RoleHolding.objects.filter(organisation=org, role=role))
+        if not holdings:
+            raise ActionError(f"{org.name} does not hold the {UserRole(role).label} role")
+        for holding in holdings:
+            record("profile.role.removed", holding, organisation=org, before=_plain(holding))
+            holding.delete()
+    return len(holdings)
+
+
+def add_user_system(org: Organisation, **fields) -> UserSystem:
+    system = UserSystem(organisation=org, **fields)
+    if system.kind == "further" and not system.ssc_notified_on:
+        raise ActionError("a further User System must be notified to the SSC before use: give the date it was")
+    if system.srp_arrangement_id and system.srp_arrangement.organisation_id != org.pk:
+        raise ActionError("that SRP arrangement belongs to another organisation")
+    if system.hosting == "srp-hosted" and not system.srp_arrangement_id:
+        raise ActionError("an SRP-hosted system needs the SRP arrangement it runs under")
+    check_past_date(system.ssc_notified_on, "the SSC notification date")
+    with transaction.atomic():
+        system.save()
+        record("profile.user_system.added", system, organisation=org, after=_plain(system))
+    return system
+
+
+def add_srp_arrangement(org: Organisation, **fields) -> SrpArrangement:
+    arrangement = SrpArrangement(organisation=org, **fields)
+    if not arrangement.provider_name.strip():
+        raise ActionError("give the Shared Resource Provider's name")
+    if arrangement.start_date and arrangement.end_date and arrangement.end_date < arrangement.start_date:
+        raise ActionError("the arrangement's end date is before its start date")
+    with transaction.atomic():
+        arrangement.save()
+        record("profile.srp_arrangement.added", arrangement, organisation=org, after=_plain(arrangement))
+    return arrangement
+
+
+def _plain(obj) -> dict:
+    data = model_to_dict(obj)
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}

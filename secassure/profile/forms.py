@@ -1,0 +1,46 @@
+"""Forms for the party profile."""
+
+from django import forms
+
+from secassure.catalogue.choices import UserRole
+from secassure.profile.actions import MAX_PREMISES
+from secassure.profile.models import SrpArrangement, UserSystem
+from secassure.tenancy.forms import DateInput
+
+
+class SnapshotForm(forms.Form):
+    as_of = forms.DateField(label="Date of the counts", widget=DateInput())
+    domestic = forms.IntegerField(label="Domestic premises", min_value=0, max_value=MAX_PREMISES)
+    non_domestic = forms.IntegerField(label="Non-domestic premises", min_value=0, max_value=MAX_PREMISES)
+    smets1 = forms.IntegerField(label="Enrolled SMETS1 systems", min_value=0, max_value=MAX_PREMISES, required=False)
+    smets2 = forms.IntegerField(label="SMETS2 systems", min_value=0, max_value=MAX_PREMISES, required=False)
+    source = forms.CharField(max_length=300, required=False, help_text="For example: SECAS count of 30 June.")
+
+
+class RoleHoldingForm(forms.Form):
+    role = forms.ChoiceField(label="User Role", choices=UserRole.choices)
+    user_ids = forms.CharField(label="User IDs", required=False, help_text="Comma-separated EUI-64 User IDs.")
+    start_date = forms.DateField(required=False, widget=DateInput())
+    end_date = forms.DateField(required=False, widget=DateInput())
+
+    def clean_user_ids(self):
+        return [part.strip() for part in self.cleaned_data["user_ids"].split(",") if part.strip()]
+
+
+class UserSystemForm(forms.ModelForm):
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this organisation's arrangements can be chosen: the one door, in a drop-down.
+        self.fields["srp_arrangement"].queryset = SrpArrangement.objects.filter(organisation=organisation)
+
+    class Meta:
+        model = UserSystem
+        fields = ["name", "kind", "hosting", "hosting_detail", "srp_arrangement", "ssc_notified_on", "in_use_from"]
+        widgets = {"ssc_notified_on": DateInput(), "in_use_from": DateInput()}
+
+
+class SrpArrangementForm(forms.ModelForm):
+    class Meta:
+        model = SrpArrangement
+        fields = ["provider_name", "provider_party_id", "start_date", "end_date", "notes"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}

@@ -1,0 +1,114 @@
+"""The party profile: User Roles held, Shared Resource Provider arrangements, User Systems,
+dated portfolio snapshots, and the versioned assessment-cycle rules the planner reads."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from secassure.catalogue.choices import UserRole
+from secassure.profile.choices import Hosting, SystemKind
+from secassure.tenancy.models import Organisation
+
+
+class RoleHolding(models.Model):
+    """A User Role the organisation holds, with its User IDs and the dates it held it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="role_holdings")
+    role = models.CharField(max_length=30, choices=UserRole.choices)
+    user_ids = models.JSONField(default=list, blank=True, help_text="The DCC User IDs (EUI-64) for this role.")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "role", "start_date"]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+    def is_current(self, day) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or self.end_date >= day)
+
+
+class SrpArrangement(models.Model):
+    """An arrangement with a Shared Resource Provider (SEC G10) whose User System the User uses."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="srp_arrangements")
+    provider_name = models.CharField(max_length=200)
+    provider_party_id = models.CharField(max_length=40, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["organisation", "provider_name"]
+
+    def __str__(self) -> str:
+        return self.provider_name
+
+
+class UserSystem(models.Model):
+    """A User System: the primary one, or a further one that must be notified to the SSC before use."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="user_systems")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=SystemKind.choices, default=SystemKind.PRIMARY)
+    hosting = models.CharField(max_length=12, choices=Hosting.choices, default=Hosting.BESPOKE)
+    hosting_detail = models.CharField(max_length=300, blank=True)
+    srp_arrangement = models.ForeignKey(SrpArrangement, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="user_systems")
+    ssc_notified_on = models.DateField("notified to the SSC on", null=True, blank=True)
+    in_use_from = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PortfolioSnapshot(models.Model):
+    """The counts reported on one date: what decides the assessment type (and G5.27 for SRP users)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="portfolio_snapshots")
+    as_of = models.DateField()
+    domestic = models.PositiveIntegerField("domestic premises")
+    non_domestic = models.PositiveIntegerField("non-domestic premises")
+    smets1 = models.PositiveIntegerField("enrolled SMETS1 systems", null=True, blank=True)
+    smets2 = models.PositiveIntegerField("SMETS2 systems", null=True, blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Where the counts come from.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "as_of"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "as_of"], name="profile_one_snapshot_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.as_of}"
+
+    def as_dict(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "domestic": self.domestic, "non_domestic": self.non_domestic,
+                "smets1": self.smets1, "smets2": self.smets2, "source": self.source}
+
+
+class RuleSet(models.Model):
+    """One version of a rules file (the assessment-cycle rules); immutable once published."""
+
+    name = models.CharField(max_length=80)
+    version = models.CharField(max_length=100)
+    status = models.CharField(max_length=12, default="published")
+    effective_date = models.DateField()
+    source = models.TextField(blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    document = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "-effective_date", "-loaded_at"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="profile_ruleset_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"

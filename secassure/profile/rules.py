@@ -1,0 +1,228 @@
+"""The assessment-cycle rules: parsed from a rules file into typed, checked objects.
+
+The rules are data (``secassure/data/rules/assessment-cycle.yaml``, format in
+docs/rules-format.md); a newer file replaces them without a code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from secassure.catalogue.choices import Confidence, PartyCategory
+from secassure.datafiles import DataFileError
+
+FORMAT = "secassure.rules/1"
+ASSESSMENT_TYPES = ("FUSA", "VUSA", "SSA", "UNKNOWN")
+MEASURES = ("domestic", "non_domestic", "weighted")
+PORTFOLIO_CONDITIONS = ("at-or-under", "over", "any")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What every rule carries: an id to cite, how sure we are, and where it comes from."""
+
+    id: str
+    confidence: str
+    verified: bool
+    source_url: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Threshold(Rule):
+    measure: str = "domestic"
+    limit: float = 0
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CycleRule(Rule):
+    categories: tuple[str, ...] = ()
+    portfolio: str = "any"
+    years: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimingRule(Rule):
+    months: int | None = None
+
+
+@dataclass
+class RuleSetData:
+    """One version of the assessment-cycle rules."""
+
+    file: str
+    name: str
+    version: str
+    status: str
+    effective_date: dt.date
+    source: str
+    source_url: str
+    thresholds: list[Threshold] = field(default_factory=list)
+    cycle: list[CycleRule] = field(default_factory=list)
+    timing: list[TimingRule] = field(default_factory=list)
+    document: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def content_hash(self) -> str:
+        text = json.dumps(self.document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in (*self.thresholds, *self.cycle, *self.timing):
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def timing_months(self) -> tuple[int, TimingRule]:
+        for rule in self.timing:
+            if rule.months:
+                return rule.months, rule
+        raise DataFileError(self.file, "timing", "no timing rule gives the months between assessments")
+
+    def cycle_rule(self, category: str, over: bool) -> CycleRule | None:
+        wanted = "over" if over else "at-or-under"
+        for rule in self.cycle:
+            if category in rule.categories and rule.portfolio in (wanted, "any"):
+                return rule
+        return None
+
+    def thresholds_for(self, category: str) -> list[Threshold]:
+        return [t for t in self.thresholds if category in t.categories]
+
+
+def parse_rules(name: str, doc: Any) -> RuleSetData:
+    if not isinstance(doc, dict):
+        raise DataFileError(name, "root", "expected a mapping")
+    if doc.get("format") != FORMAT:
+        raise DataFileError(name, "format", f"expected {FORMAT!r}, found {doc.get('format')!r}")
+    allowed = {"format", "ruleset", "version", "status", "effective_date", "source", "source_url",
+               "thresholds", "cycle", "timing"}
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise DataFileError(name, unknown[0], "unknown key")
+    effective = doc.get("effective_date")
+    if isinstance(effective, str):
+        try:
+            effective = dt.date.fromisoformat(effective)
+        except ValueError:
+            effective = None
+    if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
+        raise DataFileError(name, "effective_date", "expected a date in the form YYYY-MM-DD")
+    status = doc.get("status", "published")
+    if status not in ("published", "draft"):
+        raise DataFileError(name, "status", "expected published or draft")
+    data = RuleSetData(
+        file=name,
+        name=_text(name, doc, "ruleset", ""),
+        version=_text(name, doc, "version", ""),
+        status=status,
+        effective_date=effective,
+        source=_text(name, doc, "source", "", required=False),
+        source_url=_text(name, doc, "source_url", "", required=False),
+        document=json.loads(json.dumps(doc, default=str)),
+    )
+    ids: set[str] = set()
+    for i, node in enumerate(_items(name, doc, "thresholds")):
+        place = f"thresholds[{i}]"
+        base = _rule_fields(name, node, place, ids, {"measure", "limit", "categories"})
+        measure = node.get("measure")
+        if measure not in MEASURES:
+            raise DataFileError(name, f"{place}.measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
+        limit = node.get("limit")
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+            raise DataFileError(name, f"{place}.limit", "expected a positive number")
+        data.thresholds.append(Threshold(**base, measure=measure, limit=limit,
+                                         categories=_categories(name, node, place)))
+    measures = {t.measure for t in data.thresholds}
+    if "weighted" in measures and not {"domestic", "non_domestic"} <= measures:
+        raise DataFileError(name, "thresholds", "a weighted threshold needs domestic and non_domestic thresholds")
+    for i, node in enumerate(_items(name, doc, "cycle")):
+        place = f"cycle[{i}]"
+        base = _rule_fields(name, node, place, ids, {"categories", "portfolio", "years"})
+        portfolio = node.get("portfolio", "any")
+        if portfolio not in PORTFOLIO_CONDITIONS:
+            raise DataFileError(name, f"{place}.portfolio", f"expected one of {', '.join(PORTFOLIO_CONDITIONS)}")
+        years = node.get("years")
+        if not isinstance(years, list) or len(years) != 3:
+            raise DataFileError(name, f"{place}.years", "expected the three years' assessment types")
+        for j, kind in enumerate(years):
+            if kind not in ASSESSMENT_TYPES:
+                raise DataFileError(name, f"{place}.years[{j}]",
+                                    f"{kind!r} is not one of {', '.join(ASSESSMENT_TYPES)}")
+        data.cycle.append(CycleRule(**base, categories=_categories(name, node, place), portfolio=portfolio,
+                                    years=tuple(years)))
+    for i, node in enumerate(_items(name, doc, "timing")):
+        place = f"timing[{i}]"
+        base = _rule_fields(name, node, place, ids, {"months"})
+        months = node.get("months")
+        if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60):
+            raise DataFileError(name, f"{place}.months", "expected a whole number of months from 1 to 60")
+        data.timing.append(TimingRule(**base, months=months))
+    for category in PartyCategory.values:
+        for over in (False, True):
+            if data.cycle_rule(category, over) is None:
+                condition = "over a threshold" if over else "at or under the thresholds"
+                raise DataFileError(name, "cycle", f"no rule covers a {category} {condition}")
+    data.timing_months()
+    return data
+
+
+def _rule_fields(name: str, node: Any, place: str, ids: set[str], extra: set[str]) -> dict:
+    if not isinstance(node, dict):
+        raise DataFileError(name, place, "expected a mapping")
+    allowed = {"id", "confidence", "verified", "source_url", "explanation", *extra}
+    unknown = sorted(set(node) - allowed)
+    if unknown:
+        raise DataFileError(name, f"{place}.{unknown[0]}", f"unknown key; expected one of {', '.join(sorted(allowed))}")
+    rule_id = _text(name, node, "id", place)
+    if rule_id in ids:
+        raise DataFileError(name, f"{place}.id", f"duplicate rule id {rule_id!r}")
+    ids.add(rule_id)
+    confidence = node.get("confidence")
+    if confidence not in Confidence.values:
+        raise DataFileError(name, f"{place}.confidence", "expected S, I or R")
+    verified = node.get("verified")
+    if not isinstance(verified, bool):
+        raise DataFileError(name, f"{place}.verified", "expected true or false")
+    source_url = _text(name, node, "source_url", place)
+    if not source_url.startswith("https://"):
+        raise DataFileError(name, f"{place}.source_url", "must be an https:// address")
+    return {"id": rule_id, "confidence": confidence, "verified": verified, "source_url": source_url,
+            "explanation": _text(name, node, "explanation", place)}
+
+
+def _categories(name: str, node: dict, place: str) -> tuple[str, ...]:
+    values = node.get("categories")
+    if not isinstance(values, list) or not values:
+        raise DataFileError(name, f"{place}.categories", "expected a list of Party categories")
+    for j, value in enumerate(values):
+        if value not in PartyCategory.values:
+            raise DataFileError(name, f"{place}.categories[{j}]", f"{value!r} is not a Party category")
+    return tuple(values)
+
+
+def _items(name: str, doc: dict, key: str) -> list:
+    value = doc.get(key)
+    if not isinstance(value, list) or not value:
+        raise DataFileError(name, key, "expected a non-empty list")
+    return value
+
+
+def _text(name: str, node: dict, key: str, place: str, *, required: bool = True) -> str:
+    value = node.get(key)
+    where = f"{place}.{key}" if place else key
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DataFileError(name, where, "missing")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise DataFileError(name, where, "expected text")
+    return " ".join(str(value).split())

@@ -1,0 +1,79 @@
+"""The one door: every read of a tenant-owned object goes through these functions.
+
+An organisation the person does not belong to, or may not see, answers 404, exactly as a missing
+one does, so that nobody can learn which organisations exist. A member who may see an
+organisation but not do a thing in it gets 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from secassure.tenancy.choices import MemberRole
+from secassure.tenancy.models import Membership, Organisation
+
+VIEW = "org.view"
+EDIT = "org.edit"
+MANAGE_MEMBERS = "members.manage"
+ADD_PORTFOLIO = "portfolio.add"
+
+# What each role may do with the organisation itself. Providers and CIO reviewers see only what is
+# shared with them (documents, assessments), never the organisation's profile as a whole.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO}),
+    MemberRole.CONTRIBUTOR: frozenset({VIEW, ADD_PORTFOLIO}),
+    MemberRole.APPROVER: frozenset({VIEW}),
+    MemberRole.OBSERVER: frozenset({VIEW}),
+    MemberRole.PROVIDER: frozenset(),
+    MemberRole.CIO_REVIEWER: frozenset(),
+}
+ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+
+
+def role_in(user, organisation: Organisation) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
+
+
+def can(user, organisation: Organisation, permission: str) -> bool:
+    role = role_in(user, organisation)
+    return role is not None and permission in PERMISSIONS[role]
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    """Organisations whose profile this person may see."""
+    roles = [role for role, perms in PERMISSIONS.items() if VIEW in perms]
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user, memberships__role__in=roles).order_by("name")
+
+
+def get_organisation_for(user, slug: str, permission: str = VIEW) -> Organisation:
+    """The organisation, if this person may see it (404 otherwise) and do ``permission`` (403)."""
+    membership = memberships_of(user).filter(organisation__slug=slug).first()
+    if membership is None or VIEW not in PERMISSIONS[membership.role]:
+        raise Http404("No such organisation")
+    if permission not in PERMISSIONS[membership.role]:
+        raise PermissionDenied(f"A {membership.get_role_display()} may not do this")
+    organisation = membership.organisation
+    organisation.viewer_role = membership.role  # for templates: what the viewer may do
+    return organisation
+
+
+def get_owned_object(user, model, organisation_field: str, pk, permission: str = VIEW):
+    """A tenant-owned row by id, through its organisation's door: 404 for another tenant's row."""
+    obj = model.objects.select_related(organisation_field).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("Not found")
+    organisation = getattr(obj, organisation_field)
+    get_organisation_for(user, organisation.slug, permission)
+    return obj

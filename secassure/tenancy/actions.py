@@ -1,0 +1,258 @@
+"""Changing organisations, memberships and invitations. Each action checks its inputs, writes its
+change and the audit event in one transaction, and sends mail only once that has committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from secassure.audit.actions import record
+from secassure.catalogue.choices import PartyCategory
+from secassure.errors import ActionError
+from secassure.tenancy.choices import MemberRole
+from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
+
+EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa")
+
+
+def check_category(category: str) -> str:
+    if category not in PartyCategory.values:
+        raise ActionError(f"{category!r} is not a Party category; use one of {', '.join(PartyCategory.values)}")
+    return category
+
+
+def check_role(role: str) -> str:
+    if role not in MemberRole.values:
+        raise ActionError(f"{role!r} is not a role; use one of {', '.join(MemberRole.values)}")
+    return role
+
+
+def check_past_date(day: dt.date | None, what: str) -> dt.date | None:
+    if day is not None and day > timezone.localdate():
+        raise ActionError(f"{what} {day.isoformat()} is in the future: record it once it has happened")
+    return day
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_organisation(*, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
+                        slug: str | None = None, owner=None) -> Organisation:
+    name = " ".join(name.split())
+    if not name:
+        raise ActionError("give the organisation's legal name")
+    check_category(category)
+    check_past_date(cycle_start, "the cycle start (end of the year-1 FUSA fieldwork)")
+    if slug is not None:
+        if slug != slugify(slug) or not slug:
+            raise ActionError(f"{slug!r} is not a slug: use lower-case letters, digits and '-'")
+        if Organisation.objects.filter(slug=slug).exists():
+            raise ActionError(f"an organisation with the slug {slug!r} already exists")
+    with transaction.atomic():
+        org = Organisation.objects.create(name=name, slug=slug or _unique_slug(name), category=category,
+                                          sec_party_id=sec_party_id.strip(), cycle_start=cycle_start)
+        # Every organisation's audit chain starts with its creation (audit verify relies on it).
+        record("tenancy.organisation.created", org, organisation=org, after=org.as_dict())
+        if owner is not None:
+            add_member(org, owner, MemberRole.OWNER)
+    return org
+
+
+def update_organisation(org: Organisation, changes: dict, reason: str = "") -> list[dict]:
+    """Apply changes to the organisation's own fields. Returns the assessment years whose type
+    the change alters (the planner's view), which the audit log records too."""
+    from secassure.profile.planner import changed_years
+    from secassure.profile.services import plan_for
+
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
+    if "category" in changes:
+        check_category(changes["category"])
+    if "cycle_start" in changes:
+        check_past_date(changes["cycle_start"], "the cycle start (end of the year-1 FUSA fieldwork)")
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+        if not changes["name"]:
+            raise ActionError("the legal name cannot be empty")
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=org.pk)
+        before_plan = plan_for(locked)
+        before = locked.as_dict()
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if locked.as_dict() == before:
+            return []
+        locked.save()
+        record("tenancy.organisation.changed", locked, organisation=locked, before=before, after=locked.as_dict(),
+               reason=reason)
+        changes_to_plan = changed_years(before_plan, plan_for(locked))
+        if changes_to_plan:
+            record("profile.plan.changed", locked, organisation=locked, after={"changes": changes_to_plan},
+                   reason="organisation profile changed")
+    for field in EDITABLE:
+        setattr(org, field, getattr(locked, field))
+    return changes_to_plan
+
+
+def _owners(org: Organisation) -> int:
+    return Membership.objects.filter(organisation=org, role=MemberRole.OWNER).count()
+
+
+def add_member(org: Organisation, user, role: str) -> Membership:
+    check_role(role)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(organisation=org, user=user, role=role)
+        except IntegrityError:
+            raise ActionError(f"{user.email} is already a member of {org.name}; change their role instead") from None
+        record("tenancy.member.added", membership, organisation=org, after={"email": user.email, "role": role})
+    return membership
+
+
+def change_role(membership: Membership, role: str) -> Membership:
+    check_role(role)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
+        if locked.role == role:
+            return locked
+        if locked.role == MemberRole.OWNER and _owners(locked.organisation) <= 1:
+            raise ActionError(f"{locked.user.email} is the only Owner of {locked.organisation.name}: "
+                              "make someone else an Owner first")
+        before = locked.role
+        locked.role = role
+        locked.save(update_fields=["role"])
+        record("tenancy.member.role_changed", locked, organisation=locked.organisation,
+               before={"email": locked.user.email, "role": before}, after={"email": locked.user.email, "role": role})
+    return locked
+
+
+def remove_member(membership: Membership) -> None:
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
+        if locked.role == MemberRole.OWNER and _owners(locked.organisation) <= 1:
+            raise ActionError(f"{locked.user.email} is the only Owner of {locked.organisation.name}: "
+                              "make someone else an Owner first")
+        record("tenancy.member.removed", locked, organisation=locked.organisation,
+               before={"email": locked.user.email, "role": locked.role})
+        locked.delete()
+
+
+def invite(org: Organisation, email: str, role: str, invited_by=None) -> tuple[Invitation, str]:
+    """Create an invitation and email its link once committed. Returns the invitation and its
+    token (shown once; only its hash is kept)."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except Exception:  # noqa: BLE001 - Django raises ValidationError; the message is ours
+        raise ActionError(f"{email!r} is not an email address") from None
+    check_role(role)
+    if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
+        raise ActionError(f"{email} is already a member of {org.name}")
+    token = secrets.token_urlsafe(32)
+    expires = timezone.now() + dt.timedelta(days=settings.SECASSURE_INVITATION_DAYS)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(organisation=org, email=email, role=role, token_hash=token_digest(token),
+                                               invited_by=invited_by, expires_at=expires)
+        record("tenancy.invitation.created", invitation, organisation=org,
+               after={"email": email, "role": role, "expires_at": expires.isoformat()})
+        transaction.on_commit(lambda: _send_invitation(invitation, token))
+    return invitation, token
+
+
+def invitation_path(token: str) -> str:
+    return f"/invitations/{token}/"
+
+
+def invitation_link(token: str) -> str:
+    """The full address of an invitation, for email and the command line."""
+    return f"{settings.SECASSURE_BASE_URL.rstrip('/')}{invitation_path(token)}"
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    send_mail(
+        subject=f"You are invited to {invitation.organisation.name} on secassure",
+        message=(f"You have been invited to join {invitation.organisation.name} as "
+                 f"{invitation.get_role_display()}.\n\nAccept the invitation here (it expires on "
+                 f"{timezone.localtime(invitation.expires_at):%d %B %Y at %H:%M}):\n{invitation_link(token)}\n"),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def find_invitation(token: str) -> Invitation:
+    """The open invitation for a token; a used, expired, revoked or unknown token is refused."""
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=token_digest(token)).first()
+    if invitation is None:
+        raise ActionError("This invitation link is not valid. Ask the organisation's Owner for a new one.")
+    state = invitation.state(timezone.now())
+    if state == "accepted":
+        raise ActionError("This invitation has already been used. Sign in, or ask for a new invitation.")
+    if state == "expired":
+        raise ActionError("This invitation has expired. Ask the organisation's Owner to invite you again.")
+    if state == "revoked":
+        raise ActionError("This invitation was withdrawn. Ask the organisation's Owner if you should join.")
+    return invitation
+
+
+def accept_invitation(token: str, *, user=None, password: str | None = None) -> Membership:
+    """Join through an invitation: as the signed-in person whose email it was sent to, or as a new
+    person who sets a password now."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        find_invitation(token)  # checked again under the lock: two tabs cannot both accept
+        User = get_user_model()
+        if user is None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise ActionError(f"An account for {invitation.email} exists: sign in first, then open the link again.")
+            if not password:
+                raise ActionError("Choose a password to create your account.")
+            from django.contrib.auth.password_validation import validate_password
+            from django.core.exceptions import ValidationError
+
+            try:
+                validate_password(password, User(username=invitation.email, email=invitation.email))
+            except ValidationError as exc:
+                raise ActionError(" ".join(exc.messages)) from None
+            user = User.objects.create_user(username=invitation.email, email=invitation.email, password=password)
+            record("auth.user.created", user, after={"email": user.email}, reason="invitation accepted")
+        elif user.email.lower() != invitation.email:
+            raise ActionError(f"This invitation was sent to {invitation.email}; you are signed in as {user.email}.")
+        EmailAddress.objects.update_or_create(user=user, email=invitation.email,
+                                              defaults={"verified": True, "primary": True})
+        membership = add_member(invitation.organisation, user, invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        record("tenancy.invitation.accepted", invitation, organisation=invitation.organisation,
+               after={"email": invitation.email, "role": invitation.role})
+    return membership
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.revoked_at or locked.accepted_at:
+            return
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        record("tenancy.invitation.revoked", locked, organisation=locked.organisation,
+               before={"email": locked.email, "role": locked.role})

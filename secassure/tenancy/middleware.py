@@ -1,0 +1,96 @@
+"""Session lifetimes and the MFA requirement, enforced on every request."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from secassure.audit.actions import record
+from secassure.audit.context import acting_as, user_actor
+from secassure.tenancy.choices import MemberRole
+
+SIGNED_IN_AT = "secassure_signed_in_at"
+LAST_SEEN = "secassure_last_seen"
+HAS_MFA = "secassure_has_mfa"
+# Writing the session on every request costs a database write; a minute's precision is enough.
+TOUCH_EVERY = 60
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after SECASSURE_SESSION_IDLE_SECONDS without a request, and in any case
+    SECASSURE_SESSION_MAX_SECONDS after sign-in (OWASP ASVS 3.3)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SIGNED_IN_AT)
+            last = request.session.get(LAST_SEEN, started)
+            if started is None:
+                request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = now
+            else:
+                why = None
+                if now - started > settings.SECASSURE_SESSION_MAX_SECONDS:
+                    why = "the session reached its maximum length"
+                elif now - last > settings.SECASSURE_SESSION_IDLE_SECONDS:
+                    why = "the session was idle too long"
+                if why:
+                    with acting_as(actor=user_actor(user)):
+                        record("auth.session.expired", user, after={"email": user.email}, reason=why)
+                    logout(request)
+                    messages.info(request, f"You were signed out because {why}. Please sign in again.")
+                    return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+                if now - last > TOUCH_EVERY:
+                    request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+def mfa_required(user) -> bool:
+    """Owners, CIO reviewers and administrators must use MFA, as must every member of an
+    organisation that asks for it."""
+    from secassure.tenancy.models import Membership
+
+    if not settings.SECASSURE_REQUIRE_MFA:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user).filter(
+        Q(role__in=[MemberRole.OWNER, MemberRole.CIO_REVIEWER]) | Q(organisation__require_mfa=True)).exists()
+
+
+def has_mfa(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequireMfaMiddleware:
+    """Sends a person who must use MFA but has not set it up to the set-up page, and lets them
+    reach nothing else but signing out."""
+
+    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/", "/static/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES)
+                and not request.session.get(HAS_MFA) and mfa_required(user)):
+            if not has_mfa(user):
+                messages.warning(request, "Your role needs two-factor authentication. Set up an authenticator app "
+                                          "to continue.")
+                return redirect("mfa_activate_totp")
+            # Known for the rest of the session; removing the authenticator clears it (signals).
+            request.session[HAS_MFA] = True
+        return self.get_response(request)
