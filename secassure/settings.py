@@ -178,6 +178,10 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# allauth refuses MFA to unverified addresses so that a stranger cannot sign up with someone's
+# address and lock them out. Nobody signs up here unasked: accounts come from invitations (which
+# prove the address) or from an operator (createsuperuser), who must be able to set up MFA.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = "secassure"
 MFA_RECOVERY_CODE_COUNT = 10
 # Owners and CIO reviewers must use MFA, and so must everyone in an organisation that asks for it.

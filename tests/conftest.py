@@ -26,6 +26,16 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def cli(db):
     """Run a secassure Typer command in this process, inside the test's transaction."""

@@ -28,7 +28,7 @@ def _count(value, what: str, *, optional: bool = False) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ActionError(f"{what} must be a whole number")
     if value < 0:
-        raise ActionError(f"{what} cannot be negative ({value:,})")
+        raise ActionError(f"{what} cannot be negative ({value:,}): give the count reported to SECAS")
     if value > MAX_PREMISES:
         raise ActionError(f"{what} of {value:,} is more than there are premises in Great Britain; check the figure")
     return value

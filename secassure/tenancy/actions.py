@@ -41,6 +41,19 @@ def check_past_date(day: dt.date | None, what: str) -> dt.date | None:
     return day
 
 
+def check_length(model, field: str, value: str, what: str) -> str:
+    limit = model._meta.get_field(field).max_length
+    if value and len(value) > limit:
+        raise ActionError(f"{what} is {len(value)} characters long; the most it can be is {limit}")
+    return value
+
+
+def _check_organisation_text(fields: dict) -> None:
+    for field, what in (("name", "the legal name"), ("slug", "the slug"), ("sec_party_id", "the SEC Party id")):
+        if isinstance(fields.get(field), str):
+            check_length(Organisation, field, fields[field], what)
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "organisation"
     slug, n = base, 1
@@ -53,18 +66,20 @@ def _unique_slug(name: str) -> str:
 def create_organisation(*, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
                         slug: str | None = None, owner=None) -> Organisation:
     name = " ".join(name.split())
+    sec_party_id = sec_party_id.strip()
     if not name:
         raise ActionError("give the organisation's legal name")
+    _check_organisation_text({"name": name, "slug": slug, "sec_party_id": sec_party_id})
     check_category(category)
     check_past_date(cycle_start, "the cycle start (end of the year-1 FUSA fieldwork)")
     if slug is not None:
         if slug != slugify(slug) or not slug:
             raise ActionError(f"{slug!r} is not a slug: use lower-case letters, digits and '-'")
         if Organisation.objects.filter(slug=slug).exists():
-            raise ActionError(f"an organisation with the slug {slug!r} already exists")
+            raise ActionError(f"an organisation with the slug {slug!r} already exists: choose another slug")
     with transaction.atomic():
         org = Organisation.objects.create(name=name, slug=slug or _unique_slug(name), category=category,
-                                          sec_party_id=sec_party_id.strip(), cycle_start=cycle_start)
+                                          sec_party_id=sec_party_id, cycle_start=cycle_start)
         # Every organisation's audit chain starts with its creation (audit verify relies on it).
         record("tenancy.organisation.created", org, organisation=org, after=org.as_dict())
         if owner is not None:
@@ -89,6 +104,9 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "") -> l
         changes["name"] = " ".join(str(changes["name"]).split())
         if not changes["name"]:
             raise ActionError("the legal name cannot be empty")
+    if "sec_party_id" in changes:
+        changes["sec_party_id"] = str(changes["sec_party_id"]).strip()
+    _check_organisation_text(changes)
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=org.pk)
         before_plan = plan_for(locked)
@@ -160,7 +178,8 @@ def invite(org: Organisation, email: str, role: str, invited_by=None) -> tuple[I
     try:
         validate_email(email)
     except Exception:  # noqa: BLE001 - Django raises ValidationError; the message is ours
-        raise ActionError(f"{email!r} is not an email address") from None
+        raise ActionError(f"{email!r} is not an email address: give one like name@example.org") from None
+    check_length(Invitation, "email", email, "the email address")
     check_role(role)
     if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
         raise ActionError(f"{email} is already a member of {org.name}")

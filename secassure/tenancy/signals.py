@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from secassure.audit.actions import record
@@ -42,19 +44,25 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
            after={"login": login, **_client(request)})
 
 
-def _mfa_event(action: str):
-    def handler(sender, request, user, authenticator=None, **kwargs):
-        if request is not None and hasattr(request, "session"):
-            request.session.pop(HAS_MFA, None)
-        with acting_as(actor=user_actor(user)):
-            record(action, user, after={"email": user.email,
-                                        "type": getattr(authenticator, "type", "") if authenticator else ""})
-    return handler
+# MFA changes are audited from the model's own signals, inside the transaction that makes them
+# (allauth's signals fire after commit, too late to share it).
 
 
-_added = _mfa_event("auth.mfa.added")
-_removed = _mfa_event("auth.mfa.removed")
-_reset = _mfa_event("auth.mfa.recovery_codes_reset")
-mfa_signals.authenticator_added.connect(_added, dispatch_uid="secassure-mfa-added")
-mfa_signals.authenticator_removed.connect(_removed, dispatch_uid="secassure-mfa-removed")
-mfa_signals.authenticator_reset.connect(_reset, dispatch_uid="secassure-mfa-reset")
+@receiver(post_save, sender=Authenticator)
+def authenticator_saved(sender, instance, created, update_fields=None, **kwargs):
+    if not created and update_fields is not None and set(update_fields) <= {"last_used_at"}:
+        return  # a code was used to sign in: the sign-in event covers it
+    action = "auth.mfa.added" if created else "auth.mfa.changed"
+    record(action, instance.user, after={"email": instance.user.email, "type": instance.type})
+
+
+@receiver(post_delete, sender=Authenticator)
+def authenticator_deleted(sender, instance, **kwargs):
+    record("auth.mfa.removed", instance.user, before={"email": instance.user.email, "type": instance.type})
+
+
+@receiver(mfa_signals.authenticator_removed)
+def forget_mfa_in_session(sender, request=None, **kwargs):
+    # The session remembers that its person has MFA; after a removal, check again.
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(HAS_MFA, None)

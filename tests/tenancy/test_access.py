@@ -1,0 +1,191 @@
+"""The one door: another organisation's ids answer 404 exactly like missing ones; each role does
+only what it may; a person with no grants sees nothing."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from secassure.profile import actions as profile_actions
+from secassure.tenancy.actions import invite
+from secassure.tenancy.models import Membership
+from tests.conftest import join, make_user
+
+TENANT_PREFIXES = ("orgs/",)
+
+
+def _tenant_patterns():
+    """Every URL pattern under an organisation, as (name, route with its converters)."""
+    found = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                if route.startswith(TENANT_PREFIXES) and "<slug:slug>" in route:
+                    found.append((p.name, route))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _fill(route: str, slug: str, pk: int) -> str:
+    path = re.sub(r"<slug:slug>", slug, route)
+    return "/" + re.sub(r"<int:pk>", str(pk), path)
+
+
+POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove"}
+# Which kind of object each route's id names.
+ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
+                "role-remove": "holding"}
+
+
+@pytest.fixture
+def org_b_objects(org_b, mallory):
+    """One of each kind of org-B object that an org-A person might try to reach by id."""
+    holding = profile_actions.add_role(org_b, "import-supplier")
+    invitation, _ = invite(org_b, "someone@b.test", "contributor")
+    return {"membership": Membership.objects.get(user=mallory).pk, "holding": holding.pk,
+            "invitation": invitation.pk}
+
+
+def test_the_sweep_covers_every_organisation_page():
+    names = {name for name, _ in _tenant_patterns()}
+    assert {"organisation", "organisation-edit", "members", "invite", "member-role", "member-remove",
+            "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add"} <= names
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organisations_ids_answer_404_like_missing_ones(client, alice, org_b, org_b_objects, method):
+    client.force_login(alice)
+    for name, route in _tenant_patterns():
+        for pk in set(org_b_objects.values()):
+            other = getattr(client, method)(_fill(route, org_b.slug, pk))
+            missing = getattr(client, method)(_fill(route, "no-such-org", 999999))
+            # 404; or, for a GET to a form that only takes POST, 405 before any lookup at all.
+            expected = 405 if (method == "get" and name in POST_ONLY) else 404
+            assert other.status_code == expected, (name, other.status_code)
+            assert missing.status_code == expected, name
+            assert other.content == missing.content, name
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_own_organisation_with_another_organisations_object_ids_is_404(client, alice, org_a, org_b_objects, method):
+    client.force_login(alice)
+    swept = set()
+    for name, route in _tenant_patterns():
+        if "<int:pk>" not in route:
+            continue
+        swept.add(name)
+        response = getattr(client, method)(_fill(route, org_a.slug, org_b_objects[ROUTE_OBJECT[name]]))
+        assert response.status_code in (404, 405), (name, response.status_code)
+    assert swept == set(ROUTE_OBJECT)
+    assert Membership.objects.filter(organisation__slug="org-b").count() == 1
+
+
+def test_a_fresh_install_with_no_grants_denies_everything(client, org_a, org_b):
+    stranger = make_user("stranger@x.test")
+    client.force_login(stranger)
+    home = client.get("/")
+    assert b"You do not belong to any organisation yet" in home.content
+    assert b"Alpha Energy" not in home.content and b"Bravo Power" not in home.content
+    for name, route in _tenant_patterns():
+        for slug in (org_a.slug, org_b.slug):
+            assert client.get(_fill(route, slug, 1)).status_code == (405 if name in POST_ONLY else 404)
+            assert client.post(_fill(route, slug, 1)).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, org_a):
+    for _, route in _tenant_patterns():
+        response = client.get(_fill(route, org_a.slug, 1))
+        assert response.status_code in (302, 405)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/")
+
+
+# The role matrix: what each role gets from each organisation page (GET).
+PAGES = ["organisation", "organisation-edit", "members", "portfolio-add", "role-add", "system-add", "srp-add"]
+EXPECTED = {
+    "owner": dict.fromkeys(PAGES, 200),
+    "contributor": {"organisation": 200, "portfolio-add": 200, **dict.fromkeys(
+        ["organisation-edit", "members", "role-add", "system-add", "srp-add"], 403)},
+    "approver": {"organisation": 200, **dict.fromkeys(PAGES[1:], 403)},
+    "observer": {"organisation": 200, **dict.fromkeys(PAGES[1:], 403)},
+    "provider": dict.fromkeys(PAGES, 404),
+    "cio-reviewer": dict.fromkeys(PAGES, 404),
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_role_matrix(client, org_a, role, settings):
+    settings.SECASSURE_REQUIRE_MFA = False  # the matrix is about roles; MFA has its own tests
+    user = make_user(f"{role}@a.test")
+    join(user, org_a, role)
+    client.force_login(user)
+    routes = dict(_tenant_patterns())
+    for page in PAGES:
+        response = client.get(_fill(routes[page], org_a.slug, 1))
+        assert response.status_code == EXPECTED[role][page], (role, page, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["contributor", "approver", "observer", "provider", "cio-reviewer"])
+def test_only_owners_change_the_organisation(client, org_a, role, settings):
+    settings.SECASSURE_REQUIRE_MFA = False
+    user = make_user(f"{role}@a.test")
+    join(user, org_a, role)
+    client.force_login(user)
+    response = client.post(f"/orgs/{org_a.slug}/edit/", {"name": "Hijacked", "category": "srp"})
+    assert response.status_code in (403, 404)
+    org_a.refresh_from_db()
+    assert org_a.name == "Alpha Energy Ltd"
+    response = client.post(f"/orgs/{org_a.slug}/members/invite/", {"email": "x@x.test", "role": "owner"})
+    assert response.status_code in (403, 404)
+
+
+def test_a_consultant_sees_their_three_clients_and_only_them(client, db, settings):
+    from tests.conftest import make_org
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    consultant = make_user("consultant@advisers.test")
+    clients = [make_org(f"Client {n} Energy", f"client-{n}") for n in (1, 2, 3)]
+    make_org("Not A Client Ltd", "not-a-client")
+    for org in clients:
+        join(consultant, org, "contributor")
+    client.force_login(consultant)
+    home = client.get("/").content.decode()
+    for n in (1, 2, 3):
+        assert f"Client {n} Energy" in home
+        assert client.get(f"/orgs/client-{n}/").status_code == 200
+    assert "Not A Client" not in home
+    assert client.get("/orgs/not-a-client/").status_code == 404
+
+
+def test_a_cio_reviewer_sees_only_what_is_shared(client, carol, org_a):
+    client.force_login(carol)
+    home = client.get("/").content.decode()
+    assert "Alpha Energy Ltd" in home and "only what is shared with you" in home
+    assert client.get(f"/orgs/{org_a.slug}/").status_code == 404
+    assert "Large Supplier" not in home  # not even the profile's category
+
+
+def test_home_page_costs_the_same_for_one_or_many_organisations(client, db, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_org
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    few, many = make_user("few@x.test"), make_user("many@x.test")
+    join(few, make_org("Only One", "only-one"), "observer")
+    for n in range(12):
+        join(many, make_org(f"Org {n}", f"org-{n}"), "observer")
+    counts = []
+    for user in (few, many):
+        client.force_login(user)
+        client.get("/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
