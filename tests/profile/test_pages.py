@@ -1,0 +1,139 @@
+"""The organisation page and the forms that change the profile, as people use them."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from secassure.audit.models import Event
+from secassure.audit.verify import verify
+from secassure.profile import actions
+from secassure.profile.models import PortfolioSnapshot, SrpArrangement, UserSystem
+from secassure.profile.planner import add_months
+from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from secassure.tenancy.actions import update_organisation
+
+
+@pytest.fixture
+def rules(db):
+    for path in shipped_rule_files():
+        load_rules(read_rules(path, 10_000_000))
+
+
+@pytest.fixture
+def year_three_org(org_a, rules):
+    """Org A, twenty months into its cycle, last reported under every threshold."""
+    today = timezone.localdate()
+    update_organisation(org_a, {"cycle_start": add_months(today, -20)})
+    actions.add_snapshot(org_a, as_of=add_months(today, -22), domestic=180_000, non_domestic=5_000)
+    return org_a
+
+
+def test_the_organisation_page_shows_the_plan_with_its_reasons(client, alice, year_three_org):
+    client.force_login(alice)
+    page = client.get(f"/orgs/{year_three_org.slug}/").content.decode()
+    assert "Assessment cycle" in page
+    assert "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)" in page
+    assert "180,000 domestic premises" in page
+    assert "unverified reconstructions" in page  # the warning travels with the plan
+
+
+def test_a_snapshot_over_the_threshold_says_the_plan_changed(client, alice, year_three_org):
+    client.force_login(alice)
+    today = timezone.localdate()
+    response = client.post(f"/orgs/{year_three_org.slug}/portfolio/add/", {
+        "as_of": (today - dt.timedelta(days=3)).isoformat(), "domestic": "312000", "non_domestic": "9000",
+        "smets1": "", "smets2": "", "source": "SECAS count"}, follow=True)
+    body = response.content.decode()
+    assert "This changes the cycle plan: year 3 is now a VUSA (was SSA)" in body
+    assert "312,000 domestic premises, above the 250,000 threshold (rule TH-DOMESTIC)" in body
+    event = Event.objects.get(action="profile.plan.changed")
+    assert event.after["changes"][0]["year"] == 3 and event.actor == alice
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"domestic": "-1"}, "Ensure this value is greater than or equal to 0."),
+    ({"domestic": "99999999"}, "Ensure this value is less than or equal to 40000000."),
+    ({"as_of": "2999-01-01"}, "is in the future: record it once it has happened"),
+])
+def test_bad_snapshots_are_refused_next_to_the_field(client, alice, year_three_org, fields, message):
+    client.force_login(alice)
+    data = {"as_of": timezone.localdate().isoformat(), "domestic": "1", "non_domestic": "1", **fields}
+    before = PortfolioSnapshot.objects.count()
+    response = client.post(f"/orgs/{year_three_org.slug}/portfolio/add/", data)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert PortfolioSnapshot.objects.count() == before
+
+
+def test_a_contributor_may_add_a_snapshot_but_not_edit_the_organisation(client, bob, year_three_org):
+    client.force_login(bob)
+    page = client.get(f"/orgs/{year_three_org.slug}/").content.decode()
+    assert "Add a snapshot" in page and "Edit details" not in page
+    response = client.post(f"/orgs/{year_three_org.slug}/portfolio/add/", {
+        "as_of": timezone.localdate().isoformat(), "domestic": "100", "non_domestic": "0"})
+    assert response.status_code == 302
+    assert client.get(f"/orgs/{year_three_org.slug}/edit/").status_code == 403
+
+
+def test_editing_the_organisation_is_audited_and_may_change_the_plan(client, alice, year_three_org):
+    client.force_login(alice)
+    response = client.post(f"/orgs/{year_three_org.slug}/edit/", {
+        "name": "Alpha Energy Ltd", "sec_party_id": "P-1", "category": "srp",
+        "cycle_start": year_three_org.cycle_start.isoformat()}, follow=True)
+    assert "year 3 is now a UNKNOWN (was SSA)" in response.content.decode()
+    event = Event.objects.filter(action="tenancy.organisation.changed").order_by("-id").first()
+    assert event.before["category"] == "large-supplier" and event.after["category"] == "srp"
+    assert event.after["sec_party_id"] == "P-1"
+
+
+def test_a_further_user_system_needs_its_ssc_notification_date(client, alice, org_a):
+    client.force_login(alice)
+    response = client.post(f"/orgs/{org_a.slug}/systems/add/", {
+        "name": "Second head-end", "kind": "further", "hosting": "bespoke"})
+    assert b"must be notified to the SSC before use" in response.content
+    assert not UserSystem.objects.exists()
+    client.post(f"/orgs/{org_a.slug}/systems/add/", {
+        "name": "Second head-end", "kind": "further", "hosting": "bespoke",
+        "ssc_notified_on": (timezone.localdate() - dt.timedelta(days=10)).isoformat()})
+    assert UserSystem.objects.get().ssc_notified_on is not None
+    assert Event.objects.filter(action="profile.user_system.added").count() == 1
+
+
+def test_another_organisations_srp_arrangement_cannot_be_chosen(client, alice, org_a, org_b):
+    theirs = actions.add_srp_arrangement(org_b, provider_name="Their SRP")
+    client.force_login(alice)
+    form_page = client.get(f"/orgs/{org_a.slug}/systems/add/").content.decode()
+    assert "Their SRP" not in form_page
+    response = client.post(f"/orgs/{org_a.slug}/systems/add/", {
+        "name": "Sneaky", "kind": "primary", "hosting": "srp-hosted", "srp_arrangement": theirs.pk})
+    assert b"Select a valid choice" in response.content
+    assert not UserSystem.objects.filter(name="Sneaky").exists()
+
+
+def test_roles_and_srp_arrangements_from_the_web(client, alice, org_a):
+    client.force_login(alice)
+    client.post(f"/orgs/{org_a.slug}/roles/add/", {"role": "gas-supplier", "user_ids": "AA-01, AA-02"})
+    client.post(f"/orgs/{org_a.slug}/srp/add/", {"provider_name": "Northgate SRS", "provider_party_id": "SRP-1"})
+    page = client.get(f"/orgs/{org_a.slug}/").content.decode()
+    assert "Gas Supplier" in page and "AA-01, AA-02" in page and "Northgate SRS" in page
+    duplicate = client.post(f"/orgs/{org_a.slug}/roles/add/", {"role": "gas-supplier"})
+    assert b"already holds the Gas Supplier role" in duplicate.content
+    assert SrpArrangement.objects.get().organisation == org_a
+    assert verify().ok
+
+
+def test_the_organisation_page_costs_the_same_however_much_it_holds(client, alice, org_a, rules):
+    client.force_login(alice)
+    client.get("/")
+    counts = []
+    for extra in (0, 15):
+        for n in range(extra):
+            actions.add_snapshot(org_a, as_of=dt.date(2020, 1, 1) + dt.timedelta(days=n), domestic=n,
+                                 non_domestic=n)
+            actions.add_srp_arrangement(org_a, provider_name=f"SRP {extra}-{n}")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/orgs/{org_a.slug}/").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
