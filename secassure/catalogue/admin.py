@@ -5,10 +5,8 @@ Every change made here is written to the audit log like any other.
 
 from django import forms
 from django.contrib import admin
-from django.db import models
-from django.forms.models import model_to_dict
 
-from secassure.audit.actions import record
+from secassure.audit.admin import AuditedAdmin
 from secassure.catalogue.models import Framework, FrameworkVersion, Group, Mapping, Obligation, Question
 
 
@@ -20,27 +18,6 @@ def _published(obj) -> bool:
     if isinstance(obj, Mapping):
         return obj.source.version.is_published
     return obj.version.is_published
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Writes an audit event for every save and delete made through the admin."""
-
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_model(self, request, obj, form, change):
-        before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
-        super().save_model(request, obj, form, change)
-        record(f"admin.{obj._meta.model_name}.{'changed' if change else 'created'}", obj,
-               before=before, after=model_to_dict(obj))
-
-    def delete_model(self, request, obj):
-        before = model_to_dict(obj)
-        record(f"admin.{obj._meta.model_name}.deleted", obj, before=before)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 class DraftOnlyForm(forms.ModelForm):

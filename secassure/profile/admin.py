@@ -1,0 +1,37 @@
+"""The party profile in the admin: every change audited on the organisation's chain."""
+
+from django.contrib import admin
+
+from secassure.audit.admin import AuditedAdmin, ReadOnlyAdmin
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, RuleSet, SrpArrangement, UserSystem
+
+
+@admin.register(RoleHolding)
+class RoleHoldingAdmin(AuditedAdmin):
+    list_display = ["organisation", "role", "start_date", "end_date"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(SrpArrangement)
+class SrpArrangementAdmin(AuditedAdmin):
+    list_display = ["organisation", "provider_name", "start_date", "end_date"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(UserSystem)
+class UserSystemAdmin(AuditedAdmin):
+    list_display = ["organisation", "name", "kind", "hosting", "ssc_notified_on"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(PortfolioSnapshot)
+class PortfolioSnapshotAdmin(ReadOnlyAdmin):
+    """Snapshots are kept as reported: a correction is a new snapshot."""
+
+    list_display = ["organisation", "as_of", "domestic", "non_domestic", "smets1", "smets2"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(ReadOnlyAdmin):
+    list_display = ["name", "version", "status", "effective_date", "loaded_at"]
