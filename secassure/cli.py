@@ -593,6 +593,9 @@ def user_invite(
         _print_json({"email": invitation.email, "organisation": found.slug, "role": invitation.role,
                      "expires_at": invitation.expires_at.isoformat(), "link": link})
     else:
+        if getattr(invitation, "email_failed", ""):
+            typer.echo(f"warning: the email could not be sent ({invitation.email_failed}); pass on the link yourself",
+                       err=True)
         typer.echo(f"invited {invitation.email} to {found.slug} as {role}; link (shown once): {link}")
 
 

@@ -172,7 +172,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env_str("SECASSURE_LOGIN_THROTTLE", "5/5m/ip,5/15m/key"),
+    # Per account: 5 failures in 15 minutes. Per address: more, so that one office (or one proxy)
+    # guessing at a few accounts does not lock out everyone behind it.
+    "login_failed": env_str("SECASSURE_LOGIN_THROTTLE", "30/5m/ip,5/15m/key"),
     "login": "30/m/ip",
     "reset_password": "5/m/ip,3/m/key",
     "reauthenticate": "10/m/user",
@@ -218,6 +220,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECASSURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 if env_bool("SECASSURE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Throttling counts by client address: take it from the proxy's X-Forwarded-For.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SECASSURE_TRUSTED_PROXY_COUNT", 1, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -242,6 +246,12 @@ SECASSURE_MAX_IMPORT_BYTES = env_int("SECASSURE_MAX_IMPORT_BYTES", 20 * 1024 * 1
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Invitation links are secrets until used: request logs show them redacted.
+    "filters": {"redact": {"()": "secassure.tenancy.logging.RedactInvitationTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("SECASSURE_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env_str("SECASSURE_LOG_LEVEL", "WARNING"), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

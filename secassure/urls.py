@@ -1,12 +1,25 @@
 """URL routes: the web pages, accounts (sign-in, MFA), the admin."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
+
+
+def _closed(request, *args, **kwargs):
+    # People's addresses come from invitations: changing one here would let an unproven address
+    # sign in. An operator changes an address in the admin.
+    raise Http404("Not available")
+
+
+# The admin signs in through the same door as everyone else: throttled, with MFA.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("secassure.web.urls")),
     path("", include("secassure.tenancy.urls")),
     path("", include("secassure.profile.urls")),
+    path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -81,7 +81,15 @@ def add_role(org: Organisation, role: str, *, user_ids: list[str] | None = None,
     return holding
 
 
+def remove_role_holding(holding: RoleHolding) -> None:
+    """Remove one record of a User Role held (the page lists each one)."""
+    with transaction.atomic():
+        record("profile.role.removed", holding, organisation=holding.organisation, before=_plain(holding))
+        holding.delete()
+
+
 def remove_role(org: Organisation, role: str) -> int:
+    """Remove every record of a User Role the organisation holds (the command line's form)."""
     if role not in UserRole.values:
         raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
     with transaction.atomic():

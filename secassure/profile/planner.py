@@ -60,6 +60,7 @@ class Plan:
     today: dt.date
     years: list[PlannedYear] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    next_cycle: PlannedYear | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -69,14 +70,17 @@ class Plan:
             "ruleset": self.ruleset,
             "as_of": self.today.isoformat(),
             "cycle": [y.as_dict() for y in self.years],
+            "next_cycle": self.next_cycle.as_dict() if self.next_cycle else None,
             "warnings": self.warnings,
         }
 
     def next_due(self) -> PlannedYear | None:
-        """The first assessment of the cycle still to come."""
+        """The first assessment still to come: in this cycle, or the next cycle's FUSA."""
         for year in self.years:
             if year.due_by is not None and year.due_by >= self.today and year.year > 1:
                 return year
+        if self.years and self.years[-1].due_by is not None:
+            return self.next_cycle
         return None
 
     def types(self) -> dict[int, str]:
@@ -99,9 +103,8 @@ def _measure(portfolio: Portfolio, threshold: Threshold, rules: RuleSetData, cat
         return portfolio.domestic
     if threshold.measure == "non_domestic":
         return portfolio.non_domestic
+    # The rules loader makes sure a category with a weighted threshold has both limits.
     limits = {t.measure: t.limit for t in rules.thresholds_for(category) if t.measure != "weighted"}
-    if not limits:
-        limits = {t.measure: t.limit for t in rules.thresholds if t.measure != "weighted"}
     return portfolio.domestic / limits["domestic"] + portfolio.non_domestic / limits["non_domestic"]
 
 
@@ -165,7 +168,10 @@ def plan_cycle(*, organisation: str, category: str, cycle_start: dt.date | None,
         due_by = add_months(cycle_start, months * (year - 1)) if cycle_start else None
         planned = PlannedYear(year=year, type="UNKNOWN", due_by=due_by)
         if year == 1:
-            cycle_rule = rules.cycle_rule(category, over=False)
+            # Every cycle rule starts with a FUSA; cite the one that applied when the cycle began.
+            at_start = _portfolio_on(snapshots, cycle_start) if cycle_start else None
+            over, _, _ = _portfolio_verdict(category, at_start, rules)
+            cycle_rule = rules.cycle_rule(category, over)
             planned.type = cycle_rule.years[0]
             planned.reasons.append(
                 f"year 1 of every cycle is a {planned.type} (rule {cycle_rule.id})"
@@ -193,6 +199,14 @@ def plan_cycle(*, organisation: str, category: str, cycle_start: dt.date | None,
             if not rules.rule(rule_id).verified:
                 unverified[rule_id] = None
         plan.years.append(planned)
+    if cycle_start:
+        due = add_months(cycle_start, months * CYCLE_YEARS)
+        plan.next_cycle = PlannedYear(
+            year=1, type="FUSA", due_by=due,
+            reasons=[f"the next cycle starts with a FUSA, due by {due.isoformat()}: within {months} months of "
+                     f"year {CYCLE_YEARS} (rule {timing.id}); estimated until year {CYCLE_YEARS}'s fieldwork "
+                     "end is recorded"],
+            rules=[timing.id])
     if cycle_start and add_months(cycle_start, months * (CYCLE_YEARS - 1)) < today:
         plan.warnings.append(
             f"year {CYCLE_YEARS} was due by {plan.years[-1].due_by.isoformat()}: once the next cycle's FUSA "

@@ -114,6 +114,9 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
             effective = dt.date.fromisoformat(effective)
         except ValueError:
             effective = None
+    for key, limit in (("ruleset", 80), ("version", 100)):
+        if isinstance(doc.get(key), str) and len(doc[key]) > limit:
+            raise DataFileError(name, key, f"longer than {limit} characters")
     if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
         raise DataFileError(name, "effective_date", "expected a date in the form YYYY-MM-DD")
     status = doc.get("status", "published")
@@ -141,9 +144,11 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
             raise DataFileError(name, f"{place}.limit", "expected a positive number")
         data.thresholds.append(Threshold(**base, measure=measure, limit=limit,
                                          categories=_categories(name, node, place)))
-    measures = {t.measure for t in data.thresholds}
-    if "weighted" in measures and not {"domestic", "non_domestic"} <= measures:
-        raise DataFileError(name, "thresholds", "a weighted threshold needs domestic and non_domestic thresholds")
+    for category in PartyCategory.values:
+        measures = {t.measure for t in data.thresholds_for(category)}
+        if "weighted" in measures and not {"domestic", "non_domestic"} <= measures:
+            raise DataFileError(name, "thresholds", f"the weighted threshold for {category} needs domestic and "
+                                                    "non_domestic thresholds for it too")
     for i, node in enumerate(_items(name, doc, "cycle")):
         place = f"cycle[{i}]"
         base = _rule_fields(name, node, place, ids, {"categories", "portfolio", "years"})

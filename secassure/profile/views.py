@@ -102,8 +102,8 @@ def add_role(request, slug):
 @require_POST
 def remove_role(request, slug, pk):
     org = get_organisation_for(request.user, slug, EDIT)
-    holding = get_object_or_404(RoleHolding, pk=pk, organisation=org)
-    actions.remove_role(org, holding.role)
+    holding = get_object_or_404(RoleHolding.objects.select_related("organisation"), pk=pk, organisation=org)
+    actions.remove_role_holding(holding)
     messages.success(request, f"{holding.get_role_display()} is removed.")
     return redirect("organisation", slug=org.slug)
 

@@ -4,6 +4,7 @@ change and the audit event in one transaction, and sends mail only once that has
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from secassure.errors import ActionError
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
+logger = logging.getLogger(__name__)
 EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa")
 
 
@@ -204,6 +206,19 @@ def invitation_link(token: str) -> str:
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
+    """Send the link. A mail server that fails must not lose it: the invitation is kept and the
+    caller (the page or the command) shows the link instead, once."""
+    try:
+        _mail_invitation(invitation, token)
+    except Exception as exc:  # noqa: BLE001 - any mail failure is reported the same way
+        invitation.email_failed = f"{type(exc).__name__}: {exc}"[:200]
+        logger.warning("invitation email to %s for %s could not be sent: %s", invitation.email,
+                       invitation.organisation.slug, invitation.email_failed)
+        return
+    invitation.email_failed = ""
+
+
+def _mail_invitation(invitation: Invitation, token: str) -> None:
     send_mail(
         subject=f"You are invited to {invitation.organisation.name} on secassure",
         message=(f"You have been invited to join {invitation.organisation.name} as "
@@ -240,7 +255,8 @@ def accept_invitation(token: str, *, user=None, password: str | None = None) -> 
         find_invitation(token)  # checked again under the lock: two tabs cannot both accept
         User = get_user_model()
         if user is None:
-            if User.objects.filter(email__iexact=invitation.email).exists():
+            if (User.objects.filter(email__iexact=invitation.email).exists()
+                    or User.objects.filter(username__iexact=invitation.email).exists()):
                 raise ActionError(f"An account for {invitation.email} exists: sign in first, then open the link again.")
             if not password:
                 raise ActionError("Choose a password to create your account.")

@@ -18,7 +18,6 @@ from secassure.tenancy.choices import MemberRole
 
 SIGNED_IN_AT = "secassure_signed_in_at"
 LAST_SEEN = "secassure_last_seen"
-HAS_MFA = "secassure_has_mfa"
 # Writing the session on every request costs a database write; a minute's precision is enough.
 TOUCH_EVERY = 60
 
@@ -85,12 +84,11 @@ class RequireMfaMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        # Checked on every request (two small queries): an authenticator removed from another
+        # session, or a role that now needs MFA, takes effect at once.
         if (user is not None and user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES)
-                and not request.session.get(HAS_MFA) and mfa_required(user)):
-            if not has_mfa(user):
-                messages.warning(request, "Your role needs two-factor authentication. Set up an authenticator app "
-                                          "to continue.")
-                return redirect("mfa_activate_totp")
-            # Known for the rest of the session; removing the authenticator clears it (signals).
-            request.session[HAS_MFA] = True
+                and mfa_required(user) and not has_mfa(user)):
+            messages.warning(request, "Your role needs two-factor authentication. Set up an authenticator app "
+                                      "to continue.")
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import signals as auth_signals
@@ -12,7 +13,7 @@ from django.dispatch import receiver
 
 from secassure.audit.actions import record
 from secassure.audit.context import acting_as, user_actor
-from secassure.tenancy.middleware import HAS_MFA, LAST_SEEN, SIGNED_IN_AT
+from secassure.tenancy.middleware import LAST_SEEN, SIGNED_IN_AT
 
 
 def _client(request) -> dict:
@@ -61,8 +62,21 @@ def authenticator_deleted(sender, instance, **kwargs):
     record("auth.mfa.removed", instance.user, before={"email": instance.user.email, "type": instance.type})
 
 
-@receiver(mfa_signals.authenticator_removed)
-def forget_mfa_in_session(sender, request=None, **kwargs):
-    # The session remembers that its person has MFA; after a removal, check again.
-    if request is not None and hasattr(request, "session"):
-        request.session.pop(HAS_MFA, None)
+@receiver(mfa_signals.authentication_failed)
+def second_factor_failed(sender, request=None, user=None, **kwargs):
+    if user is not None:
+        record("auth.mfa.failed", user, after={"email": user.email, **_client(request)})
+
+
+def _account_event(action: str):
+    def handler(sender, request=None, user=None, **kwargs):
+        if user is not None:
+            with acting_as(actor=user_actor(user)):
+                record(action, user, after={"email": user.email})
+    return handler
+
+
+for _signal, _action in ((account_signals.password_changed, "auth.password.changed"),
+                         (account_signals.password_set, "auth.password.set"),
+                         (account_signals.password_reset, "auth.password.reset")):
+    _signal.connect(_account_event(_action), dispatch_uid=f"secassure-{_action}", weak=False)

@@ -55,10 +55,15 @@ def invite(request, slug):
                                                invited_by=request.user)
         except ActionError as exc:
             messages.error(request, str(exc))
+            return redirect("members", slug=org.slug)
+        if getattr(invitation, "email_failed", ""):
+            # The mail server failed: show the link once, to pass on some other way (only its
+            # hash is stored, so it cannot be shown again).
+            messages.warning(request, f"The invitation to {invitation.email} is ready but the email could not be "
+                                      "sent. Pass on the link below yourself.")
+            request.session["secassure_last_invitation"] = request.build_absolute_uri(actions.invitation_path(token))
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
-            # Shown once to the Owner, for when the email does not arrive; only its hash is stored.
-            request.session["secassure_last_invitation"] = request.build_absolute_uri(actions.invitation_path(token))
     else:
         messages.error(request, "Give an email address and a role.")
     return redirect("members", slug=org.slug)

@@ -137,3 +137,39 @@ def test_the_organisation_page_costs_the_same_however_much_it_holds(client, alic
             assert client.get(f"/orgs/{org_a.slug}/").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_removing_one_role_record_keeps_the_others(client, alice, org_a):
+    ended = profile_actions_add_role(org_a, "import-supplier", end=True)
+    current = profile_actions_add_role(org_a, "import-supplier")
+    client.force_login(alice)
+    client.post(f"/orgs/{org_a.slug}/roles/{ended.pk}/remove/")
+    assert list(org_a.role_holdings.values_list("pk", flat=True)) == [current.pk]
+
+
+def profile_actions_add_role(org, role, end=False):
+    start = dt.date(2020, 1, 1)
+    return actions.add_role(org, role, start_date=start, end_date=dt.date(2022, 1, 1) if end else None)
+
+
+def test_the_home_page_gives_each_organisations_next_assessment(client, db, rules, settings):
+    from tests.conftest import join, make_org, make_user
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    today = timezone.localdate()
+    consultant = make_user("consultant@advisers.test")
+    mid = make_org("Mid Cycle Ltd", "mid", category="other-user", cycle_start=add_months(today, -6))
+    late = make_org("Late Cycle Ltd", "late", category="other-user", cycle_start=add_months(today, -18))
+    over = make_org("Finished Cycle Ltd", "over", category="other-user", cycle_start=add_months(today, -40))
+    for org in (mid, late, over):
+        join(consultant, org, "observer")
+    client.force_login(consultant)
+    page = client.get("/").content.decode()
+
+    def row(name):
+        return page.split(name, 1)[1].split("</tr>", 1)[0]
+
+    assert "VUSA (year 2)" in row("Mid Cycle Ltd")
+    assert add_months(today, 6).strftime("%-d %b %Y") in row("Mid Cycle Ltd")
+    assert "SSA (year 3)" in row("Late Cycle Ltd")
+    assert "FUSA (next cycle)" in row("Finished Cycle Ltd")

@@ -464,7 +464,8 @@ def test_next_due(rules):
 def test_as_dict_is_json_and_has_the_keys(rules):
     p = plan(rules, "large-supplier", [snap(S0, 312_000)], organisation="Acme Energy")
     d = p.as_dict()
-    assert set(d) == {"organisation", "category", "cycle_start", "ruleset", "as_of", "cycle", "warnings"}
+    assert set(d) == {"organisation", "category", "cycle_start", "ruleset", "as_of", "cycle", "next_cycle",
+                      "warnings"}
     assert d["organisation"] == "Acme Energy"
     assert d["category"] == "large-supplier"
     assert d["cycle_start"] == "2025-03-31"
@@ -603,7 +604,7 @@ REFUSALS = [
     pytest.param(_set(["thresholds", 0, "measure"], "meters"), "thresholds[0].measure", "is not one of",
                  id="bad-measure"),
     pytest.param(_set(["thresholds", 1, "measure"], "domestic"), "thresholds",
-                 "a weighted threshold needs domestic and non_domestic thresholds", id="weighted-without-non-domestic"),
+                 "needs domestic and non_domestic thresholds for it too", id="weighted-without-non-domestic"),
     pytest.param(_set(["cycle", 3, "confidence"], "X"), "cycle[3].confidence", "expected S, I or R",
                  id="bad-confidence"),
     pytest.param(_set(["cycle", 3, "verified"], "yes"), "cycle[3].verified", "expected true or false",
@@ -638,3 +639,32 @@ def test_parse_rules_leaves_the_document_alone():
     doc = copy.deepcopy(SHIPPED_DOC)
     parse_rules("rules.yaml", doc)
     assert doc == SHIPPED_DOC
+
+
+def test_a_weighted_threshold_for_a_category_without_both_counts_is_refused():
+    """A file giving the weighted threshold to network parties, which have no non-domestic
+    threshold, would crash every plan of theirs: it is refused when loaded."""
+    doc = copy.deepcopy(SHIPPED_DOC)
+    weighted = next(t for t in doc["thresholds"] if t["measure"] == "weighted")
+    weighted["categories"] = [*weighted["categories"], "gas-network"]
+    with pytest.raises(DataFileError, match="the weighted threshold for gas-network needs"):
+        parse_rules("rules.yaml", doc)
+
+
+def test_year_one_cites_the_rule_that_applied_when_the_cycle_began(rules):
+    big = [Portfolio(dt.date(2024, 1, 1), 400_000, 0)]
+    plan = plan_cycle(organisation="x", category="large-supplier", cycle_start=dt.date(2024, 3, 31),
+                      snapshots=big, today=dt.date(2024, 6, 1), rules=rules)
+    assert plan.years[0].rules == ["CY-SUPPLIER-NETWORK-OVER"]
+    assert "CY-SUPPLIER-NETWORK-AT-OR-UNDER" not in " ".join(plan.warnings)
+
+
+def test_after_year_three_the_next_assessment_is_the_next_cycles_fusa(rules):
+    plan = plan_cycle(organisation="x", category="other-user", cycle_start=dt.date(2022, 1, 31), snapshots=[],
+                      today=dt.date(2025, 6, 1), rules=rules)
+    nxt = plan.next_due()
+    assert nxt is plan.next_cycle and nxt.type == "FUSA" and nxt.due_by == dt.date(2025, 1, 31)
+    assert plan.as_dict()["next_cycle"]["due_by"] == "2025-01-31"
+    within = plan_cycle(organisation="x", category="other-user", cycle_start=dt.date(2025, 1, 31), snapshots=[],
+                        today=dt.date(2025, 6, 1), rules=rules)
+    assert within.next_due().year == 2

@@ -189,3 +189,36 @@ def test_home_page_costs_the_same_for_one_or_many_organisations(client, db, sett
             assert client.get("/").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+# The role matrix for the forms that change things (POST): only an Owner gets through, and
+# nothing changes for anyone else.
+@pytest.mark.parametrize("role", ["contributor", "approver", "observer", "provider", "cio-reviewer"])
+def test_role_matrix_for_changes(client, org_a, alice, role, settings):
+    settings.SECASSURE_REQUIRE_MFA = False
+    holding = profile_actions.add_role(org_a, "gas-supplier")
+    invitation, _ = invite(org_a, "pending@a.test", "observer")
+    user = make_user(f"{role}@a.test")
+    own = join(user, org_a, role)
+    owner = Membership.objects.get(user=alice)
+    client.force_login(user)
+    attempts = [
+        (f"/orgs/{org_a.slug}/members/{own.pk}/role/", {"role": "owner"}),
+        (f"/orgs/{org_a.slug}/members/{owner.pk}/role/", {"role": "observer"}),
+        (f"/orgs/{org_a.slug}/members/{owner.pk}/remove/", {}),
+        (f"/orgs/{org_a.slug}/invitations/{invitation.pk}/revoke/", {}),
+        (f"/orgs/{org_a.slug}/roles/{holding.pk}/remove/", {}),
+        (f"/orgs/{org_a.slug}/members/invite/", {"email": "friend@x.test", "role": "owner"}),
+        (f"/orgs/{org_a.slug}/roles/add/", {"role": "import-supplier"}),
+        (f"/orgs/{org_a.slug}/srp/add/", {"provider_name": "X"}),
+        (f"/orgs/{org_a.slug}/systems/add/", {"name": "X", "kind": "primary", "hosting": "bespoke"}),
+    ]
+    for url, data in attempts:
+        response = client.post(url, data)
+        assert response.status_code == (403 if role not in ("provider", "cio-reviewer") else 404), url
+    own.refresh_from_db()
+    owner.refresh_from_db()
+    invitation.refresh_from_db()
+    assert own.role == role and owner.role == "owner" and invitation.revoked_at is None
+    assert org_a.role_holdings.count() == 1 and not org_a.srp_arrangements.exists()
+    assert not org_a.user_systems.exists() and org_a.invitations.count() == 1

@@ -149,3 +149,65 @@ def test_open_sign_up_is_closed(client, db):
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(email="x@x.test").exists()
+
+
+def test_the_admin_signs_in_through_the_same_door(client, db):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root@x.test", "root@x.test", PASSWORD)
+    give_totp(admin)
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    client.post("/admin/login/?next=/admin/", {"username": "root@x.test", "password": PASSWORD})
+    assert client.get("/admin/").status_code == 302  # the password alone did not sign in
+    _sign_in(client, "root@x.test")
+    assert client.get("/admin/").status_code == 302  # nor does it here: the second factor is missing
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(admin.totp_secret)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_removing_the_authenticator_elsewhere_takes_effect_at_once(client, alice):
+    from allauth.mfa.models import Authenticator
+
+    client.force_login(alice)
+    assert client.get("/").status_code == 200
+    Authenticator.objects.filter(user=alice).delete()  # another session, or an operator
+    assert client.get("/")["Location"] == SETUP
+    assert Event.objects.filter(action="auth.mfa.removed").count() == 1
+
+
+def test_a_wrong_second_factor_is_audited(client, alice):
+    _sign_in(client, alice.email)
+    client.post("/accounts/2fa/authenticate/", {"code": "123456"})
+    assert Event.objects.filter(action="auth.mfa.failed").count() == 1
+
+
+def test_a_password_change_is_audited(client, bob):
+    _sign_in(client, bob.email)
+    response = client.post("/accounts/password/change/", {
+        "oldpassword": PASSWORD, "password1": "another long passphrase 42", "password2": "another long passphrase 42"})
+    assert response.status_code == 302
+    assert Event.objects.filter(action="auth.password.changed", actor=bob).exists()
+    assert "another long passphrase" not in str(list(Event.objects.values_list("after", flat=True)))
+
+
+def test_email_addresses_are_not_changed_by_their_owners(client, bob):
+    client.force_login(bob)
+    assert client.get("/accounts/email/").status_code == 404
+    client.post("/accounts/email/", {"action_add": "", "email": "someone.else@a.test"})
+    from allauth.account.models import EmailAddress
+
+    assert not EmailAddress.objects.filter(email="someone.else@a.test").exists()
+
+
+def test_request_logs_do_not_show_invitation_tokens(org_a, caplog):
+    import logging
+
+    from secassure.tenancy.actions import invite
+    from secassure.tenancy.logging import RedactInvitationTokens
+
+    _, token = invite(org_a, "kim@a.test", "observer")
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Gone: %s",
+                               (f"/invitations/{token}/",), None)
+    RedactInvitationTokens().filter(record)
+    assert token not in record.getMessage() and "/invitations/[redacted]" in record.getMessage()
