@@ -168,12 +168,6 @@ class Obligation(VersionedRow):
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
 
-    def applies_to(self, category: str, roles: list[str] | tuple[str, ...] = ()) -> bool:
-        """True when the obligation applies to a Party of this category holding any of these roles."""
-        if category not in self.categories:
-            return False
-        return not roles or any(role in self.roles for role in roles)
-
 
 class Question(VersionedRow):
     """A self-assessment question, in the product's own words, tied to the clauses it bears on."""

@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from secassure.catalogue.choices import PartyCategory, UserRole
-from secassure.catalogue.models import Framework, FrameworkVersion, Mapping, Obligation, Question
+from secassure.catalogue.models import FrameworkVersion, Mapping, Obligation, Question
 
 DEFAULT_FRAMEWORK = "sec-g"
 
@@ -131,7 +131,3 @@ def _label(choices, value: str) -> str:
         return choices(value).label
     except ValueError:
         return value
-
-
-def frameworks():
-    return Framework.objects.order_by("slug")

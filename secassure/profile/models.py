@@ -26,9 +26,6 @@ class RoleHolding(models.Model):
     def __str__(self) -> str:
         return self.get_role_display()
 
-    def is_current(self, day) -> bool:
-        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or self.end_date >= day)
-
 
 class SrpArrangement(models.Model):
     """An arrangement with a Shared Resource Provider (SEC G10) whose User System the User uses."""

@@ -29,32 +29,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MemberRole.PROVIDER: frozenset(),
     MemberRole.CIO_REVIEWER: frozenset(),
 }
-ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
 
 
 def memberships_of(user) -> QuerySet[Membership]:
     if not getattr(user, "is_authenticated", False):
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
-
-
-def role_in(user, organisation: Organisation) -> str | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
-
-
-def can(user, organisation: Organisation, permission: str) -> bool:
-    role = role_in(user, organisation)
-    return role is not None and permission in PERMISSIONS[role]
-
-
-def visible_organisations(user) -> QuerySet[Organisation]:
-    """Organisations whose profile this person may see."""
-    roles = [role for role, perms in PERMISSIONS.items() if VIEW in perms]
-    if not getattr(user, "is_authenticated", False):
-        return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user, memberships__role__in=roles).order_by("name")
 
 
 def get_organisation_for(user, slug: str, permission: str = VIEW) -> Organisation:
@@ -67,13 +47,3 @@ def get_organisation_for(user, slug: str, permission: str = VIEW) -> Organisatio
     organisation = membership.organisation
     organisation.viewer_role = membership.role  # for templates: what the viewer may do
     return organisation
-
-
-def get_owned_object(user, model, organisation_field: str, pk, permission: str = VIEW):
-    """A tenant-owned row by id, through its organisation's door: 404 for another tenant's row."""
-    obj = model.objects.select_related(organisation_field).filter(pk=pk).first()
-    if obj is None:
-        raise Http404("Not found")
-    organisation = getattr(obj, organisation_field)
-    get_organisation_for(user, organisation.slug, permission)
-    return obj
