@@ -37,6 +37,7 @@ portfolio_app = typer.Typer(help="Portfolio snapshots: the counts that decide th
                             no_args_is_help=True)
 user_app = typer.Typer(help="People: invitations to join an organisation.", no_args_is_help=True)
 rules_app = typer.Typer(help="Rule files: the assessment-cycle rules the planner reads.", no_args_is_help=True)
+doc_app = typer.Typer(help="ISMS documents and their versions (evidence files).", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
@@ -44,6 +45,7 @@ org_app.add_typer(org_role_app, name="role")
 app.add_typer(portfolio_app, name="portfolio")
 app.add_typer(user_app, name="user")
 app.add_typer(rules_app, name="rules")
+app.add_typer(doc_app, name="doc")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
@@ -670,6 +672,102 @@ def rules_list(as_json: JsonOpt = False) -> None:
         typer.echo("No rules loaded: `secassure rules load --shipped`.")
     for r in rows:
         typer.echo(f"{r['rules']}\t{r['status']}\teffective {r['effective_date']}")
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@doc_app.command("add")
+def doc_add(
+    org: Annotated[str, typer.Argument(help="Slug or id.")],
+    file: Annotated[Path, typer.Argument(help="The file: PDF, Office, image, text, CSV or email.")],
+    title: Annotated[str, typer.Option("--title", help="The document's title.")],
+    doc_type: Annotated[str, typer.Option("--type", help="policy, procedure, standard, plan, record, report, "
+                                                         "contract or letter.")],
+    owner: Annotated[str | None, typer.Option("--owner", help="Email of the member who owns it.")] = None,
+    effective: Annotated[str | None, typer.Option("--effective", help="Effective date (default: today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a document to the register with its first version; the file is checked and stored."""
+    _django()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from secassure.evidence.actions import add_document, add_version
+
+    found = _org(org)
+    person = None
+    if owner:
+        person = get_user_model().objects.filter(email__iexact=owner).first()
+        if person is None:
+            _fail(f"no person with the email {owner!r}")
+    effective_date = _date(effective, "--effective")
+    try:
+        handle = file.open("rb")
+    except OSError as exc:
+        _fail(f"{file}: cannot read the file ({exc.strerror})")
+    with handle, transaction.atomic():
+        document = _act(add_document, found, title=title, doc_type=doc_type, owner=person)
+        version = _act(add_version, document, chunks=iter(lambda: handle.read(1024 * 1024), b""), name=file.name,
+                       effective_date=effective_date)
+    if as_json:
+        _print_json({"document": document.pk, "title": document.title, **version.as_dict()})
+    else:
+        typer.echo(f"{found.slug}: added {document.title!r} v{version.number} ({version.size:,} bytes, "
+                   f"sha256 {version.sha256[:12]}…)")
+
+
+@doc_app.command("list")
+def doc_list(
+    org: Annotated[str, typer.Argument(help="Slug or id.")],
+    due: Annotated[bool, typer.Option("--due", help="Only documents whose review is due within 30 days or past.")]
+    = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List an organisation's documents with their latest version and next review."""
+    _django()
+    import datetime as dt
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from secassure.evidence.models import Document
+
+    found = _org(org)
+    documents = (Document.objects.filter(organisation=found).annotate(latest=Max("versions__number"))
+                 .select_related("owner", "provider").order_by("title"))
+    if due:
+        documents = documents.filter(next_review__lte=timezone.localdate() + dt.timedelta(days=30))
+    rows = [{"id": d.pk, "title": d.title, "type": d.doc_type, "status": d.status, "latest_version": d.latest,
+             "next_review": d.next_review.isoformat() if d.next_review else None,
+             "owner": d.owner.email if d.owner else None, "provider": d.provider.name if d.provider else None}
+            for d in documents]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("No documents." if not due else "No document is due for review.")
+    for r in rows:
+        typer.echo(f"{r['id']}\t{r['title']}\t{r['type']}\tv{r['latest_version'] or '-'}\t"
+                   f"review by {r['next_review'] or '-'}")
+
+
+@doc_app.command("verify")
+def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: JsonOpt = False) -> None:
+    """Re-hash every stored file of the organisation's documents. Exit 1 if any is missing or changed."""
+    _django()
+    from secassure.evidence.actions import verify_blobs
+
+    rows = verify_blobs(_org(org))
+    if as_json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            state = "ok" if r["ok"] else f"BROKEN: {r['problem']}"
+            typer.echo(f"{r['document']} v{r['version']}: {state}")
+        typer.echo(f"{sum(r['ok'] for r in rows)} of {len(rows)} files verified")
+    if not all(r["ok"] for r in rows):
+        raise typer.Exit(1)
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "secassure.tenancy",
     "secassure.catalogue",
     "secassure.profile",
+    "secassure.evidence",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,16 @@ DEFAULT_FROM_EMAIL = env_str("SECASSURE_EMAIL_FROM", "secassure@localhost")
 
 # Largest catalogue, rule or OSCAL file accepted; checked before a byte is parsed.
 SECASSURE_MAX_IMPORT_BYTES = env_int("SECASSURE_MAX_IMPORT_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# Evidence files: content-addressed blobs under the data folder, and what an upload may be.
+SECASSURE_BLOB_DIR = Path(env_str("SECASSURE_BLOB_DIR") or DATA_DIR / "blobs")
+SECASSURE_MAX_UPLOAD_BYTES = env_int("SECASSURE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024, minimum=1024)
+SECASSURE_ZIP_MAX_UNCOMPRESSED = env_int("SECASSURE_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024, minimum=1024)
+SECASSURE_ZIP_MAX_MEMBERS = env_int("SECASSURE_ZIP_MAX_MEMBERS", 10_000, minimum=1)
+SECASSURE_ZIP_MAX_RATIO = env_int("SECASSURE_ZIP_MAX_RATIO", 200, minimum=2)
+# Uploads go to a temporary file on disk rather than memory (Django keeps small ones in memory).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

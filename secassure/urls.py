@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("secassure.web.urls")),
     path("", include("secassure.tenancy.urls")),
     path("", include("secassure.profile.urls")),
+    path("", include("secassure.evidence.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

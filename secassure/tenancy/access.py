@@ -18,14 +18,16 @@ VIEW = "org.view"
 EDIT = "org.edit"
 MANAGE_MEMBERS = "members.manage"
 ADD_PORTFOLIO = "portfolio.add"
+VIEW_DOCUMENTS = "documents.view"
+UPLOAD = "documents.upload"
 
 # What each role may do with the organisation itself. Providers and CIO reviewers see only what is
 # shared with them (documents, assessments), never the organisation's profile as a whole.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO}),
-    MemberRole.CONTRIBUTOR: frozenset({VIEW, ADD_PORTFOLIO}),
-    MemberRole.APPROVER: frozenset({VIEW}),
-    MemberRole.OBSERVER: frozenset({VIEW}),
+    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD}),
+    MemberRole.CONTRIBUTOR: frozenset({VIEW, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD}),
+    MemberRole.APPROVER: frozenset({VIEW, VIEW_DOCUMENTS}),
+    MemberRole.OBSERVER: frozenset({VIEW, VIEW_DOCUMENTS}),
     MemberRole.PROVIDER: frozenset(),
     MemberRole.CIO_REVIEWER: frozenset(),
 }

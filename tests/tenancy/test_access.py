@@ -33,28 +33,35 @@ def _tenant_patterns():
 
 def _fill(route: str, slug: str, pk: int) -> str:
     path = re.sub(r"<slug:slug>", slug, route)
+    path = re.sub(r"<int:number>", "1", path)
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove"}
+GET_ONLY = {"document-download"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
-                "role-remove": "holding"}
+                "role-remove": "holding", "document": "document", "document-download": "document"}
 
 
 @pytest.fixture
 def org_b_objects(org_b, mallory):
     """One of each kind of org-B object that an org-A person might try to reach by id."""
+    from secassure.evidence.actions import add_document, add_version
+
     holding = profile_actions.add_role(org_b, "import-supplier")
     invitation, _ = invite(org_b, "someone@b.test", "contributor")
+    document = add_document(org_b, title="B's policy", doc_type="policy")
+    add_version(document, chunks=[b"%PDF-1.4 b"], name="b.pdf")
     return {"membership": Membership.objects.get(user=mallory).pk, "holding": holding.pk,
-            "invitation": invitation.pk}
+            "invitation": invitation.pk, "document": document.pk}
 
 
 def test_the_sweep_covers_every_organisation_page():
     names = {name for name, _ in _tenant_patterns()}
     assert {"organisation", "organisation-edit", "members", "invite", "member-role", "member-remove",
-            "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add"} <= names
+            "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add",
+            "documents", "document", "document-download"} <= names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -65,7 +72,8 @@ def test_another_organisations_ids_answer_404_like_missing_ones(client, alice, o
             other = getattr(client, method)(_fill(route, org_b.slug, pk))
             missing = getattr(client, method)(_fill(route, "no-such-org", 999999))
             # 404; or, for a GET to a form that only takes POST, 405 before any lookup at all.
-            expected = 405 if (method == "get" and name in POST_ONLY) else 404
+            expected = 405 if (method == "get" and name in POST_ONLY) or (method == "post" and name in GET_ONLY) \
+                else 404
             assert other.status_code == expected, (name, other.status_code)
             assert missing.status_code == expected, name
             assert other.content == missing.content, name
@@ -94,7 +102,7 @@ def test_a_fresh_install_with_no_grants_denies_everything(client, org_a, org_b):
     for name, route in _tenant_patterns():
         for slug in (org_a.slug, org_b.slug):
             assert client.get(_fill(route, slug, 1)).status_code == (405 if name in POST_ONLY else 404)
-            assert client.post(_fill(route, slug, 1)).status_code == 404
+            assert client.post(_fill(route, slug, 1)).status_code == (405 if name in GET_ONLY else 404)
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, org_a):

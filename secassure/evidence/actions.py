@@ -1,0 +1,106 @@
+"""Adding documents and versions. A version's file is checked (type against content, zip limits,
+name) and stored as an immutable blob before its row is written; the row and its audit event
+commit together, and a refused or interrupted upload leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from secassure.audit.actions import record
+from secassure.errors import ActionError
+from secassure.evidence import blobs
+from secassure.evidence.choices import Classification, DocumentStatus, DocumentType
+from secassure.evidence.filetypes import FileRefused, identify, safe_name
+from secassure.evidence.models import Document, DocumentVersion, ThirdPartyProvider
+from secassure.profile.planner import add_months
+from secassure.tenancy.actions import check_length
+from secassure.tenancy.models import Organisation
+
+
+def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, provider=None,
+                 classification: str = Classification.INTERNAL, review_months: int = 12,
+                 status: str = DocumentStatus.DRAFT) -> Document:
+    title = " ".join(title.split())
+    if not title:
+        raise ActionError("give the document a title")
+    check_length(Document, "title", title, "the title")
+    if doc_type not in DocumentType.values:
+        raise ActionError(f"{doc_type!r} is not a document type; use one of {', '.join(DocumentType.values)}")
+    if classification not in Classification.values:
+        raise ActionError(f"{classification!r} is not a classification; use one of "
+                          f"{', '.join(Classification.values)}")
+    if status not in DocumentStatus.values:
+        raise ActionError(f"{status!r} is not a document status")
+    if not 1 <= review_months <= 60:
+        raise ActionError("review every 1 to 60 months")
+    if provider is not None and provider.organisation_id != org.pk:
+        raise ActionError("that provider belongs to another organisation")
+    if owner is not None and not owner.memberships.filter(organisation=org).exists():
+        raise ActionError(f"{owner.email} is not a member of {org.name}")
+    with transaction.atomic():
+        document = Document.objects.create(organisation=org, title=title, doc_type=doc_type, owner=owner,
+                                           provider=provider, classification=classification,
+                                           review_months=review_months, status=status)
+        record("evidence.document.added", document, organisation=org,
+               after={"title": title, "type": doc_type, "owner": owner.email if owner else None,
+                      "provider": provider.name if provider else None, "classification": classification})
+    return document
+
+
+def add_version(document: Document, *, chunks, name: str, effective_date: dt.date | None = None,
+                expiry_date: dt.date | None = None, note: str = "", uploaded_by=None) -> DocumentVersion:
+    """Check and store an uploaded file as the document's next version."""
+    try:
+        clean_name = safe_name(name)
+    except FileRefused as exc:
+        raise ActionError(str(exc)) from None
+    effective_date = effective_date or timezone.localdate()
+    if expiry_date and expiry_date <= effective_date:
+        raise ActionError("the expiry date must come after the effective date")
+    try:
+        with blobs.staged(chunks, settings.SECASSURE_MAX_UPLOAD_BYTES) as staged:
+            if staged.size == 0:
+                raise ActionError(f"{clean_name}: the file is empty")
+            kind = identify(staged.path, clean_name)
+            blobs.commit(staged)
+    except (FileRefused, blobs.BlobError) as exc:
+        message = str(exc)
+        raise ActionError(message if message.startswith(clean_name) else f"{clean_name}: {message}") from None
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = DocumentVersion.objects.create(
+            document=locked, number=number, sha256=staged.sha256, size=staged.size, original_name=clean_name,
+            media_type=kind.media_type, effective_date=effective_date, expiry_date=expiry_date,
+            note=note.strip()[:500], uploaded_by=uploaded_by)
+        if locked.next_review is None or number == 1:
+            locked.next_review = add_months(effective_date, locked.review_months)
+            locked.save(update_fields=["next_review"])
+        record("evidence.version.added", version, organisation=locked.organisation, after=version.as_dict())
+    return version
+
+
+def verify_blobs(org: Organisation) -> list[dict]:
+    """Re-hash every blob the organisation's documents hold; one row per version."""
+    rows = []
+    versions = DocumentVersion.objects.filter(document__organisation=org).select_related("document")
+    for version in versions.order_by("document__title", "number"):
+        ok, why = blobs.verify(version.sha256)
+        rows.append({"document": version.document.title, "version": version.number, "sha256": version.sha256,
+                     "ok": ok, "problem": None if ok else why})
+    return rows
+
+
+def add_provider(org: Organisation, *, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:
+    name = " ".join(name.split())
+    if not name:
+        raise ActionError("give the provider's name")
+    with transaction.atomic():
+        provider = ThirdPartyProvider.objects.create(organisation=org, name=name, kind=kind, **fields)
+        record("evidence.provider.added", provider, organisation=org, after={"name": name, "kind": kind})
+    return provider

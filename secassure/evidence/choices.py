@@ -1,0 +1,41 @@
+"""Vocabularies of the document register."""
+
+from django.db import models
+
+
+class DocumentType(models.TextChoices):
+    POLICY = "policy", "Policy"
+    PROCEDURE = "procedure", "Procedure"
+    STANDARD = "standard", "Standard"
+    PLAN = "plan", "Plan"
+    RECORD = "record", "Record"
+    REPORT = "report", "Report"
+    CONTRACT = "contract", "Contract"
+    LETTER = "letter", "Letter"
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in-review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+    RETIRED = "retired", "Retired"
+
+
+class Classification(models.TextChoices):
+    """Handling labels, in the spirit of the Panel Information Policy (SEC M4.13)."""
+
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class ProviderKind(models.TextChoices):
+    SRP = "srp", "Shared Resource Provider"
+    HOSTING = "hosting", "Hosting or cloud provider"
+    MAP = "map", "Meter Asset Provider"
+    DEVICE = "device", "Device manufacturer"
+    TEST_HOUSE = "test-house", "Test house"
+    OTHER = "other", "Other"

@@ -1,0 +1,94 @@
+"""The ISMS document register: documents, their immutable versions, and third-party providers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from secassure.evidence.choices import Classification, DocumentStatus, DocumentType, ProviderKind
+from secassure.tenancy.models import Organisation
+
+
+class ThirdPartyProvider(models.Model):
+    """A provider that maintains documents or services on the organisation's behalf."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="providers")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=ProviderKind.choices, default=ProviderKind.OTHER)
+    services = models.TextField(blank=True)
+    contacts = models.TextField(blank=True)
+    relationship_start = models.DateField(null=True, blank=True)
+    relationship_end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(models.Model):
+    """An ISMS document (policy, procedure, record ...) whose versions are kept as evidence."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(max_length=300)
+    doc_type = models.CharField("type", max_length=12, choices=DocumentType.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    provider = models.ForeignKey(ThirdPartyProvider, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="documents", help_text="Set when a provider maintains it.")
+    classification = models.CharField(max_length=12, choices=Classification.choices,
+                                      default=Classification.INTERNAL)
+    review_months = models.PositiveSmallIntegerField(default=12)
+    next_review = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
+    obligations = models.ManyToManyField("catalogue.Obligation", blank=True, related_name="documents")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def maintained_by_provider(self) -> bool:
+        return self.provider_id is not None
+
+
+class DocumentVersion(models.Model):
+    """One uploaded version: an immutable blob named by its sha256, with its dates."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=200)
+    media_type = models.CharField(max_length=100)
+    effective_date = models.DateField()
+    expiry_date = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="evidence_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        # Evidence is written once: a version is never changed after it is stored.
+        if self.pk is not None:
+            raise ValueError("a document version is immutable once stored; upload a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("document versions are evidence and are never deleted")
+
+    def as_dict(self) -> dict:
+        return {"number": self.number, "sha256": self.sha256, "size": self.size, "name": self.original_name,
+                "media_type": self.media_type, "effective_date": self.effective_date.isoformat(),
+                "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None}

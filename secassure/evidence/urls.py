@@ -1,0 +1,10 @@
+from django.urls import path
+
+from secassure.evidence import views
+
+urlpatterns = [
+    path("orgs/<slug:slug>/documents/", views.register, name="documents"),
+    path("orgs/<slug:slug>/documents/<int:pk>/", views.document, name="document"),
+    path("orgs/<slug:slug>/documents/<int:pk>/versions/<int:number>/download/", views.download,
+         name="document-download"),
+]

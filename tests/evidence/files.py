@@ -1,0 +1,27 @@
+"""Small real files of each kind, made in the tests (no fixtures on disk)."""
+
+import io
+import zipfile
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
+CSV = b"name,email\nAda,ada@example.org\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 100
+HTML = b"<!doctype html><html><script>alert(1)</script></html>"
+SVG = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+EML = b"From: ada@example.org\nTo: bob@example.org\nSubject: Evidence\n\nThe test ran.\n"
+
+
+def ooxml(kind: str = "word", extra: dict | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(f"{kind}/document.xml" if kind == "word" else f"{kind}/workbook.xml", "<x/>")
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """An xlsx whose one sheet expands from a few kilobytes to 60 MB of zeros."""
+    return ooxml("xl", {"xl/worksheets/sheet1.xml": b"\x00" * (60 * 1024 * 1024)})

@@ -1,0 +1,218 @@
+"""The document register: immutable, checked, content-addressed evidence files."""
+
+import os
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from secassure.audit.models import Event
+from secassure.audit.verify import verify
+from secassure.errors import ActionError
+from secassure.evidence import actions, blobs
+from secassure.evidence.models import Document, DocumentVersion
+from tests.evidence import files
+
+
+@pytest.fixture(autouse=True)
+def blob_dir(settings, tmp_path):
+    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
+    return settings.SECASSURE_BLOB_DIR
+
+
+@pytest.fixture
+def policy(org_a, alice):
+    return actions.add_document(org_a, title="Information Security Policy", doc_type="policy", owner=alice)
+
+
+def _add(document, content: bytes, name: str, **kwargs):
+    return actions.add_version(document, chunks=[content], name=name, **kwargs)
+
+
+def _blob_files(blob_dir):
+    return sorted(p for p in blob_dir.rglob("*") if p.is_file() and p.relative_to(blob_dir).parts[0] != "tmp")
+
+
+def test_a_version_is_stored_under_its_hash_and_audited(policy, blob_dir):
+    version = _add(policy, files.PDF, "policy.pdf")
+    assert version.number == 1 and version.media_type == "application/pdf" and version.size == len(files.PDF)
+    stored = _blob_files(blob_dir)
+    assert [p.name for p in stored] == [version.sha256]
+    assert stored[0].read_bytes() == files.PDF
+    assert Event.objects.filter(action="evidence.version.added", after__sha256=version.sha256).exists()
+    assert Event.objects.filter(action="evidence.document.added").exists()
+    policy.refresh_from_db()
+    assert policy.next_review is not None
+    assert verify().ok
+
+
+def test_the_same_file_twice_is_stored_once(policy, blob_dir):
+    first = _add(policy, files.PDF, "policy.pdf")
+    second = _add(policy, files.PDF, "policy-copy.pdf")
+    assert (first.number, second.number) == (1, 2) and first.sha256 == second.sha256
+    assert len(_blob_files(blob_dir)) == 1
+
+
+@pytest.mark.parametrize(("content", "name", "media_type"), [
+    (files.ooxml("word"), "procedure.docx",
+     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (files.ooxml("xl"), "register.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (files.PNG, "screenshot.png", "image/png"),
+    (files.CSV, "staff.csv", "text/csv"),
+    (files.EML, "notice.eml", "message/rfc822"),
+])
+def test_allowed_kinds_are_kept(policy, content, name, media_type):
+    assert _add(policy, content, name).media_type == media_type
+
+
+def test_versions_are_immutable(policy):
+    version = _add(policy, files.PDF, "policy.pdf")
+    version.note = "changed"
+    with pytest.raises(ValueError, match="immutable"):
+        version.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        version.delete()
+
+
+@pytest.mark.parametrize(("content", "name", "problem"), [
+    (files.EXE, "policy.pdf", "the content is a program"),
+    (files.EXE, "setup.exe", ".exe files are not accepted"),
+    (files.PNG, "policy.pdf", "does not match the .pdf extension (it looks like png)"),
+    (files.HTML, "notes.txt", "HTML, SVG and XML files are not accepted"),
+    (files.SVG, "diagram.txt", "HTML, SVG and XML files are not accepted"),
+    (files.SVG, "diagram.svg", ".svg files are not accepted"),
+    (b"", "empty.pdf", "the file is empty"),
+    (files.PDF, "../../etc/passwd.pdf", "may not contain / or \\"),
+    (files.PDF, "sub\\dir.pdf", "may not contain / or \\"),
+    (files.PDF, "bell\x07.pdf", "control characters"),
+    (files.PDF, ".hidden.pdf", "not a usable file name"),
+    (files.zip_bomb(), "register.xlsx", "a zip bomb"),
+    (b"PK\x03\x04 not really a zip", "register.xlsx", "a damaged zip container"),
+])
+def test_bad_files_are_refused_and_leave_nothing_behind(policy, blob_dir, content, name, problem):
+    with pytest.raises(ActionError) as refused:
+        _add(policy, content, name)
+    assert problem in str(refused.value)
+    assert _blob_files(blob_dir) == []
+    assert not list((blob_dir / "tmp").glob("*")) if (blob_dir / "tmp").exists() else True
+    assert DocumentVersion.objects.count() == 0
+    assert not Event.objects.filter(action="evidence.version.added").exists()
+
+
+def test_an_oversized_file_is_refused_while_streaming(policy, blob_dir, settings):
+    settings.SECASSURE_MAX_UPLOAD_BYTES = 4096
+    produced = []
+
+    def chunks():
+        for _ in range(100):
+            produced.append(1)
+            yield b"%PDF-" + b"x" * 1019
+    with pytest.raises(ActionError, match="larger than the 4,096-byte upload limit"):
+        actions.add_version(policy, chunks=chunks(), name="big.pdf")
+    assert len(produced) < 10  # it stopped reading, not after the whole file
+    assert _blob_files(blob_dir) == [] and not list((blob_dir / "tmp").glob("*"))
+
+
+def test_an_upload_cut_off_mid_stream_leaves_nothing_behind(policy, blob_dir):
+    def chunks():
+        yield files.PDF
+        raise ConnectionResetError("client went away")
+    with pytest.raises(ConnectionResetError):
+        actions.add_version(policy, chunks=chunks(), name="policy.pdf")
+    assert _blob_files(blob_dir) == [] and not list((blob_dir / "tmp").glob("*"))
+    assert DocumentVersion.objects.count() == 0
+
+
+def test_a_tampered_blob_is_found_by_verify_and_refused_on_download(client, alice, org_a, policy, blob_dir, cli):
+    version = _add(policy, files.PDF, "policy.pdf")
+    assert cli("doc", "verify", org_a.slug).exit_code == 0
+    path = blobs.path_of(version.sha256)
+    os.chmod(path, 0o640)
+    path.write_bytes(files.PDF.replace(b"Catalog", b"Catalox"))
+    result = cli("doc", "verify", org_a.slug, "--json")
+    assert result.exit_code == 1
+    assert result.json()[0]["ok"] is False and "not to its name" in result.json()[0]["problem"]
+    client.force_login(alice)
+    response = client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/versions/1/download/")
+    assert response.status_code == 409 and b"has been changed on disk" in response.content
+    assert Event.objects.filter(action="evidence.blob.tampered").exists()
+    path.unlink()
+    assert "missing" in cli("doc", "verify", org_a.slug, "--json").json()[0]["problem"]
+
+
+def test_download_is_an_attachment_with_a_safe_name(client, alice, org_a, policy):
+    _add(policy, files.PDF, "Security Policy (v3).pdf")
+    client.force_login(alice)
+    response = client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/versions/1/download/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "Security Policy (v3).pdf" in response["Content-Disposition"]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == files.PDF
+
+
+def test_uploading_from_the_web(client, bob, org_a, policy):
+    client.force_login(bob)
+    response = client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/", {
+        "file": SimpleUploadedFile("policy.pdf", files.PDF, content_type="application/pdf")})
+    assert response.status_code == 302
+    assert policy.versions.get().uploaded_by == bob
+    refused = client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/", {
+        "file": SimpleUploadedFile("policy.pdf", files.EXE, content_type="application/pdf")})
+    assert refused.status_code == 200 and b"the content is a program" in refused.content
+    assert policy.versions.count() == 1
+
+
+def test_observers_read_but_do_not_upload(client, org_a, policy, settings):
+    from tests.conftest import join, make_user
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    _add(policy, files.PDF, "policy.pdf")
+    observer = make_user("watcher@a.test")
+    join(observer, org_a, "observer")
+    client.force_login(observer)
+    assert client.get(f"/orgs/{org_a.slug}/documents/").status_code == 200
+    assert client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/versions/1/download/").status_code == 200
+    response = client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/", {
+        "file": SimpleUploadedFile("policy.pdf", files.PDF)})
+    assert response.status_code == 404 and policy.versions.count() == 1
+
+
+def test_another_organisations_documents_are_404(client, mallory, org_a, policy):
+    _add(policy, files.PDF, "policy.pdf")
+    client.force_login(mallory)
+    for url in (f"/orgs/{org_a.slug}/documents/", f"/orgs/{org_a.slug}/documents/{policy.pk}/",
+                f"/orgs/{org_a.slug}/documents/{policy.pk}/versions/1/download/",
+                f"/orgs/org-b/documents/{policy.pk}/", f"/orgs/org-b/documents/{policy.pk}/versions/1/download/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_register_costs_the_same_for_few_or_many_documents(client, alice, org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    client.get("/")
+    counts = []
+    for n in (3, 40):
+        for i in range(n - Document.objects.count()):
+            document = actions.add_document(org_a, title=f"Record {i}", doc_type="record")
+            _add(document, files.CSV + str(i).encode(), f"r{i}.csv")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/orgs/{org_a.slug}/documents/").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_doc_add_and_list_from_the_command_line(cli, org_a, alice, write):
+    path = write("isms-scope.pdf", files.PDF)
+    result = cli("doc", "add", org_a.slug, path, "--title", "ISMS scope", "--type", "policy", "--owner",
+                 alice.email, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["number"] == 1 and result.json()["media_type"] == "application/pdf"
+    listed = cli("doc", "list", org_a.slug, "--json").json()
+    assert listed[0]["title"] == "ISMS scope" and listed[0]["latest_version"] == 1
+    assert cli("doc", "list", org_a.slug, "--due", "--json").json() == []
+    bad = cli("doc", "add", org_a.slug, write("tool.pdf", files.EXE), "--title", "Tool", "--type", "record")
+    assert bad.exit_code == 1 and "the content is a program" in bad.stderr
+    assert not Document.objects.filter(title="Tool").exists()  # the document row rolled back too
