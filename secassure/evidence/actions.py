@@ -16,7 +16,7 @@ from secassure.errors import ActionError
 from secassure.evidence import blobs
 from secassure.evidence.choices import Classification, DocumentStatus, DocumentType
 from secassure.evidence.filetypes import FileRefused, identify, safe_name
-from secassure.evidence.models import Document, DocumentVersion, ThirdPartyProvider
+from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
 from secassure.profile.planner import add_months
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
@@ -104,3 +104,41 @@ def add_provider(org: Organisation, *, name: str, kind: str = "other", **fields)
         provider = ThirdPartyProvider.objects.create(organisation=org, name=name, kind=kind, **fields)
         record("evidence.provider.added", provider, organisation=org, after={"name": name, "kind": kind})
     return provider
+
+
+def accept(document: Document, *, accepted_by, basis: str, valid_until: dt.date | None = None) -> Acceptance:
+    """Record that the User accepts the latest version of a provider-maintained document."""
+    if document.provider_id is None:
+        raise ActionError(f"{document.title} is not maintained by a provider: there is nothing to accept")
+    basis = basis.strip()
+    if not basis:
+        raise ActionError("say what was checked: the basis of the acceptance is the evidence of assurance")
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().select_related("provider", "organisation").get(pk=document.pk)
+        version = locked.versions.order_by("-number").first()
+        if version is None:
+            raise ActionError(f"{locked.title} has no version to accept yet")
+        today = timezone.localdate()
+        limits = [d for d in (locked.provider.relationship_end, locked.next_review) if d]
+        valid_until = valid_until or (min(limits) if limits else None)
+        if valid_until is not None and valid_until < today:
+            raise ActionError(f"an acceptance valid until {valid_until.isoformat()} would already have lapsed")
+        acceptance = Acceptance.objects.create(document=locked, version=version, accepted_by=accepted_by,
+                                               basis=basis, valid_until=valid_until)
+        record("evidence.acceptance.recorded", acceptance, organisation=locked.organisation,
+               after={"document": locked.title, "version": version.number, "basis": basis,
+                      "valid_until": valid_until.isoformat() if valid_until else None})
+    return acceptance
+
+
+def assign_provider_member(provider: ThirdPartyProvider, membership) -> ProviderMember:
+    """Let a Provider-role member work on this provider's documents (and nothing else)."""
+    if membership.organisation_id != provider.organisation_id:
+        raise ActionError("that person belongs to another organisation")
+    if membership.role != "provider":
+        raise ActionError(f"{membership.user.email} is not in the Provider role; change their role first")
+    with transaction.atomic():
+        link, _ = ProviderMember.objects.update_or_create(membership=membership, defaults={"provider": provider})
+        record("evidence.provider.member_assigned", link, organisation=provider.organisation,
+               after={"email": membership.user.email, "provider": provider.name})
+    return link

@@ -18,3 +18,10 @@ class VersionForm(forms.Form):
     effective_date = forms.DateField(required=False, widget=DateInput(), help_text="Default: today.")
     expiry_date = forms.DateField(required=False, widget=DateInput())
     note = forms.CharField(max_length=500, required=False)
+
+
+class AcceptForm(forms.Form):
+    basis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text="What you checked and why it meets the SEC obligations.")
+    valid_until = forms.DateField(required=False, widget=DateInput(),
+                                  help_text="Default: the end of the relationship or the next review.")

@@ -92,3 +92,32 @@ class DocumentVersion(models.Model):
         return {"number": self.number, "sha256": self.sha256, "size": self.size, "name": self.original_name,
                 "media_type": self.media_type, "effective_date": self.effective_date.isoformat(),
                 "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None}
+
+
+class Acceptance(models.Model):
+    """The User's record that it checked a provider-maintained version and accepts it (seed: the
+    DCC User must be assured of, and accept, third-party documentation for the relationship's life)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="acceptances")
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    basis = models.TextField(help_text="What was checked, and why it meets the SEC obligations.")
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version} accepted"
+
+
+class ProviderMember(models.Model):
+    """Links a Provider-role member to the provider they work for: they see, and add versions to,
+    that provider's documents and nothing else."""
+
+    provider = models.ForeignKey(ThirdPartyProvider, on_delete=models.CASCADE, related_name="members")
+    membership = models.OneToOneField("tenancy.Membership", on_delete=models.CASCADE, related_name="provider_link")
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} for {self.provider}"

@@ -5,6 +5,7 @@ from secassure.evidence import views
 urlpatterns = [
     path("orgs/<slug:slug>/documents/", views.register, name="documents"),
     path("orgs/<slug:slug>/documents/<int:pk>/", views.document, name="document"),
+    path("orgs/<slug:slug>/documents/<int:pk>/accept/", views.accept, name="document-accept"),
     path("orgs/<slug:slug>/documents/<int:pk>/versions/<int:number>/download/", views.download,
          name="document-download"),
 ]

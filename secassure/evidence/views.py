@@ -5,31 +5,34 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.audit.actions import record
 from secassure.errors import ActionError
 from secassure.evidence import actions, blobs
-from secassure.evidence.forms import DocumentForm, VersionForm
-from secassure.evidence.models import Document, DocumentVersion
-from secassure.tenancy.access import PERMISSIONS, UPLOAD, VIEW_DOCUMENTS, get_organisation_for
+from secassure.evidence.access import document_scope
+from secassure.evidence.forms import AcceptForm, DocumentForm, VersionForm
+from secassure.evidence.freshness import LABELS
+from secassure.evidence.models import Acceptance, Document, DocumentVersion
+from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
 
 
-def _document_in(org, pk) -> Document:
-    return get_object_or_404(Document.objects.select_related("owner", "provider"), pk=pk, organisation=org)
+def _document_in(scope, pk) -> Document:
+    return get_object_or_404(with_freshness_fields(scope.documents), pk=pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request, slug):
-    org = get_organisation_for(request.user, slug, VIEW_DOCUMENTS)
-    can_upload = UPLOAD in PERMISSIONS[org.viewer_role]
+    scope = document_scope(request.user, slug)
+    org = scope.organisation
     form = DocumentForm(request.POST or None)
     if request.method == "POST":
-        if not can_upload:
+        if not scope.can_add_documents:
             raise Http404("Not found")
         if form.is_valid():
             try:
@@ -39,22 +42,23 @@ def register(request, slug):
             else:
                 messages.success(request, f"{document.title} is added: upload its first version.")
                 return redirect("document", slug=org.slug, pk=document.pk)
-    documents = (Document.objects.filter(organisation=org).select_related("owner", "provider")
-                 .annotate(n_versions=Count("versions"), latest=Max("versions__effective_date"))
-                 .order_by("title"))
-    return render(request, "evidence/register.html",
-                  {"org": org, "documents": documents, "form": form, "can_upload": can_upload})
+    state = request.GET.get("state", "")
+    rows = register_rows(scope.documents, timezone.localdate())
+    if state:
+        rows = [(d, f) for d, f in rows if f.state == state or (state == "attention" and f.needs_attention)]
+    return render(request, "evidence/register.html", {
+        "org": org, "rows": rows, "form": form, "scope": scope, "state": state, "states": LABELS.items()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def document(request, slug, pk):
-    org = get_organisation_for(request.user, slug, VIEW_DOCUMENTS)
-    doc = _document_in(org, pk)
-    can_upload = UPLOAD in PERMISSIONS[org.viewer_role]
+    scope = document_scope(request.user, slug)
+    org = scope.organisation
+    doc = _document_in(scope, pk)
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not can_upload:
+        if not scope.can_upload:
             raise Http404("Not found")
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -69,15 +73,39 @@ def document(request, slug, pk):
                 messages.success(request, f"Version {version.number} is stored.")
                 return redirect("document", slug=org.slug, pk=doc.pk)
     versions = DocumentVersion.objects.filter(document=doc).select_related("uploaded_by").order_by("-number")
-    return render(request, "evidence/document.html",
-                  {"org": org, "doc": doc, "versions": versions, "form": form, "can_upload": can_upload})
+    acceptances = Acceptance.objects.filter(document=doc).select_related("version", "accepted_by")
+    return render(request, "evidence/document.html", {
+        "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
+        "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
+        "accept_form": AcceptForm()})
+
+
+@login_required
+@require_POST
+def accept(request, slug, pk):
+    scope = document_scope(request.user, slug)
+    doc = _document_in(scope, pk)
+    if not scope.can_accept:
+        raise PermissionDenied("Only an Owner or Approver records acceptance")
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            acceptance = actions.accept(doc, accepted_by=request.user, **form.cleaned_data)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Version {acceptance.version.number} is accepted.")
+    else:
+        messages.error(request, "Say what was checked.")
+    return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
 
 
 @login_required
 @require_GET
 def download(request, slug, pk, number):
-    org = get_organisation_for(request.user, slug, VIEW_DOCUMENTS)
-    doc = _document_in(org, pk)
+    scope = document_scope(request.user, slug)
+    org = scope.organisation
+    doc = _document_in(scope, pk)
     version = get_object_or_404(DocumentVersion, document=doc, number=number)
     try:
         handle = blobs.open_verified(version.sha256)

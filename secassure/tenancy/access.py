@@ -20,13 +20,14 @@ MANAGE_MEMBERS = "members.manage"
 ADD_PORTFOLIO = "portfolio.add"
 VIEW_DOCUMENTS = "documents.view"
 UPLOAD = "documents.upload"
+ACCEPT = "documents.accept"
 
 # What each role may do with the organisation itself. Providers and CIO reviewers see only what is
 # shared with them (documents, assessments), never the organisation's profile as a whole.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD}),
+    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD, ACCEPT}),
     MemberRole.CONTRIBUTOR: frozenset({VIEW, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD}),
-    MemberRole.APPROVER: frozenset({VIEW, VIEW_DOCUMENTS}),
+    MemberRole.APPROVER: frozenset({VIEW, VIEW_DOCUMENTS, ACCEPT}),
     MemberRole.OBSERVER: frozenset({VIEW, VIEW_DOCUMENTS}),
     MemberRole.PROVIDER: frozenset(),
     MemberRole.CIO_REVIEWER: frozenset(),

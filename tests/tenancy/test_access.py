@@ -37,11 +37,12 @@ def _fill(route: str, slug: str, pk: int) -> str:
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
 
-POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove"}
+POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept"}
 GET_ONLY = {"document-download"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
-                "role-remove": "holding", "document": "document", "document-download": "document"}
+                "role-remove": "holding", "document": "document", "document-download": "document",
+                "document-accept": "document"}
 
 
 @pytest.fixture

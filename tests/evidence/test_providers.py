@@ -1,0 +1,87 @@
+"""Provider members: they see and update the documents assigned to their provider, nothing else."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from secassure.audit.models import Event
+from secassure.evidence import actions
+from secassure.evidence.models import DocumentVersion
+from tests.conftest import join, make_user
+from tests.evidence import files
+
+
+@pytest.fixture(autouse=True)
+def blob_dir(settings, tmp_path):
+    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
+
+
+@pytest.fixture
+def setup(org_a, alice, settings):
+    settings.SECASSURE_REQUIRE_MFA = False
+    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp")
+    theirs = actions.add_document(org_a, title="SRP key management procedure", doc_type="procedure",
+                                  provider=provider)
+    actions.add_version(theirs, chunks=[files.PDF], name="keys.pdf")
+    own = actions.add_document(org_a, title="Board minutes", doc_type="record")
+    actions.add_version(own, chunks=[files.PDF + b"own"], name="minutes.pdf")
+    person = make_user("engineer@northgate.test")
+    membership = join(person, org_a, "provider")
+    actions.assign_provider_member(provider, membership)
+    return {"person": person, "theirs": theirs, "own": own, "org": org_a}
+
+
+def test_a_provider_member_sees_only_their_documents(client, setup):
+    org, theirs, own = setup["org"], setup["theirs"], setup["own"]
+    client.force_login(setup["person"])
+    register = client.get(f"/orgs/{org.slug}/documents/").content.decode()
+    assert "SRP key management procedure" in register and "Board minutes" not in register
+    assert "Add a document" not in register
+    assert client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/").status_code == 200
+    assert client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/versions/1/download/").status_code == 200
+    for url in (f"/orgs/{org.slug}/documents/{own.pk}/", f"/orgs/{org.slug}/documents/{own.pk}/versions/1/download/",
+                f"/orgs/{org.slug}/", f"/orgs/{org.slug}/members/", f"/orgs/{org.slug}/edit/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_provider_member_adds_versions_to_assigned_documents_only(client, setup):
+    org, theirs, own = setup["org"], setup["theirs"], setup["own"]
+    client.force_login(setup["person"])
+    ok = client.post(f"/orgs/{org.slug}/documents/{theirs.pk}/",
+                     {"file": SimpleUploadedFile("keys-v2.pdf", files.PDF + b"v2")})
+    assert ok.status_code == 302 and theirs.versions.count() == 2
+    refused = client.post(f"/orgs/{org.slug}/documents/{own.pk}/",
+                          {"file": SimpleUploadedFile("minutes.pdf", files.PDF + b"sneaky")})
+    assert refused.status_code == 404 and own.versions.count() == 1
+    assert client.post(f"/orgs/{org.slug}/documents/", {"title": "New", "doc_type": "policy",
+                                                         "classification": "internal",
+                                                         "review_months": 12}).status_code == 404
+    assert client.post(f"/orgs/{org.slug}/documents/{theirs.pk}/accept/", {"basis": "mine"}).status_code == 403
+    assert DocumentVersion.objects.filter(uploaded_by=setup["person"]).count() == 1
+
+
+def test_a_provider_member_not_yet_assigned_sees_nothing(client, org_a, setup):
+    other = make_user("new@northgate.test")
+    join(other, org_a, "provider")
+    client.force_login(other)
+    assert client.get(f"/orgs/{org_a.slug}/documents/").status_code == 404
+
+
+def test_only_provider_role_members_of_the_organisation_can_be_assigned(org_a, org_b, bob, mallory):
+    from secassure.tenancy.models import Membership
+
+    provider = actions.add_provider(org_a, name="Host Co")
+    with pytest.raises(actions.ActionError, match="not in the Provider role"):
+        actions.assign_provider_member(provider, Membership.objects.get(user=bob))
+    with pytest.raises(actions.ActionError, match="another organisation"):
+        actions.assign_provider_member(provider, Membership.objects.get(user=mallory))
+
+
+def test_owners_record_acceptance_from_the_page(client, alice, setup):
+    org, theirs = setup["org"], setup["theirs"]
+    client.force_login(alice)
+    page = client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/").content.decode()
+    assert "Acceptance lapsed" in page and "Accept version 1" in page
+    client.post(f"/orgs/{org.slug}/documents/{theirs.pk}/accept/", {"basis": "Checked against G3.13 to G3.16"})
+    page = client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/").content.decode()
+    assert "Version 1 accepted" in page and "Current" in page
+    assert Event.objects.filter(action="evidence.acceptance.recorded", actor=alice).exists()
