@@ -44,6 +44,7 @@ test: $(VENV)/.installed-test lint
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_oscal.py
+	$(BIN)/python bench/upload_memory.py
 
 clean:
 	rm -rf $(VENV) var/test-*
