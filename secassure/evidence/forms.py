@@ -2,7 +2,7 @@
 
 from django import forms
 
-from secassure.evidence.choices import Classification, DocumentType
+from secassure.evidence.choices import Classification, DocumentType, ProviderKind
 from secassure.tenancy.forms import DateInput
 
 
@@ -11,6 +11,15 @@ class DocumentForm(forms.Form):
     doc_type = forms.ChoiceField(label="Type", choices=DocumentType.choices)
     classification = forms.ChoiceField(choices=Classification.choices, initial=Classification.INTERNAL)
     review_months = forms.IntegerField(label="Review every (months)", min_value=1, max_value=60, initial=12)
+    provider = forms.ModelChoiceField(queryset=None, required=False, label="Maintained by a provider",
+                                      help_text="Leave empty for a document the organisation maintains itself.")
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        from secassure.evidence.models import ThirdPartyProvider
+
+        super().__init__(*args, **kwargs)
+        # Only this organisation's providers: the one door, in a drop-down.
+        self.fields["provider"].queryset = ThirdPartyProvider.objects.filter(organisation=organisation)
 
 
 class VersionForm(forms.Form):
@@ -25,3 +34,16 @@ class AcceptForm(forms.Form):
                             help_text="What you checked and why it meets the SEC obligations.")
     valid_until = forms.DateField(required=False, widget=DateInput(),
                                   help_text="Default: the end of the relationship or the next review.")
+
+
+class ProviderForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ProviderKind.choices)
+    services = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    contacts = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    relationship_start = forms.DateField(required=False, widget=DateInput())
+    relationship_end = forms.DateField(required=False, widget=DateInput())
+
+
+class AssignDocumentForm(forms.Form):
+    provider = forms.IntegerField(widget=forms.HiddenInput, required=False)

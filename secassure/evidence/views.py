@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,10 +16,12 @@ from secassure.audit.actions import record
 from secassure.errors import ActionError
 from secassure.evidence import actions, blobs
 from secassure.evidence.access import document_scope
-from secassure.evidence.forms import AcceptForm, DocumentForm, VersionForm
+from secassure.evidence.forms import AcceptForm, DocumentForm, ProviderForm, VersionForm
 from secassure.evidence.freshness import LABELS
-from secassure.evidence.models import Acceptance, Document, DocumentVersion
+from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
+from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
+from secassure.tenancy.models import Membership
 
 
 def _document_in(scope, pk) -> Document:
@@ -30,7 +33,7 @@ def _document_in(scope, pk) -> Document:
 def register(request, slug):
     scope = document_scope(request.user, slug)
     org = scope.organisation
-    form = DocumentForm(request.POST or None)
+    form = DocumentForm(request.POST or None, organisation=org)
     if request.method == "POST":
         if not scope.can_add_documents:
             raise Http404("Not found")
@@ -120,3 +123,47 @@ def download(request, slug, pk, number):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def providers(request, slug):
+    org = get_organisation_for(request.user, slug, VIEW_DOCUMENTS)
+    can_edit = EDIT in PERMISSIONS[org.viewer_role]
+    form = ProviderForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only an Owner adds providers")
+        if form.is_valid():
+            try:
+                provider = actions.add_provider(org, **form.cleaned_data)
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{provider.name} is added.")
+                return redirect("providers", slug=org.slug)
+    rows = (ThirdPartyProvider.objects.filter(organisation=org).annotate(n_documents=Count("documents", distinct=True))
+            .prefetch_related(Prefetch("members", queryset=ProviderMember.objects.select_related("membership__user")))
+            .order_by("name"))
+    unassigned = (Membership.objects.filter(organisation=org, role="provider", provider_link__isnull=True)
+                  .select_related("user"))
+    return render(request, "evidence/providers.html",
+                  {"org": org, "providers": rows, "form": form, "can_edit": can_edit, "unassigned": unassigned})
+
+
+@login_required
+@require_POST
+def assign_member(request, slug, pk):
+    org = get_organisation_for(request.user, slug, EDIT)
+    provider = get_object_or_404(ThirdPartyProvider, pk=pk, organisation=org)
+    membership = Membership.objects.filter(organisation=org, pk=request.POST.get("membership")).first()
+    if membership is None:
+        messages.error(request, "Choose a person in the Provider role.")
+    else:
+        try:
+            actions.assign_provider_member(provider, membership)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{membership.user.email} now works on {provider.name}'s documents.")
+    return redirect("providers", slug=org.slug)

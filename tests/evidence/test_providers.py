@@ -85,3 +85,41 @@ def test_owners_record_acceptance_from_the_page(client, alice, setup):
     page = client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/").content.decode()
     assert "Version 1 accepted" in page and "Current" in page
     assert Event.objects.filter(action="evidence.acceptance.recorded", actor=alice).exists()
+
+
+def test_owners_add_providers_and_assign_their_people_from_the_web(client, alice, org_a, settings):
+    settings.SECASSURE_REQUIRE_MFA = False
+    client.force_login(alice)
+    response = client.post(f"/orgs/{org_a.slug}/providers/", {"name": "Cloud Host Ltd", "kind": "hosting"})
+    assert response.status_code == 302
+    provider = org_a.providers.get()
+    person = make_user("ops@cloudhost.test")
+    membership = join(person, org_a, "provider")
+    page = client.get(f"/orgs/{org_a.slug}/providers/").content.decode()
+    assert "Cloud Host Ltd" in page and "ops@cloudhost.test" in page
+    client.post(f"/orgs/{org_a.slug}/providers/{provider.pk}/members/", {"membership": membership.pk})
+    assert membership.provider_link.provider == provider
+    add = client.post(f"/orgs/{org_a.slug}/documents/", {"title": "Hosting SOC 2 report", "doc_type": "report",
+                                                         "classification": "confidential", "review_months": 12,
+                                                         "provider": provider.pk})
+    assert add.status_code == 302
+    assert org_a.documents.get(title="Hosting SOC 2 report").provider == provider
+    assert Event.objects.filter(action="evidence.provider.member_assigned").exists()
+
+
+def test_a_document_cannot_name_another_organisations_provider(client, alice, org_a, org_b, settings):
+    settings.SECASSURE_REQUIRE_MFA = False
+    theirs = actions.add_provider(org_b, name="B's host")
+    client.force_login(alice)
+    response = client.post(f"/orgs/{org_a.slug}/documents/", {"title": "X", "doc_type": "report",
+                                                              "classification": "internal", "review_months": 12,
+                                                              "provider": theirs.pk})
+    assert response.status_code == 200 and b"Select a valid choice" in response.content
+    assert not org_a.documents.exists()
+
+
+def test_contributors_see_providers_but_do_not_add_them(client, bob, org_a):
+    client.force_login(bob)
+    assert client.get(f"/orgs/{org_a.slug}/providers/").status_code == 200
+    assert client.post(f"/orgs/{org_a.slug}/providers/", {"name": "X", "kind": "other"}).status_code == 403
+    assert not org_a.providers.exists()

@@ -37,32 +37,35 @@ def _fill(route: str, slug: str, pk: int) -> str:
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
 
-POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept"}
+POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
+             "provider-assign"}
 GET_ONLY = {"document-download"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
-                "document-accept": "document"}
+                "document-accept": "document", "provider-assign": "provider"}
 
 
 @pytest.fixture
 def org_b_objects(org_b, mallory):
     """One of each kind of org-B object that an org-A person might try to reach by id."""
-    from secassure.evidence.actions import add_document, add_version
+    from secassure.evidence.actions import add_document, add_provider, add_version
 
     holding = profile_actions.add_role(org_b, "import-supplier")
     invitation, _ = invite(org_b, "someone@b.test", "contributor")
     document = add_document(org_b, title="B's policy", doc_type="policy")
     add_version(document, chunks=[b"%PDF-1.4 b"], name="b.pdf")
+    provider = add_provider(org_b, name="B's host")
     return {"membership": Membership.objects.get(user=mallory).pk, "holding": holding.pk,
-            "invitation": invitation.pk, "document": document.pk}
+            "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 
 
 def test_the_sweep_covers_every_organisation_page():
     names = {name for name, _ in _tenant_patterns()}
     assert {"organisation", "organisation-edit", "members", "invite", "member-role", "member-remove",
             "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add",
-            "documents", "document", "document-download"} <= names
+            "documents", "document", "document-download", "document-accept", "providers",
+            "provider-assign"} <= names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
