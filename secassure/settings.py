@@ -250,6 +250,11 @@ SECASSURE_MAX_UPLOAD_BYTES = env_int("SECASSURE_MAX_UPLOAD_BYTES", 100 * 1024 * 
 SECASSURE_ZIP_MAX_UNCOMPRESSED = env_int("SECASSURE_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024, minimum=1024)
 SECASSURE_ZIP_MAX_MEMBERS = env_int("SECASSURE_ZIP_MAX_MEMBERS", 10_000, minimum=1)
 SECASSURE_ZIP_MAX_RATIO = env_int("SECASSURE_ZIP_MAX_RATIO", 200, minimum=2)
+FILE_UPLOAD_HANDLERS = [
+    "secassure.evidence.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Uploads go to a temporary file on disk rather than memory (Django keeps small ones in memory).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -142,3 +142,15 @@ def assign_provider_member(provider: ThirdPartyProvider, membership) -> Provider
         record("evidence.provider.member_assigned", link, organisation=provider.organisation,
                after={"email": membership.user.email, "provider": provider.name})
     return link
+
+
+def link_obligations(document: Document, obligations) -> None:
+    """Set which obligations the document evidences (all from one published catalogue version)."""
+    obligations = list(obligations)
+    with transaction.atomic():
+        before = sorted(o.ref for o in document.obligations.all())
+        document.obligations.set(obligations)
+        after = sorted(o.ref for o in obligations)
+        if before != after:
+            record("evidence.document.obligations_linked", document, organisation=document.organisation,
+                   before={"obligations": before}, after={"obligations": after})

@@ -47,3 +47,16 @@ class ProviderForm(forms.Form):
 
 class AssignDocumentForm(forms.Form):
     provider = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ObligationLinkForm(forms.Form):
+    obligations = forms.ModelMultipleChoiceField(queryset=None, required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, version=None, **kwargs):
+        from secassure.catalogue.models import Obligation
+
+        super().__init__(*args, **kwargs)
+        self.fields["obligations"].queryset = (Obligation.objects.filter(version=version, assessable=True)
+                                               .order_by("order") if version else Obligation.objects.none())
+        self.fields["obligations"].label_from_instance = lambda o: f"{o.ref} {o.title}"

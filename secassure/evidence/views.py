@@ -3,6 +3,7 @@ reached through ``get_organisation_for``; every document through its organisatio
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,13 +14,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.audit.actions import record
+from secassure.catalogue.models import FrameworkVersion, Obligation
+from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
 from secassure.evidence import actions, blobs
 from secassure.evidence.access import document_scope
-from secassure.evidence.forms import AcceptForm, DocumentForm, ProviderForm, VersionForm
-from secassure.evidence.freshness import LABELS
+from secassure.evidence.forms import AcceptForm, DocumentForm, ObligationLinkForm, ProviderForm, VersionForm
+from secassure.evidence.freshness import LABELS, ORDER
 from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
+from secassure.evidence.uploads import TOO_LARGE
 from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
 from secassure.tenancy.models import Membership
 
@@ -59,11 +63,17 @@ def document(request, slug, pk):
     scope = document_scope(request.user, slug)
     org = scope.organisation
     doc = _document_in(scope, pk)
-    form = VersionForm(request.POST or None, request.FILES or None)
+    form = VersionForm(request.POST, request.FILES) if request.method == "POST" else VersionForm()
     if request.method == "POST":
         if not scope.can_upload:
             raise Http404("Not found")
-        if form.is_valid():
+        too_large = getattr(request, TOO_LARGE, None)
+        if too_large:
+            form.is_valid()
+            form.errors.pop("file", None)
+            form.add_error(None, f"{too_large}: the file is larger than the "
+                                   f"{settings.SECASSURE_MAX_UPLOAD_BYTES:,}-byte upload limit")
+        elif form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 version = actions.add_version(
@@ -76,11 +86,59 @@ def document(request, slug, pk):
                 messages.success(request, f"Version {version.number} is stored.")
                 return redirect("document", slug=org.slug, pk=doc.pk)
     versions = DocumentVersion.objects.filter(document=doc).select_related("uploaded_by").order_by("-number")
+    sec = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
+    link_form = ObligationLinkForm(version=sec, initial={"obligations": list(doc.obligations.all())})
     acceptances = Acceptance.objects.filter(document=doc).select_related("version", "accepted_by")
     return render(request, "evidence/document.html", {
         "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
-        "accept_form": AcceptForm()})
+        "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order")})
+
+
+@login_required
+@require_POST
+def link(request, slug, pk):
+    scope = document_scope(request.user, slug)
+    doc = _document_in(scope, pk)
+    if not scope.can_add_documents:
+        raise PermissionDenied("Only the organisation's own members link evidence to obligations")
+    form = ObligationLinkForm(request.POST, version=FrameworkVersion.objects.in_force(SEC_FRAMEWORK))
+    if form.is_valid():
+        actions.link_obligations(doc, form.cleaned_data["obligations"])
+        messages.success(request, "The obligations this document evidences are saved.")
+    else:
+        messages.error(request, "Choose obligations from the SEC catalogue in force.")
+    return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
+
+
+@login_required
+@require_GET
+def obligations(request, slug):
+    """The SEC obligations that apply to the organisation, each with the freshness of its evidence."""
+    scope = document_scope(request.user, slug)
+    if not scope.can_add_documents and not scope.can_accept:
+        raise Http404("Not found")
+    org = scope.organisation
+    sec = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
+    today = timezone.localdate()
+    documents = {d.pk: (d, freshness_of(d, today)) for d in with_freshness_fields(scope.documents)}
+    links = Document.obligations.through.objects.filter(document__in=list(documents)).values_list(
+        "obligation_id", "document_id")
+    by_obligation: dict[int, list] = {}
+    for obligation_id, document_id in links:
+        by_obligation.setdefault(obligation_id, []).append(documents[document_id])
+    rows = []
+    for ob in Obligation.objects.filter(version=sec, assessable=True).select_related("group").order_by("order"):
+        if org.category not in ob.categories:
+            continue
+        evidence = sorted(by_obligation.get(ob.pk, []), key=lambda pair: ORDER.index(pair[1].state))
+        worst = evidence[0][1] if evidence else None
+        rows.append({"ob": ob, "evidence": evidence, "worst": worst})
+    state = request.GET.get("state", "")
+    if state == "attention":
+        rows = [r for r in rows if r["worst"] is None or r["worst"].needs_attention]
+    return render(request, "evidence/obligations.html",
+                  {"org": org, "rows": rows, "sec": sec, "state": state})
 
 
 @login_required

@@ -216,3 +216,13 @@ def test_doc_add_and_list_from_the_command_line(cli, org_a, alice, write):
     bad = cli("doc", "add", org_a.slug, write("tool.pdf", files.EXE), "--title", "Tool", "--type", "record")
     assert bad.exit_code == 1 and "the content is a program" in bad.stderr
     assert not Document.objects.filter(title="Tool").exists()  # the document row rolled back too
+
+
+def test_an_oversized_web_upload_is_refused_as_it_arrives(client, alice, org_a, policy, settings, blob_dir):
+    settings.SECASSURE_MAX_UPLOAD_BYTES = 10_000
+    client.force_login(alice)
+    response = client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/", {
+        "file": SimpleUploadedFile("huge.pdf", b"%PDF-" + b"x" * 200_000)})
+    assert response.status_code == 200
+    assert b"uge.pdf: the file is larger than the 10,000-byte upload limit" in response.content
+    assert policy.versions.count() == 0 and _blob_files(blob_dir) == []

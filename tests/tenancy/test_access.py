@@ -38,12 +38,12 @@ def _fill(route: str, slug: str, pk: int) -> str:
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
-             "provider-assign"}
-GET_ONLY = {"document-download"}
+             "provider-assign", "document-link"}
+GET_ONLY = {"document-download", "obligations"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
-                "document-accept": "document", "provider-assign": "provider"}
+                "document-accept": "document", "provider-assign": "provider", "document-link": "document"}
 
 
 @pytest.fixture
