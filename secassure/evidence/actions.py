@@ -114,7 +114,8 @@ def accept(document: Document, *, accepted_by, basis: str, valid_until: dt.date 
     if not basis:
         raise ActionError("say what was checked: the basis of the acceptance is the evidence of assurance")
     with transaction.atomic():
-        locked = Document.objects.select_for_update().select_related("provider", "organisation").get(pk=document.pk)
+        locked = Document.objects.select_for_update(of=("self",)).select_related("provider", "organisation").get(
+            pk=document.pk)
         version = locked.versions.order_by("-number").first()
         if version is None:
             raise ActionError(f"{locked.title} has no version to accept yet")
