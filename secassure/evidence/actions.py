@@ -14,9 +14,16 @@ from django.utils import timezone
 from secassure.audit.actions import record
 from secassure.errors import ActionError
 from secassure.evidence import blobs
-from secassure.evidence.choices import Classification, DocumentStatus, DocumentType
+from secassure.evidence.choices import TRANSITIONS, Classification, DocumentStatus, DocumentType
 from secassure.evidence.filetypes import FileRefused, identify, safe_name
-from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
+from secassure.evidence.models import (
+    Acceptance,
+    Document,
+    DocumentStatusChange,
+    DocumentVersion,
+    ProviderMember,
+    ThirdPartyProvider,
+)
 from secassure.profile.planner import add_months
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
@@ -155,3 +162,27 @@ def link_obligations(document: Document, obligations) -> None:
         if before != after:
             record("evidence.document.obligations_linked", document, organisation=document.organisation,
                    before={"obligations": before}, after={"obligations": after})
+
+
+def move_document(document: Document, to_status: str, *, changed_by=None, reason: str = "") -> DocumentStatusChange:
+    """Move a document along its lifecycle (``choices.TRANSITIONS``); anything else is refused."""
+    if to_status not in DocumentStatus.values:
+        raise ActionError(f"{to_status!r} is not a document status")
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        allowed = TRANSITIONS[locked.status]
+        if to_status not in allowed:
+            names = ", ".join(DocumentStatus(s).label for s in sorted(allowed)) or "nothing: it is final"
+            raise ActionError(f"a {DocumentStatus(locked.status).label.lower()} document cannot become "
+                              f"{DocumentStatus(to_status).label.lower()}; it can become {names}")
+        if to_status == DocumentStatus.PUBLISHED and not locked.versions.exists():
+            raise ActionError("upload a version before publishing the document")
+        change = DocumentStatusChange.objects.create(document=locked, from_status=locked.status, to_status=to_status,
+                                                     changed_by=changed_by, reason=reason.strip()[:500])
+        before = locked.status
+        locked.status = to_status
+        locked.save(update_fields=["status"])
+        record("evidence.document.status_changed", locked, organisation=locked.organisation,
+               before={"status": before}, after={"status": to_status}, reason=reason.strip())
+    document.status = to_status
+    return change

@@ -23,6 +23,19 @@ class DocumentStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+# The lifecycle, as a table: which status may follow which. A superseded or retired document
+# stays as it is; a new document (or a new version) carries the work on.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    DocumentStatus.DRAFT: frozenset({DocumentStatus.IN_REVIEW, DocumentStatus.RETIRED}),
+    DocumentStatus.IN_REVIEW: frozenset({DocumentStatus.DRAFT, DocumentStatus.APPROVED}),
+    DocumentStatus.APPROVED: frozenset({DocumentStatus.PUBLISHED, DocumentStatus.IN_REVIEW}),
+    DocumentStatus.PUBLISHED: frozenset({DocumentStatus.IN_REVIEW, DocumentStatus.SUPERSEDED,
+                                         DocumentStatus.RETIRED}),
+    DocumentStatus.SUPERSEDED: frozenset(),
+    DocumentStatus.RETIRED: frozenset(),
+}
+
+
 class Classification(models.TextChoices):
     """Handling labels, in the spirit of the Panel Information Policy (SEC M4.13)."""
 

@@ -121,3 +121,20 @@ class ProviderMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.user} for {self.provider}"
+
+
+class DocumentStatusChange(models.Model):
+    """Who moved a document through its lifecycle, and when."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=DocumentStatus.choices)
+    to_status = models.CharField(max_length=12, choices=DocumentStatus.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["document", "changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.from_status} -> {self.to_status}"

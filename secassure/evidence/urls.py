@@ -7,6 +7,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/documents/<int:pk>/", views.document, name="document"),
     path("orgs/<slug:slug>/documents/<int:pk>/accept/", views.accept, name="document-accept"),
     path("orgs/<slug:slug>/documents/<int:pk>/obligations/", views.link, name="document-link"),
+    path("orgs/<slug:slug>/documents/<int:pk>/status/", views.move, name="document-move"),
     path("orgs/<slug:slug>/obligations/", views.obligations, name="obligations"),
     path("orgs/<slug:slug>/providers/", views.providers, name="providers"),
     path("orgs/<slug:slug>/providers/<int:pk>/members/", views.assign_member, name="provider-assign"),

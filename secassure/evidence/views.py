@@ -19,6 +19,7 @@ from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
 from secassure.evidence import actions, blobs
 from secassure.evidence.access import document_scope
+from secassure.evidence.choices import TRANSITIONS, DocumentStatus, DocumentType
 from secassure.evidence.forms import AcceptForm, DocumentForm, ObligationLinkForm, ProviderForm, VersionForm
 from secassure.evidence.freshness import LABELS, ORDER
 from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
@@ -49,12 +50,25 @@ def register(request, slug):
             else:
                 messages.success(request, f"{document.title} is added: upload its first version.")
                 return redirect("document", slug=org.slug, pk=document.pk)
-    state = request.GET.get("state", "")
-    rows = register_rows(scope.documents, timezone.localdate())
-    if state:
-        rows = [(d, f) for d, f in rows if f.state == state or (state == "attention" and f.needs_attention)]
+    filters = {key: request.GET.get(key, "") for key in ("type", "status", "provider", "owner", "state")}
+    documents = scope.documents
+    if filters["type"] in DocumentType.values:
+        documents = documents.filter(doc_type=filters["type"])
+    if filters["status"] in DocumentStatus.values:
+        documents = documents.filter(status=filters["status"])
+    if filters["provider"].isdigit():
+        documents = documents.filter(provider_id=int(filters["provider"]))
+    if filters["owner"].isdigit():
+        documents = documents.filter(owner_id=int(filters["owner"]))
+    rows = register_rows(documents, timezone.localdate())
+    if filters["state"]:
+        rows = [(d, f) for d, f in rows
+                if f.state == filters["state"] or (filters["state"] == "attention" and f.needs_attention)]
     return render(request, "evidence/register.html", {
-        "org": org, "rows": rows, "form": form, "scope": scope, "state": state, "states": LABELS.items()})
+        "org": org, "rows": rows, "form": form, "scope": scope, "filters": filters, "states": LABELS.items(),
+        "types": DocumentType.choices, "statuses": DocumentStatus.choices,
+        "providers": ThirdPartyProvider.objects.filter(organisation=org).order_by("name"),
+        "owners": Membership.objects.filter(organisation=org).select_related("user").order_by("user__email")})
 
 
 @login_required
@@ -92,7 +106,26 @@ def document(request, slug, pk):
     return render(request, "evidence/document.html", {
         "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
-        "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order")})
+        "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order"),
+        "next_statuses": [(s, DocumentStatus(s).label) for s in sorted(TRANSITIONS[doc.status])],
+        "history": doc.status_changes.select_related("changed_by")})
+
+
+@login_required
+@require_POST
+def move(request, slug, pk):
+    scope = document_scope(request.user, slug)
+    doc = _document_in(scope, pk)
+    if not scope.can_add_documents:
+        raise PermissionDenied("Only the organisation's own members move a document along its lifecycle")
+    try:
+        actions.move_document(doc, request.POST.get("status", ""), changed_by=request.user,
+                              reason=request.POST.get("reason", ""))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{doc.title} is now {doc.get_status_display().lower()}.")
+    return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
 
 
 @login_required

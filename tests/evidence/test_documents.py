@@ -226,3 +226,51 @@ def test_an_oversized_web_upload_is_refused_as_it_arrives(client, alice, org_a, 
     assert response.status_code == 200
     assert b"uge.pdf: the file is larger than the 10,000-byte upload limit" in response.content
     assert policy.versions.count() == 0 and _blob_files(blob_dir) == []
+
+
+def test_register_filters(client, alice, org_a):
+    provider = actions.add_provider(org_a, name="Host Co")
+    policy = actions.add_document(org_a, title="Policy A", doc_type="policy", owner=alice)
+    actions.add_document(org_a, title="Record B", doc_type="record", provider=provider)
+    _add(policy, files.PDF, "a.pdf")
+    client.force_login(alice)
+
+    def titles(**params):
+        page = client.get(f"/orgs/{org_a.slug}/documents/", params).content.decode()
+        return [t for t in ("Policy A", "Record B") if f">{t}</a>" in page]
+
+    assert titles() == ["Policy A", "Record B"]
+    assert titles(type="record") == ["Record B"]
+    assert titles(provider=provider.pk) == ["Record B"]
+    assert titles(owner=alice.pk) == ["Policy A"]
+    assert titles(status="draft") == ["Policy A", "Record B"] and titles(status="published") == []
+    assert titles(state="missing") == ["Record B"]
+    assert titles(state="attention") == ["Record B"]
+
+
+def test_the_register_of_2000_documents_costs_what_3_do(client, alice, org_a):
+    """Rows written in bulk (as an import would): the page's query count must not depend on them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    client.force_login(alice)
+    client.get("/")
+
+    def measure():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/orgs/{org_a.slug}/documents/").status_code == 200
+        return len(ctx.captured_queries)
+
+    def bulk(n, start):
+        docs = Document.objects.bulk_create([Document(organisation=org_a, title=f"Doc {start + i:05d}",
+                                                      doc_type="record") for i in range(n)])
+        DocumentVersion.objects.bulk_create([
+            DocumentVersion(document=d, number=1, sha256="0" * 64, size=1, original_name="x.csv",
+                            media_type="text/csv", effective_date=timezone.localdate()) for d in docs])
+
+    bulk(3, 0)
+    few = measure()
+    bulk(1997, 3)
+    assert Document.objects.filter(organisation=org_a).count() == 2000
+    assert measure() == few

@@ -38,12 +38,13 @@ def _fill(route: str, slug: str, pk: int) -> str:
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
-             "provider-assign", "document-link"}
+             "provider-assign", "document-link", "document-move"}
 GET_ONLY = {"document-download", "obligations"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
-                "document-accept": "document", "provider-assign": "provider", "document-link": "document"}
+                "document-accept": "document", "provider-assign": "provider", "document-link": "document",
+                "document-move": "document"}
 
 
 @pytest.fixture
