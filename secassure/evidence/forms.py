@@ -60,3 +60,15 @@ class ObligationLinkForm(forms.Form):
         self.fields["obligations"].queryset = (Obligation.objects.filter(version=version, assessable=True)
                                                .order_by("order") if version else Obligation.objects.none())
         self.fields["obligations"].label_from_instance = lambda o: f"{o.ref} {o.title}"
+
+
+class CampaignForm(forms.Form):
+    members = forms.BooleanField(required=False, label="Everyone in the organisation")
+    people_csv = forms.FileField(required=False, label="Or a list of staff (CSV with columns name and email)")
+    due_date = forms.DateField(required=False, widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("members") and not cleaned.get("people_csv"):
+            raise forms.ValidationError("Choose everyone in the organisation, or give a CSV of staff.")
+        return cleaned

@@ -138,3 +138,36 @@ class DocumentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document}: {self.from_status} -> {self.to_status}"
+
+
+class AttestationCampaign(models.Model):
+    """Asks named people to confirm they have read one version of a policy: staff engagement, as
+    evidence (the seed: staff adhering to policies and procedures)."""
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="campaigns")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Read and understood: {self.version}"
+
+
+class Attestation(models.Model):
+    """One person's confirmation (or not yet) that they read the version; reached by a private link."""
+
+    campaign = models.ForeignKey(AttestationCampaign, on_delete=models.PROTECT, related_name="attestations")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "name"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "email"], name="evidence_one_attestation_each")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,12 +17,26 @@ from secassure.audit.actions import record
 from secassure.catalogue.models import FrameworkVersion, Obligation
 from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
-from secassure.evidence import actions, blobs
+from secassure.evidence import actions, attestations, blobs
 from secassure.evidence.access import document_scope
 from secassure.evidence.choices import TRANSITIONS, DocumentStatus, DocumentType
-from secassure.evidence.forms import AcceptForm, DocumentForm, ObligationLinkForm, ProviderForm, VersionForm
+from secassure.evidence.forms import (
+    AcceptForm,
+    CampaignForm,
+    DocumentForm,
+    ObligationLinkForm,
+    ProviderForm,
+    VersionForm,
+)
 from secassure.evidence.freshness import LABELS, ORDER
-from secassure.evidence.models import Acceptance, Document, DocumentVersion, ProviderMember, ThirdPartyProvider
+from secassure.evidence.models import (
+    Acceptance,
+    AttestationCampaign,
+    Document,
+    DocumentVersion,
+    ProviderMember,
+    ThirdPartyProvider,
+)
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
 from secassure.evidence.uploads import TOO_LARGE
 from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
@@ -108,7 +122,11 @@ def document(request, slug, pk):
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
         "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order"),
         "next_statuses": [(s, DocumentStatus(s).label) for s in sorted(TRANSITIONS[doc.status])],
-        "history": doc.status_changes.select_related("changed_by")})
+        "history": doc.status_changes.select_related("changed_by"),
+        "campaigns": AttestationCampaign.objects.filter(version__document=doc).select_related("version").annotate(
+            asked=Count("attestations"),
+            confirmed=Count("attestations", filter=Q(attestations__confirmed_at__isnull=False))),
+        "campaign_form": CampaignForm()})
 
 
 @login_required
@@ -258,3 +276,69 @@ def assign_member(request, slug, pk):
         else:
             messages.success(request, f"{membership.user.email} now works on {provider.name}'s documents.")
     return redirect("providers", slug=org.slug)
+
+
+@login_required
+@require_POST
+def start_campaign(request, slug, pk):
+    scope = document_scope(request.user, slug)
+    doc = _document_in(scope, pk)
+    if not scope.can_add_documents:
+        raise PermissionDenied("Only the organisation's own members run attestation campaigns")
+    version = doc.versions.order_by("-number").first()
+    form = CampaignForm(request.POST, request.FILES)
+    if version is None:
+        messages.error(request, "Upload a version before asking people to read it.")
+    elif form.is_valid():
+        try:
+            people = []
+            if form.cleaned_data["members"]:
+                people += [(m.user.get_full_name() or m.user.email, m.user.email.lower())
+                           for m in Membership.objects.filter(organisation=scope.organisation).select_related("user")]
+            upload = form.cleaned_data["people_csv"]
+            if upload:
+                if upload.size > attestations.MAX_CSV_BYTES:
+                    raise ActionError(f"{upload.name}: larger than {attestations.MAX_CSV_BYTES:,} bytes")
+                listed = attestations.parse_people_csv(upload.name, upload.read())
+                known = {email for _, email in people}
+                people += [(n, e) for n, e in listed if e not in known]
+            campaign, _ = attestations.start_campaign(version, people, created_by=request.user,
+                                                      due_date=form.cleaned_data["due_date"])
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{campaign.attestations.count()} people are asked to read version "
+                                      f"{version.number}.")
+    else:
+        messages.error(request, " ".join(form.non_field_errors()) or "Check the form.")
+    return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def attest(request, token):
+    """The private page where one person confirms they read the version (no sign-in needed)."""
+    try:
+        attestation = attestations.find(token)
+    except ActionError as exc:
+        return render(request, "evidence/attest.html", {"error": str(exc)}, status=410)
+    if request.method == "POST":
+        attestation = attestations.confirm(token)
+    return render(request, "evidence/attest.html", {"attestation": attestation, "token": token})
+
+
+@require_GET
+def attest_file(request, token):
+    """The version the person is asked to read, through their private link."""
+    try:
+        attestation = attestations.find(token)
+    except ActionError:
+        raise Http404("Not found") from None
+    version = attestation.campaign.version
+    try:
+        handle = blobs.open_verified(version.sha256)
+    except blobs.BlobTampered:
+        raise Http404("This file is not available") from None
+    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
+                            content_type=version.media_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

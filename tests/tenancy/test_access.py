@@ -38,13 +38,13 @@ def _fill(route: str, slug: str, pk: int) -> str:
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
-             "provider-assign", "document-link", "document-move"}
+             "provider-assign", "document-link", "document-move", "campaign-start"}
 GET_ONLY = {"document-download", "obligations"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
                 "document-accept": "document", "provider-assign": "provider", "document-link": "document",
-                "document-move": "document"}
+                "document-move": "document", "campaign-start": "document"}
 
 
 @pytest.fixture
