@@ -152,16 +152,19 @@ def assign_provider_member(provider: ThirdPartyProvider, membership) -> Provider
     return link
 
 
-def link_obligations(document: Document, obligations) -> None:
-    """Set which obligations the document evidences (all from one published catalogue version)."""
+def link_obligations(document: Document, obligations, questions=None) -> None:
+    """Set which obligations (and self-assessment questions) the document evidences."""
     obligations = list(obligations)
+    questions = list(document.questions.all()) if questions is None else list(questions)
     with transaction.atomic():
-        before = sorted(o.ref for o in document.obligations.all())
+        before = {"obligations": sorted(o.ref for o in document.obligations.all()),
+                  "questions": sorted(q.ref for q in document.questions.all())}
         document.obligations.set(obligations)
-        after = sorted(o.ref for o in obligations)
+        document.questions.set(questions)
+        after = {"obligations": sorted(o.ref for o in obligations), "questions": sorted(q.ref for q in questions)}
         if before != after:
             record("evidence.document.obligations_linked", document, organisation=document.organisation,
-                   before={"obligations": before}, after={"obligations": after})
+                   before=before, after=after)
 
 
 def move_document(document: Document, to_status: str, *, changed_by=None, reason: str = "") -> DocumentStatusChange:

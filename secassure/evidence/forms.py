@@ -52,14 +52,19 @@ class AssignDocumentForm(forms.Form):
 class ObligationLinkForm(forms.Form):
     obligations = forms.ModelMultipleChoiceField(queryset=None, required=False,
                                                  widget=forms.CheckboxSelectMultiple)
+    questions = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+                                               label="Self-assessment questions")
 
     def __init__(self, *args, version=None, **kwargs):
-        from secassure.catalogue.models import Obligation
+        from secassure.catalogue.models import Obligation, Question
 
         super().__init__(*args, **kwargs)
         self.fields["obligations"].queryset = (Obligation.objects.filter(version=version, assessable=True)
                                                .order_by("order") if version else Obligation.objects.none())
         self.fields["obligations"].label_from_instance = lambda o: f"{o.ref} {o.title}"
+        self.fields["questions"].queryset = (Question.objects.filter(version=version).order_by("order")
+                                             if version else Question.objects.none())
+        self.fields["questions"].label_from_instance = lambda q: f"{q.ref} {q.text}"
 
 
 class CampaignForm(forms.Form):

@@ -43,6 +43,7 @@ class Document(models.Model):
     next_review = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
     obligations = models.ManyToManyField("catalogue.Obligation", blank=True, related_name="documents")
+    questions = models.ManyToManyField("catalogue.Question", blank=True, related_name="documents")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

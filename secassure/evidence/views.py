@@ -115,12 +115,14 @@ def document(request, slug, pk):
                 return redirect("document", slug=org.slug, pk=doc.pk)
     versions = DocumentVersion.objects.filter(document=doc).select_related("uploaded_by").order_by("-number")
     sec = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
-    link_form = ObligationLinkForm(version=sec, initial={"obligations": list(doc.obligations.all())})
+    link_form = ObligationLinkForm(version=sec, initial={"obligations": list(doc.obligations.all()),
+                                                         "questions": list(doc.questions.all())})
     acceptances = Acceptance.objects.filter(document=doc).select_related("version", "accepted_by")
     return render(request, "evidence/document.html", {
         "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
         "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order"),
+        "linked_questions": doc.questions.order_by("order"),
         "next_statuses": [(s, DocumentStatus(s).label) for s in sorted(TRANSITIONS[doc.status])],
         "history": doc.status_changes.select_related("changed_by"),
         "campaigns": AttestationCampaign.objects.filter(version__document=doc).select_related("version").annotate(
@@ -155,7 +157,7 @@ def link(request, slug, pk):
         raise PermissionDenied("Only the organisation's own members link evidence to obligations")
     form = ObligationLinkForm(request.POST, version=FrameworkVersion.objects.in_force(SEC_FRAMEWORK))
     if form.is_valid():
-        actions.link_obligations(doc, form.cleaned_data["obligations"])
+        actions.link_obligations(doc, form.cleaned_data["obligations"], form.cleaned_data["questions"])
         messages.success(request, "The obligations this document evidences are saved.")
     else:
         messages.error(request, "Choose obligations from the SEC catalogue in force.")

@@ -64,3 +64,18 @@ def test_the_obligations_page_costs_the_same_however_much_evidence(client, alice
             assert client.get(f"/orgs/{org_a.slug}/obligations/").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_document_links_to_self_assessment_questions_too(client, alice, org_a, shipped_catalogue):
+    from secassure.catalogue.models import Question
+
+    policy = actions.add_document(org_a, title="Risk method", doc_type="procedure")
+    question = Question.objects.filter(version__framework__slug="sec-g").first()
+    g514 = Obligation.objects.get(version__framework__slug="sec-g", ref="G5.14")
+    client.force_login(alice)
+    client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/obligations/",
+                {"obligations": [g514.pk], "questions": [question.pk]})
+    assert list(policy.questions.all()) == [question]
+    event = Event.objects.filter(action="evidence.document.obligations_linked").last()
+    assert event.after == {"obligations": ["G5.14"], "questions": [question.ref]}
+    assert question.ref in client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/").content.decode()
