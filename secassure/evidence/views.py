@@ -169,7 +169,7 @@ def link(request, slug, pk):
 def obligations(request, slug):
     """The SEC obligations that apply to the organisation, each with the freshness of its evidence."""
     scope = document_scope(request.user, slug)
-    if not scope.can_add_documents and not scope.can_accept:
+    if scope.provider_name:  # a provider's people see their own documents, not the whole picture
         raise Http404("Not found")
     org = scope.organisation
     sec = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)

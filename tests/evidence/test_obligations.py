@@ -79,3 +79,13 @@ def test_a_document_links_to_self_assessment_questions_too(client, alice, org_a,
     event = Event.objects.filter(action="evidence.document.obligations_linked").last()
     assert event.after == {"obligations": ["G5.14"], "questions": [question.ref]}
     assert question.ref in client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/").content.decode()
+
+
+def test_observers_see_the_obligations_page(client, org_a, shipped_catalogue, settings):
+    from tests.conftest import join, make_user
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    observer = make_user("auditor@a.test")
+    join(observer, org_a, "observer")
+    client.force_login(observer)
+    assert client.get(f"/orgs/{org_a.slug}/obligations/").status_code == 200

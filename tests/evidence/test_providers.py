@@ -39,7 +39,8 @@ def test_a_provider_member_sees_only_their_documents(client, setup):
     assert client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/").status_code == 200
     assert client.get(f"/orgs/{org.slug}/documents/{theirs.pk}/versions/1/download/").status_code == 200
     for url in (f"/orgs/{org.slug}/documents/{own.pk}/", f"/orgs/{org.slug}/documents/{own.pk}/versions/1/download/",
-                f"/orgs/{org.slug}/", f"/orgs/{org.slug}/members/", f"/orgs/{org.slug}/edit/"):
+                f"/orgs/{org.slug}/", f"/orgs/{org.slug}/members/", f"/orgs/{org.slug}/edit/",
+                f"/orgs/{org.slug}/obligations/", f"/orgs/{org.slug}/providers/"):
         assert client.get(url).status_code == 404, url
 
 
