@@ -221,12 +221,20 @@ def download(request, slug, pk, number):
     org = scope.organisation
     doc = _document_in(scope, pk)
     version = get_object_or_404(DocumentVersion, document=doc, number=number)
+    response = _file_response(version)
+    if response is None:
+        return render(request, "evidence/tampered.html", {"org": org, "doc": doc, "version": version}, status=409)
+    return response
+
+
+def _file_response(version: DocumentVersion):
+    """The version's file as a download, or None (audited) when its bytes no longer match."""
     try:
         handle = blobs.open_verified(version.sha256)
     except blobs.BlobTampered as exc:
-        record("evidence.blob.tampered", version, organisation=org, after={"sha256": version.sha256},
-               reason=str(exc))
-        return render(request, "evidence/tampered.html", {"org": org, "doc": doc, "version": version}, status=409)
+        record("evidence.blob.tampered", version, organisation=version.document.organisation,
+               after={"sha256": version.sha256}, reason=str(exc))
+        return None
     # Always an attachment, never shown inline, with the type we checked and no sniffing.
     response = FileResponse(handle, as_attachment=True, filename=version.original_name,
                             content_type=version.media_type)
@@ -335,12 +343,7 @@ def attest_file(request, token):
         attestation = attestations.find(token)
     except ActionError:
         raise Http404("Not found") from None
-    version = attestation.campaign.version
-    try:
-        handle = blobs.open_verified(version.sha256)
-    except blobs.BlobTampered:
-        raise Http404("This file is not available") from None
-    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
-                            content_type=version.media_type)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = _file_response(attestation.campaign.version)
+    if response is None:
+        raise Http404("This file is not available")
     return response
