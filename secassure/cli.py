@@ -756,9 +756,16 @@ def doc_list(
 def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: JsonOpt = False) -> None:
     """Re-hash every stored file of the organisation's documents. Exit 1 if any is missing or changed."""
     _django()
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     from secassure.evidence.actions import verify_blobs
 
-    rows = verify_blobs(_org(org))
+    organisation = _org(org)
+    # Progress goes to standard error, so that --json output stays clean.
+    with Progress("Verifying", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=_console(stderr=True), transient=True, disable=as_json) as bar:
+        task = bar.add_task("verify", total=None)
+        rows = verify_blobs(organisation, progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         _print_json(rows)
     else:
@@ -768,6 +775,22 @@ def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json:
         typer.echo(f"{sum(r['ok'] for r in rows)} of {len(rows)} files verified")
     if not all(r["ok"] for r in rows):
         raise typer.Exit(1)
+
+
+@doc_app.command("orphans")
+def doc_orphans(as_json: JsonOpt = False) -> None:
+    """List stored files that no document version refers to (in any organisation). Nothing is deleted."""
+    _django()
+    from secassure.evidence import blobs
+    from secassure.evidence.actions import orphan_blobs
+
+    names = orphan_blobs()
+    if as_json:
+        _print_json({"store": str(blobs.store()), "orphans": names})
+        return
+    for name in names:
+        typer.echo(name)
+    typer.echo(f"{len(names)} stored file(s) in the {blobs.store()} belong to no document version")
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -246,6 +246,12 @@ SECASSURE_MAX_IMPORT_BYTES = env_int("SECASSURE_MAX_IMPORT_BYTES", 20 * 1024 * 1
 
 # Evidence files: content-addressed blobs under the data folder, and what an upload may be.
 SECASSURE_BLOB_DIR = Path(env_str("SECASSURE_BLOB_DIR") or DATA_DIR / "blobs")
+# S3-compatible object storage for evidence files instead of the folder (credentials from the usual
+# AWS_* variables or files). Staging and checking still use SECASSURE_BLOB_DIR/tmp on local disk.
+SECASSURE_BLOB_S3_BUCKET = env_str("SECASSURE_BLOB_S3_BUCKET")
+SECASSURE_BLOB_S3_PREFIX = env_str("SECASSURE_BLOB_S3_PREFIX")
+SECASSURE_BLOB_S3_ENDPOINT_URL = env_str("SECASSURE_BLOB_S3_ENDPOINT_URL")
+SECASSURE_BLOB_S3_REGION = env_str("SECASSURE_BLOB_S3_REGION")
 SECASSURE_MAX_UPLOAD_BYTES = env_int("SECASSURE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024, minimum=1024)
 SECASSURE_ZIP_MAX_UNCOMPRESSED = env_int("SECASSURE_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024, minimum=1024)
 SECASSURE_ZIP_MAX_MEMBERS = env_int("SECASSURE_ZIP_MAX_MEMBERS", 10_000, minimum=1)

@@ -92,15 +92,46 @@ def add_version(document: Document, *, chunks, name: str, effective_date: dt.dat
     return version
 
 
-def verify_blobs(org: Organisation) -> list[dict]:
-    """Re-hash every blob the organisation's documents hold; one row per version."""
+def verify_blobs(org: Organisation, progress=None) -> list[dict]:
+    """Re-hash every blob the organisation's documents hold; one row per version. A blob shared by
+    several versions is read once. progress, if given, is called with (done, total) bytes."""
+    versions = list(DocumentVersion.objects.filter(document__organisation=org).select_related("document")
+                    .order_by("document__title", "number"))
+    total = sum({v.sha256: v.size for v in versions}.values())
+    done = 0
+    results: dict[str, tuple[bool, str]] = {}
     rows = []
-    versions = DocumentVersion.objects.filter(document__organisation=org).select_related("document")
-    for version in versions.order_by("document__title", "number"):
-        ok, why = blobs.verify(version.sha256)
+    for version in versions:
+        if version.sha256 not in results:
+            results[version.sha256] = blobs.verify(version.sha256)
+            done += version.size
+            if progress:
+                progress(done, total)
+        ok, why = results[version.sha256]
         rows.append({"document": version.document.title, "version": version.number, "sha256": version.sha256,
                      "ok": ok, "problem": None if ok else why})
     return rows
+
+
+def orphan_blobs() -> list[str]:
+    """Stored blobs that no document version refers to, in any organisation: left by an upload
+    whose database write failed after the file was stored. Listed for a person to decide; never
+    deleted here."""
+    orphans = []
+    batch: list[str] = []
+
+    def flush():
+        known = set(DocumentVersion.objects.filter(sha256__in=batch).values_list("sha256", flat=True))
+        orphans.extend(name for name in batch if name not in known)
+        batch.clear()
+
+    for name in blobs.store().names():
+        batch.append(name)
+        if len(batch) >= 500:
+            flush()
+    if batch:
+        flush()
+    return orphans
 
 
 def add_provider(org: Organisation, *, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:

@@ -22,10 +22,10 @@ ALLOWED = {
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "ooxml-word"),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ooxml-excel"),
     ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "ooxml-powerpoint"),
-    ".doc": ("application/msword", "ole"),
-    ".xls": ("application/vnd.ms-excel", "ole"),
-    ".ppt": ("application/vnd.ms-powerpoint", "ole"),
-    ".msg": ("application/vnd.ms-outlook", "ole"),
+    ".doc": ("application/msword", "ole-word"),
+    ".xls": ("application/vnd.ms-excel", "ole-excel"),
+    ".ppt": ("application/vnd.ms-powerpoint", "ole-powerpoint"),
+    ".msg": ("application/vnd.ms-outlook", "ole-outlook"),
     ".png": ("image/png", "png"),
     ".jpg": ("image/jpeg", "jpeg"),
     ".jpeg": ("image/jpeg", "jpeg"),
@@ -115,6 +115,8 @@ def identify(path: Path, name: str) -> FileKind:
         raise FileRefused(f"{name}: the content is a program, not a document; refused")
     if found == "markup":
         raise FileRefused(f"{name}: HTML, SVG and XML files are not accepted (they can carry scripts)")
+    if found == "ole":
+        found = _ole_family(path)
     if found == "zip":
         check_zip(path, name)
         found = _ooxml_family(path) if expected.startswith("ooxml") else "zip"
@@ -128,6 +130,32 @@ def identify(path: Path, name: str) -> FileKind:
 def _looks_like_email(head: bytes) -> bool:
     text = head[:4096].decode("utf-8", "replace")
     return bool(re.search(r"^(From|Received|Return-Path|Message-ID|Subject):", text, re.MULTILINE | re.IGNORECASE))
+
+
+# An OLE compound file names its streams in a directory of UTF-16 names; the stream names tell a
+# Word, Excel or PowerPoint file or an Outlook message apart. The first match in this order wins.
+_OLE_STREAMS = [
+    ("ole-outlook", ("__substg1.0_",)),
+    ("ole-word", ("WordDocument",)),
+    ("ole-powerpoint", ("PowerPoint Document",)),
+    ("ole-excel", ("Workbook", "Book")),
+]
+
+
+def _ole_family(path: Path) -> str:
+    """Which kind of compound file this is, from its directory's stream names (read in chunks)."""
+    markers = {family: [n.encode("utf-16-le") for n in names] for family, names in _OLE_STREAMS}
+    longest = max(len(m) for ms in markers.values() for m in ms)
+    seen: set[str] = set()
+    tail = b""
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            window = tail + chunk
+            seen.update(family for family, ms in markers.items() if any(m in window for m in ms))
+            if "ole-outlook" in seen:
+                break
+            tail = window[-(longest - 1):]
+    return next((family for family, _ in _OLE_STREAMS if family in seen), "ole")
 
 
 def check_zip(path: Path, name: str) -> None:

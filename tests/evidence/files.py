@@ -12,6 +12,14 @@ SVG = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
 EML = b"From: ada@example.org\nTo: bob@example.org\nSubject: Evidence\n\nThe test ran.\n"
 
 
+def ole(*streams: str, padding: int = 0) -> bytes:
+    """An OLE compound file's signature and a directory naming the given streams (UTF-16, 128-byte
+    entries), after optional padding so that the names fall past the first read."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"\x00" * padding
+    entries = b"".join(name.encode("utf-16-le").ljust(128, b"\x00") for name in ("Root Entry", *streams))
+    return header + entries
+
+
 def ooxml(kind: str = "word", extra: dict | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

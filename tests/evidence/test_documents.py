@@ -59,6 +59,13 @@ def test_the_same_file_twice_is_stored_once(policy, blob_dir):
     (files.PNG, "screenshot.png", "image/png"),
     (files.CSV, "staff.csv", "text/csv"),
     (files.EML, "notice.eml", "message/rfc822"),
+    (files.ole("__substg1.0_0037001F", "__properties_version1.0"), "notice.msg", "application/vnd.ms-outlook"),
+    # the marker straddles the scanner's 1 MiB read boundary
+    (files.ole("__substg1.0_1000001F", padding=1024 * 1024 - 640 - 6), "big.msg",
+     "application/vnd.ms-outlook"),
+    (files.ole("WordDocument", "1Table"), "policy.doc", "application/msword"),
+    (files.ole("Workbook"), "register.xls", "application/vnd.ms-excel"),
+    (files.ole("PowerPoint Document"), "briefing.ppt", "application/vnd.ms-powerpoint"),
 ])
 def test_allowed_kinds_are_kept(policy, content, name, media_type):
     assert _add(policy, content, name).media_type == media_type
@@ -86,6 +93,9 @@ def test_versions_are_immutable(policy):
     (files.PDF, "bell\x07.pdf", "control characters"),
     (files.PDF, ".hidden.pdf", "not a usable file name"),
     (files.zip_bomb(), "register.xlsx", "a zip bomb"),
+    (files.ole("WordDocument"), "notice.msg", "does not match the .msg extension (it looks like ole-word)"),
+    (files.ole("__substg1.0_0037001F"), "policy.doc", "does not match the .doc extension (it looks like ole-outlook)"),
+    (files.ole("Contents"), "policy.doc", "does not match the .doc extension (it looks like ole)"),
     (b"PK\x03\x04 not really a zip", "register.xlsx", "a damaged zip container"),
 ])
 def test_bad_files_are_refused_and_leave_nothing_behind(policy, blob_dir, content, name, problem):
