@@ -482,7 +482,7 @@ def org_show(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: J
     if as_json:
         _print_json(data)
         return
-    for key in ("slug", "name", "sec_party_id", "category", "cycle_start", "require_mfa"):
+    for key in ("slug", "name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold"):
         typer.echo(f"{key}: {data[key] if data[key] not in (None, '') else '-'}")
     for r in data["roles"]:
         typer.echo(f"role: {r['role']} {', '.join(r['user_ids'])}".rstrip())
@@ -498,6 +498,8 @@ def org_set(
     party_id: Annotated[str | None, typer.Option("--party-id", help="SEC Party id.")] = None,
     require_mfa: Annotated[bool | None, typer.Option("--require-mfa/--no-require-mfa",
                                                      help="Require MFA of everyone in the organisation.")] = None,
+    risk_threshold: Annotated[int | None, typer.Option(
+        "--risk-threshold", help="Residual risk score (1-25) from which a risk counts as high.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change an organisation's details; says so when the change alters the cycle plan."""
@@ -506,10 +508,12 @@ def org_set(
 
     found = _org(org)
     changes = {k: v for k, v in {"cycle_start": _date(cycle_start, "--cycle-start"), "category": category,
-                                  "name": name, "sec_party_id": party_id, "require_mfa": require_mfa}.items()
+                                  "name": name, "sec_party_id": party_id, "require_mfa": require_mfa,
+                                  "material_risk_threshold": risk_threshold}.items()
                if v is not None}
     if not changes:
-        _fail("nothing to change: give --cycle-start, --category, --name, --party-id or --require-mfa")
+        _fail("nothing to change: give --cycle-start, --category, --name, --party-id, --require-mfa or "
+              "--risk-threshold")
     plan_changes = _act(update_organisation, found, changes)
     _report_plan_changes(found, plan_changes, as_json, _org_dict(found))
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "secassure.catalogue",
     "secassure.profile",
     "secassure.evidence",
+    "secassure.assessments",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("secassure.tenancy.urls")),
     path("", include("secassure.profile.urls")),
     path("", include("secassure.evidence.urls")),
+    path("", include("secassure.assessments.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -21,14 +21,26 @@ ADD_PORTFOLIO = "portfolio.add"
 VIEW_DOCUMENTS = "documents.view"
 UPLOAD = "documents.upload"
 ACCEPT = "documents.accept"
+VIEW_ASSESSMENTS = "assessments.view"
+CREATE_ASSESSMENTS = "assessments.create"
+EDIT_ASSESSMENTS = "assessments.edit"
+CHECK_ASSESSMENTS = "assessments.check"
+APPROVE_ASSESSMENTS = "assessments.approve"
+REOPEN_ASSESSMENTS = "assessments.reopen"
+DECIDE_MATERIALITY = "assessments.decide"
+EDIT_RISKS = "risks.edit"
+
+_READ = frozenset({VIEW, VIEW_DOCUMENTS, VIEW_ASSESSMENTS})
 
 # What each role may do with the organisation itself. Providers and CIO reviewers see only what is
 # shared with them (documents, assessments), never the organisation's profile as a whole.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    MemberRole.OWNER: frozenset({VIEW, EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD, ACCEPT}),
-    MemberRole.CONTRIBUTOR: frozenset({VIEW, ADD_PORTFOLIO, VIEW_DOCUMENTS, UPLOAD}),
-    MemberRole.APPROVER: frozenset({VIEW, VIEW_DOCUMENTS, ACCEPT}),
-    MemberRole.OBSERVER: frozenset({VIEW, VIEW_DOCUMENTS}),
+    MemberRole.OWNER: _READ | {EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, UPLOAD, ACCEPT, CREATE_ASSESSMENTS,
+                               EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, REOPEN_ASSESSMENTS, DECIDE_MATERIALITY, EDIT_RISKS},
+    MemberRole.CONTRIBUTOR: _READ | {ADD_PORTFOLIO, UPLOAD, EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, EDIT_RISKS},
+    # Management: signs off what others prepared, so it checks and approves but does not author.
+    MemberRole.APPROVER: _READ | {ACCEPT, CHECK_ASSESSMENTS, APPROVE_ASSESSMENTS, DECIDE_MATERIALITY},
+    MemberRole.OBSERVER: _READ,
     MemberRole.PROVIDER: frozenset(),
     MemberRole.CIO_REVIEWER: frozenset(),
 }

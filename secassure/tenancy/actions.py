@@ -22,7 +22,7 @@ from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
 logger = logging.getLogger(__name__)
-EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa")
+EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold")
 
 
 def check_category(category: str) -> str:
@@ -108,6 +108,10 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "") -> l
             raise ActionError("the legal name cannot be empty")
     if "sec_party_id" in changes:
         changes["sec_party_id"] = str(changes["sec_party_id"]).strip()
+    if "material_risk_threshold" in changes:
+        threshold = changes["material_risk_threshold"]
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= 25:
+            raise ActionError("the material-risk threshold is a residual score from 1 to 25 (likelihood x impact)")
     _check_organisation_text(changes)
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=org.pk)

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from secassure.catalogue.choices import PartyCategory
@@ -27,6 +28,10 @@ class Organisation(models.Model):
     cycle_start = models.DateField(
         null=True, blank=True, help_text="End date of the fieldwork of the year-1 FUSA that began the current cycle.")
     require_mfa = models.BooleanField("require MFA for everyone", default=False)
+    material_risk_threshold = models.PositiveSmallIntegerField(
+        "material-risk threshold", default=12, validators=[MinValueValidator(1), MaxValueValidator(25)],
+        help_text="A residual risk score (likelihood x impact, 1 to 25) at or above which a risk counts as high: "
+                  "a risk rising to it, or a new one at it, suggests a material increase in security risk.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,6 +48,7 @@ class Organisation(models.Model):
             "category": self.category,
             "cycle_start": self.cycle_start.isoformat() if self.cycle_start else None,
             "require_mfa": self.require_mfa,
+            "material_risk_threshold": self.material_risk_threshold,
         }
 
 

@@ -34,21 +34,29 @@ def _tenant_patterns():
 def _fill(route: str, slug: str, pk: int) -> str:
     path = re.sub(r"<slug:slug>", slug, route)
     path = re.sub(r"<int:number>", "1", path)
+    path = re.sub(r"<str:kind>", "rows", path)
+    path = re.sub(r"<int:(item_pk|link_pk)>", str(pk), path)
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
-             "provider-assign", "document-link", "document-move", "campaign-start"}
-GET_ONLY = {"document-download", "obligations"}
+             "provider-assign", "document-link", "document-move", "campaign-start", "assessment-check",
+             "assessment-link", "assessment-unlink", "assessment-owners", "assessment-move", "assessment-decision"}
+GET_ONLY = {"document-download", "obligations", "assessment", "assessment-answers", "assessment-compare"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
                 "document-accept": "document", "provider-assign": "provider", "document-link": "document",
-                "document-move": "document", "campaign-start": "document"}
+                "document-move": "document", "campaign-start": "document", "risk": "risk",
+                **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
+                                                   "assessment-check", "assessment-link", "assessment-unlink",
+                                                   "assessment-owners", "assessment-move", "assessment-details",
+                                                   "assessment-changes", "assessment-decision",
+                                                   "assessment-compare")}}
 
 
 @pytest.fixture
-def org_b_objects(org_b, mallory):
+def org_b_objects(org_b, mallory, shipped_catalogue):
     """One of each kind of org-B object that an org-A person might try to reach by id."""
     from secassure.evidence.actions import add_document, add_provider, add_version
 
@@ -57,8 +65,13 @@ def org_b_objects(org_b, mallory):
     document = add_document(org_b, title="B's policy", doc_type="policy")
     add_version(document, chunks=[b"%PDF-1.4 b"], name="b.pdf")
     provider = add_provider(org_b, name="B's host")
-    return {"membership": Membership.objects.get(user=mallory).pk, "holding": holding.pk,
-            "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
+    from secassure.assessments import actions as assessment_actions
+
+    assessment = assessment_actions.create_assessment(org_b, kind="ssa", by=mallory).assessment
+    risk = assessment_actions.add_risk(org_b, by=mallory, title="B's risk", inherent_likelihood=3, inherent_impact=3,
+                                       residual_likelihood=2, residual_impact=2)
+    return {"assessment": assessment.pk, "risk": risk.pk, "membership": Membership.objects.get(user=mallory).pk,
+            "holding": holding.pk, "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 
 
 def test_the_sweep_covers_every_organisation_page():
@@ -66,7 +79,7 @@ def test_the_sweep_covers_every_organisation_page():
     assert {"organisation", "organisation-edit", "members", "invite", "member-role", "member-remove",
             "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add",
             "documents", "document", "document-download", "document-accept", "providers",
-            "provider-assign"} <= names
+            "provider-assign", "assessments", "assessment", "assessment-item", "risks", "risk"} <= names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -63,7 +63,7 @@ def test_organisations_created_or_changed_in_the_admin_are_audited(client, db):
     client.force_login(admin)
     response = client.post("/admin/tenancy/organisation/add/", {
         "name": "Foxtrot Gas", "slug": "foxtrot", "sec_party_id": "", "category": "gas-network",
-        "cycle_start": "", "require_mfa": ""})
+        "cycle_start": "", "require_mfa": "", "material_risk_threshold": "12"})
     assert response.status_code == 302, response.content[:500]
     org = Organisation.objects.get(slug="foxtrot")
     assert Event.objects.filter(chain=f"org:{org.pk}", action="admin.organisation.created").exists()

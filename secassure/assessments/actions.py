@@ -1,0 +1,673 @@
+"""Everything that changes an assessment: creating it (with carry-forward from its baseline), saving
+rows and answers (refusing stale saves), checking them (maker-checker), linking evidence, moving
+through the lifecycle, the change log, the risk register and the materiality decision.
+
+Each action checks first, then changes in one transaction with its audit event. A person acting
+through the web passes ``by``; their role in the organisation is checked here as well as by the
+view, so that no path around the view can skip it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from secassure.assessments.choices import (
+    EDITABLE,
+    MATERIALITY_TYPES,
+    TRANSITIONS,
+    Answer,
+    AssessmentStatus,
+    AssessmentType,
+    ChangeArea,
+    Compliance,
+    Decision,
+    RiskStatus,
+    Treatment,
+)
+from secassure.assessments.models import (
+    Assessment,
+    ChangeRecord,
+    EvidenceLink,
+    QuestionAnswer,
+    Risk,
+    RiskRevision,
+    RiskSnapshot,
+    StatusChange,
+    ValidationRow,
+)
+from secassure.audit.actions import record
+from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
+from secassure.errors import ActionError
+from secassure.evidence.models import Document, DocumentVersion
+from secassure.tenancy import access
+from secassure.tenancy.actions import check_length
+from secassure.tenancy.models import Organisation
+
+SEC_FRAMEWORK = "sec-g"
+TEXT_LIMIT = 20_000
+
+
+class StaleEdit(ActionError):
+    """Someone else saved the row or answer after this person loaded it. ``current`` is the row as
+    it now stands, so that the page can show what the other person changed."""
+
+    def __init__(self, message: str, current):
+        super().__init__(message)
+        self.current = current
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+def role_of(user, org: Organisation) -> str | None:
+    if user is None:
+        return None
+    membership = user.memberships.filter(organisation=org).only("role").first()
+    return membership.role if membership else None
+
+
+def require(user, org: Organisation, permission: str) -> None:
+    """Refuse unless the person's role in the organisation allows the permission. ``None`` is the
+    command line, run by whoever administers the installation."""
+    if user is None:
+        return
+    role = role_of(user, org)
+    if role is None or permission not in access.PERMISSIONS[role]:
+        raise ActionError(f"your role in {org.name} does not allow this ({permission})")
+
+
+def _require_editable(assessment: Assessment) -> None:
+    if assessment.status not in EDITABLE:
+        label = AssessmentStatus(assessment.status).label.lower()
+        how = ("an Owner can re-open it, giving a reason" if assessment.status == AssessmentStatus.SUBMITTED
+               else "return it to preparation to change it")
+        raise ActionError(f"the assessment is locked while it is {label}; {how}")
+
+
+def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
+    return value
+
+
+def _member(user, org: Organisation, what: str):
+    if user is not None and not user.memberships.filter(organisation=org).exists():
+        raise ActionError(f"{what} must be a member of {org.name}")
+    return user
+
+
+# --- what applies -------------------------------------------------------------------------------
+
+
+def roles_in_force(org: Organisation, on: dt.date | None = None) -> list[str]:
+    on = on or timezone.localdate()
+    holdings = org.role_holdings.filter(Q(start_date__isnull=True) | Q(start_date__lte=on),
+                                        Q(end_date__isnull=True) | Q(end_date__gte=on))
+    return sorted(set(holdings.values_list("role", flat=True)))
+
+
+def applicable(org: Organisation, catalogue: FrameworkVersion, roles: list[str]):
+    """The catalogue's assessable obligations and its questions that apply to the organisation's
+    Party category and User Roles (all roles' obligations when it has none recorded)."""
+    obligations = [
+        o for o in Obligation.objects.filter(version=catalogue, assessable=True)
+        .order_by("order", "pk")
+        if org.category in o.categories and (not roles or set(roles) & set(o.roles))
+    ]
+    questions = [q for q in Question.objects.filter(version=catalogue).order_by("order", "pk")
+                 if org.category in q.categories]
+    return obligations, questions
+
+
+def _catalogue(catalogue: FrameworkVersion | None) -> FrameworkVersion:
+    if catalogue is None:
+        catalogue = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
+        if catalogue is None:
+            raise ActionError("no SEC catalogue is loaded: run `secassure catalogue load` (make run does it)")
+    if not catalogue.is_published:
+        raise ActionError(f"{catalogue} is a draft; assess against a published catalogue version")
+    return catalogue
+
+
+def _top_groups(catalogue: FrameworkVersion) -> dict[int, str]:
+    """Each group's top-level ancestor's ref (G3, G4 ...), read in one query."""
+    groups = {g.pk: g for g in Group.objects.filter(version=catalogue).only("pk", "parent_id", "ref")}
+    tops = {}
+    for pk, group in groups.items():
+        seen = 0
+        while group.parent_id is not None and group.parent_id in groups and seen < 50:
+            group, seen = groups[group.parent_id], seen + 1
+        tops[pk] = group.ref
+    return tops
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Created:
+    assessment: Assessment
+    rows: int
+    answers: int
+    carried_rows: int
+    carried_answers: int
+    carried_links: int
+    warnings: list[str]
+
+
+def create_assessment(org: Organisation, *, kind: str, by=None, baseline: Assessment | None = None,
+                      catalogue: FrameworkVersion | None = None, title: str = "", cycle_year: int | None = None,
+                      period_start: dt.date | None = None, period_end: dt.date | None = None,
+                      planned_start: dt.date | None = None, planned_end: dt.date | None = None,
+                      booking_reference: str = "") -> Created:
+    """Create an assessment with a row for each applicable obligation and an answer for each
+    applicable question, carrying the baseline's answers and evidence forward, unconfirmed."""
+    require(by, org, access.CREATE_ASSESSMENTS)
+    if kind not in AssessmentType.values:
+        raise ActionError(f"{kind!r} is not an assessment type; use one of {', '.join(AssessmentType.values)}")
+    if baseline is not None:
+        if baseline.organisation_id != org.pk:
+            raise ActionError("the baseline must be one of this organisation's assessments")
+        if baseline.status != AssessmentStatus.SUBMITTED:
+            raise ActionError(f"the baseline {baseline.title!r} has not been submitted; a baseline is a finished "
+                              "assessment to compare with")
+    if cycle_year is not None and not 1 <= cycle_year <= 3:
+        raise ActionError("the cycle year is 1, 2 or 3")
+    for start, end, what in ((period_start, period_end, "period"), (planned_start, planned_end, "planned dates")):
+        if start and end and end < start:
+            raise ActionError(f"the {what} end before they start")
+    catalogue = _catalogue(catalogue)
+    roles = roles_in_force(org)
+    obligations, questions = applicable(org, catalogue, roles)
+    warnings = [] if roles else ["no User Roles are recorded for the organisation, so obligations for every "
+                                 "role are included; record its roles on the organisation page"]
+    if not obligations:
+        raise ActionError(f"no obligation of {catalogue} applies to a {org.get_category_display()}")
+    title = _text(title, "the title", 200) or (
+        f"{AssessmentType(kind).label.split(' (')[0]} {timezone.localdate().year}")
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            organisation=org, kind=kind, cycle_year=cycle_year, catalogue=catalogue, title=title,
+            period_start=period_start, period_end=period_end, planned_start=planned_start, planned_end=planned_end,
+            booking_reference=_text(booking_reference, "the booking reference", 100), baseline=baseline,
+            created_by=by)
+        counts = _fill(assessment, obligations, questions, baseline)
+        record("assessments.assessment.created", assessment, organisation=org,
+               after={**assessment.as_dict(), "rows": counts[0], "answers": counts[1],
+                      "carried_forward": {"rows": counts[2], "answers": counts[3], "links": counts[4]}})
+    return Created(assessment, *counts, warnings=warnings)
+
+
+def _fill(assessment: Assessment, obligations, questions, baseline: Assessment | None):
+    """Bulk-create rows, answers and carried-forward links: a fixed handful of queries."""
+    tops = _top_groups(assessment.catalogue)
+    old_rows, old_answers = {}, {}
+    if baseline is not None:
+        old_rows = {r.obligation.ref: r for r in baseline.rows.select_related("obligation")}
+        old_answers = {a.question.ref: a for a in baseline.answers.select_related("question")}
+    rows = []
+    for order, obligation in enumerate(obligations):
+        old = old_rows.get(obligation.ref)
+        row = ValidationRow(assessment=assessment, obligation=obligation, group_ref=tops.get(obligation.group_id, ""),
+                            order=order)
+        if old is not None:
+            _carry(old, row, ("status", "narrative", "na_reason", "last_tested"))
+        rows.append(row)
+    answers = []
+    for order, question in enumerate(questions):
+        old = old_answers.get(question.ref)
+        answer = QuestionAnswer(assessment=assessment, question=question, order=order)
+        if old is not None:
+            _carry(old, answer, ("answer", "narrative", "material", "material_rationale"))
+        answers.append(answer)
+    ValidationRow.objects.bulk_create(rows, batch_size=500)
+    QuestionAnswer.objects.bulk_create(answers, batch_size=500)
+    links = []
+    if baseline is not None:
+        row_by_old = {old_rows[r.obligation.ref].pk: r for r in rows if r.obligation.ref in old_rows}
+        answer_by_old = {old_answers[a.question.ref].pk: a for a in answers if a.question.ref in old_answers}
+        for link in baseline.links.all():
+            row, answer = row_by_old.get(link.row_id), answer_by_old.get(link.answer_id)
+            if row is not None or answer is not None:
+                links.append(EvidenceLink(assessment=assessment, row=row, answer=answer,
+                                          document_id=link.document_id, carried_forward=True))
+        EvidenceLink.objects.bulk_create(links, batch_size=500)
+    return (len(rows), len(answers), sum(r.carried_forward for r in rows), sum(a.carried_forward for a in answers),
+            len(links))
+
+
+def _carry(old, new, fields) -> None:
+    for field in fields:
+        setattr(new, field, getattr(old, field))
+    new.owner_id = old.owner_id
+    new.carried_forward, new.confirmed = True, False
+
+
+# --- rows and answers -------------------------------------------------------------------------------
+
+
+ROW_FIELDS = ("status", "narrative", "na_reason", "owner", "changed", "change_note", "last_tested")
+ANSWER_FIELDS = ("answer", "narrative", "material", "material_rationale", "owner", "changed", "change_note")
+
+
+def _clean_row(row: ValidationRow, changes: dict) -> dict:
+    org = row.assessment.organisation
+    if "status" in changes and changes["status"] not in Compliance.values:
+        raise ActionError(f"{changes['status']!r} is not a compliance status; use one of "
+                          f"{', '.join(Compliance.values)}")
+    for field, what in (("narrative", "how it is met"), ("na_reason", "the reason it does not apply"),
+                        ("change_note", "what changed")):
+        if field in changes:
+            changes[field] = _text(changes[field], what)
+    status = changes.get("status", row.status)
+    na_reason = changes.get("na_reason", row.na_reason)
+    if status == Compliance.NOT_APPLICABLE and not na_reason:
+        raise ActionError(f"{row.obligation.ref}: say why the obligation does not apply to you")
+    if "last_tested" in changes and changes["last_tested"] and changes["last_tested"] > timezone.localdate():
+        raise ActionError("the last tested date is in the future")
+    _clean_common(org, row, changes)
+    return changes
+
+
+def _clean_answer(answer: QuestionAnswer, changes: dict) -> dict:
+    org = answer.assessment.organisation
+    if "answer" in changes and changes["answer"] not in Answer.values:
+        allowed = ", ".join(v for v in Answer.values if v)
+        raise ActionError(f"{changes['answer']!r} is not an answer; use one of {allowed}")
+    for field, what in (("narrative", "the narrative"), ("material_rationale", "the rationale"),
+                        ("change_note", "what changed")):
+        if field in changes:
+            changes[field] = _text(changes[field], what)
+    material = changes.get("material", answer.material)
+    if material and not changes.get("material_rationale", answer.material_rationale):
+        raise ActionError(f"{answer.question.ref}: a material increase in risk needs its rationale")
+    _clean_common(org, answer, changes)
+    return changes
+
+
+def _clean_common(org, item, changes: dict) -> None:
+    if changes.get("owner") is not None:
+        _member(changes["owner"], org, "the owner")
+    changed = changes.get("changed", item.changed)
+    if changed and not changes.get("change_note", item.change_note):
+        raise ActionError("say what changed since the baseline")
+
+
+def _value(obj, field: str):
+    if field == "owner":
+        return obj.owner.email if obj.owner_id else None
+    value = getattr(obj, field)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _save(item, model, fields, clean, action: str, *, by, revision: int, changes: dict):
+    """Save a row or an answer if nobody has saved it since ``revision``; a save (even with no
+    change) confirms a carried-forward item; any change clears its check."""
+    assessment = item.assessment
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
+    changes = clean(item, dict(changes))
+    before = {f: _value(item, f) for f in changes}
+    for field, value in changes.items():
+        setattr(item, field, value)
+    after = {f: _value(item, f) for f in changes}
+    changed = {f for f in changes if before[f] != after[f]}
+    values = {("owner_id" if f == "owner" else f): (changes[f].pk if f == "owner" and changes[f] else changes[f])
+              for f in changed}
+    now = timezone.now()
+    if changed:
+        values.update(checked_by=None, checked_at=None)
+    if changed or not item.confirmed:
+        values.update(updated_by=by, updated_at=now, confirmed=True)
+    if not values:
+        return item
+    with transaction.atomic():
+        count = model.objects.filter(pk=item.pk, revision=revision).update(revision=F("revision") + 1, **values)
+        if count == 0:
+            current = model.objects.select_related("updated_by", "owner").get(pk=item.pk)
+            who = current.updated_by.email if current.updated_by_id else "someone"
+            raise StaleEdit(f"this was saved by {who} after you opened it, so your change was not saved. Their "
+                            "version is shown: make your change again on it.", current)
+        for field, value in values.items():
+            setattr(item, field, value)
+        item.revision = revision + 1
+        record(action, item, organisation=assessment.organisation,
+               before={f: before[f] for f in changed}, after={f: after[f] for f in changed},
+               reason="confirmed carried-forward content" if not changed else "")
+    return item
+
+
+def save_row(row: ValidationRow, *, by, revision: int, **changes) -> ValidationRow:
+    return _save(row, ValidationRow, ROW_FIELDS, _clean_row, "assessments.row.saved", by=by, revision=revision,
+                 changes=changes)
+
+
+def save_answer(answer: QuestionAnswer, *, by, revision: int, **changes) -> QuestionAnswer:
+    return _save(answer, QuestionAnswer, ANSWER_FIELDS, _clean_answer, "assessments.answer.saved", by=by,
+                 revision=revision, changes=changes)
+
+
+def check_item(item: ValidationRow | QuestionAnswer, *, by, revision: int):
+    """Record that a second person checked a row or answer as it stands (maker-checker)."""
+    assessment = item.assessment
+    require(by, assessment.organisation, access.CHECK_ASSESSMENTS)
+    _require_editable(assessment)
+    if by is None:
+        raise ActionError("a check is made by a person, through the web")
+    if item.updated_by_id == by.pk:
+        raise ActionError("you made the last change to this item; someone else must check it")
+    if not item.confirmed:
+        raise ActionError("this item was carried forward and is not yet confirmed; its author confirms it first")
+    model = type(item)
+    with transaction.atomic():
+        now = timezone.now()
+        if not model.objects.filter(pk=item.pk, revision=revision).update(checked_by=by, checked_at=now):
+            raise StaleEdit("it was changed after you opened it; check the new version",
+                            model.objects.select_related("updated_by").get(pk=item.pk))
+        item.checked_by, item.checked_at = by, now
+        record(f"assessments.{'row' if model is ValidationRow else 'answer'}.checked", item,
+               organisation=assessment.organisation, after={"checked_by": by.email, "revision": revision})
+    return item
+
+
+def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> int:
+    """Give many rows one owner in one statement; returns how many changed."""
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    _member(owner, assessment.organisation, "the owner")
+    rows = assessment.rows.filter(pk__in=row_ids).exclude(owner=owner)
+    with transaction.atomic():
+        refs = list(rows.values_list("obligation__ref", flat=True))
+        count = rows.update(owner=owner, revision=F("revision") + 1)
+        if count:
+            record("assessments.rows.owner_assigned", assessment, organisation=assessment.organisation,
+                   after={"owner": owner.email if owner else None, "rows": refs})
+    return count
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+
+def link_evidence(item: ValidationRow | QuestionAnswer, document: Document, *, by) -> EvidenceLink:
+    assessment = item.assessment
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    if document.organisation_id != assessment.organisation_id:
+        raise ActionError("that document is not in this organisation's register")
+    target = {"row": item} if isinstance(item, ValidationRow) else {"answer": item}
+    with transaction.atomic():
+        link, created = EvidenceLink.objects.get_or_create(assessment=assessment, document=document,
+                                                           defaults={"added_by": by}, **target)
+        if not created:
+            raise ActionError(f"{document.title!r} is already linked here")
+        record("assessments.evidence.linked", link, organisation=assessment.organisation,
+               after={"item": str(item), "document": document.title})
+    return link
+
+
+def unlink_evidence(link: EvidenceLink, *, by) -> None:
+    assessment = link.assessment
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    with transaction.atomic():
+        record("assessments.evidence.unlinked", link, organisation=assessment.organisation,
+               before={"item": str(link.row or link.answer), "document": link.document.title})
+        link.delete()
+
+
+# --- the lifecycle ------------------------------------------------------------------------------
+
+
+def problems_before(assessment: Assessment, to: str, by=None) -> list[str]:
+    """What stops the move, in words that say what to do; empty when it may go ahead."""
+    rows, answers = assessment.rows, assessment.answers
+    found = []
+    if to in (AssessmentStatus.SIGN_OFF, AssessmentStatus.SUBMITTED):
+        unassessed = list(rows.filter(status=Compliance.NOT_ASSESSED).values_list("obligation__ref", flat=True))
+        if unassessed:
+            found.append(f"{len(unassessed)} row(s) not assessed yet: {_some(unassessed)}")
+        unanswered = list(answers.filter(answer=Answer.UNANSWERED).values_list("question__ref", flat=True))
+        if unanswered:
+            found.append(f"{len(unanswered)} question(s) not answered: {_some(unanswered)}")
+        unconfirmed = (list(rows.filter(confirmed=False).values_list("obligation__ref", flat=True))
+                       + list(answers.filter(confirmed=False).values_list("question__ref", flat=True)))
+        if unconfirmed:
+            found.append(f"{len(unconfirmed)} carried-forward item(s) not confirmed: {_some(unconfirmed)}")
+        unchecked = (list(rows.filter(checked_by__isnull=True).values_list("obligation__ref", flat=True))
+                     + list(answers.filter(checked_by__isnull=True).values_list("question__ref", flat=True)))
+        if unchecked:
+            found.append(f"{len(unchecked)} item(s) not checked by a second person: {_some(unchecked)}")
+    if to == AssessmentStatus.SUBMITTED:
+        if assessment.kind in MATERIALITY_TYPES and not assessment.decision:
+            found.append("record the decision on whether security risk has materially increased, with its reason")
+        empty = list(assessment.links.filter(document__versions__isnull=True)
+                     .values_list("document__title", flat=True).distinct())
+        if empty:
+            found.append(f"linked document(s) with no version uploaded: {_some(empty)}")
+        if by is not None:
+            authored = (rows.filter(updated_by=by).exists() or answers.filter(updated_by=by).exists()
+                        or assessment.status_changes.filter(by=by, to_status=AssessmentStatus.INTERNAL_REVIEW).exists())
+            if authored:
+                found.append("you prepared part of this assessment; another Approver must sign it off")
+    return found
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment:
+    """Move the assessment along its lifecycle, if the table allows it and nothing stops it."""
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update(of=("self",)).select_related("organisation").get(
+            pk=assessment.pk)
+        step = TRANSITIONS.get((locked.status, to))
+        if step is None:
+            raise ActionError(f"an assessment that is {AssessmentStatus(locked.status).label.lower()} cannot go to "
+                              f"{AssessmentStatus(to).label.lower() if to in AssessmentStatus.values else repr(to)}")
+        require(by, locked.organisation, step.permission)
+        if by is None:
+            raise ActionError("lifecycle moves are made by a person, through the web")
+        reason = _text(reason, "the reason", 2000)
+        if step.needs_reason and not reason:
+            raise ActionError(f"{step.label}: give a reason")
+        problems = problems_before(locked, to, by)
+        if problems:
+            raise ActionError(f"{step.label}: not yet. " + "; ".join(problems))
+        before = locked.status
+        locked.status = to
+        fields = ["status", "revision"]
+        locked.revision += 1
+        if to == AssessmentStatus.SUBMITTED:
+            locked.submitted_by, locked.submitted_at = by, timezone.now()
+            fields += ["submitted_by", "submitted_at"]
+            pinned = _pin_evidence(locked)
+            snapped = snapshot_risks(locked)
+        locked.save(update_fields=fields)
+        StatusChange.objects.create(assessment=locked, from_status=before, to_status=to, by=by, reason=reason)
+        after = {"status": to}
+        if to == AssessmentStatus.SUBMITTED:
+            after.update(pinned_links=pinned, risks_snapshotted=snapped)
+        record(f"assessments.assessment.{step.name}", locked, organisation=locked.organisation,
+               before={"status": before}, after=after, reason=reason)
+    assessment.status, assessment.revision = locked.status, locked.revision
+    return locked
+
+
+def _pin_evidence(assessment: Assessment) -> int:
+    latest = DocumentVersion.objects.filter(document=OuterRef("document")).order_by("-number").values("pk")[:1]
+    return assessment.links.update(version=Subquery(latest))
+
+
+def snapshot_risks(assessment: Assessment) -> int:
+    """Copy the organisation's risk register into the assessment, replacing an earlier copy."""
+    assessment.risk_snapshots.all().delete()
+    risks = Risk.objects.filter(organisation=assessment.organisation).select_related("owner")
+    snaps = [RiskSnapshot(assessment=assessment, risk=r, data=r.as_dict(), residual_score=r.residual_score)
+             for r in risks]
+    RiskSnapshot.objects.bulk_create(snaps, batch_size=500)
+    return len(snaps)
+
+
+def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str) -> Assessment:
+    """A person's decision on whether security risk materially increased since the baseline."""
+    require(by, assessment.organisation, access.DECIDE_MATERIALITY)
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        raise ActionError("the assessment is submitted; re-open it to change the decision")
+    if decision not in (Decision.MATERIAL, Decision.NOT_MATERIAL):
+        raise ActionError("decide 'material' or 'not-material'")
+    reason = _text(reason, "the reason", 5000)
+    if not reason:
+        raise ActionError("give the reason for the decision: it is what the CIO and the SSC will read")
+    with transaction.atomic():
+        before = {"decision": assessment.decision or None, "reason": assessment.decision_reason or None}
+        Assessment.objects.filter(pk=assessment.pk).update(decision=decision, decision_reason=reason, decided_by=by,
+                                                          decided_at=timezone.now(), revision=F("revision") + 1)
+        assessment.refresh_from_db()
+        record("assessments.materiality.decided", assessment, organisation=assessment.organisation, before=before,
+               after={"decision": decision, "reason": reason})
+    return assessment
+
+
+def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
+    """Dates, booking reference and title: the planning details, editable until submission."""
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    allowed = {"title", "cycle_year", "period_start", "period_end", "planned_start", "planned_end",
+               "booking_reference", "fieldwork_start", "fieldwork_end"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        raise ActionError("the assessment is submitted; re-open it to change its details")
+    if "title" in changes:
+        changes["title"] = _text(changes["title"], "the title", 200)
+        if not changes["title"]:
+            raise ActionError("the title cannot be empty")
+    if "booking_reference" in changes:
+        changes["booking_reference"] = _text(changes["booking_reference"], "the booking reference", 100)
+    merged = {f: changes.get(f, getattr(assessment, f)) for f in allowed}
+    for start, end, what in (("period_start", "period_end", "period"), ("planned_start", "planned_end", "plan"),
+                             ("fieldwork_start", "fieldwork_end", "fieldwork")):
+        if merged[start] and merged[end] and merged[end] < merged[start]:
+            raise ActionError(f"the {what} ends before it starts")
+    if merged["cycle_year"] is not None and not 1 <= merged["cycle_year"] <= 3:
+        raise ActionError("the cycle year is 1, 2 or 3")
+    with transaction.atomic():
+        before = assessment.as_dict()
+        for field, value in changes.items():
+            setattr(assessment, field, value)
+        assessment.revision += 1
+        assessment.save()
+        record("assessments.assessment.changed", assessment, organisation=assessment.organisation, before=before,
+               after=assessment.as_dict())
+    return assessment
+
+
+# --- the change log -----------------------------------------------------------------------------
+
+
+def add_change(assessment: Assessment, *, by, area: str, description: str, changed_on: dt.date | None = None,
+               risk: Risk | None = None) -> ChangeRecord:
+    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    if area not in ChangeArea.values:
+        raise ActionError(f"{area!r} is not a change area; use one of {', '.join(ChangeArea.values)}")
+    description = _text(description, "the description", 5000)
+    if not description:
+        raise ActionError("describe what changed")
+    if risk is not None and risk.organisation_id != assessment.organisation_id:
+        raise ActionError("that risk is not in this organisation's register")
+    if changed_on and changed_on > timezone.localdate():
+        raise ActionError("the change date is in the future")
+    with transaction.atomic():
+        change = ChangeRecord.objects.create(assessment=assessment, area=area, description=description,
+                                             changed_on=changed_on, risk=risk, recorded_by=by)
+        record("assessments.change.recorded", change, organisation=assessment.organisation,
+               after={"area": area, "description": description, "risk": risk.ref if risk else None,
+                      "changed_on": changed_on.isoformat() if changed_on else None})
+    return change
+
+
+# --- the risk register ------------------------------------------------------------------------------
+
+
+RISK_FIELDS = ("title", "asset", "threat", "vulnerability", "inherent_likelihood", "inherent_impact",
+               "residual_likelihood", "residual_impact", "treatment", "treatment_plan", "owner", "review_date",
+               "status")
+
+
+def _clean_risk(org: Organisation, fields: dict) -> dict:
+    unknown = set(fields) - set(RISK_FIELDS)
+    if unknown:
+        raise ActionError(f"cannot set {', '.join(sorted(unknown))} on a risk")
+    if "title" in fields:
+        fields["title"] = " ".join(str(fields["title"]).split())
+        if not fields["title"]:
+            raise ActionError("give the risk a title")
+        check_length(Risk, "title", fields["title"], "the title")
+    if "asset" in fields:
+        fields["asset"] = _text(fields["asset"], "the asset or scope", 300)
+    for field in ("threat", "vulnerability", "treatment_plan"):
+        if field in fields:
+            fields[field] = _text(fields[field], field.replace("_", " "), 5000)
+    for field in ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact"):
+        if field in fields:
+            value = fields[field]
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+                raise ActionError(f"{field.replace('_', ' ')} is a whole number from 1 to 5")
+    if "treatment" in fields and fields["treatment"] not in Treatment.values:
+        raise ActionError(f"{fields['treatment']!r} is not a treatment; use one of {', '.join(Treatment.values)}")
+    if "status" in fields and fields["status"] not in RiskStatus.values:
+        raise ActionError("a risk is open or closed")
+    if fields.get("owner") is not None:
+        _member(fields["owner"], org, "the risk owner")
+    return fields
+
+
+def add_risk(org: Organisation, *, by, **fields) -> Risk:
+    require(by, org, access.EDIT_RISKS)
+    missing = [f for f in ("title", "inherent_likelihood", "inherent_impact", "residual_likelihood",
+                           "residual_impact") if fields.get(f) in (None, "")]
+    if missing:
+        raise ActionError(f"a risk needs {', '.join(m.replace('_', ' ') for m in missing)}")
+    fields = _clean_risk(org, fields)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=org.pk).first()  # one numbering at a time
+        last = Risk.objects.filter(organisation=org).count()
+        risk = Risk.objects.create(organisation=org, ref=f"R-{last + 1:03d}", **fields)
+        RiskRevision.objects.create(risk=risk, number=1, data=risk.as_dict(), by=by, reason="added")
+        record("assessments.risk.added", risk, organisation=org, after=risk.as_dict())
+    return risk
+
+
+def update_risk(risk: Risk, *, by, revision: int, reason: str = "", **fields) -> Risk:
+    org = risk.organisation
+    require(by, org, access.EDIT_RISKS)
+    fields = _clean_risk(org, fields)
+    with transaction.atomic():
+        locked = Risk.objects.select_for_update().select_related("owner").get(pk=risk.pk)
+        if locked.revision != revision:
+            raise StaleEdit("someone changed this risk after you opened it; your change was not saved", locked)
+        before = locked.as_dict()
+        for field, value in fields.items():
+            setattr(locked, field, value)
+        after = locked.as_dict()
+        if after == before:
+            return locked
+        locked.revision += 1
+        locked.save()
+        number = (locked.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        RiskRevision.objects.create(risk=locked, number=number, data=after, by=by, reason=_text(reason, "reason", 2000))
+        changed = [k for k in after if after[k] != before[k]]
+        record("assessments.risk.changed", locked, organisation=org, before={k: before[k] for k in changed},
+               after={k: after[k] for k in changed}, reason=reason)
+    return locked

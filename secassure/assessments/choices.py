@@ -1,0 +1,106 @@
+"""Fixed vocabularies of assessments, and the table of allowed lifecycle moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class AssessmentType(models.TextChoices):
+    FUSA = "fusa", "Full User Security Assessment (FUSA)"
+    VUSA = "vusa", "Verification User Security Assessment (VUSA)"
+    SSA = "ssa", "User Security Self-Assessment (SSA)"
+    FOLLOW_UP = "follow-up", "Follow-up Security Assessment"
+    CIO_COMPLIANCE = "cio-compliance", "CIO compliance assessment (G8.3(d))"
+
+
+# The types whose purpose is to show whether security risk has materially increased since the
+# last assessment: they need a recorded decision before submission.
+MATERIALITY_TYPES = frozenset({AssessmentType.VUSA, AssessmentType.SSA})
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PREPARATION = "preparation", "In preparation"
+    INTERNAL_REVIEW = "internal-review", "Internal review"
+    SIGN_OFF = "sign-off", "Management sign-off"
+    SUBMITTED = "submitted", "Submitted"
+
+
+# Content may be changed in these states; later ones are locked.
+EDITABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.PREPARATION, AssessmentStatus.INTERNAL_REVIEW})
+
+
+class Compliance(models.TextChoices):
+    NOT_ASSESSED = "not-assessed", "Not assessed"
+    COMPLIANT = "compliant", "Compliant"
+    PARTIAL = "partial", "Partially compliant"
+    NON_COMPLIANT = "non-compliant", "Non-compliant"
+    NOT_APPLICABLE = "not-applicable", "Not applicable"
+
+
+class Answer(models.TextChoices):
+    UNANSWERED = "", "Not answered"
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    PARTIAL = "partial", "Partially"
+    NOT_APPLICABLE = "not-applicable", "Not applicable"
+
+
+class ChangeArea(models.TextChoices):
+    SYSTEMS = "systems", "User Systems"
+    HOSTING = "hosting", "Hosting"
+    PROVIDERS = "providers", "Third-party providers"
+    ROLES = "roles", "User Roles"
+    PORTFOLIO = "portfolio", "Portfolio"
+    INCIDENTS = "incidents", "Incidents"
+    VULNERABILITIES = "vulnerabilities", "Vulnerabilities"
+    PEOPLE = "people", "People"
+    KEYS = "keys", "Cryptographic keys"
+    SMETS1 = "smets1", "SMETS1"
+    OTHER = "other", "Other"
+
+
+class Treatment(models.TextChoices):
+    """ISO/IEC 27005 risk treatment options."""
+
+    MODIFY = "modify", "Modify (reduce)"
+    RETAIN = "retain", "Retain (accept)"
+    AVOID = "avoid", "Avoid"
+    SHARE = "share", "Share (transfer)"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Decision(models.TextChoices):
+    UNDECIDED = "", "Not decided"
+    MATERIAL = "material", "Material increase in security risk"
+    NOT_MATERIAL = "not-material", "No material increase"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed lifecycle move: its verb, the permission it needs, whether it needs a reason."""
+
+    name: str
+    label: str
+    permission: str
+    needs_reason: bool = False
+
+
+S = AssessmentStatus
+# (from, to) -> the move. Anything not here is refused.
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    (S.DRAFT, S.PREPARATION): Move("start", "Start preparation", "assessments.edit"),
+    (S.PREPARATION, S.INTERNAL_REVIEW): Move("send-for-review", "Send for internal review", "assessments.edit"),
+    (S.INTERNAL_REVIEW, S.PREPARATION): Move("return", "Return to preparation", "assessments.check",
+                                             needs_reason=True),
+    (S.INTERNAL_REVIEW, S.SIGN_OFF): Move("send-for-sign-off", "Send for management sign-off", "assessments.check"),
+    (S.SIGN_OFF, S.PREPARATION): Move("reject", "Return to preparation", "assessments.approve", needs_reason=True),
+    (S.SIGN_OFF, S.SUBMITTED): Move("submit", "Sign off and submit", "assessments.approve"),
+    (S.SUBMITTED, S.PREPARATION): Move("reopen", "Re-open", "assessments.reopen", needs_reason=True),
+}

@@ -1,0 +1,251 @@
+"""Reading assessments: progress, the workspace's rows, material-increase suggestions and the
+comparison of two assessments; each at a fixed number of queries however many rows there are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from secassure.assessments.choices import Answer, Compliance
+from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, Risk, RiskSnapshot, ValidationRow
+from secassure.evidence.freshness import Freshness
+from secassure.evidence.models import Document
+from secassure.evidence.services import freshness_of, with_freshness_fields
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    assessed: int = 0
+    checked: int = 0
+    unconfirmed: int = 0
+    non_compliant: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.assessed / self.total) if self.total else 0
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "assessed": self.assessed, "checked": self.checked,
+                "unconfirmed": self.unconfirmed, "non_compliant": self.non_compliant, "percent": self.percent}
+
+
+def progress(assessment: Assessment) -> dict:
+    """Progress per group and for the questions: two aggregate queries."""
+    groups: dict[str, Progress] = {}
+    per_group = (ValidationRow.objects.filter(assessment=assessment).values("group_ref").order_by("group_ref")
+                 .annotate(total=Count("pk"), assessed=Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED)),
+                           checked=Count("pk", filter=Q(checked_by__isnull=False)),
+                           unconfirmed=Count("pk", filter=Q(confirmed=False)),
+                           non_compliant=Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT,
+                                                                          Compliance.PARTIAL]))))
+    for g in per_group:
+        groups[g["group_ref"]] = Progress(g["total"], g["assessed"], g["checked"], g["unconfirmed"],
+                                          g["non_compliant"])
+    a = QuestionAnswer.objects.filter(assessment=assessment).aggregate(
+        total=Count("pk"), assessed=Count("pk", filter=~Q(answer=Answer.UNANSWERED)),
+        checked=Count("pk", filter=Q(checked_by__isnull=False)), unconfirmed=Count("pk", filter=Q(confirmed=False)),
+        non_compliant=Count("pk", filter=Q(material=True)))
+    questions = Progress(a["total"], a["assessed"], a["checked"], a["unconfirmed"], a["non_compliant"])
+    overall = Progress()
+    for p in groups.values():
+        for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant"):
+            setattr(overall, f, getattr(overall, f) + getattr(p, f))
+    return {"groups": groups, "rows": overall, "questions": questions}
+
+
+# --- the workspace ------------------------------------------------------------------------------
+
+
+FILTERS = ("group", "status", "owner", "changed", "unanswered", "unconfirmed", "unchecked")
+
+
+def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationRow]:
+    rows = ValidationRow.objects.filter(assessment=assessment)
+    if filters.get("group"):
+        rows = rows.filter(group_ref=filters["group"])
+    if filters.get("status") in Compliance.values:
+        rows = rows.filter(status=filters["status"])
+    owner = filters.get("owner")
+    if owner == "none":
+        rows = rows.filter(owner__isnull=True)
+    elif owner and str(owner).isdigit():
+        rows = rows.filter(owner_id=int(owner))
+    if filters.get("changed") == "yes":
+        rows = rows.filter(changed=True)
+    elif filters.get("changed") == "no":
+        rows = rows.filter(Q(changed=False) | Q(changed__isnull=True))
+    if filters.get("unanswered"):
+        rows = rows.filter(status=Compliance.NOT_ASSESSED)
+    if filters.get("unconfirmed"):
+        rows = rows.filter(confirmed=False)
+    if filters.get("unchecked"):
+        rows = rows.filter(checked_by__isnull=True)
+    return rows
+
+
+def _links_prefetch() -> Prefetch:
+    return Prefetch("links", queryset=EvidenceLink.objects.select_related("document", "version").order_by("pk"))
+
+
+def with_details(rows: QuerySet) -> QuerySet:
+    """Rows (or answers) with everything the workspace shows, in a fixed number of queries."""
+    return rows.select_related("owner", "updated_by", "checked_by").prefetch_related(_links_prefetch())
+
+
+def evidence_freshness(items, today: dt.date) -> dict[int, Freshness]:
+    """The freshness of every document linked from these rows or answers: one query."""
+    ids = {link.document_id for item in items for link in item.links.all()}
+    if not ids:
+        return {}
+    return {d.pk: freshness_of(d, today) for d in with_freshness_fields(Document.objects.filter(pk__in=ids))}
+
+
+# --- material increase ----------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    ref: str
+    title: str
+    kind: str  # "rose" or "new-high"
+    before: int | None
+    after: int
+
+    @property
+    def text(self) -> str:
+        if self.kind == "rose":
+            return f"{self.ref} {self.title}: residual score rose from {self.before} to {self.after}"
+        return f"{self.ref} {self.title}: a new high risk, residual score {self.after}"
+
+    def as_dict(self) -> dict:
+        return {"risk": self.ref, "title": self.title, "kind": self.kind, "before": self.before, "after": self.after,
+                "text": self.text}
+
+
+def register_of(assessment: Assessment) -> dict[int, dict]:
+    """The register an assessment is judged on: its snapshot once submitted, the live register before."""
+    if assessment.submitted_at is not None:  # submitted at least once: its snapshot holds
+        return {s.risk_id: {**s.data, "residual_score": s.residual_score}
+                for s in RiskSnapshot.objects.filter(assessment=assessment)}
+    return {r.pk: {**r.as_dict(), "residual_score": r.residual_score}
+            for r in Risk.objects.filter(organisation_id=assessment.organisation_id).select_related("owner")}
+
+
+def suggestions(assessment: Assessment) -> list[Suggestion]:
+    """Where the register suggests a material increase since the baseline: a risk whose residual
+    score rose to the organisation's threshold or past it, or a new open risk at it. Closed risks
+    are left out. A person decides; this only points."""
+    if assessment.baseline_id is None:
+        return []
+    threshold = assessment.organisation.material_risk_threshold
+    before = register_of(assessment.baseline)
+    found = []
+    for risk_id, now in sorted(register_of(assessment).items(), key=lambda item: item[1]["ref"]):
+        if now["status"] != "open" or now["residual_score"] < threshold:
+            continue
+        old = before.get(risk_id)
+        if old is None:
+            found.append(Suggestion(now["ref"], now["title"], "new-high", None, now["residual_score"]))
+        elif old["residual_score"] < threshold or old["status"] != "open":
+            found.append(Suggestion(now["ref"], now["title"], "rose", old["residual_score"], now["residual_score"]))
+    return found
+
+
+# --- comparing two assessments ------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    first: Assessment
+    second: Assessment
+    status_changes: list[dict] = field(default_factory=list)
+    answer_changes: list[dict] = field(default_factory=list)
+    risk_movements: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"first": self.first.as_dict(), "second": self.second.as_dict(),
+                "status_changes": self.status_changes, "answer_changes": self.answer_changes,
+                "risk_movements": self.risk_movements, "evidence": self.evidence}
+
+
+def _documents_by_item(assessment: Assessment) -> dict[str, dict[int, EvidenceLink]]:
+    found: dict[str, dict[int, EvidenceLink]] = defaultdict(dict)
+    links = assessment.links.select_related("document", "version", "row__obligation", "answer__question")
+    for link in links:
+        ref = link.row.obligation.ref if link.row_id else link.answer.question.ref
+        found[ref][link.document_id] = link
+    return found
+
+
+def compare(first: Assessment, second: Assessment, today: dt.date) -> Comparison:
+    """What moved between two assessments of one organisation, matched by obligation and question
+    refs (so that assessments on different catalogue versions compare too)."""
+    result = Comparison(first, second)
+    rows1 = {r.obligation.ref: r for r in first.rows.select_related("obligation")}
+    for row in second.rows.select_related("obligation"):
+        old = rows1.pop(row.obligation.ref, None)
+        before = old.status if old else None
+        if before != row.status:
+            result.status_changes.append({"ref": row.obligation.ref, "title": row.obligation.title,
+                                          "before": before, "after": row.status})
+    for ref, old in sorted(rows1.items()):
+        result.status_changes.append({"ref": ref, "title": old.obligation.title, "before": old.status, "after": None})
+
+    answers1 = {a.question.ref: a for a in first.answers.select_related("question")}
+    for answer in second.answers.select_related("question"):
+        old = answers1.pop(answer.question.ref, None)
+        fields = ("answer", "narrative", "material")
+        if old is None or any(getattr(old, f) != getattr(answer, f) for f in fields):
+            result.answer_changes.append({
+                "ref": answer.question.ref,
+                "before": {f: getattr(old, f) for f in fields} if old else None,
+                "after": {f: getattr(answer, f) for f in fields}})
+    for ref, old in sorted(answers1.items()):
+        result.answer_changes.append({"ref": ref, "before": {f: getattr(old, f) for f in ("answer", "narrative",
+                                                                                          "material")},
+                                      "after": None})
+
+    reg1, reg2 = register_of(first), register_of(second)
+    for risk_id in sorted(set(reg1) | set(reg2), key=lambda i: (reg2.get(i) or reg1.get(i))["ref"]):
+        old, new = reg1.get(risk_id), reg2.get(risk_id)
+        if old and new and old["residual_score"] == new["residual_score"] and old["status"] == new["status"]:
+            continue
+        movement = "new" if old is None else "removed" if new is None else (
+            "closed" if new["status"] != old["status"] and new["status"] == "closed" else
+            "up" if new["residual_score"] > old["residual_score"] else
+            "down" if new["residual_score"] < old["residual_score"] else "reopened")
+        result.risk_movements.append({
+            "ref": (new or old)["ref"], "title": (new or old)["title"], "movement": movement,
+            "before": old["residual_score"] if old else None, "after": new["residual_score"] if new else None})
+
+    docs1, docs2 = _documents_by_item(first), _documents_by_item(second)
+    doc_ids = {d for links in (*docs1.values(), *docs2.values()) for d in links}
+    fresh = {d.pk: freshness_of(d, today) for d in with_freshness_fields(Document.objects.filter(pk__in=doc_ids))}
+    for ref in sorted(set(docs1) | set(docs2)):
+        old_links, new_links = docs1.get(ref, {}), docs2.get(ref, {})
+        for doc_id in sorted(set(old_links) | set(new_links)):
+            old, new = old_links.get(doc_id), new_links.get(doc_id)
+            link = new or old
+            entry = {"ref": ref, "document": link.document.title,
+                     "before": old.version.number if old and old.version_id else None,
+                     "after": new.version.number if new and new.version_id else None,
+                     "freshness": fresh[doc_id].state if doc_id in fresh else None}
+            if old is None:
+                entry["change"] = "added"
+            elif new is None:
+                entry["change"] = "removed"
+            elif entry["before"] and entry["after"] and entry["after"] != entry["before"]:
+                entry["change"] = "renewed"
+            elif fresh.get(doc_id) and fresh[doc_id].needs_attention:
+                entry["change"] = "lapsed"
+            else:
+                continue
+            result.evidence.append(entry)
+    return result

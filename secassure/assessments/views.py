@@ -1,0 +1,472 @@
+"""Assessment pages: the list, the workspace (rows, inline editing with htmx), the questionnaire,
+changes and risk, the lifecycle, comparison, and the organisation's risk register.
+
+Every assessment is reached through ``get_assessment_for`` and every row, answer and link through
+its assessment: another organisation's ids answer 404, as missing ones do."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from secassure.assessments import actions, services
+from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
+from secassure.assessments.choices import TRANSITIONS, AssessmentStatus, Compliance
+from secassure.assessments.forms import (
+    AnswerForm,
+    ChangeForm,
+    CreateForm,
+    DecisionForm,
+    DetailsForm,
+    MoveForm,
+    RiskForm,
+    RowForm,
+    initial_for,
+    members_of,
+)
+from secassure.assessments.models import Assessment, RiskRevision
+from secassure.errors import ActionError
+from secassure.evidence.models import Document
+from secassure.tenancy import access
+from secassure.tenancy.access import get_organisation_for
+
+KINDS = {"rows": (get_row_for, RowForm, actions.save_row), "answers": (get_answer_for, AnswerForm, actions.save_answer)}
+
+
+def _may(org, permission: str) -> bool:
+    return permission in access.PERMISSIONS[org.viewer_role]
+
+
+def _need(org, permission: str) -> None:
+    if not _may(org, permission):
+        raise PermissionDenied("Your role does not allow this")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _group_key(ref: str):
+    head = ref.rstrip("0123456789")
+    tail = ref[len(head):]
+    return (head, int(tail) if tail else 0)
+
+
+def _moves(assessment: Assessment) -> list[dict]:
+    org = assessment.organisation
+    return [{"to": to, "move": move} for (frm, to), move in TRANSITIONS.items()
+            if frm == assessment.status and _may(org, move.permission)]
+
+
+def _context(request, assessment: Assessment, **extra) -> dict:
+    org = assessment.organisation
+    return {"org": org, "a": assessment, "base": reverse("assessment", args=[org.slug, assessment.pk]),
+            "can_edit": assessment.editable and _may(org, access.EDIT_ASSESSMENTS),
+            "can_check": assessment.editable and _may(org, access.CHECK_ASSESSMENTS),
+            "statuses": AssessmentStatus, **extra}
+
+
+# --- list and create ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_list(request, slug):
+    org = get_organisation_for(request.user, slug, access.VIEW_ASSESSMENTS)
+    can_create = _may(org, access.CREATE_ASSESSMENTS)
+    form = CreateForm(request.POST or None, organisation=org)
+    if request.method == "POST":
+        _need(org, access.CREATE_ASSESSMENTS)
+        if form.is_valid():
+            try:
+                created = actions.create_assessment(org, by=request.user, **form.cleaned_data)
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                carried = (f"; {created.carried_rows} rows and {created.carried_answers} answers carried forward "
+                           "from the baseline, to confirm" if form.cleaned_data["baseline"] else "")
+                messages.success(request, f"{created.assessment.title}: {created.rows} obligations and "
+                                          f"{created.answers} questions apply{carried}.")
+                for warning in created.warnings:
+                    messages.warning(request, warning)
+                return redirect("assessment", slug=org.slug, pk=created.assessment.pk)
+    assessments = list(Assessment.objects.filter(organisation=org).select_related("baseline")
+                       .order_by("-created_at"))
+    return render(request, "assessments/list.html", {"org": org, "assessments": assessments, "form": form,
+                                                     "can_create": can_create})
+
+
+# --- the workspace ------------------------------------------------------------------------------
+
+
+def _decorate(items, today) -> None:
+    fresh = services.evidence_freshness(items, today)
+    for item in items:
+        for link in item.links.all():
+            link.fresh = fresh.get(link.document_id)
+
+
+@login_required
+@require_GET
+def workspace(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    org = assessment.organisation
+    filters = {key: request.GET.get(key, "") for key in services.FILTERS}
+    rows = list(services.with_details(services.filtered_rows(assessment, filters)).select_related("obligation"))
+    _decorate(rows, timezone.localdate())
+    progress = services.progress(assessment)
+    groups = sorted(progress["groups"].items(), key=lambda item: _group_key(item[0]))
+    members = list(members_of(org))
+    return render(request, "assessments/workspace.html", _context(
+        request, assessment, rows=rows, progress=progress, groups=groups, filters=filters, members=members,
+        compliance=Compliance.choices, moves=_moves(assessment), kind="rows",
+        filtered=any(filters.values())))
+
+
+@login_required
+@require_GET
+def questions(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    answers = list(services.with_details(assessment.answers.select_related("question")))
+    _decorate(answers, timezone.localdate())
+    return render(request, "assessments/questions.html", _context(
+        request, assessment, answers=answers, progress=services.progress(assessment), moves=_moves(assessment),
+        kind="answers"))
+
+
+def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None, status: int = 200):
+    """One row or answer, shown (no form) or being edited (form), for htmx or as a page of its own."""
+    _decorate([item], timezone.localdate())
+    ctx = _context(request, assessment, item=item, kind=kind, form=form, conflict=conflict)
+    if form is not None:
+        ctx["documents"] = Document.objects.filter(organisation=assessment.organisation).only("pk", "title")
+        template = "assessments/_item_edit.html" if _is_htmx(request) else "assessments/item.html"
+    else:
+        ctx["progress"], ctx["oob"] = services.progress(assessment), True
+        template = "assessments/_item.html"
+    return render(request, template, ctx, status=status)
+
+
+def _load(request, slug, pk, kind, item_pk):
+    if kind not in KINDS:
+        raise Http404("No such page")
+    assessment = get_assessment_for(request.user, slug, pk)
+    getter, form_class, save = KINDS[kind]
+    item = getter(assessment, item_pk)
+    return assessment, item, form_class, save
+
+
+def _fresh_item(assessment, kind, item_pk):
+    return KINDS[kind][0](assessment, item_pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item(request, slug, pk, kind, item_pk):
+    assessment, found, form_class, save = _load(request, slug, pk, kind, item_pk)
+    org = assessment.organisation
+    editing = request.method == "POST" or request.GET.get("edit") or not _is_htmx(request)
+    if not editing:
+        return _fragment(request, assessment, found, kind)
+    if not (assessment.editable and _may(org, access.EDIT_ASSESSMENTS)):
+        if request.method == "POST":
+            _need(org, access.EDIT_ASSESSMENTS)
+            return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
+                                                                                organisation=org), status=400,
+                             conflict={"message": "the assessment is locked; nothing was saved"})
+        return _fragment(request, assessment, found, kind) if _is_htmx(request) else redirect(
+            f"{reverse('assessment', args=[slug, pk])}#item-{found.pk}")
+    if request.method == "GET":
+        return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
+                                                                             organisation=org))
+    form = form_class(request.POST, organisation=org)
+    if form.is_valid():
+        try:
+            saved = save(found, by=request.user, revision=form.cleaned_data["revision"], **form.changes())
+        except actions.StaleEdit as exc:
+            current = _fresh_item(assessment, kind, item_pk)
+            attempted = _attempted(form)
+            return _fragment(request, assessment, current, kind, status=409,
+                             form=form_class(initial=initial_for(current), organisation=org),
+                             conflict={"message": str(exc), "attempted": attempted})
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if _is_htmx(request):
+                return _fragment(request, assessment, _fresh_item(assessment, kind, item_pk), kind)
+            messages.success(request, f"{saved} is saved.")
+            return redirect(f"{reverse('assessment-' + kind, args=[slug, pk])}#item-{saved.pk}")
+    return _fragment(request, assessment, found, kind, form=form, status=400)
+
+
+def _attempted(form) -> list[tuple[str, str]]:
+    """What the person tried to save, in the form's own words, so that a refused save loses nothing."""
+    shown = []
+    for name, value in form.cleaned_data.items():
+        if name == "revision" or value in (None, "", False):
+            continue
+        field = form.fields[name]
+        choices = dict(getattr(field, "choices", []) or [])
+        text = getattr(value, "email", None) or choices.get(value, value)
+        shown.append((field.label or name.replace("_", " ").capitalize(), "Yes" if value is True else str(text)))
+    return shown
+
+
+@login_required
+@require_POST
+def check(request, slug, pk, kind, item_pk):
+    assessment, found, _, _ = _load(request, slug, pk, kind, item_pk)
+    _need(assessment.organisation, access.CHECK_ASSESSMENTS)
+    error = None
+    try:
+        actions.check_item(found, by=request.user, revision=int(request.POST.get("revision", "")))
+    except ValueError as exc:  # ActionError is a ValueError; so is a missing revision
+        error = str(exc) if isinstance(exc, ActionError) else "the page was out of date: reload it"
+    fresh = _fresh_item(assessment, kind, item_pk)
+    fresh.error = error
+    if _is_htmx(request):
+        return _fragment(request, assessment, fresh, kind)
+    if error:
+        messages.error(request, f"{fresh}: {error}")
+    return redirect(f"{reverse('assessment-' + kind, args=[slug, pk])}#item-{fresh.pk}")
+
+
+@login_required
+@require_POST
+def link(request, slug, pk, kind, item_pk):
+    assessment, found, form_class, _ = _load(request, slug, pk, kind, item_pk)
+    org = assessment.organisation
+    _need(org, access.EDIT_ASSESSMENTS)
+    document_id = request.POST.get("document", "")
+    document = Document.objects.filter(organisation=org, pk=int(document_id)).first() if document_id.isdigit() else None
+    error = None
+    try:
+        if document is None:
+            raise ActionError("choose a document from this organisation's register")
+        actions.link_evidence(found, document, by=request.user)
+    except ActionError as exc:
+        error = str(exc)
+    found = _fresh_item(assessment, kind, item_pk)
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
+    form = form_class(initial=initial_for(found), organisation=org)
+    return _fragment(request, assessment, found, kind, form=form, conflict={"message": error} if error else None,
+                     status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def unlink(request, slug, pk, link_pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    _need(assessment.organisation, access.EDIT_ASSESSMENTS)
+    found = get_link_for(assessment, link_pk)
+    kind, item_pk = ("rows", found.row_id) if found.row_id else ("answers", found.answer_id)
+    try:
+        actions.unlink_evidence(found, by=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    if _is_htmx(request):
+        item_obj = _fresh_item(assessment, kind, item_pk)
+        return _fragment(request, assessment, item_obj, kind,
+                         form=KINDS[kind][1](initial=initial_for(item_obj), organisation=assessment.organisation))
+    return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
+
+
+@login_required
+@require_POST
+def assign_owners(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    org = assessment.organisation
+    _need(org, access.EDIT_ASSESSMENTS)
+    ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit()]
+    owner_id = request.POST.get("owner", "")
+    owner = members_of(org).filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    if not ids:
+        messages.error(request, "tick the rows to assign first")
+    elif owner_id and owner is None:
+        messages.error(request, "choose an owner from the organisation's members")
+    else:
+        try:
+            count = actions.assign_owner(assessment, ids, owner, by=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{count} row(s) now owned by {owner.email if owner else 'nobody'}.")
+    return redirect(request.POST.get("next") if _safe_next(request, slug, pk) else
+                    reverse("assessment", args=[slug, pk]))
+
+
+def _safe_next(request, slug, pk) -> bool:
+    target = request.POST.get("next", "")
+    return target.startswith(reverse("assessment", args=[slug, pk])) and "//" not in target
+
+
+# --- lifecycle, details, decision ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def move(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["to"] not in AssessmentStatus.values:
+        messages.error(request, "choose where the assessment goes next")
+    else:
+        step = TRANSITIONS.get((assessment.status, form.cleaned_data["to"]))
+        if step is not None:
+            _need(assessment.organisation, step.permission)
+        try:
+            actions.move(assessment, form.cleaned_data["to"], by=request.user, reason=form.cleaned_data["reason"])
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{assessment.title} is now {assessment.get_status_display().lower()}.")
+    return redirect("assessment", slug=slug, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def details(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    org = assessment.organisation
+    form = DetailsForm(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk))
+    if request.method == "POST":
+        _need(org, access.EDIT_ASSESSMENTS)
+        if form.is_valid():
+            changes = {f: form.cleaned_data[f] for f in form.changed_data}
+            try:
+                actions.update_details(assessment, by=request.user, **changes)
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "The details are saved.")
+                return redirect("assessment-details", slug=slug, pk=pk)
+    history = assessment.status_changes.select_related("by")
+    return render(request, "assessments/details.html", _context(
+        request, assessment, form=form, history=history, moves=_moves(assessment),
+        can_edit_details=assessment.status != AssessmentStatus.SUBMITTED and _may(org, access.EDIT_ASSESSMENTS)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def changes(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    org = assessment.organisation
+    form = ChangeForm(request.POST or None, organisation=org)
+    if request.method == "POST":
+        _need(org, access.EDIT_ASSESSMENTS)
+        if form.is_valid():
+            try:
+                actions.add_change(assessment, by=request.user, **form.cleaned_data)
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "The change is recorded.")
+                return redirect("assessment-changes", slug=slug, pk=pk)
+    decision = DecisionForm(initial={"decision": assessment.decision, "reason": assessment.decision_reason})
+    return render(request, "assessments/changes.html", _context(
+        request, assessment, form=form, decision_form=decision, moves=_moves(assessment),
+        changes=assessment.changes.select_related("risk", "recorded_by"),
+        suggestions=services.suggestions(assessment),
+        can_decide=assessment.status != AssessmentStatus.SUBMITTED and _may(org, access.DECIDE_MATERIALITY),
+        decided_by=assessment.decided_by if assessment.decided_by_id else None))
+
+
+@login_required
+@require_POST
+def decide(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    _need(assessment.organisation, access.DECIDE_MATERIALITY)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "choose a decision and give its reason")
+    else:
+        try:
+            actions.decide_materiality(assessment, by=request.user, **form.cleaned_data)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "The decision is recorded.")
+    return redirect("assessment-changes", slug=slug, pk=pk)
+
+
+@login_required
+@require_GET
+def compare(request, slug, pk):
+    assessment = get_assessment_for(request.user, slug, pk)
+    others = Assessment.objects.filter(organisation=assessment.organisation).exclude(pk=assessment.pk)
+    other_id = request.GET.get("with", "") or (str(assessment.baseline_id) if assessment.baseline_id else "")
+    other = others.filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    if other_id and other is None:
+        raise Http404("No such assessment")
+    result = services.compare(other, assessment, timezone.localdate()) if other else None
+    return render(request, "assessments/compare.html", _context(
+        request, assessment, others=others.order_by("-created_at"), other=other, result=result,
+        moves=_moves(assessment)))
+
+
+# --- the risk register ------------------------------------------------------------------------------
+
+
+def _risk_fields(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("reason", None)
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risks(request, slug):
+    org = get_organisation_for(request.user, slug, access.VIEW_ASSESSMENTS)
+    form = RiskForm(request.POST or None, organisation=org)
+    if request.method == "POST":
+        _need(org, access.EDIT_RISKS)
+        if form.is_valid():
+            try:
+                risk = actions.add_risk(org, by=request.user, **_risk_fields(form))
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{risk.ref} is added to the register.")
+                return redirect("risks", slug=slug)
+    register = org.risks.select_related("owner").order_by("status", "ref")
+    return render(request, "assessments/risks.html", {
+        "org": org, "risks": register, "form": form, "can_edit": _may(org, access.EDIT_RISKS),
+        "threshold": org.material_risk_threshold})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk(request, slug, pk):
+    found = get_risk_for(request.user, slug, pk)
+    org = found.organisation
+    initial = {f: getattr(found, f) for f in actions.RISK_FIELDS if f != "owner"} | {"owner": found.owner_id}
+    form = RiskForm(request.POST or None, organisation=org, initial=initial)
+    conflict = None
+    if request.method == "POST":
+        _need(org, access.EDIT_RISKS)
+        if form.is_valid():
+            try:
+                revision = int(request.POST.get("revision", ""))
+                actions.update_risk(found, by=request.user, revision=revision, reason=form.cleaned_data["reason"],
+                                    **_risk_fields(form))
+            except actions.StaleEdit as exc:
+                conflict = str(exc)
+                found = get_risk_for(request.user, slug, pk)
+            except ValueError as exc:
+                form.add_error(None, str(exc) if isinstance(exc, ActionError) else "the page was out of date")
+            else:
+                messages.success(request, f"{found.ref} is saved.")
+                return redirect("risk", slug=slug, pk=pk)
+    history = RiskRevision.objects.filter(risk=found).select_related("by").order_by("-number")
+    return render(request, "assessments/risk.html", {
+        "org": org, "risk": found, "form": form, "history": history, "conflict": conflict,
+        "can_edit": _may(org, access.EDIT_RISKS)}, status=409 if conflict else 400 if form.errors else 200)
