@@ -45,6 +45,7 @@ test: $(VENV)/.installed-test lint
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_oscal.py
 	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/assessments.py
 
 clean:
 	rm -rf $(VENV) var/test-*

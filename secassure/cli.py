@@ -38,6 +38,8 @@ portfolio_app = typer.Typer(help="Portfolio snapshots: the counts that decide th
 user_app = typer.Typer(help="People: invitations to join an organisation.", no_args_is_help=True)
 rules_app = typer.Typer(help="Rule files: the assessment-cycle rules the planner reads.", no_args_is_help=True)
 doc_app = typer.Typer(help="ISMS documents and their versions (evidence files).", no_args_is_help=True)
+assessment_app = typer.Typer(help="Assessments: the self-assessment workspace, its rows, answers and progress.",
+                             no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
@@ -46,6 +48,7 @@ app.add_typer(portfolio_app, name="portfolio")
 app.add_typer(user_app, name="user")
 app.add_typer(rules_app, name="rules")
 app.add_typer(doc_app, name="doc")
+app.add_typer(assessment_app, name="assessment")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
@@ -795,6 +798,128 @@ def doc_orphans(as_json: JsonOpt = False) -> None:
     for name in names:
         typer.echo(name)
     typer.echo(f"{len(names)} stored file(s) in the {blobs.store()} belong to no document version")
+
+
+# --- assessments ----------------------------------------------------------------------------------
+
+
+def _assessment(ref: str):
+    from secassure.assessments.models import Assessment
+
+    found = Assessment.objects.select_related("organisation", "catalogue__framework").filter(
+        pk=int(ref) if ref.isdigit() else -1).first()
+    if found is None:
+        _fail(f"no assessment with id {ref!r}: `secassure assessment list ORG` shows them")
+    return found
+
+
+@assessment_app.command("create")
+def assessment_create(
+    org: Annotated[str, typer.Argument(help="Slug or id.")],
+    kind: Annotated[str, typer.Option("--type", help="fusa, vusa, ssa, follow-up or cio-compliance.")],
+    baseline: Annotated[int | None, typer.Option("--baseline", help="Id of the submitted assessment to "
+                                                                     "compare with and carry forward.")] = None,
+    title: Annotated[str, typer.Option("--title", help="A name; made up when left out.")] = "",
+    cycle_year: Annotated[int | None, typer.Option("--cycle-year", help="1, 2 or 3.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an assessment: a row per applicable obligation and an answer per applicable question,
+    with the baseline's answers and evidence carried forward, unconfirmed."""
+    _django()
+    from secassure.assessments.actions import create_assessment
+
+    organisation = _org(org)
+    base = _assessment(str(baseline)) if baseline is not None else None
+    created = _act(create_assessment, organisation, kind=kind, baseline=base, title=title, cycle_year=cycle_year)
+    data = {**created.assessment.as_dict(), "rows": created.rows, "answers": created.answers,
+            "carried_forward": {"rows": created.carried_rows, "answers": created.carried_answers,
+                                "links": created.carried_links}, "warnings": created.warnings}
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"Created assessment {created.assessment.pk}: {created.assessment.title} with {created.rows} rows "
+               f"and {created.answers} questions")
+    if base is not None:
+        typer.echo(f"Carried forward from {base.title}: {created.carried_rows} rows, {created.carried_answers} "
+                   f"answers and {created.carried_links} evidence links, all to confirm")
+    for warning in created.warnings:
+        _console(stderr=True).print(f"[yellow]warning:[/] {warning}")
+
+
+@assessment_app.command("list")
+def assessment_list(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: JsonOpt = False) -> None:
+    """List an organisation's assessments, newest first, with their progress."""
+    _django()
+    from secassure.assessments.services import progress_many
+
+    organisation = _org(org)
+    assessments = list(organisation.assessments.select_related("catalogue__framework").order_by("-created_at"))
+    figures = progress_many(assessments)
+    rows = [{**a.as_dict(), "progress": figures[a.pk]} for a in assessments]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("No assessments.")
+    for r in rows:
+        p = r["progress"]
+        typer.echo(f"{r['id']}\t{r['title']}\t{r['type']}\t{r['status']}\t{p['assessed']}/{p['total']} rows assessed")
+
+
+@assessment_app.command("show")
+def assessment_show(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """An assessment with its progress per section, its rows and its answers."""
+    _django()
+    from secassure.assessments.services import export
+
+    data = export(_assessment(assessment_id))
+    if as_json:
+        _print_json(data)
+        return
+    a = data["assessment"]
+    typer.echo(f"{a['title']} ({a['type']}, {a['status']}) on {a['catalogue']}")
+    for ref, p in data["progress"]["groups"].items():
+        typer.echo(f"  {ref or '-'}: {p['assessed']}/{p['total']} assessed, {p['checked']} checked"
+                   + (f", {p['unconfirmed']} to confirm" if p["unconfirmed"] else ""))
+    q = data["progress"]["questions"]
+    typer.echo(f"  questions: {q['assessed']}/{q['total']} answered, {q['checked']} checked")
+
+
+@assessment_app.command("compare")
+def assessment_compare(
+    first: Annotated[str, typer.Argument(metavar="ID1", help="The earlier assessment.")],
+    second: Annotated[str, typer.Argument(metavar="ID2", help="The later assessment.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What moved between two assessments of one organisation: statuses, answers, risks, evidence."""
+    _django()
+    from django.utils import timezone
+
+    from secassure.assessments.services import compare
+
+    one, two = _assessment(first), _assessment(second)
+    if one.organisation_id != two.organisation_id:
+        _fail("the two assessments belong to different organisations")
+    result = compare(one, two, timezone.localdate()).as_dict()
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"From {one.title} to {two.title}")
+    for c in result["status_changes"]:
+        typer.echo(f"  status {c['ref']}: {c['before'] or 'not in scope'} -> {c['after'] or 'not in scope'}")
+    for c in result["answer_changes"]:
+        before = (c["before"] or {}).get("answer") or "-"
+        after = (c["after"] or {}).get("answer") or "-"
+        typer.echo(f"  answer {c['ref']}: {before} -> {after}")
+    for r in result["risk_movements"]:
+        typer.echo(f"  risk {r['ref']} {r['movement']}: {r['before'] or '-'} -> {r['after'] or '-'}")
+    for e in result["evidence"]:
+        typer.echo(f"  evidence {e['ref']} {e['document']}: {e['change']}")
+    if not any(result[k] for k in ("status_changes", "answer_changes", "risk_movements", "evidence")):
+        typer.echo("  nothing moved")
 
 
 # --- demo -----------------------------------------------------------------------------------

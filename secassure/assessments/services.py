@@ -59,6 +59,50 @@ def progress(assessment: Assessment) -> dict:
     return {"groups": groups, "rows": overall, "questions": questions}
 
 
+def progress_many(assessments) -> dict[int, dict]:
+    """Row progress of many assessments in one query (for lists)."""
+    figures = {a.pk: Progress().as_dict() for a in assessments}
+    counts = (ValidationRow.objects.filter(assessment__in=[a.pk for a in assessments]).values("assessment_id")
+              .order_by("assessment_id")
+              .annotate(total=Count("pk"), assessed=Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED)),
+                        checked=Count("pk", filter=Q(checked_by__isnull=False)),
+                        unconfirmed=Count("pk", filter=Q(confirmed=False)),
+                        non_compliant=Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT,
+                                                                       Compliance.PARTIAL]))))
+    for c in counts:
+        figures[c["assessment_id"]] = Progress(c["total"], c["assessed"], c["checked"], c["unconfirmed"],
+                                               c["non_compliant"]).as_dict()
+    return figures
+
+
+def export(assessment: Assessment) -> dict:
+    """The whole assessment as plain data: details, progress, rows and answers with their evidence."""
+    figures = progress(assessment)
+
+    def common(item) -> dict:
+        return {"owner": item.owner.email if item.owner_id else None, "changed": item.changed,
+                "change_note": item.change_note or None, "carried_forward": item.carried_forward,
+                "confirmed": item.confirmed, "checked_by": item.checked_by.email if item.checked_by_id else None,
+                "updated_by": item.updated_by.email if item.updated_by_id else None,
+                "evidence": [{"document": link.document.title, "document_id": link.document_id,
+                              "version": link.version.number if link.version_id else None}
+                             for link in item.links.all()]}
+
+    rows = with_details(assessment.rows.select_related("obligation"))
+    answers = with_details(assessment.answers.select_related("question"))
+    return {
+        "assessment": assessment.as_dict(),
+        "progress": {"groups": {ref: p.as_dict() for ref, p in figures["groups"].items()},
+                     "rows": figures["rows"].as_dict(), "questions": figures["questions"].as_dict()},
+        "rows": [{"ref": r.obligation.ref, "group": r.group_ref, "status": r.status, "narrative": r.narrative,
+                  "na_reason": r.na_reason or None,
+                  "last_tested": r.last_tested.isoformat() if r.last_tested else None, **common(r)} for r in rows],
+        "answers": [{"ref": a.question.ref, "answer": a.answer or None, "narrative": a.narrative,
+                     "material": a.material, "material_rationale": a.material_rationale or None, **common(a)}
+                    for a in answers],
+    }
+
+
 # --- the workspace ------------------------------------------------------------------------------
 
 

@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.assessments import actions, services
+from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
 from secassure.assessments.choices import TRANSITIONS, AssessmentStatus, Compliance
 from secassure.assessments.forms import (
@@ -105,6 +107,11 @@ def assessment_list(request, slug):
 # --- the workspace ------------------------------------------------------------------------------
 
 
+def _view(request, assessment, kind: str) -> render_rows.View:
+    ctx = _context(request, assessment)
+    return render_rows.View(kind, ctx["base"], get_token(request), ctx["can_edit"], ctx["can_check"], request.user.pk)
+
+
 def _decorate(items, today) -> None:
     fresh = services.evidence_freshness(items, today)
     for item in items:
@@ -118,13 +125,13 @@ def workspace(request, slug, pk):
     assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
     filters = {key: request.GET.get(key, "") for key in services.FILTERS}
-    rows = list(services.with_details(services.filtered_rows(assessment, filters)).select_related("obligation"))
-    _decorate(rows, timezone.localdate())
+    rows = render_rows.read(services.filtered_rows(assessment, filters), "rows", timezone.localdate())
     progress = services.progress(assessment)
     groups = sorted(progress["groups"].items(), key=lambda item: _group_key(item[0]))
     members = list(members_of(org))
     return render(request, "assessments/workspace.html", _context(
-        request, assessment, rows=rows, progress=progress, groups=groups, filters=filters, members=members,
+        request, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, assessment, "rows")),
+        progress=progress, groups=groups, filters=filters, members=members,
         compliance=Compliance.choices, moves=_moves(assessment), kind="rows",
         filtered=any(filters.values())))
 
@@ -133,21 +140,26 @@ def workspace(request, slug, pk):
 @require_GET
 def questions(request, slug, pk):
     assessment = get_assessment_for(request.user, slug, pk)
-    answers = list(services.with_details(assessment.answers.select_related("question")))
-    _decorate(answers, timezone.localdate())
+    answers = render_rows.read(render_rows.answers_of(assessment), "answers", timezone.localdate())
     return render(request, "assessments/questions.html", _context(
-        request, assessment, answers=answers, progress=services.progress(assessment), moves=_moves(assessment),
+        request, assessment, answers=answers,
+        body=render_rows.table_body(answers, _view(request, assessment, "answers")),
+        progress=services.progress(assessment), moves=_moves(assessment),
         kind="answers"))
 
 
 def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None, status: int = 200):
     """One row or answer, shown (no form) or being edited (form), for htmx or as a page of its own."""
-    _decorate([item], timezone.localdate())
     ctx = _context(request, assessment, item=item, kind=kind, form=form, conflict=conflict)
     if form is not None:
+        _decorate([item], timezone.localdate())
         ctx["documents"] = Document.objects.filter(organisation=assessment.organisation).only("pk", "title")
         template = "assessments/_item_edit.html" if _is_htmx(request) else "assessments/item.html"
     else:
+        query = render_rows.rows_of(assessment) if kind == "rows" else render_rows.answers_of(assessment)
+        values = render_rows.read(query.filter(pk=item.pk), kind, timezone.localdate())
+        values[0]["error"] = getattr(item, "error", None)
+        ctx["body"] = render_rows.table_body(values, _view(request, assessment, kind))
         ctx["progress"], ctx["oob"] = services.progress(assessment), True
         template = "assessments/_item.html"
     return render(request, template, ctx, status=status)
@@ -160,6 +172,10 @@ def _load(request, slug, pk, kind, item_pk):
     getter, form_class, save = KINDS[kind]
     item = getter(assessment, item_pk)
     return assessment, item, form_class, save
+
+
+def _list_url(slug, pk, kind: str) -> str:
+    return reverse("assessment" if kind == "rows" else "assessment-answers", args=[slug, pk])
 
 
 def _fresh_item(assessment, kind, item_pk):
@@ -199,9 +215,9 @@ def item(request, slug, pk, kind, item_pk):
             form.add_error(None, str(exc))
         else:
             if _is_htmx(request):
-                return _fragment(request, assessment, _fresh_item(assessment, kind, item_pk), kind)
+                return _fragment(request, assessment, saved, kind)  # drawn afresh from the database
             messages.success(request, f"{saved} is saved.")
-            return redirect(f"{reverse('assessment-' + kind, args=[slug, pk])}#item-{saved.pk}")
+            return redirect(f"{_list_url(slug, pk, kind)}#item-{saved.pk}")
     return _fragment(request, assessment, found, kind, form=form, status=400)
 
 
@@ -228,13 +244,12 @@ def check(request, slug, pk, kind, item_pk):
         actions.check_item(found, by=request.user, revision=int(request.POST.get("revision", "")))
     except ValueError as exc:  # ActionError is a ValueError; so is a missing revision
         error = str(exc) if isinstance(exc, ActionError) else "the page was out of date: reload it"
-    fresh = _fresh_item(assessment, kind, item_pk)
-    fresh.error = error
+    found.error = error
     if _is_htmx(request):
-        return _fragment(request, assessment, fresh, kind)
+        return _fragment(request, assessment, found, kind)  # drawn afresh from the database
     if error:
-        messages.error(request, f"{fresh}: {error}")
-    return redirect(f"{reverse('assessment-' + kind, args=[slug, pk])}#item-{fresh.pk}")
+        messages.error(request, f"{found}: {error}")
+    return redirect(f"{_list_url(slug, pk, kind)}#item-{found.pk}")
 
 
 @login_required

@@ -161,3 +161,47 @@ def test_the_workspace_costs_the_same_queries_however_many_links(client, alice, 
         assert client.get(_url(ssa)).status_code == 200
     assert ssa.links.count() == 5 * ssa.rows.count()
     assert len(small) == len(large) == 12, [q["sql"][:80] for q in large.captured_queries]
+
+
+def test_without_javascript_the_row_page_saves_and_returns_to_the_list(client, bob, ssa):
+    row = ssa.rows.first()
+    answer = ssa.answers.first()
+    client.force_login(bob)
+    page = client.get(_url(ssa, f"rows/{row.pk}/"))
+    assert page.status_code == 200 and b"hx-post" not in page.content.split(b"<main")[1]
+    saved = client.post(_url(ssa, f"rows/{row.pk}/"), {"revision": "1", "status": "compliant", "changed": ""})
+    assert saved.status_code == 302 and saved["Location"] == _url(ssa, f"#item-{row.pk}")
+    answered = client.post(_url(ssa, f"answers/{answer.pk}/"), {"revision": "1", "answer": "yes", "changed": ""})
+    assert answered.status_code == 302 and answered["Location"] == _url(ssa, f"questions/#item-{answer.pk}")
+    refused = client.post(_url(ssa, f"answers/{answer.pk}/"), {"revision": "2", "answer": "yes", "material": "on",
+                                                              "changed": ""})
+    assert refused.status_code == 400 and b"needs its rationale" in refused.content
+
+
+def test_a_locked_assessment_shows_no_edit_controls_and_refuses_saves(client, alice, bob, ssa):
+    Assessment.objects.filter(pk=ssa.pk).update(status="sign-off")
+    row = ssa.rows.first()
+    client.force_login(bob)
+    page = client.get(_url(ssa)).content.decode()
+    assert "Awaiting management sign-off" in page and "?edit=1" not in page and 'form="bulk"' not in page
+    refused = client.post(_url(ssa, f"rows/{row.pk}/"), {"revision": "1", "status": "compliant"}, **HX)
+    assert refused.status_code == 400 and b"locked" in refused.content
+    row.refresh_from_db()
+    assert row.status == "not-assessed" and row.revision == 1
+
+
+def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(client, bob, ssa):
+    small = actions.create_assessment(ssa.organisation, kind="follow-up").assessment
+    ValidationRow.objects.filter(assessment=small).exclude(pk=small.rows.order_by("order").first().pk).delete()
+    counts = []
+    client.force_login(bob)
+    for assessment in (small, ssa):
+        row = assessment.rows.order_by("order").first()
+        client.get(_url(assessment))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(_url(assessment, f"rows/{row.pk}/"),
+                                   {"revision": "1", "status": "compliant", "narrative": "x", "changed": ""}, **HX)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert small.rows.count() == 1 and ssa.rows.count() > 40
+    assert counts[0] == counts[1] == 20, counts
