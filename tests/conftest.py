@@ -36,6 +36,13 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _blob_dir(settings, tmp_path):
+    """Evidence files go to the test's own folder, never to the checkout's data folder."""
+    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
+    return settings.SECASSURE_BLOB_DIR
+
+
 @pytest.fixture
 def cli(db):
     """Run a secassure Typer command in this process, inside the test's transaction."""

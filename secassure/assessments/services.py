@@ -35,23 +35,29 @@ class Progress:
                 "unconfirmed": self.unconfirmed, "non_compliant": self.non_compliant, "percent": self.percent}
 
 
+def _row_counts() -> dict:
+    """The progress figures of validation rows, as aggregates (assessed means answered and confirmed)."""
+    return {"total": Count("pk"),
+            "assessed": Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED) & Q(confirmed=True)),
+            "checked": Count("pk", filter=Q(checked_by__isnull=False)),
+            "unconfirmed": Count("pk", filter=Q(confirmed=False)),
+            "non_compliant": Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT, Compliance.PARTIAL]))}
+
+
+def _progress(counts: dict) -> Progress:
+    return Progress(counts["total"], counts["assessed"], counts["checked"], counts["unconfirmed"],
+                    counts["non_compliant"])
+
+
 def progress(assessment: Assessment) -> dict:
     """Progress per group and for the questions: two aggregate queries."""
-    groups: dict[str, Progress] = {}
     per_group = (ValidationRow.objects.filter(assessment=assessment).values("group_ref").order_by("group_ref")
-                 .annotate(total=Count("pk"), assessed=Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED)),
-                           checked=Count("pk", filter=Q(checked_by__isnull=False)),
-                           unconfirmed=Count("pk", filter=Q(confirmed=False)),
-                           non_compliant=Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT,
-                                                                          Compliance.PARTIAL]))))
-    for g in per_group:
-        groups[g["group_ref"]] = Progress(g["total"], g["assessed"], g["checked"], g["unconfirmed"],
-                                          g["non_compliant"])
-    a = QuestionAnswer.objects.filter(assessment=assessment).aggregate(
-        total=Count("pk"), assessed=Count("pk", filter=~Q(answer=Answer.UNANSWERED)),
+                 .annotate(**_row_counts()))
+    groups = {g["group_ref"]: _progress(g) for g in per_group}
+    questions = _progress(QuestionAnswer.objects.filter(assessment=assessment).aggregate(
+        total=Count("pk"), assessed=Count("pk", filter=~Q(answer=Answer.UNANSWERED) & Q(confirmed=True)),
         checked=Count("pk", filter=Q(checked_by__isnull=False)), unconfirmed=Count("pk", filter=Q(confirmed=False)),
-        non_compliant=Count("pk", filter=Q(material=True)))
-    questions = Progress(a["total"], a["assessed"], a["checked"], a["unconfirmed"], a["non_compliant"])
+        non_compliant=Count("pk", filter=Q(material=True))))
     overall = Progress()
     for p in groups.values():
         for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant"):
@@ -63,15 +69,9 @@ def progress_many(assessments) -> dict[int, dict]:
     """Row progress of many assessments in one query (for lists)."""
     figures = {a.pk: Progress().as_dict() for a in assessments}
     counts = (ValidationRow.objects.filter(assessment__in=[a.pk for a in assessments]).values("assessment_id")
-              .order_by("assessment_id")
-              .annotate(total=Count("pk"), assessed=Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED)),
-                        checked=Count("pk", filter=Q(checked_by__isnull=False)),
-                        unconfirmed=Count("pk", filter=Q(confirmed=False)),
-                        non_compliant=Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT,
-                                                                       Compliance.PARTIAL]))))
+              .order_by("assessment_id").annotate(**_row_counts()))
     for c in counts:
-        figures[c["assessment_id"]] = Progress(c["total"], c["assessed"], c["checked"], c["unconfirmed"],
-                                               c["non_compliant"]).as_dict()
+        figures[c["assessment_id"]] = _progress(c).as_dict()
     return figures
 
 
@@ -133,13 +133,13 @@ def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationR
     return rows
 
 
-def _links_prefetch() -> Prefetch:
+def links_prefetch() -> Prefetch:
     return Prefetch("links", queryset=EvidenceLink.objects.select_related("document", "version").order_by("pk"))
 
 
 def with_details(rows: QuerySet) -> QuerySet:
     """Rows (or answers) with everything the workspace shows, in a fixed number of queries."""
-    return rows.select_related("owner", "updated_by", "checked_by").prefetch_related(_links_prefetch())
+    return rows.select_related("owner", "updated_by", "checked_by").prefetch_related(links_prefetch())
 
 
 def evidence_freshness(items, today: dt.date) -> dict[int, Freshness]:
@@ -155,6 +155,7 @@ def evidence_freshness(items, today: dt.date) -> dict[int, Freshness]:
 
 @dataclass
 class Suggestion:
+    risk_id: int
     ref: str
     title: str
     kind: str  # "rose" or "new-high"
@@ -195,9 +196,10 @@ def suggestions(assessment: Assessment) -> list[Suggestion]:
             continue
         old = before.get(risk_id)
         if old is None:
-            found.append(Suggestion(now["ref"], now["title"], "new-high", None, now["residual_score"]))
+            found.append(Suggestion(risk_id, now["ref"], now["title"], "new-high", None, now["residual_score"]))
         elif old["residual_score"] < threshold or old["status"] != "open":
-            found.append(Suggestion(now["ref"], now["title"], "rose", old["residual_score"], now["residual_score"]))
+            found.append(Suggestion(risk_id, now["ref"], now["title"], "rose", old["residual_score"],
+                                    now["residual_score"]))
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -152,6 +153,7 @@ def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None,
     """One row or answer, shown (no form) or being edited (form), for htmx or as a page of its own."""
     ctx = _context(request, assessment, item=item, kind=kind, form=form, conflict=conflict)
     if form is not None:
+        prefetch_related_objects([item], services.links_prefetch())
         _decorate([item], timezone.localdate())
         ctx["documents"] = Document.objects.filter(organisation=assessment.organisation).only("pk", "title")
         template = "assessments/_item_edit.html" if _is_htmx(request) else "assessments/item.html"
@@ -423,6 +425,9 @@ def compare(request, slug, pk):
     if other_id and other is None:
         raise Http404("No such assessment")
     result = services.compare(other, assessment, timezone.localdate()) if other else None
+    for change in result.status_changes if result else []:
+        change["before_label"] = render_rows.COMPLIANCE.get(change["before"], "")
+        change["after_label"] = render_rows.COMPLIANCE.get(change["after"], "")
     return render(request, "assessments/compare.html", _context(
         request, assessment, others=others.order_by("-created_at"), other=other, result=result,
         moves=_moves(assessment)))

@@ -69,4 +69,72 @@ def _demo_organisation(owner) -> Organisation:
                                  non_domestic=8_000, smets1=40_000, smets2=150_000, source="SECAS count")
     profile_actions.add_snapshot(org, as_of=today - dt.timedelta(days=60), domestic=262_000, non_domestic=14_500,
                                  smets1=35_000, smets2=210_000, source="SECAS count")
+    _demo_assessments(org, owner)
     return org
+
+
+def _person(email: str, first: str, org: Organisation, role: str):
+    """A colleague in the demo story; they cannot sign in (no password is set)."""
+    user = get_user_model().objects.create_user(email, email, None, first_name=first)
+    tenancy_actions.add_member(org, user, role)
+    return user
+
+
+def _pdf(title: str) -> bytes:
+    return (f"%PDF-1.4\n1 0 obj << /Type /Catalog /Title ({title}) >> endobj\n"
+            "trailer << /Root 1 0 R >>\n%%EOF\n").encode()
+
+
+def _demo_assessments(org: Organisation, owner) -> None:
+    """Last year's VUSA, submitted; the risk register since; this year's SSA carried forward from it."""
+    from secassure.assessments import actions as a
+    from secassure.evidence import actions as evidence
+
+    ravi = _person("ravi@demo.secassure.test", "Ravi", org, MemberRole.CONTRIBUTOR)
+    dana = _person("dana@demo.secassure.test", "Dana", org, MemberRole.APPROVER)
+    documents = {}
+    for title, doc_type in (("Information Security Policy", "policy"), ("Access Control Procedure", "procedure"),
+                            ("Risk Assessment Methodology", "procedure"), ("Penetration Test Report 2025", "report")):
+        document = evidence.add_document(org, title=title, doc_type=doc_type, owner=ravi)
+        evidence.add_version(document, chunks=[_pdf(title)], name=f"{title}.pdf", uploaded_by=ravi)
+        documents[title] = document
+    head_end = a.add_risk(org, by=ravi, title="Compromise of the SRP-hosted head-end integration",
+                          asset="Head-end integration", threat="External attacker", vulnerability="Shared hosting",
+                          inherent_likelihood=4, inherent_impact=4, residual_likelihood=2, residual_impact=3)
+    a.add_risk(org, by=ravi, title="Misuse of privileged access by an insider", asset="User System administration",
+               inherent_likelihood=3, inherent_impact=4, residual_likelihood=2, residual_impact=4)
+
+    vusa = a.create_assessment(org, kind="vusa", by=owner, title="VUSA (cycle year 2)", cycle_year=2).assessment
+    for move in ("preparation",):
+        a.move(vusa, move, by=owner)
+    evidence_for = {"G3": "Penetration Test Report 2025", "G4": "Access Control Procedure",
+                    "G5": "Risk Assessment Methodology"}
+    for row in vusa.rows.select_related("obligation"):
+        row.assessment = vusa
+        a.save_row(row, by=ravi, revision=row.revision, status="compliant",
+                   narrative="Met as described in the ISMS; evidence linked.")
+        document = documents.get(evidence_for.get(row.group_ref, "Information Security Policy"))
+        a.link_evidence(row, document, by=ravi)
+        a.check_item(row, by=owner, revision=row.revision)
+    for answer in vusa.answers.select_related("question"):
+        answer.assessment = vusa
+        a.save_answer(answer, by=ravi, revision=answer.revision, answer="no",
+                      narrative="No change of this kind since the FUSA.")
+        a.check_item(answer, by=owner, revision=answer.revision)
+    a.move(vusa, "internal-review", by=owner)
+    a.move(vusa, "sign-off", by=owner)
+    a.decide_materiality(vusa, by=dana, decision="not-material",
+                         reason="No new systems or providers; residual risks unchanged since the FUSA.")
+    a.move(vusa, "submitted", by=dana)
+
+    # Since then: the hosting changed and the portfolio grew; the register moved with it.
+    head_end = a.update_risk(head_end, by=ravi, revision=head_end.revision, residual_likelihood=4,
+                             reason="The SRP moved the head-end to a new hosting provider")
+    smets1 = a.add_risk(org, by=ravi, title="More SMETS1 meters enrolled under the DCC", asset="SMETS1 estate",
+                        inherent_likelihood=3, inherent_impact=5, residual_likelihood=3, residual_impact=5)
+    ssa = a.create_assessment(org, kind="ssa", by=owner, baseline=vusa, title="SSA (cycle year 3)",
+                              cycle_year=3).assessment
+    a.add_change(ssa, by=ravi, area="hosting", risk=head_end,
+                 description="Northgate moved the head-end integration to a new data centre provider.")
+    a.add_change(ssa, by=ravi, area="portfolio", risk=smets1,
+                 description="Domestic premises grew from 200,000 to 262,000, past the 250,000 threshold.")

@@ -1,5 +1,7 @@
 """secassure demo: the catalogue, one organisation and a login; running it again changes nothing."""
 
+from secassure.assessments.models import Assessment
+from secassure.assessments.services import suggestions
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
 from secassure.catalogue.models import FrameworkVersion
@@ -16,6 +18,12 @@ def test_demo_is_idempotent_and_its_login_works(cli, client, settings):
     assert first.json()["login"] == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
     events = Event.objects.count()
     assert FrameworkVersion.objects.count() == 2 and Organisation.objects.count() == 1
+    # The story: last year's VUSA submitted, this year's SSA carried forward from it, and a register
+    # that now suggests a material increase.
+    vusa, ssa = Assessment.objects.order_by("pk")
+    assert vusa.status == "submitted" and vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
+    assert ssa.baseline == vusa and ssa.rows.filter(confirmed=False).count() == ssa.rows.count()
+    assert {s.kind for s in suggestions(ssa)} == {"rose", "new-high"} and ssa.changes.count() == 2
     second = cli("demo", "--force")
     assert second.exit_code == 0
     assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.stdout
