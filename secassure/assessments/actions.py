@@ -321,7 +321,7 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
     values = {("owner_id" if f == "owner" else f): (changes[f].pk if f == "owner" and changes[f] else changes[f])
               for f in changed}
     now = timezone.now()
-    if changed:
+    if changed - {"owner"}:  # who owns it is not what was checked
         values.update(checked_by=None, checked_at=None)
     if changed or not item.confirmed:
         values.update(updated_by=by, updated_at=now, confirmed=True)
@@ -406,6 +406,7 @@ def link_evidence(item: ValidationRow | QuestionAnswer, document: Document, *, b
                                                            defaults={"added_by": by}, **target)
         if not created:
             raise ActionError(f"{document.title!r} is already linked here")
+        _uncheck(item)
         record("assessments.evidence.linked", link, organisation=assessment.organisation,
                after={"item": str(item), "document": document.title})
     return link
@@ -418,7 +419,14 @@ def unlink_evidence(link: EvidenceLink, *, by) -> None:
     with transaction.atomic():
         record("assessments.evidence.unlinked", link, organisation=assessment.organisation,
                before={"item": str(link.row or link.answer), "document": link.document.title})
+        _uncheck(link.row or link.answer)
         link.delete()
+
+
+def _uncheck(item) -> None:
+    """Evidence is part of what a checker saw: changing it asks for a fresh check."""
+    type(item).objects.filter(pk=item.pk).update(checked_by=None, checked_at=None)
+    item.checked_by, item.checked_at = None, None
 
 
 # --- the lifecycle ------------------------------------------------------------------------------
@@ -498,6 +506,7 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         record(f"assessments.assessment.{step.name}", locked, organisation=locked.organisation,
                before={"status": before}, after=after, reason=reason)
     assessment.status, assessment.revision = locked.status, locked.revision
+    assessment.submitted_by, assessment.submitted_at = locked.submitted_by, locked.submitted_at
     return locked
 
 
@@ -640,8 +649,9 @@ def add_risk(org: Organisation, *, by, **fields) -> Risk:
     fields = _clean_risk(org, fields)
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=org.pk).first()  # one numbering at a time
-        last = Risk.objects.filter(organisation=org).count()
-        risk = Risk.objects.create(organisation=org, ref=f"R-{last + 1:03d}", **fields)
+        numbers = [int(ref[2:]) for ref in Risk.objects.filter(organisation=org).values_list("ref", flat=True)
+                   if ref[2:].isdigit()]
+        risk = Risk.objects.create(organisation=org, ref=f"R-{max(numbers, default=0) + 1:03d}", **fields)
         RiskRevision.objects.create(risk=risk, number=1, data=risk.as_dict(), by=by, reason="added")
         record("assessments.risk.added", risk, organisation=org, after=risk.as_dict())
     return risk

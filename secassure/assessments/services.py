@@ -273,15 +273,24 @@ def compare(first: Assessment, second: Assessment, today: dt.date) -> Comparison
 
     docs1, docs2 = _documents_by_item(first), _documents_by_item(second)
     doc_ids = {d for links in (*docs1.values(), *docs2.values()) for d in links}
-    fresh = {d.pk: freshness_of(d, today) for d in with_freshness_fields(Document.objects.filter(pk__in=doc_ids))}
+    documents = {d.pk: d for d in with_freshness_fields(Document.objects.filter(pk__in=doc_ids))}
+    fresh = {pk: freshness_of(d, today) for pk, d in documents.items()}
+
+    def number(link, assessment):
+        """The version a link stands for: its pin, or before submission the document's latest."""
+        if link is None:
+            return None
+        if link.version_id:
+            return link.version.number
+        return None if assessment.submitted_at else documents[link.document_id].latest_number
+
     for ref in sorted(set(docs1) | set(docs2)):
         old_links, new_links = docs1.get(ref, {}), docs2.get(ref, {})
         for doc_id in sorted(set(old_links) | set(new_links)):
             old, new = old_links.get(doc_id), new_links.get(doc_id)
             link = new or old
             entry = {"ref": ref, "document": link.document.title,
-                     "before": old.version.number if old and old.version_id else None,
-                     "after": new.version.number if new and new.version_id else None,
+                     "before": number(old, first), "after": number(new, second),
                      "freshness": fresh[doc_id].state if doc_id in fresh else None}
             if old is None:
                 entry["change"] = "added"

@@ -1,0 +1,151 @@
+"""Plain helpers for the assessment tests: a tiny published SEC catalogue of our own, and short
+ways to fill, check and submit an assessment through the real actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from secassure.assessments import actions
+from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
+from secassure.catalogue.importers import native
+from secassure.catalogue.loader import load
+from secassure.catalogue.models import FrameworkVersion
+from secassure.profile.models import RoleHolding
+from tests.conftest import join, make_user
+
+S = AssessmentStatus
+
+# Org A is a large supplier; org B a small one. With org A holding import-supplier (and
+# gas-supplier), T1 and T2 apply; T3 needs export-supplier, T4 is for small suppliers only, T0 is a
+# heading. Q1 and Q2 apply to large suppliers, Q1 and Q3 to small ones.
+TINY = """\
+format: secassure.catalogue/1
+framework: {slug: sec-g, name: "SEC Section G (test copy)", kind: regulation}
+version:
+  version: "test.1"
+  status: published
+  effective_date: 2026-01-01
+groups:
+  - {ref: G3, title: System security}
+  - {ref: G3.A, title: Monitoring, parent: G3}
+  - {ref: G5, title: Information security}
+obligations:
+  - ref: T0
+    group: G5
+    title: A heading only
+    summary: Not a row of its own.
+    assessable: false
+  - ref: T1
+    group: G3
+    title: For every party and role
+    summary: Applies to everyone.
+    applicability: {categories: [all], roles: [all]}
+  - ref: T2
+    group: G3.A
+    title: Large import suppliers
+    summary: Applies to large suppliers that hold the import supplier role.
+    applicability: {categories: [large-supplier], roles: [import-supplier]}
+  - ref: T3
+    group: G5
+    title: Large export suppliers
+    summary: Applies to large suppliers that hold the export supplier role.
+    applicability: {categories: [large-supplier], roles: [export-supplier]}
+  - ref: T4
+    group: G5
+    title: Small suppliers
+    summary: Applies to small suppliers only.
+    applicability: {categories: [small-supplier], roles: [all]}
+questions:
+  - {ref: Q1, text: Has anything changed for everyone?, topic: changes, clauses: [T1], categories: [all]}
+  - {ref: Q2, text: Has anything changed for large suppliers?, topic: risk, clauses: [T2],
+     categories: [large-supplier]}
+  - {ref: Q3, text: Has anything changed for small suppliers?, topic: systems, clauses: [T4],
+     categories: [small-supplier]}
+"""
+
+
+def numbered(n: int, version: str) -> str:
+    """A published sec-g version with n assessable obligations that apply to everyone, no questions."""
+    lines = [
+        "format: secassure.catalogue/1",
+        'framework: {slug: sec-g, name: "SEC Section G (test copy)", kind: regulation}',
+        f'version: {{version: "{version}", status: published}}',
+        "groups:",
+        "  - {ref: G3, title: System security}",
+        "obligations:",
+    ]
+    lines += [f"  - {{ref: N{i}, group: G3, title: Obligation {i}, summary: Number {i}.}}" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def load_text(write, text: str, name: str) -> FrameworkVersion:
+    path = write(name, text)
+    result = load(native.parse_file(str(path), settings.SECASSURE_MAX_IMPORT_BYTES))
+    slug, version = result.label.split("@", 1)
+    return FrameworkVersion.objects.get(framework__slug=slug, version=version)
+
+
+def tiny(write) -> FrameworkVersion:
+    return load_text(write, TINY, "tiny.yaml")
+
+
+def hold(org, *roles: str, **dates) -> None:
+    for role in roles:
+        RoleHolding.objects.create(organisation=org, role=role, user_ids=[], **dates)
+
+
+def member(org, email: str, role: str):
+    user = make_user(email)
+    join(user, org, role)
+    return user
+
+
+def rows_of(assessment):
+    """The rows as the workspace loads them, each knowing its assessment (and so its organisation)."""
+    rows = list(assessment.rows.select_related("obligation", "owner", "updated_by", "checked_by"))
+    for row in rows:
+        row.assessment = assessment
+    return rows
+
+
+def answers_of(assessment):
+    answers = list(assessment.answers.select_related("question", "owner", "updated_by", "checked_by"))
+    for answer in answers:
+        answer.assessment = assessment
+    return answers
+
+
+def row(assessment, ref: str):
+    return next(r for r in rows_of(assessment) if r.obligation.ref == ref)
+
+
+def answer(assessment, ref: str):
+    return next(a for a in answers_of(assessment) if a.question.ref == ref)
+
+
+def fill(assessment, maker, checker=None) -> None:
+    """Assess every row and answer every question (as the maker), then check each (as the checker)."""
+    for item in rows_of(assessment):
+        status = "compliant" if item.status == "not-assessed" else item.status
+        actions.save_row(item, by=maker, revision=item.revision, status=status,
+                         narrative=item.narrative or f"{item.obligation.ref} is met")
+    for item in answers_of(assessment):
+        actions.save_answer(item, by=maker, revision=item.revision, answer=item.answer or "no")
+    if checker is not None:
+        for item in rows_of(assessment) + answers_of(assessment):
+            actions.check_item(item, by=checker, revision=item.revision)
+
+
+def submit(assessment, *, maker, checker, approver):
+    """Take an assessment from wherever it is in preparation to submitted, through the real moves."""
+    if assessment.status == S.DRAFT:
+        actions.move(assessment, S.PREPARATION, by=maker)
+    fill(assessment, maker, checker)
+    actions.move(assessment, S.INTERNAL_REVIEW, by=maker)
+    actions.move(assessment, S.SIGN_OFF, by=checker)
+    assessment.refresh_from_db()
+    if assessment.kind in MATERIALITY_TYPES and not assessment.decision:
+        actions.decide_materiality(assessment, by=approver, decision="not-material", reason="nothing material")
+    actions.move(assessment, S.SUBMITTED, by=approver)
+    assessment.refresh_from_db()
+    return assessment
