@@ -83,6 +83,15 @@ def _mismatch(sha256: str, actual: str) -> str:
     return f"content hashes to {actual[:12]}…, not to its name"
 
 
+def _served(handle, sha256: str, actual: str):
+    """The open file rewound for serving when its bytes hashed to its name; refused otherwise."""
+    if actual != sha256:
+        handle.close()
+        raise BlobTampered(f"blob {sha256[:12]}… is {_mismatch(sha256, actual)}")
+    handle.seek(0)
+    return handle
+
+
 class FolderStore:
     """Blobs as read-only files under a folder, fanned out by the first hash characters."""
 
@@ -126,11 +135,7 @@ class FolderStore:
             raise BlobTampered(f"blob {sha256[:12]}… is missing") from None
         # Hash through the same open file that is then served: a file swapped in meanwhile is not it.
         actual, _ = _hash_into(_read_chunks(handle), None)
-        if actual != sha256:
-            handle.close()
-            raise BlobTampered(f"blob {sha256[:12]}… is {_mismatch(sha256, actual)}")
-        handle.seek(0)
-        return handle
+        return _served(handle, sha256, actual)
 
     def names(self) -> Iterator[str]:
         if not self.root.exists():
@@ -236,11 +241,7 @@ class S3Store:
         except BaseException:
             handle.close()
             raise
-        if actual != sha256:
-            handle.close()
-            raise BlobTampered(f"blob {sha256[:12]}… is {_mismatch(sha256, actual)}")
-        handle.seek(0)
-        return handle
+        return _served(handle, sha256, actual)
 
     def names(self) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

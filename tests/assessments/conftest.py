@@ -28,3 +28,29 @@ def ssa(shipped_catalogue, supplier_roles, alice):
     from secassure.assessments import actions
 
     return actions.create_assessment(supplier_roles, kind="ssa", by=alice, title="SSA 2026").assessment
+
+
+@pytest.fixture
+def cat(db, write):
+    """The small test catalogue of tests/assessments/helpers.py, published as sec-g@test.1."""
+    from tests.assessments import helpers
+
+    return helpers.tiny(write)
+
+
+@pytest.fixture
+def a(cat, org_a, alice):
+    """A draft SSA on the small catalogue: rows T1, T2 and answers Q1, Q2."""
+    from secassure.assessments import actions
+    from tests.assessments import helpers
+
+    helpers.hold(org_a, "import-supplier")
+    return actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
+
+
+@pytest.fixture
+def olive(org_a):
+    """Observer in org A: reads, changes nothing."""
+    from tests.assessments import helpers
+
+    return helpers.member(org_a, "olive@a.test", "observer")

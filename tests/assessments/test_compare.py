@@ -15,17 +15,6 @@ from tests.assessments.helpers import S
 from tests.evidence import files
 
 
-@pytest.fixture(autouse=True)
-def blob_dir(settings, tmp_path):
-    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
-    return settings.SECASSURE_BLOB_DIR
-
-
-@pytest.fixture
-def cat(db, write):
-    return helpers.tiny(write)
-
-
 def document(org, title, versions=1):
     doc = evidence.add_document(org, title=title, doc_type="record")
     for n in range(versions):

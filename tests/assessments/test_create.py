@@ -16,17 +16,6 @@ from tests.assessments.helpers import S
 from tests.evidence import files
 
 
-@pytest.fixture(autouse=True)
-def blob_dir(settings, tmp_path):
-    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
-    return settings.SECASSURE_BLOB_DIR
-
-
-@pytest.fixture
-def cat(db, write):
-    return helpers.tiny(write)
-
-
 def refs(items, attr="obligation"):
     return [getattr(i, attr).ref for i in items]
 

@@ -24,28 +24,6 @@ from tests.assessments.helpers import S
 from tests.evidence import files
 
 
-@pytest.fixture(autouse=True)
-def blob_dir(settings, tmp_path):
-    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
-    return settings.SECASSURE_BLOB_DIR
-
-
-@pytest.fixture
-def cat(db, write):
-    return helpers.tiny(write)
-
-
-@pytest.fixture
-def a(cat, org_a, alice):
-    helpers.hold(org_a, "import-supplier")
-    return actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
-
-
-@pytest.fixture
-def olive(org_a):
-    return helpers.member(org_a, "olive@a.test", "observer")
-
-
 def history(assessment):
     return [(c.from_status, c.to_status, c.by.email if c.by else None, c.reason)
             for c in StatusChange.objects.filter(assessment=assessment).select_related("by")]

@@ -1,7 +1,6 @@
 """The assessment pages: creating, the workspace with inline editing, conflicts, checking, evidence,
 lifecycle buttons, changes and risk, comparison; each page's SQL query count pinned."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,11 +11,6 @@ from secassure.evidence import actions as evidence
 from tests.evidence import files
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def blob_dir(settings, tmp_path):
-    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
 
 
 def _url(a, rest=""):

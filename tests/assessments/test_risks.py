@@ -13,16 +13,6 @@ from tests.assessments import helpers
 from tests.assessments.helpers import S
 
 
-@pytest.fixture
-def cat(db, write):
-    return helpers.tiny(write)
-
-
-@pytest.fixture
-def olive(org_a):
-    return helpers.member(org_a, "olive@a.test", "observer")
-
-
 def scores(likelihood, impact, residual_likelihood=None, residual_impact=None):
     return {"inherent_likelihood": likelihood, "inherent_impact": impact,
             "residual_likelihood": residual_likelihood or likelihood, "residual_impact": residual_impact or impact}

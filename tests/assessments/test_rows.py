@@ -20,30 +20,6 @@ from tests.assessments.helpers import S
 from tests.evidence import files
 
 
-@pytest.fixture(autouse=True)
-def blob_dir(settings, tmp_path):
-    settings.SECASSURE_BLOB_DIR = tmp_path / "blobs"
-    return settings.SECASSURE_BLOB_DIR
-
-
-@pytest.fixture
-def cat(db, write):
-    return helpers.tiny(write)
-
-
-@pytest.fixture
-def a(cat, org_a, alice):
-    """A draft SSA on the tiny catalogue: rows T1, T2 and answers Q1, Q2."""
-    helpers.hold(org_a, "import-supplier")
-    return actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
-
-
-@pytest.fixture
-def olive(org_a):
-    """Observer in org A: reads, changes nothing."""
-    return helpers.member(org_a, "olive@a.test", "observer")
-
-
 @pytest.fixture
 def policy(org_a):
     document = evidence.add_document(org_a, title="Security policy", doc_type="policy")
