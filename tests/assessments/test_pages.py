@@ -1,6 +1,7 @@
 """The assessment pages: creating, the workspace with inline editing, conflicts, checking, evidence,
 lifecycle buttons, changes and risk, comparison; each page's SQL query count pinned."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -199,3 +200,32 @@ def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(clie
         counts.append(len(queries))
     assert small.rows.count() == 1 and ssa.rows.count() > 40
     assert counts[0] == counts[1] == 20, counts
+
+
+def test_an_answer_of_another_assessment_of_the_same_organisation_is_404(client, bob, ssa):
+    other = actions.create_assessment(ssa.organisation, kind="follow-up").assessment
+    foreign = other.answers.first()
+    client.force_login(bob)
+    assert client.post(_url(ssa, f"answers/{foreign.pk}/"), {"revision": "1", "answer": "yes"}).status_code == 404
+    assert client.get(_url(ssa, f"answers/{foreign.pk}/?edit=1"), **HX).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.answer == "" and foreign.revision == 1
+
+
+@pytest.mark.parametrize(("role", "expected"), [("owner", 200), ("contributor", 200), ("approver", 200),
+                                                ("observer", 200), ("provider", 404), ("cio-reviewer", 404)])
+def test_who_sees_assessments(client, ssa, role, expected, settings):
+    from tests.conftest import join, make_user
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    user = make_user(f"{role}@x.test")
+    join(user, ssa.organisation, role)
+    client.force_login(user)
+    for rest in ("", "questions/", "changes/", "compare/", "details/"):
+        assert client.get(_url(ssa, rest)).status_code == expected, rest
+    assert client.get(f"/orgs/{ssa.organisation.slug}/risks/").status_code == expected
+    page = client.get(_url(ssa)).content.decode()
+    if role == "observer":
+        assert "?edit=1" not in page and "Start preparation" not in page
+    if role in ("contributor", "approver", "observer"):
+        assert client.post(f"/orgs/{ssa.organisation.slug}/assessments/", {"kind": "ssa"}).status_code == 403
