@@ -662,7 +662,7 @@ def update_risk(risk: Risk, *, by, revision: int, reason: str = "", **fields) ->
     require(by, org, access.EDIT_RISKS)
     fields = _clean_risk(org, fields)
     with transaction.atomic():
-        locked = Risk.objects.select_for_update().select_related("owner").get(pk=risk.pk)
+        locked = Risk.objects.select_for_update(of=("self",)).select_related("owner").get(pk=risk.pk)
         if locked.revision != revision:
             raise StaleEdit("someone changed this risk after you opened it; your change was not saved", locked)
         before = locked.as_dict()
