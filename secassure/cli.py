@@ -49,6 +49,12 @@ app.add_typer(user_app, name="user")
 app.add_typer(rules_app, name="rules")
 app.add_typer(doc_app, name="doc")
 app.add_typer(assessment_app, name="assessment")
+review_app = typer.Typer(help="The User CIO's review of a submitted assessment.", no_args_is_help=True)
+outcome_app = typer.Typer(help="The SSC's outcome of a submitted assessment.", no_args_is_help=True)
+remediation_app = typer.Typer(help="Findings and the remediation plan the SSC asked for.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+app.add_typer(outcome_app, name="outcome")
+app.add_typer(remediation_app, name="remediation")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
@@ -920,6 +926,90 @@ def assessment_compare(
         typer.echo(f"  evidence {e['ref']} {e['document']}: {e['change']}")
     if not any(result[k] for k in ("status_changes", "answer_changes", "risk_movements", "evidence")):
         typer.echo("  nothing moved")
+
+
+# --- review, outcome, remediation ------------------------------------------------------------------
+
+
+@review_app.command("share")
+def review_share(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The submitted assessment's id.")],
+    email: Annotated[str, typer.Option("--with", help="The CIO reviewer's email; they must hold the CIO "
+                                                      "reviewer role in the organisation.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Share a submitted assessment with a CIO reviewer (the first share starts the CIO review)."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from secassure.review.actions import share
+
+    assessment = _assessment(assessment_id)
+    reviewer = get_user_model().objects.filter(email__iexact=email.strip()).first()
+    if reviewer is None:
+        _fail(f"nobody signs in as {email!r}: invite them as CIO reviewer first (secassure user invite)")
+    found = _act(share, assessment, reviewer, by=None)
+    assessment.refresh_from_db()
+    data = {"assessment": assessment.pk, "reviewer": reviewer.email, "status": assessment.status,
+            "shared_at": found.shared_at.isoformat()}
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"Shared {assessment.title} with {reviewer.email}; the assessment is {assessment.get_status_display()}")
+
+
+@outcome_app.command("record")
+def outcome_record(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The submitted assessment's id.")],
+    decision: Annotated[str, typer.Option("--decision", help="satisfactory, actions or cio-assessment.")],
+    received_on: Annotated[str | None, typer.Option("--received", help="YYYY-MM-DD; today when left out.")] = None,
+    reference: Annotated[str, typer.Option("--reference", help="The SSC's reference.")] = "",
+    text: Annotated[str, typer.Option("--text", help="The decision in the SSC's words.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record the SSC's decision: satisfactory closes the assessment, actions opens a remediation
+    plan, cio-assessment creates the formal CIO assessment with this one as its baseline."""
+    _django()
+    from django.utils import timezone
+
+    from secassure.review.actions import record_outcome
+
+    assessment = _assessment(assessment_id)
+    day = _date(received_on, "--received") or timezone.localdate()
+    outcome = _act(record_outcome, assessment, by=None, decision=decision, received_on=day, reference=reference,
+                   text=text)
+    data = {"assessment": assessment.pk, "decision": outcome.decision, "clause": outcome.clause or None,
+            "rule": outcome.rule_id, "received_on": day.isoformat(), "follow_up": outcome.follow_up_id}
+    if as_json:
+        _print_json(data)
+        return
+    clause = f" ({outcome.clause})" if outcome.clause else ""
+    typer.echo(f"{assessment.title}: {outcome.get_decision_display()}{clause} recorded")
+    if outcome.follow_up_id:
+        typer.echo(f"Created assessment {outcome.follow_up_id}: {outcome.follow_up.title}")
+
+
+@remediation_app.command("show")
+def remediation_show(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """An assessment's findings, remediation plan, actions, progress reports and director's letters."""
+    _django()
+    from secassure.review.attention import findings_and_actions
+
+    assessment = _assessment(assessment_id)
+    data = findings_and_actions(assessment)
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"{assessment.title}: {len(data['findings'])} finding(s), {len(data['plans'])} plan(s)")
+    for finding in data["findings"]:
+        typer.echo(f"  {finding['ref']} {finding['status']}: {finding['description'][:80]}")
+    for plan in data["plans"]:
+        typer.echo(f"  plan v{plan['version']} {plan['status']}: {len(plan['actions'])} action(s)")
+        for action in plan["actions"]:
+            typer.echo(f"    {action['target_date']} {action['status']}: {action['description'][:70]}")
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "secassure.profile",
     "secassure.evidence",
     "secassure.assessments",
+    "secassure.review",
 ]
 
 MIDDLEWARE = [

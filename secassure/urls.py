@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("secassure.profile.urls")),
     path("", include("secassure.evidence.urls")),
     path("", include("secassure.assessments.urls")),
+    path("", include("secassure.review.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

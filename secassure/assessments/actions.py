@@ -18,6 +18,7 @@ from django.utils import timezone
 from secassure.assessments.choices import (
     EDITABLE,
     MATERIALITY_TYPES,
+    SUBMITTED_STATES,
     TRANSITIONS,
     Answer,
     AssessmentStatus,
@@ -82,8 +83,12 @@ def require(user, org: Organisation, permission: str) -> None:
 def _require_editable(assessment: Assessment) -> None:
     if assessment.status not in EDITABLE:
         label = AssessmentStatus(assessment.status).label.lower()
-        how = ("an Owner can re-open it, giving a reason" if assessment.status == AssessmentStatus.SUBMITTED
-               else "return it to preparation to change it")
+        if assessment.status == AssessmentStatus.SUBMITTED:
+            how = "an Owner can re-open it, giving a reason"
+        elif assessment.status == AssessmentStatus.SIGN_OFF:
+            how = "return it to preparation to change it"
+        else:
+            how = "it is with the CIO or the SSC; changes now belong in queries, findings and the remediation plan"
         raise ActionError(f"the assessment is locked while it is {label}; {how}")
 
 
@@ -173,7 +178,7 @@ def create_assessment(org: Organisation, *, kind: str, by=None, baseline: Assess
     if baseline is not None:
         if baseline.organisation_id != org.pk:
             raise ActionError("the baseline must be one of this organisation's assessments")
-        if baseline.status != AssessmentStatus.SUBMITTED:
+        if baseline.status not in SUBMITTED_STATES:
             raise ActionError(f"the baseline {baseline.title!r} has not been submitted; a baseline is a finished "
                               "assessment to compare with")
     if cycle_year is not None and not 1 <= cycle_year <= 3:
@@ -528,7 +533,7 @@ def snapshot_risks(assessment: Assessment) -> int:
 def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str) -> Assessment:
     """A person's decision on whether security risk materially increased since the baseline."""
     require(by, assessment.organisation, access.DECIDE_MATERIALITY)
-    if assessment.status == AssessmentStatus.SUBMITTED:
+    if assessment.status in SUBMITTED_STATES:
         raise ActionError("the assessment is submitted; re-open it to change the decision")
     if decision not in (Decision.MATERIAL, Decision.NOT_MATERIAL):
         raise ActionError("decide 'material' or 'not-material'")
@@ -553,7 +558,7 @@ def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
     unknown = set(changes) - allowed
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
-    if assessment.status == AssessmentStatus.SUBMITTED:
+    if assessment.status in SUBMITTED_STATES:
         raise ActionError("the assessment is submitted; re-open it to change its details")
     if "title" in changes:
         changes["title"] = _text(changes["title"], "the title", 200)

@@ -26,10 +26,18 @@ class AssessmentStatus(models.TextChoices):
     INTERNAL_REVIEW = "internal-review", "Internal review"
     SIGN_OFF = "sign-off", "Management sign-off"
     SUBMITTED = "submitted", "Submitted"
+    # After submission the review app moves it on: the CIO reviews, the SSC decides.
+    CIO_REVIEW = "cio-review", "Under CIO review"
+    CIO_FINAL = "cio-final", "CIO comments final"
+    ACTIONS_REQUESTED = "actions-requested", "Actions requested by the SSC"
+    CLOSED = "closed", "Closed"
 
 
 # Content may be changed in these states; later ones are locked.
 EDITABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.PREPARATION, AssessmentStatus.INTERNAL_REVIEW})
+# Submitted at least once: its content is what the CIO and the SSC saw.
+SUBMITTED_STATES = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.CIO_REVIEW, AssessmentStatus.CIO_FINAL,
+                              AssessmentStatus.ACTIONS_REQUESTED, AssessmentStatus.CLOSED})
 
 
 class Compliance(models.TextChoices):

@@ -96,7 +96,7 @@ class CreateForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["baseline"].queryset = Assessment.objects.filter(organisation=organisation,
-                                                                     status="submitted").order_by("-submitted_at")
+                                                                     submitted_at__isnull=False).order_by("-submitted_at")
 
 
 class DetailsForm(forms.ModelForm):

@@ -38,7 +38,7 @@ class Assessment(models.Model):
     fieldwork_start = models.DateField(null=True, blank=True)
     fieldwork_end = models.DateField(null=True, blank=True)
     baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers")
-    status = models.CharField(max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
     decision = models.CharField("materiality decision", max_length=16, choices=Decision.choices, blank=True,
                                 default=Decision.UNDECIDED)
     decision_reason = models.TextField(blank=True)
@@ -77,8 +77,8 @@ class StatusChange(models.Model):
     """The assessment's lifecycle history: who moved it, when and why."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
-    to_status = models.CharField(max_length=16, choices=AssessmentStatus.choices)
+    from_status = models.CharField(max_length=20, choices=AssessmentStatus.choices)
+    to_status = models.CharField(max_length=20, choices=AssessmentStatus.choices)
     by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(blank=True)

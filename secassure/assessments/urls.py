@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from secassure.assessments import views
+
+
+class ItemKind:
+    """The two kinds of item an assessment holds, as they appear in addresses."""
+
+    regex = "rows|answers"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ItemKind, "kind")
 
 A = "orgs/<slug:slug>/assessments/<int:pk>/"
 
@@ -8,9 +23,9 @@ urlpatterns = [
     path("orgs/<slug:slug>/assessments/", views.assessment_list, name="assessments"),
     path(A, views.workspace, name="assessment"),
     path(A + "questions/", views.questions, name="assessment-answers"),
-    path(A + "<str:kind>/<int:item_pk>/", views.item, name="assessment-item"),
-    path(A + "<str:kind>/<int:item_pk>/check/", views.check, name="assessment-check"),
-    path(A + "<str:kind>/<int:item_pk>/evidence/", views.link, name="assessment-link"),
+    path(A + "<kind:kind>/<int:item_pk>/", views.item, name="assessment-item"),
+    path(A + "<kind:kind>/<int:item_pk>/check/", views.check, name="assessment-check"),
+    path(A + "<kind:kind>/<int:item_pk>/evidence/", views.link, name="assessment-link"),
     path(A + "links/<int:link_pk>/delete/", views.unlink, name="assessment-unlink"),
     path(A + "owners/", views.assign_owners, name="assessment-owners"),
     path(A + "move/", views.move, name="assessment-move"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from secassure.assessments import actions, services
 from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
-from secassure.assessments.choices import TRANSITIONS, AssessmentStatus, Compliance
+from secassure.assessments.choices import SUBMITTED_STATES, TRANSITIONS, AssessmentStatus, Compliance
 from secassure.assessments.forms import (
     AnswerForm,
     ChangeForm,
@@ -369,7 +369,7 @@ def details(request, slug, pk):
     history = assessment.status_changes.select_related("by")
     return render(request, "assessments/details.html", _context(
         request, assessment, form=form, history=history, moves=_moves(assessment),
-        can_edit_details=assessment.status != AssessmentStatus.SUBMITTED and _may(org, access.EDIT_ASSESSMENTS)))
+        can_edit_details=assessment.status not in SUBMITTED_STATES and _may(org, access.EDIT_ASSESSMENTS)))
 
 
 @login_required
@@ -393,7 +393,7 @@ def changes(request, slug, pk):
         request, assessment, form=form, decision_form=decision, moves=_moves(assessment),
         changes=assessment.changes.select_related("risk", "recorded_by"),
         suggestions=services.suggestions(assessment),
-        can_decide=assessment.status != AssessmentStatus.SUBMITTED and _may(org, access.DECIDE_MATERIALITY),
+        can_decide=assessment.status not in SUBMITTED_STATES and _may(org, access.DECIDE_MATERIALITY),
         decided_by=assessment.decided_by if assessment.decided_by_id else None))
 
 

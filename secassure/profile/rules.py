@@ -51,6 +51,27 @@ class TimingRule(Rule):
     months: int | None = None
 
 
+@dataclass(frozen=True)
+class OutcomeRule(Rule):
+    """What one of the SSC's decisions on a self-assessment leads to, and the clause it rests on."""
+
+    decision: str = ""
+    clause: str = ""
+
+
+@dataclass(frozen=True)
+class AssuranceNames(Rule):
+    """The names of assurance statuses before and after a renaming, for reading old letters."""
+
+    renamed_on: dt.date | None = None
+    before: tuple[tuple[str, str], ...] = ()  # (status, name used before renamed_on)
+    after: tuple[tuple[str, str], ...] = ()
+
+
+OUTCOME_DECISIONS = ("satisfactory", "actions", "cio-assessment")
+ASSURANCE_STATUSES = ("approved", "approved-subject-to", "deferred", "rejected")
+
+
 @dataclass
 class RuleSetData:
     """One version of the assessment-cycle rules."""
@@ -65,6 +86,8 @@ class RuleSetData:
     thresholds: list[Threshold] = field(default_factory=list)
     cycle: list[CycleRule] = field(default_factory=list)
     timing: list[TimingRule] = field(default_factory=list)
+    outcomes: list[OutcomeRule] = field(default_factory=list)
+    assurance: list[AssuranceNames] = field(default_factory=list)
     document: dict = field(default_factory=dict)
 
     @property
@@ -76,7 +99,7 @@ class RuleSetData:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in (*self.thresholds, *self.cycle, *self.timing):
+        for rule in (*self.thresholds, *self.cycle, *self.timing, *self.outcomes, *self.assurance):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
@@ -94,6 +117,19 @@ class RuleSetData:
                 return rule
         return None
 
+    def outcome(self, decision: str) -> OutcomeRule | None:
+        return next((rule for rule in self.outcomes if rule.decision == decision), None)
+
+    def assurance_status(self, name: str, on: dt.date) -> tuple[str, AssuranceNames] | None:
+        """The current status a name in an SSC letter of that date stands for."""
+        wanted = " ".join(name.split()).casefold()
+        for rule in self.assurance:
+            names = rule.before if rule.renamed_on and on < rule.renamed_on else rule.after
+            for status, given in names:
+                if given.casefold() == wanted:
+                    return status, rule
+        return None
+
     def thresholds_for(self, category: str) -> list[Threshold]:
         return [t for t in self.thresholds if category in t.categories]
 
@@ -104,7 +140,7 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
     if doc.get("format") != FORMAT:
         raise DataFileError(name, "format", f"expected {FORMAT!r}, found {doc.get('format')!r}")
     allowed = {"format", "ruleset", "version", "status", "effective_date", "source", "source_url",
-               "thresholds", "cycle", "timing"}
+               "thresholds", "cycle", "timing", "outcomes", "assurance"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise DataFileError(name, unknown[0], "unknown key")
@@ -171,6 +207,29 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
         if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60):
             raise DataFileError(name, f"{place}.months", "expected a whole number of months from 1 to 60")
         data.timing.append(TimingRule(**base, months=months))
+    for i, node in enumerate(doc.get("outcomes") or []):
+        place = f"outcomes[{i}]"
+        base = _rule_fields(name, node, place, ids, {"decision", "clause"})
+        decision = node.get("decision")
+        if decision not in OUTCOME_DECISIONS:
+            raise DataFileError(name, f"{place}.decision", f"expected one of {', '.join(OUTCOME_DECISIONS)}")
+        if data.outcome(decision) is not None:
+            raise DataFileError(name, f"{place}.decision", f"a second rule for {decision!r}")
+        data.outcomes.append(OutcomeRule(**base, decision=decision,
+                                         clause=_text(name, node, "clause", place, required=False)))
+    for i, node in enumerate(doc.get("assurance") or []):
+        place = f"assurance[{i}]"
+        base = _rule_fields(name, node, place, ids, {"renamed_on", "before", "after"})
+        renamed_on = node.get("renamed_on")
+        if isinstance(renamed_on, str):
+            try:
+                renamed_on = dt.date.fromisoformat(renamed_on)
+            except ValueError:
+                renamed_on = None
+        if not isinstance(renamed_on, dt.date):
+            raise DataFileError(name, f"{place}.renamed_on", "expected a date in the form YYYY-MM-DD")
+        names = {key: _status_names(name, node.get(key), f"{place}.{key}") for key in ("before", "after")}
+        data.assurance.append(AssuranceNames(**base, renamed_on=renamed_on, **names))
     for category in PartyCategory.values:
         for over in (False, True):
             if data.cycle_rule(category, over) is None:
@@ -202,6 +261,12 @@ def _rule_fields(name: str, node: Any, place: str, ids: set[str], extra: set[str
         raise DataFileError(name, f"{place}.source_url", "must be an https:// address")
     return {"id": rule_id, "confidence": confidence, "verified": verified, "source_url": source_url,
             "explanation": _text(name, node, "explanation", place)}
+
+
+def _status_names(name: str, node: Any, place: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(node, dict) or set(node) != set(ASSURANCE_STATUSES):
+        raise DataFileError(name, place, f"expected the name of each of {', '.join(ASSURANCE_STATUSES)}")
+    return tuple((status, _text(name, node, status, place)) for status in ASSURANCE_STATUSES)
 
 
 def _categories(name: str, node: dict, place: str) -> tuple[str, ...]:

@@ -25,8 +25,13 @@ def organisation(request, slug):
 
     plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots])
     allowed = PERMISSIONS[org.viewer_role]
+    from django.utils import timezone
+
+    from secassure.review.attention import attention
+
     return render(request, "profile/organisation.html", {
         "org": org,
+        "attention": attention(org, timezone.localdate()),
         "plan": plan,
         "snapshots": snapshots,
         "roles": RoleHolding.objects.filter(organisation=org),

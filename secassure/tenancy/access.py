@@ -29,6 +29,11 @@ APPROVE_ASSESSMENTS = "assessments.approve"
 REOPEN_ASSESSMENTS = "assessments.reopen"
 DECIDE_MATERIALITY = "assessments.decide"
 EDIT_RISKS = "risks.edit"
+SHARE_REVIEW = "review.share"
+RECORD_OUTCOME = "review.outcome"
+ANSWER_QUERIES = "review.answer"
+MANAGE_FINDINGS = "findings.manage"
+SIGN_LETTER = "letters.sign"
 
 _READ = frozenset({VIEW, VIEW_DOCUMENTS, VIEW_ASSESSMENTS})
 
@@ -36,10 +41,12 @@ _READ = frozenset({VIEW, VIEW_DOCUMENTS, VIEW_ASSESSMENTS})
 # shared with them (documents, assessments), never the organisation's profile as a whole.
 PERMISSIONS: dict[str, frozenset[str]] = {
     MemberRole.OWNER: _READ | {EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, UPLOAD, ACCEPT, CREATE_ASSESSMENTS,
-                               EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, REOPEN_ASSESSMENTS, DECIDE_MATERIALITY, EDIT_RISKS},
-    MemberRole.CONTRIBUTOR: _READ | {ADD_PORTFOLIO, UPLOAD, EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, EDIT_RISKS},
+                               EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, REOPEN_ASSESSMENTS, DECIDE_MATERIALITY, EDIT_RISKS,
+                               SHARE_REVIEW, RECORD_OUTCOME, ANSWER_QUERIES, MANAGE_FINDINGS},
+    MemberRole.CONTRIBUTOR: _READ | {ADD_PORTFOLIO, UPLOAD, EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, EDIT_RISKS,
+                                     ANSWER_QUERIES, MANAGE_FINDINGS},
     # Management: signs off what others prepared, so it checks and approves but does not author.
-    MemberRole.APPROVER: _READ | {ACCEPT, CHECK_ASSESSMENTS, APPROVE_ASSESSMENTS, DECIDE_MATERIALITY},
+    MemberRole.APPROVER: _READ | {ACCEPT, CHECK_ASSESSMENTS, APPROVE_ASSESSMENTS, DECIDE_MATERIALITY, SIGN_LETTER},
     MemberRole.OBSERVER: _READ,
     MemberRole.PROVIDER: frozenset(),
     MemberRole.CIO_REVIEWER: frozenset(),

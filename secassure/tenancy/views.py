@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from secassure.errors import ActionError
 from secassure.tenancy import actions
 from secassure.tenancy.access import MANAGE_MEMBERS, get_organisation_for, memberships_of
+from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.forms import AcceptInvitationForm, InviteForm, NewOrganisationForm, RoleForm
 from secassure.tenancy.models import Invitation, Membership
 
@@ -163,7 +164,8 @@ def organisation_rows(user):
     rows = []
     for membership in memberships:
         org = membership.organisation
-        row = {"org": org, "role": membership.get_role_display(), "can_view": org.pk in visible}
+        row = {"org": org, "role": membership.get_role_display(), "can_view": org.pk in visible,
+               "is_cio": membership.role == MemberRole.CIO_REVIEWER}
         if row["can_view"]:
             row["next"] = plan_for(org, today, snapshots=snapshots[org.pk], rules=rules).next_due()
         rows.append(row)

@@ -126,6 +126,20 @@ def _demo_assessments(org: Organisation, owner) -> None:
     a.decide_materiality(vusa, by=dana, decision="not-material",
                          reason="No new systems or providers; residual risks unchanged since the FUSA.")
     a.move(vusa, "submitted", by=dana)
+    # The User CIO reviewed it; the SSC found it satisfactory.
+    from secassure.review import actions as review
+
+    morgan = _person("morgan@cio.demo.secassure.test", "Morgan", org, MemberRole.CIO_REVIEWER)
+    review.share(vusa, morgan, by=owner)
+    first = vusa.rows.select_related("obligation").order_by("order").first()
+    query = review.raise_query(vusa, first, by=morgan, text="Please show the alert log behind this row.")
+    review.reply(query, by=ravi, text="The monthly alert report is attached.",
+                 document=documents["Penetration Test Report 2025"])
+    review.close_query(query, by=morgan, note="Seen; thank you.")
+    review.comment(vusa, by=morgan, text="Responses are proportionate; no non-compliance found.")
+    review.finalise(vusa, by=morgan)
+    review.record_outcome(vusa, by=owner, decision="satisfactory", received_on=timezone.localdate(),
+                          reference="SSC-DEMO-01", text="The SSC found the verification assessment satisfactory.")
 
     # Since then: the hosting changed and the portfolio grew; the register moved with it.
     head_end = a.update_risk(head_end, by=ravi, revision=head_end.revision, residual_likelihood=4,

@@ -34,15 +34,20 @@ def _tenant_patterns():
 def _fill(route: str, slug: str, pk: int) -> str:
     path = re.sub(r"<slug:slug>", slug, route)
     path = re.sub(r"<int:number>", "1", path)
-    path = re.sub(r"<str:kind>", "rows", path)
-    path = re.sub(r"<int:(item_pk|link_pk)>", str(pk), path)
+    path = re.sub(r"<kind:kind>", "rows", path)
+    path = re.sub(r"<int:(item_pk|link_pk|message_pk|share_pk|query_pk|comment_pk|action_pk)>", str(pk), path)
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
 
 POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "role-remove", "document-accept",
              "provider-assign", "document-link", "document-move", "campaign-start", "assessment-check",
-             "assessment-link", "assessment-unlink", "assessment-owners", "assessment-move", "assessment-decision"}
-GET_ONLY = {"document-download", "obligations", "assessment", "assessment-answers", "assessment-compare"}
+             "assessment-link", "assessment-unlink", "assessment-owners", "assessment-move", "assessment-decision",
+             "review-raise", "review-share", "review-revoke", "review-reply", "review-close", "review-comment",
+             "review-comment-edit", "review-final", "review-outcome", "review-assurance", "remediation-open",
+             "finding-response", "finding-status", "finding-evidence", "remediation-action-add", "remediation-action",
+             "remediation-report", "remediation-letter", "remediation-send", "remediation-approval"}
+GET_ONLY = {"document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
+            "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "document": "document", "document-download": "document",
@@ -52,7 +57,15 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                                                    "assessment-check", "assessment-link", "assessment-unlink",
                                                    "assessment-owners", "assessment-move", "assessment-details",
                                                    "assessment-changes", "assessment-decision",
-                                                   "assessment-compare")}}
+                                                   "assessment-compare", "review", "review-item", "review-raise",
+                                                   "review-evidence", "review-message-file", "review-share",
+                                                   "review-revoke", "review-reply", "review-close", "review-comment",
+                                                   "review-comment-edit", "review-final", "review-outcome",
+                                                   "review-assurance")},
+                **{name: "finding" for name in ("finding", "finding-response", "finding-status", "finding-evidence")},
+                **{name: "plan" for name in ("remediation-plan", "remediation-action-add", "remediation-action",
+                                             "remediation-report", "remediation-letter", "remediation-send",
+                                             "remediation-approval")}}
 
 
 @pytest.fixture
@@ -70,7 +83,13 @@ def org_b_objects(org_b, mallory, shipped_catalogue):
     assessment = assessment_actions.create_assessment(org_b, kind="ssa", by=mallory).assessment
     risk = assessment_actions.add_risk(org_b, by=mallory, title="B's risk", inherent_likelihood=3, inherent_impact=3,
                                        residual_likelihood=2, residual_impact=2)
-    return {"assessment": assessment.pk, "risk": risk.pk, "membership": Membership.objects.get(user=mallory).pk,
+    from secassure.review.models import RemediationPlan
+    from secassure.review.remediation import add_finding
+
+    finding = add_finding(org_b, by=mallory, kind="potential", description="B's finding")
+    plan = RemediationPlan.objects.create(organisation=org_b, assessment=assessment)
+    return {"assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk,
+            "membership": Membership.objects.get(user=mallory).pk,
             "holding": holding.pk, "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 
 
@@ -191,7 +210,7 @@ def test_a_consultant_sees_their_three_clients_and_only_them(client, db, setting
 def test_a_cio_reviewer_sees_only_what_is_shared(client, carol, org_a):
     client.force_login(carol)
     home = client.get("/").content.decode()
-    assert "Alpha Energy Ltd" in home and "only what is shared with you" in home
+    assert "Alpha Energy Ltd" in home and "what is shared with you" in home and "/review/" in home
     assert client.get(f"/orgs/{org_a.slug}/").status_code == 404
     assert "Large Supplier" not in home  # not even the profile's category
 

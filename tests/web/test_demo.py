@@ -21,7 +21,8 @@ def test_demo_is_idempotent_and_its_login_works(cli, client, settings):
     # The story: last year's VUSA submitted, this year's SSA carried forward from it, and a register
     # that now suggests a material increase.
     vusa, ssa = Assessment.objects.order_by("pk")
-    assert vusa.status == "submitted" and vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
+    assert vusa.status == "closed" and vusa.outcome.decision == "satisfactory" and vusa.cio_comments.count() == 1
+    assert vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
     assert ssa.baseline == vusa and ssa.rows.filter(confirmed=False).count() == ssa.rows.count()
     assert {s.kind for s in suggestions(ssa)} == {"rose", "new-high"} and ssa.changes.count() == 2
     second = cli("demo", "--force")

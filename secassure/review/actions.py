@@ -1,0 +1,306 @@
+"""The User CIO's review of a submitted assessment, and the SSC's outcome.
+
+An Owner shares the assessment with CIO reviewers; they read it, raise queries on rows and answers,
+and write comments; the User answers queries (with evidence if need be); the CIO closes queries and
+makes the comments final. The Owner then records the SSC's decision, which closes the assessment,
+opens a remediation plan or starts a formal CIO assessment. What the CIO writes only the CIO can
+change (until final), and what the User writes only the User can; messages are never changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from secassure.assessments import actions as assessment_actions
+from secassure.assessments.choices import AssessmentStatus, AssessmentType
+from secassure.assessments.models import Assessment, QuestionAnswer, StatusChange, ValidationRow
+from secassure.audit.actions import record
+from secassure.errors import ActionError
+from secassure.evidence.models import Document, DocumentVersion
+from secassure.profile.services import rules_in_force
+from secassure.review.choices import Decision, QueryStatus, Side
+from secassure.review.models import AssuranceRecord, Comment, Outcome, QueryMessage, ReviewQuery, Share
+from secassure.tenancy import access
+from secassure.tenancy.choices import MemberRole
+
+S = AssessmentStatus
+require = assessment_actions.require
+TEXT_LIMIT = 20_000
+
+
+def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ActionError(f"write {what}")
+    if len(value) > limit:
+        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
+    return value
+
+
+def _status_move(assessment: Assessment, to: str, *, by, reason: str = "") -> None:
+    """Move the assessment to a status the review sets (not one of the preparation moves)."""
+    before = assessment.status
+    Assessment.objects.filter(pk=assessment.pk).update(status=to, revision=assessment.revision + 1)
+    assessment.status, assessment.revision = to, assessment.revision + 1
+    StatusChange.objects.create(assessment=assessment, from_status=before, to_status=to, by=by, reason=reason)
+
+
+def is_reviewer(user, assessment: Assessment) -> bool:
+    """Whether the person is a CIO reviewer of the organisation with whom the assessment is shared."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return Share.objects.filter(assessment=assessment, reviewer=user, revoked_at__isnull=True,
+                                reviewer__memberships__organisation_id=assessment.organisation_id,
+                                reviewer__memberships__role=MemberRole.CIO_REVIEWER).exists()
+
+
+def _require_reviewer(user, assessment: Assessment) -> None:
+    if not is_reviewer(user, assessment):
+        raise ActionError("only a CIO reviewer with whom the assessment is shared may do this")
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+def share(assessment: Assessment, reviewer, *, by) -> Share:
+    """Share a submitted assessment with a CIO reviewer of the organisation; the first share
+    starts the CIO review."""
+    org = assessment.organisation
+    require(by, org, access.SHARE_REVIEW)
+    if assessment.status not in (S.SUBMITTED, S.CIO_REVIEW):
+        raise ActionError("only a submitted assessment is shared with the CIO; submit it first"
+                          if assessment.status in assessment_actions.EDITABLE | {S.SIGN_OFF}
+                          else f"the assessment is {assessment.get_status_display().lower()}: the CIO's review is over")
+    if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
+        raise ActionError(f"{reviewer.email} is not a CIO reviewer of {org.name}; invite them in that role first")
+    with transaction.atomic():
+        found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
+                                                     defaults={"shared_by": by})
+        if not created and found.revoked_at is None:
+            raise ActionError(f"the assessment is already shared with {reviewer.email}")
+        if not created:
+            found.revoked_at, found.shared_by = None, by
+            found.save(update_fields=["revoked_at", "shared_by"])
+        if assessment.status == S.SUBMITTED:
+            _status_move(assessment, S.CIO_REVIEW, by=by, reason=f"shared with {reviewer.email}")
+        record("review.shared", assessment, organisation=org, after={"reviewer": reviewer.email})
+    return found
+
+
+def revoke(share_: Share, *, by) -> None:
+    assessment = share_.assessment
+    require(by, assessment.organisation, access.SHARE_REVIEW)
+    if share_.revoked_at is not None:
+        raise ActionError("that share was already withdrawn")
+    with transaction.atomic():
+        Share.objects.filter(pk=share_.pk).update(revoked_at=timezone.now())
+        record("review.share_revoked", assessment, organisation=assessment.organisation,
+               before={"reviewer": share_.reviewer.email})
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def _item_of(assessment: Assessment, item) -> dict:
+    if isinstance(item, ValidationRow) and item.assessment_id == assessment.pk:
+        return {"row": item}
+    if isinstance(item, QuestionAnswer) and item.assessment_id == assessment.pk:
+        return {"answer": item}
+    raise ActionError("that row or answer is not part of this assessment")
+
+
+def _evidence(assessment: Assessment, document: Document | None) -> dict:
+    if document is None:
+        return {}
+    if document.organisation_id != assessment.organisation_id:
+        raise ActionError("that document is not in this organisation's register")
+    version = DocumentVersion.objects.filter(document=document).order_by("-number").first()
+    if version is None:
+        raise ActionError(f"{document.title!r} has no version uploaded yet")
+    return {"document": document, "version": version}
+
+
+def raise_query(assessment: Assessment, item, *, by, text: str) -> ReviewQuery:
+    _require_reviewer(by, assessment)
+    if assessment.status != S.CIO_REVIEW:
+        raise ActionError("queries are raised while the assessment is under CIO review")
+    target = _item_of(assessment, item)
+    text = _text(text, "the question")
+    with transaction.atomic():
+        query = ReviewQuery.objects.create(assessment=assessment, raised_by=by, **target)
+        QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=text)
+        record("review.query.raised", query, organisation=assessment.organisation,
+               after={"item": str(item), "text": text})
+    return query
+
+
+def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None) -> QueryMessage:
+    """A message in the thread: from the CIO, or from the User (who may attach evidence)."""
+    assessment = query.assessment
+    if query.status == QueryStatus.CLOSED:
+        raise ActionError("the query is closed")
+    if assessment.status != S.CIO_REVIEW:
+        raise ActionError("the CIO's review is over; the thread is kept as it is")
+    side = Side.CIO if is_reviewer(by, assessment) else Side.USER
+    if side == Side.USER:
+        if by is None:
+            raise ActionError("a reply is written by a person")
+        require(by, assessment.organisation, access.ANSWER_QUERIES)
+    elif document is not None:
+        raise ActionError("evidence is attached by the User")
+    text = _text(text, "the reply")
+    evidence = _evidence(assessment, document)
+    with transaction.atomic():
+        message = QueryMessage.objects.create(query=query, side=side, author=by, text=text, **evidence)
+        status = QueryStatus.ANSWERED if side == Side.USER else QueryStatus.OPEN
+        ReviewQuery.objects.filter(pk=query.pk).update(status=status)
+        query.status = status
+        record("review.query.replied", query, organisation=assessment.organisation,
+               after={"side": side, "text": text,
+                      "evidence": f"{document.title} v{evidence['version'].number}" if evidence else None})
+    return message
+
+
+def close_query(query: ReviewQuery, *, by, note: str = "") -> ReviewQuery:
+    assessment = query.assessment
+    _require_reviewer(by, assessment)
+    if query.status == QueryStatus.CLOSED:
+        raise ActionError("the query is already closed")
+    with transaction.atomic():
+        if note.strip():
+            QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=_text(note, "the note"))
+        now = timezone.now()
+        ReviewQuery.objects.filter(pk=query.pk).update(status=QueryStatus.CLOSED, closed_by=by, closed_at=now)
+        query.status, query.closed_by, query.closed_at = QueryStatus.CLOSED, by, now
+        record("review.query.closed", query, organisation=assessment.organisation, reason=note.strip())
+    return query
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def comment(assessment: Assessment, *, by, text: str, item=None) -> Comment:
+    """The CIO's comment on a row or answer, or overall when item is None."""
+    _require_reviewer(by, assessment)
+    if assessment.status != S.CIO_REVIEW:
+        raise ActionError("comments are written while the assessment is under CIO review")
+    target = _item_of(assessment, item) if item is not None else {}
+    text = _text(text, "the comment")
+    with transaction.atomic():
+        found = Comment.objects.create(assessment=assessment, author=by, text=text, **target)
+        record("review.comment.written", found, organisation=assessment.organisation,
+               after={"item": str(item) if item is not None else "overall", "text": text})
+    return found
+
+
+def edit_comment(found: Comment, *, by, text: str) -> Comment:
+    assessment = found.assessment
+    if by is None or found.author_id != by.pk:
+        raise ActionError("only the CIO who wrote a comment may change it")
+    _require_reviewer(by, assessment)
+    if assessment.status != S.CIO_REVIEW:
+        raise ActionError("the CIO's comments are final")
+    text = _text(text, "the comment")
+    with transaction.atomic():
+        before = found.text
+        found.text = text
+        found.save(update_fields=["text", "updated_at"])
+        record("review.comment.changed", found, organisation=assessment.organisation, before={"text": before},
+               after={"text": text})
+    return found
+
+
+def finalise(assessment: Assessment, *, by) -> Assessment:
+    """The CIO makes the comments final: the Validation Workbook can go to the SSC with them."""
+    _require_reviewer(by, assessment)
+    if assessment.status != S.CIO_REVIEW:
+        raise ActionError("only an assessment under CIO review has comments to make final")
+    open_queries = assessment.queries.exclude(status=QueryStatus.CLOSED).count()
+    if open_queries:
+        raise ActionError(f"{open_queries} query thread(s) still open: close them first")
+    with transaction.atomic():
+        _status_move(assessment, S.CIO_FINAL, by=by)
+        record("review.comments.final", assessment, organisation=assessment.organisation,
+               after={"comments": assessment.cio_comments.count()})
+    return assessment
+
+
+# --- the SSC's outcome --------------------------------------------------------------------------------
+
+
+def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt.date, reference: str = "",
+                   text: str = "", letter: Document | None = None) -> Outcome:
+    """Record the SSC's decision. Satisfactory closes the assessment; actions requested opens a
+    remediation plan; a formal CIO assessment creates one, linked, with this one as its baseline."""
+    from secassure.review.remediation import open_plan
+
+    org = assessment.organisation
+    require(by, org, access.RECORD_OUTCOME)
+    if decision not in Decision.values:
+        raise ActionError(f"{decision!r} is not an SSC decision; use one of {', '.join(Decision.values)}")
+    if assessment.status not in (S.SUBMITTED, S.CIO_FINAL):
+        raise ActionError("the SSC decides on a submitted assessment once the CIO's comments are final"
+                          if assessment.status == S.CIO_REVIEW else
+                          f"an assessment that is {assessment.get_status_display().lower()} has no outcome to record")
+    if Outcome.objects.filter(assessment=assessment).exists():
+        raise ActionError("the SSC's outcome is already recorded")
+    if received_on > timezone.localdate():
+        raise ActionError("the date the SSC's decision was received is in the future")
+    if letter is not None and letter.organisation_id != org.pk:
+        raise ActionError("that letter is not in this organisation's register")
+    rules = rules_in_force(received_on) or rules_in_force(timezone.localdate())
+    rule = rules.outcome(decision) if rules else None
+    if rule is None:
+        raise ActionError("the rules in force do not describe this decision; load the shipped rules "
+                          "(secassure rules load) or a newer rules file")
+    with transaction.atomic():
+        outcome = Outcome.objects.create(
+            assessment=assessment, decision=decision, clause=rule.clause, rule_id=rule.id, received_on=received_on,
+            reference=(reference or "").strip()[:100], text=(text or "").strip(), letter=letter, recorded_by=by)
+        if decision == Decision.ACTIONS:
+            _status_move(assessment, S.ACTIONS_REQUESTED, by=by, reason=f"SSC: actions requested ({rule.clause})")
+            open_plan(assessment, by=by)
+        else:
+            _status_move(assessment, S.CLOSED, by=by, reason=f"SSC: {outcome.get_decision_display().lower()}")
+        if decision == Decision.CIO_ASSESSMENT:
+            follow_up = assessment_actions.create_assessment(
+                org, kind=AssessmentType.CIO_COMPLIANCE, by=None, baseline=assessment,
+                catalogue=assessment.catalogue,
+                title=f"CIO compliance assessment ({rule.clause}) after {assessment.title}"[:200]).assessment
+            outcome.follow_up = follow_up
+            outcome.save(update_fields=["follow_up"])
+        record("review.outcome.recorded", outcome, organisation=org, after={
+            "decision": decision, "clause": rule.clause, "rule": rule.id, "received_on": received_on.isoformat(),
+            "reference": outcome.reference, "follow_up": outcome.follow_up_id})
+    return outcome
+
+
+def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions: str = "",
+                     assessment: Assessment | None = None) -> AssuranceRecord:
+    """An assurance status as named in the SSC's letter, read by the letter's date (names changed in
+    February 2020: an older "Deferred" is today's Rejected)."""
+    require(by, org, access.RECORD_OUTCOME)
+    if assessment is not None and assessment.organisation_id != org.pk:
+        raise ActionError("that assessment belongs to another organisation")
+    if effective_date > timezone.localdate():
+        raise ActionError("the status's date is in the future")
+    rules = rules_in_force(timezone.localdate())
+    found = rules.assurance_status(name, effective_date) if rules else None
+    if found is None:
+        known = sorted({given for rule in (rules.assurance if rules else []) for _, given in (*rule.before,
+                                                                                               *rule.after)})
+        raise ActionError(f"{name!r} is not an assurance status name of that date; known names: {', '.join(known)}")
+    status, _ = found
+    if status == "approved-subject-to" and not conditions.strip():
+        raise ActionError("Approved subject to: give the conditions")
+    with transaction.atomic():
+        created = AssuranceRecord.objects.create(
+            organisation=org, assessment=assessment, status=status, name_as_given=" ".join(name.split())[:60],
+            effective_date=effective_date, conditions=conditions.strip(), recorded_by=by)
+        record("review.assurance.recorded", created, organisation=org, after={
+            "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
+            "conditions": created.conditions or None})
+    return created

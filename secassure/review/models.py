@@ -1,0 +1,263 @@
+"""After submission: the User CIO's review (shares, query threads, comments), the SSC's outcome,
+findings with their management responses, the remediation plan with its actions, progress reports
+and director's letter, and assurance status records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from secassure.review.choices import (
+    ActionStatus,
+    Assurance,
+    Decision,
+    FindingKind,
+    FindingSource,
+    FindingStatus,
+    PlanStatus,
+    QueryStatus,
+    Severity,
+    Side,
+)
+from secassure.tenancy.models import Organisation
+
+USER = settings.AUTH_USER_MODEL
+ASSESSMENT = "assessments.Assessment"
+
+
+class Share(models.Model):
+    """An assessment shared with a CIO reviewer: all they may see of the organisation."""
+
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.CASCADE, related_name="shares")
+    reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="review_shares")
+    shared_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "shared_at"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "reviewer"], name="review_share_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} with {self.reviewer_id}"
+
+
+class ReviewQuery(models.Model):
+    """A question the CIO raises on a row or answer; a thread until the CIO closes it."""
+
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.CASCADE, related_name="queries")
+    row = models.ForeignKey("assessments.ValidationRow", null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="queries")
+    answer = models.ForeignKey("assessments.QuestionAnswer", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="queries")
+    status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "raised_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Query {self.pk}"
+
+    @property
+    def item(self):
+        return self.row or self.answer
+
+
+class QueryMessage(models.Model):
+    """One message of a query thread. Written once; never edited by anyone."""
+
+    query = models.ForeignKey(ReviewQuery, on_delete=models.CASCADE, related_name="messages")
+    side = models.CharField(max_length=4, choices=Side.choices)
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    document = models.ForeignKey("evidence.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    version = models.ForeignKey("evidence.DocumentVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["query", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Comment(models.Model):
+    """The CIO's comment on a row or answer, or overall (neither). Its author may change it until
+    the comments are final; nobody else ever may."""
+
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.CASCADE, related_name="cio_comments")
+    row = models.ForeignKey("assessments.ValidationRow", null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="cio_comments")
+    answer = models.ForeignKey("assessments.QuestionAnswer", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="cio_comments")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(row__isnull=False, answer__isnull=False),
+                                              name="review_comment_one_target")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Outcome(models.Model):
+    """The SSC's decision on a submitted assessment, recorded from its notification."""
+
+    assessment = models.OneToOneField(ASSESSMENT, on_delete=models.PROTECT, related_name="outcome")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    clause = models.CharField(max_length=40, blank=True, help_text="From the rule data in force.")
+    rule_id = models.CharField(max_length=80, blank=True)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    text = models.TextField("decision text", blank=True)
+    letter = models.ForeignKey("evidence.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    follow_up = models.ForeignKey(ASSESSMENT, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.get_decision_display()
+
+
+class Finding(models.Model):
+    """A finding from a CIO report (or raised by the User) and the User's management response."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="findings")
+    assessment = models.ForeignKey(ASSESSMENT, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="findings")
+    ref = models.CharField(max_length=20)
+    source = models.CharField(max_length=12, choices=FindingSource.choices, default=FindingSource.CIO_REPORT)
+    clause = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=12, choices=FindingKind.choices)
+    description = models.TextField()
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    response = models.TextField("management response", blank=True)
+    response_due = models.DateField("SSC deadline for the response", null=True, blank=True)
+    responded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.ManyToManyField("evidence.Document", blank=True, related_name="findings")
+    created_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["organisation", "ref"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "ref"], name="finding_ref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.description[:60]}"
+
+
+class RemediationPlan(models.Model):
+    """The plan the SSC asked for (actions, owners, timescales). Its version goes up when a
+    commitment changes after a director's letter signed the version before."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="remediation_plans")
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.PROTECT, related_name="remediation_plans")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    sent_on = models.DateField(null=True, blank=True, help_text="When the current version went to the SSC.")
+    sent_version = models.PositiveIntegerField(null=True, blank=True)
+    approved_on = models.DateField(null=True, blank=True)
+    approved_version = models.PositiveIntegerField(null=True, blank=True)
+    approval_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["assessment"], name="remediation_plan_one_per_assessment")]
+
+    def __str__(self) -> str:
+        return f"Remediation plan v{self.version}"
+
+
+class RemediationAction(models.Model):
+    plan = models.ForeignKey(RemediationPlan, on_delete=models.CASCADE, related_name="actions")
+    finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.PROTECT, related_name="actions")
+    clause = models.CharField(max_length=40, blank=True)
+    description = models.TextField()
+    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target_date = models.DateField()
+    status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    closure_evidence = models.ForeignKey("evidence.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["plan", "target_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class ProgressReport(models.Model):
+    """A report sent to the SSC on the plan's progress (G8.28(b)): when, and what was sent."""
+
+    plan = models.ForeignKey(RemediationPlan, on_delete=models.CASCADE, related_name="reports")
+    sent_on = models.DateField()
+    summary = models.TextField()
+    document = models.ForeignKey("evidence.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    recorded_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "sent_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Report of {self.sent_on}"
+
+
+class DirectorLetter(models.Model):
+    """The director-signed cover letter for a plan version. Written once, never changed."""
+
+    plan = models.ForeignKey(RemediationPlan, on_delete=models.PROTECT, related_name="letters")
+    plan_version = models.PositiveIntegerField()
+    signatory = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    signed_on = models.DateField()
+    commitments = models.TextField()
+    snapshot = models.JSONField(help_text="The plan's actions as signed.")
+    document = models.ForeignKey("evidence.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "plan_version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "plan_version"], name="director_letter_version")]
+
+    def __str__(self) -> str:
+        return f"Letter for plan v{self.plan_version}"
+
+
+class AssuranceRecord(models.Model):
+    """An assurance status after a FUSA or follow-up, as the SSC named it then and as it is named now."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assurance_records")
+    assessment = models.ForeignKey(ASSESSMENT, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="assurance_records")
+    status = models.CharField(max_length=20, choices=Assurance.choices)
+    name_as_given = models.CharField(max_length=60, help_text="The name in the SSC's letter, which may be a "
+                                                               "name used before February 2020.")
+    effective_date = models.DateField()
+    conditions = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "-effective_date"]
+
+    def __str__(self) -> str:
+        return self.get_status_display()

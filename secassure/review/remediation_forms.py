@@ -1,0 +1,149 @@
+"""Forms of the findings and remediation pages. Pickers are filled from lists the view has already
+read (the organisation's people, documents, findings), so that a page with twenty action forms
+costs no more queries than a page with one."""
+
+from __future__ import annotations
+
+from django import forms
+
+from secassure.review.choices import ActionStatus, FindingKind, FindingSource, FindingStatus, Severity
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _area(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class Picker(forms.ChoiceField):
+    """Choose one of the given objects by its id; cleans to the object itself (or None)."""
+
+    def __init__(self, *, empty_label: str = "None", label_of=str, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(choices=[], **kwargs)
+        self.empty_label, self.label_of, self.objects = empty_label, label_of, {}
+
+    def offer(self, objects) -> None:
+        self.objects = {str(o.pk): o for o in objects}
+        self.choices = [("", self.empty_label), *((key, self.label_of(o)) for key, o in self.objects.items())]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.objects.get(str(value)) if value not in (None, "") else None
+
+
+def _email(user) -> str:
+    return user.email
+
+
+def _finding_label(finding) -> str:
+    return f"{finding.ref} {finding.description[:60]}"
+
+
+class PickerForm(forms.Form):
+    """A form whose pickers are offered the objects passed as keyword arguments of the same name."""
+
+    pickers: dict[str, str] = {}
+    ids = "id_%s"  # forms that share a page each have their own, so that no element id repeats
+
+    def __init__(self, *args, **kwargs):
+        offered = {name: kwargs.pop(source, ()) for name, source in self.pickers.items()}
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
+        for name, objects in offered.items():
+            self.fields[name].offer(objects)
+
+
+class FindingForm(PickerForm):
+    kind = forms.ChoiceField(choices=FindingKind.choices)
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.MEDIUM)
+    source = forms.ChoiceField(choices=FindingSource.choices, initial=FindingSource.CIO_REPORT)
+    clause = forms.CharField(max_length=40, required=False, help_text="The SEC clause, such as G5.14.")
+    description = forms.CharField(widget=_area(4))
+    assessment = Picker(empty_label="None", label_of=lambda a: a.title,
+                        help_text="The assessment whose review raised it.")
+    response_due = forms.DateField(label="Response due", widget=DATE, required=False,
+                                   help_text="The date the SSC set for the management response.")
+    pickers = {"assessment": "assessments"}
+
+
+class OpenPlanForm(PickerForm):
+    assessment = Picker(required=True, empty_label="Choose a submitted assessment", label_of=lambda a: a.title)
+    pickers = {"assessment": "assessments"}
+    ids = "open-%s"
+
+
+class ResponseForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    response = forms.CharField(label="Management response", widget=_area(6),
+                               help_text="What the organisation will do about the finding, and by when.")
+
+
+class FindingStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Move to", choices=[])
+    reason = forms.CharField(widget=_area(2), required=False,
+                             help_text="Needed to accept a risk: the SSC's reasons and reference.")
+
+    def __init__(self, *args, moves=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, FindingStatus(s).label) for s in moves]
+
+
+class EvidenceForm(PickerForm):
+    document = Picker(required=True, empty_label="Choose a document", label_of=lambda d: d.title)
+    pickers = {"document": "documents"}
+
+
+class AddActionForm(PickerForm):
+    description = forms.CharField(widget=_area(3))
+    finding = Picker(empty_label="None", label_of=_finding_label, help_text="The finding it answers.")
+    clause = forms.CharField(max_length=40, required=False)
+    owner = Picker(empty_label="Nobody yet", label_of=_email)
+    target_date = forms.DateField(label="Target date", widget=DATE)
+    pickers = {"finding": "findings", "owner": "members"}
+    ids = "add-%s"
+
+
+class ChangeActionForm(PickerForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    description = forms.CharField(widget=_area(2))
+    clause = forms.CharField(max_length=40, required=False)
+    owner = Picker(empty_label="Nobody yet", label_of=_email)
+    target_date = forms.DateField(label="Target date", widget=DATE)
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    closure_evidence = Picker(label="Closure evidence", empty_label="None", label_of=lambda d: d.title,
+                              help_text="Needed to mark the action done.")
+    pickers = {"owner": "members", "closure_evidence": "documents"}
+
+
+def action_initial(action) -> dict:
+    return {"revision": action.revision, "description": action.description, "clause": action.clause,
+            "owner": action.owner_id or "", "target_date": action.target_date, "status": action.status,
+            "closure_evidence": action.closure_evidence_id or ""}
+
+
+class ReportForm(PickerForm):
+    sent_on = forms.DateField(label="Sent to the SSC on", widget=DATE)
+    summary = forms.CharField(widget=_area(3), help_text="What the report said about progress.")
+    document = Picker(label="Copy sent", empty_label="None", label_of=lambda d: d.title)
+    pickers = {"document": "documents"}
+    ids = "report-%s"
+
+
+class LetterForm(PickerForm):
+    signed_on = forms.DateField(label="Signed on", widget=DATE)
+    commitments = forms.CharField(widget=_area(4), help_text="What the letter commits the organisation to.")
+    document = Picker(label="Signed letter", empty_label="None", label_of=lambda d: d.title)
+    pickers = {"document": "documents"}
+    ids = "letter-%s"
+
+
+class SendForm(PickerForm):
+    sent_on = forms.DateField(label="Sent to the SSC on", widget=DATE)
+    ids = "send-%s"
+
+
+class ApprovalForm(PickerForm):
+    approved_on = forms.DateField(label="Approved on", widget=DATE)
+    reference = forms.CharField(label="SSC reference", max_length=100)
+    ids = "approval-%s"
