@@ -16,6 +16,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from secassure.assessments import actions as assessment_actions
 from secassure.assessments.actions import StaleEdit
 from secassure.assessments.choices import SUBMITTED_STATES
 from secassure.assessments.models import Assessment
@@ -79,20 +80,8 @@ FINDING_REF = re.compile(r"^F-(\d+)$")
 # --- who may, and small checks ------------------------------------------------------------------
 
 
-def role_in(user, org: Organisation) -> str | None:
-    if user is None:
-        return None
-    return user.memberships.filter(organisation=org).values_list("role", flat=True).first()
-
-
-def require(by, org: Organisation, permission: str) -> None:
-    """Refuse unless the person's role in the organisation allows the permission. ``None`` is the
-    command line, run by whoever administers the installation."""
-    if by is None:
-        return
-    role = role_in(by, org)
-    if role is None or permission not in access.PERMISSIONS[role]:
-        raise ActionError(f"your role in {org.name} does not allow this ({permission})")
+role_in = assessment_actions.role_of
+require = assessment_actions.require
 
 
 def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:

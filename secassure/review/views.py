@@ -148,7 +148,11 @@ def evidence_file(request, slug, pk, link_pk):
     door = review_door(request.user, slug, pk)
     link = get_object_or_404(EvidenceLink.objects.select_related("version", "document__organisation"),
                              assessment=door.assessment, pk=link_pk, version__isnull=False)
-    response = _file_response(link.version)
+    return _serve(link.version)
+
+
+def _serve(version):
+    response = _file_response(version)
     if response is None:
         raise Http404("The file has been changed on disk; it is refused and reported")
     return response
@@ -160,10 +164,7 @@ def message_file(request, slug, pk, message_pk):
     door = review_door(request.user, slug, pk)
     message = get_object_or_404(QueryMessage.objects.select_related("version", "document__organisation"),
                                 query__assessment=door.assessment, pk=message_pk, version__isnull=False)
-    response = _file_response(message.version)
-    if response is None:
-        raise Http404("The file has been changed on disk; it is refused and reported")
-    return response
+    return _serve(message.version)
 
 
 @login_required

@@ -152,3 +152,41 @@ def test_an_assurance_status_is_recorded_from_the_review_page(client, alice, bob
     client.force_login(bob)
     assert client.post(_url(fusa, "assurance/"), {"name": "Approved", "effective_date": "2021-01-01"}
                        ).status_code == 403
+
+
+@pytest.mark.parametrize(("role", "expected"), [("owner", 200), ("contributor", 200), ("approver", 200),
+                                                ("observer", 200), ("provider", 404), ("cio-reviewer", 404)])
+def test_who_sees_the_review(client, shared, role, expected):
+    person = helpers.member(shared.organisation, f"{role}@x.test", role)
+    client.force_login(person)
+    assert client.get(_url(shared)).status_code == expected  # a CIO reviewer without a share included
+    t1 = helpers.row(shared, "T1")
+    assert client.get(_url(shared, f"rows/{t1.pk}/")).status_code == expected
+    if expected == 200:
+        # the User's side may read, and never write the CIO's part
+        assert client.post(_url(shared, "comment/"), {"text": "mine"}).status_code == 302
+        assert not Comment.objects.exists()
+
+
+def test_the_organisation_page_shows_overdue_actions_and_response_deadlines(client, shared, alice, bob, carol,
+                                                                           monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from secassure.review import remediation
+
+    plan = remediation.open_plan(shared, by=alice)
+    remediation.add_action(plan, by=bob, description="Rotate the head-end keys", target_date=dt.date(2026, 11, 20))
+    remediation.add_action(plan, by=bob, description="Retrain the operators", target_date=dt.date(2026, 12, 5))
+    remediation.add_finding(shared.organisation, by=bob, kind="potential", description="Key rotation lapsed",
+                            response_due=dt.date(2026, 11, 27))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 28))
+    client.force_login(alice)
+    page = client.get(f"/orgs/{shared.organisation.slug}/").content.decode()
+    assert "Needs attention" in page
+    assert "Rotate the head-end keys</a> was due on 20 Nov 2026 (8 days overdue)" in page
+    assert "F-001</a> was due to the SSC on 27 Nov 2026 (1 day ago)" in page
+    assert "Retrain the operators</a> is due on 5 Dec 2026" in page
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 1))
+    assert "Needs attention" not in client.get(f"/orgs/{shared.organisation.slug}/").content.decode()
