@@ -1,5 +1,5 @@
 """The command line for organisations, User Roles, portfolio snapshots, invitations, rules and the
-cycle plan (issue 3): what each command prints, the audit events it writes, and bad input refused
+cycle plan: what each command prints, the audit events it writes, and bad input refused
 with exit 1, one line on stderr and nothing written.
 
 Dates are relative to today so that the tests do not age. With the shipped rules, a Supplier at or
