@@ -86,7 +86,8 @@ def _pdf(title: str) -> bytes:
 
 
 def _demo_assessments(org: Organisation, owner) -> None:
-    """Last year's VUSA, submitted; the risk register since; this year's SSA carried forward from it."""
+    """Last year's VUSA, submitted and reviewed; the risk register since; this year's VUSA carried
+    forward from it."""
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
 
@@ -146,9 +147,10 @@ def _demo_assessments(org: Organisation, owner) -> None:
                              reason="The SRP moved the head-end to a new hosting provider")
     smets1 = a.add_risk(org, by=ravi, title="More SMETS1 meters enrolled under the DCC", asset="SMETS1 estate",
                         inherent_likelihood=3, inherent_impact=5, residual_likelihood=3, residual_impact=5)
-    ssa = a.create_assessment(org, kind="ssa", by=owner, baseline=vusa, title="SSA (cycle year 3)",
-                              cycle_year=3).assessment
-    a.add_change(ssa, by=ravi, area="hosting", risk=head_end,
+    # Past 250,000 domestic premises, year 3 is a VUSA rather than a self-assessment (see the plan).
+    year3 = a.create_assessment(org, kind="vusa", by=owner, baseline=vusa, title="VUSA (cycle year 3)",
+                                cycle_year=3).assessment
+    a.add_change(year3, by=ravi, area="hosting", risk=head_end,
                  description="Northgate moved the head-end integration to a new data centre provider.")
-    a.add_change(ssa, by=ravi, area="portfolio", risk=smets1,
+    a.add_change(year3, by=ravi, area="portfolio", risk=smets1,
                  description="Domestic premises grew from 200,000 to 262,000, past the 250,000 threshold.")

@@ -18,13 +18,13 @@ def test_demo_is_idempotent_and_its_login_works(cli, client, settings):
     assert first.json()["login"] == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
     events = Event.objects.count()
     assert FrameworkVersion.objects.count() == 2 and Organisation.objects.count() == 1
-    # The story: last year's VUSA submitted, this year's SSA carried forward from it, and a register
+    # The story: last year's VUSA submitted, this year's VUSA carried forward from it, and a register
     # that now suggests a material increase.
-    vusa, ssa = Assessment.objects.order_by("pk")
+    vusa, year3 = Assessment.objects.order_by("pk")
     assert vusa.status == "closed" and vusa.outcome.decision == "satisfactory" and vusa.cio_comments.count() == 1
     assert vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
-    assert ssa.baseline == vusa and ssa.rows.filter(confirmed=False).count() == ssa.rows.count()
-    assert {s.kind for s in suggestions(ssa)} == {"rose", "new-high"} and ssa.changes.count() == 2
+    assert year3.baseline == vusa and year3.rows.filter(confirmed=False).count() == year3.rows.count()
+    assert {s.kind for s in suggestions(year3)} == {"rose", "new-high"} and year3.changes.count() == 2
     second = cli("demo", "--force")
     assert second.exit_code == 0
     assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.stdout
