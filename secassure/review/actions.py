@@ -32,11 +32,10 @@ TEXT_LIMIT = 20_000
 
 
 def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
-    value = (value or "").strip()
+    """Text that must be given, within the limit."""
+    value = assessment_actions._text(value, what, limit)
     if not value:
         raise ActionError(f"write {what}")
-    if len(value) > limit:
-        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
     return value
 
 

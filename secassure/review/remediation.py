@@ -84,11 +84,7 @@ role_in = assessment_actions.role_of
 require = assessment_actions.require
 
 
-def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
-    return value
+_text = assessment_actions._text
 
 
 def _needed(value, what: str, limit: int = TEXT_LIMIT) -> str:
