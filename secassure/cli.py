@@ -55,6 +55,12 @@ remediation_app = typer.Typer(help="Findings and the remediation plan the SSC as
 app.add_typer(review_app, name="review")
 app.add_typer(outcome_app, name="outcome")
 app.add_typer(remediation_app, name="remediation")
+workbook_app = typer.Typer(help="The Validation Workbook and questionnaire: export to .xlsx and import edits back.",
+                           no_args_is_help=True)
+oscal_app = typer.Typer(help="OSCAL 1.1.3 JSON of an assessment: its results, its plan of action, its catalogue.",
+                        no_args_is_help=True)
+app.add_typer(workbook_app, name="workbook")
+app.add_typer(oscal_app, name="oscal")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
@@ -509,6 +515,8 @@ def org_set(
                                                      help="Require MFA of everyone in the organisation.")] = None,
     risk_threshold: Annotated[int | None, typer.Option(
         "--risk-threshold", help="Residual risk score (1-25) from which a risk counts as high.")] = None,
+    classification: Annotated[str | None, typer.Option(
+        "--classification", help="The label printed on every page of its reports.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change an organisation's details; says so when the change alters the cycle plan."""
@@ -518,11 +526,12 @@ def org_set(
     found = _org(org)
     changes = {k: v for k, v in {"cycle_start": _date(cycle_start, "--cycle-start"), "category": category,
                                   "name": name, "sec_party_id": party_id, "require_mfa": require_mfa,
-                                  "material_risk_threshold": risk_threshold}.items()
+                                  "material_risk_threshold": risk_threshold,
+                                  "classification_label": classification}.items()
                if v is not None}
     if not changes:
-        _fail("nothing to change: give --cycle-start, --category, --name, --party-id, --require-mfa or "
-              "--risk-threshold")
+        _fail("nothing to change: give --cycle-start, --category, --name, --party-id, --require-mfa, "
+              "--risk-threshold or --classification")
     plan_changes = _act(update_organisation, found, changes)
     _report_plan_changes(found, plan_changes, as_json, _org_dict(found))
 
@@ -1010,6 +1019,209 @@ def remediation_show(
         typer.echo(f"  plan v{plan['version']} {plan['status']}: {len(plan['actions'])} action(s)")
         for action in plan["actions"]:
             typer.echo(f"    {action['target_date']} {action['status']}: {action['description'][:70]}")
+
+
+# --- exchange: workbooks, reports, OSCAL, packs, CSV ------------------------------------------------
+
+
+def _progress_bar(description: str):
+    """A progress callback for long work, drawn on standard error; a context manager."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():
+        with Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                      console=_console(stderr=True), transient=True) as shown:
+            task = shown.add_task("", total=None)
+
+            def tick(done: int, total: int, what: str = "") -> None:
+                shown.update(task, completed=done, total=total, description=str(what)[:40])
+
+            yield tick
+
+    return bar()
+
+
+@workbook_app.command("export")
+def workbook_export(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write.")],
+    questionnaire: Annotated[bool, typer.Option("--questionnaire", help="Only the questionnaire.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the Validation Workbook (or the questionnaire alone) for the User's team to fill in."""
+    _django()
+    from secassure.exchange import layout, workbook
+
+    kind = layout.QUESTIONNAIRE if questionnaire else layout.VALIDATION_WORKBOOK
+    result = _act(workbook.write, _assessment(assessment_id), output, kind=kind)
+    if as_json:
+        _print_json({**result, "path": str(output)})
+        return
+    typer.echo(f"Wrote {output}: {result['items']} items" + ("" if result["editable"] else
+                                                             " (read only: the assessment cannot change now)"))
+
+
+def _print_plan(data: dict) -> None:
+    if not data["rows"]:
+        typer.echo("No changes: the workbook says what secassure already holds.")
+    for row in data["rows"]:
+        flag = "CONFLICT " if row["conflict"] else ""
+        typer.echo(f"{flag}{row['sheet']} row {row['row']} ({row['ref']}):")
+        for f in row["fields"]:
+            typer.echo(f"    {f['column']}: {f['product']!r} -> {f['workbook']!r}")
+
+
+@workbook_app.command("import")
+def workbook_import(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    file: Annotated[Path, typer.Argument(help="The edited .xlsx workbook.", exists=True, dir_okay=False)],
+    dry_run: DryRunOpt = False,
+    take: Annotated[list[str] | None, typer.Option(
+        "--take-workbook", help="For a row in conflict (changed in secassure since the export), keep the "
+                                "workbook's version: give its Ref. Repeat for more; without it the product's "
+                                "version stays.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an edited workbook: show every change, then apply them all in one go (or none)."""
+    _django()
+    from secassure.exchange import importing
+    from secassure.exchange.reading import WorkbookRefused
+
+    assessment = _assessment(assessment_id)
+    try:
+        with _cli_context():
+            plan = importing.plan(assessment, file, by=None)
+            data = plan.as_dict()
+            wanted = set(take or [])
+            unknown = wanted - {c.ref for c in plan.conflicts}
+            if unknown:
+                _fail(f"not a row in conflict: {', '.join(sorted(unknown))}")
+            if not dry_run and plan.changes:
+                keys = {c.key for c in plan.conflicts if c.ref in wanted}
+                data["applied"] = importing.apply(plan, file, by=None, name=file.name, take=keys)
+    except WorkbookRefused as exc:
+        if as_json:
+            _print_json({"ok": False, "problems": [str(p) for p in exc.problems]})
+            raise typer.Exit(1) from None
+        for problem in exc.problems:
+            _console(stderr=True).print(f"[bold red]error:[/] {_e(problem)}")
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        from secassure.errors import ActionError
+
+        if isinstance(exc, ActionError):
+            _fail(str(exc))
+        raise
+    if as_json:
+        _print_json({"ok": True, "dry_run": dry_run, **data})
+        return
+    _print_plan(data)
+    if dry_run:
+        typer.echo(f"Dry run: {data['changes']} change(s) and {data['conflicts']} conflict(s); nothing was written.")
+    elif "applied" in data:
+        a = data["applied"]
+        typer.echo(f"Imported: {a['applied']} row(s) changed; {a['kept_product']} conflict(s) kept secassure's "
+                   f"version. The file is kept as version {a['version']} of document D-{a['document']}.")
+
+
+@oscal_app.command("export")
+def oscal_export(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    model: Annotated[str, typer.Option("--model", help="assessment-results, poam or catalog.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The JSON file to write.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """OSCAL 1.1.3 JSON: the assessment's results, its plan of action and milestones, or its catalogue."""
+    _django()
+    from secassure.exchange import oscal
+
+    result = _act(oscal.write, _assessment(assessment_id), model, output)
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"Wrote {output} (OSCAL {model})")
+
+
+@app.command("report")
+def report_command(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The PDF file to write.")],
+) -> None:
+    """The assessment's PDF report: summary, compliance by SEC group, changes, evidence, findings, outcome."""
+    _django()
+    from secassure.exchange import report
+
+    pdf = _act(report.render_pdf, _assessment(assessment_id))
+    output.write_bytes(pdf)
+    typer.echo(f"Wrote {output} ({len(pdf):,} bytes)")
+
+
+@app.command("pack")
+def pack_command(
+    target: Annotated[str, typer.Argument(metavar="ID|verify", help="The assessment's id, or the word verify.")],
+    file: Annotated[Path | None, typer.Argument(metavar="[FILE.zip]", help="With verify: the pack to check.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="The pack (.zip) to write.")] = None,
+    no_evidence: Annotated[bool, typer.Option("--no-evidence", help="Leave the evidence files out.")] = False,
+    no_signature: Annotated[bool, typer.Option(
+        "--no-signature", help="With verify: check the files only (for a pack made by another installation).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make the submission pack (secassure pack ID -o FILE.zip): workbook, PDF report, OSCAL, evidence
+    and a manifest of sha256 hashes; or check one (secassure pack verify FILE.zip)."""
+    _django()
+    from secassure.exchange import pack
+
+    if target == "verify":
+        if file is None:
+            _fail("name the pack to verify: secassure pack verify FILE.zip")
+        with _progress_bar("verifying") as tick:
+            result = pack.verify(file, tick, signature=not no_signature)
+        if as_json:
+            _print_json(result.as_dict())
+        else:
+            for problem in result.problems:
+                _console(stderr=True).print(f"[bold red]altered:[/] {_e(problem)}")
+            head = result.as_dict()["audit_chain_head"] or {}
+            typer.echo(f"{'OK' if result.ok else 'FAILED'}: {result.checked} file(s) checked; signature "
+                       f"{result.signature}; audit chain head {head.get('chain', '?')} #{head.get('seq', '?')}")
+        raise typer.Exit(0 if result.ok else 1)
+    if output is None:
+        _fail("say where to write the pack: -o FILE.zip")
+    if file is not None:
+        _fail("give either an assessment id with -o FILE.zip, or verify FILE.zip")
+    assessment = _assessment(target)
+    with _progress_bar("packing") as tick:
+        manifest = _act(pack.build, assessment, output, evidence=not no_evidence, progress=tick)
+    if as_json:
+        _print_json(manifest)
+        return
+    typer.echo(f"Wrote {output}: {len(manifest['files'])} file(s); audit chain head "
+               f"{manifest['audit_chain_head']['chain']} #{manifest['audit_chain_head']['seq']}")
+
+
+@app.command("csv")
+def csv_command(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    what: Annotated[str, typer.Argument(help="rows, risks or actions.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="The file; standard output if left out.")]
+    = None,
+) -> None:
+    """A flat CSV of the assessment's rows, the organisation's risks, or the remediation actions."""
+    _django()
+    from secassure.exchange import flat
+
+    assessment = _assessment(assessment_id)
+    if what not in flat.WHAT:
+        _fail(f"{what!r} is not a CSV export; use one of {', '.join(flat.WHAT)}")
+    if output is None:
+        flat.write(assessment, what, sys.stdout)
+        return
+    with open(output, "w", newline="", encoding="utf-8") as handle:
+        count = flat.write(assessment, what, handle)
+    typer.echo(f"Wrote {output}: {count} record(s)")
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "secassure.evidence",
     "secassure.assessments",
     "secassure.review",
+    "secassure.exchange",
 ]
 
 MIDDLEWARE = [

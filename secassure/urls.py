@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("secassure.evidence.urls")),
     path("", include("secassure.assessments.urls")),
     path("", include("secassure.review.urls")),
+    path("", include("secassure.exchange.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -348,6 +348,13 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
     return item
 
 
+def check_changes(item: ValidationRow | QuestionAnswer, changes: dict) -> dict:
+    """Check changes to a row or an answer as saving them would, without saving: the cleaned
+    changes, or an ActionError saying what is wrong."""
+    clean = _clean_row if isinstance(item, ValidationRow) else _clean_answer
+    return clean(item, dict(changes))
+
+
 def save_row(row: ValidationRow, /, *, by, revision: int, **changes) -> ValidationRow:
     return _save(row, ValidationRow, ROW_FIELDS, _clean_row, "assessments.row.saved", by=by, revision=revision,
                  changes=changes)

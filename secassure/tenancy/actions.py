@@ -22,7 +22,8 @@ from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
 logger = logging.getLogger(__name__)
-EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold")
+EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold",
+            "classification_label")
 
 
 def check_category(category: str) -> str:
@@ -51,7 +52,8 @@ def check_length(model, field: str, value: str, what: str) -> str:
 
 
 def _check_organisation_text(fields: dict) -> None:
-    for field, what in (("name", "the legal name"), ("slug", "the slug"), ("sec_party_id", "the SEC Party id")):
+    for field, what in (("name", "the legal name"), ("slug", "the slug"), ("sec_party_id", "the SEC Party id"),
+                        ("classification_label", "the classification label")):
         if isinstance(fields.get(field), str):
             check_length(Organisation, field, fields[field], what)
 
@@ -108,6 +110,10 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "") -> l
             raise ActionError("the legal name cannot be empty")
     if "sec_party_id" in changes:
         changes["sec_party_id"] = str(changes["sec_party_id"]).strip()
+    if "classification_label" in changes:
+        changes["classification_label"] = " ".join(str(changes["classification_label"]).split())
+        if not changes["classification_label"]:
+            raise ActionError("the classification label cannot be empty: reports print it on every page")
     if "material_risk_threshold" in changes:
         threshold = changes["material_risk_threshold"]
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= 25:

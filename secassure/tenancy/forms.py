@@ -15,17 +15,23 @@ class DateInput(forms.DateInput):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold"]
+        fields = ["name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold",
+                  "classification_label"]
         widgets = {"cycle_start": DateInput()}
         help_texts = {"require_mfa": "Owners and CIO reviewers always need MFA; tick to require it of everyone."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["material_risk_threshold"].required = False  # left empty: unchanged
+        self.fields["classification_label"].required = False  # left empty: unchanged
 
     def clean_material_risk_threshold(self):
         value = self.cleaned_data.get("material_risk_threshold")
         return self.instance.material_risk_threshold if value is None else value
+
+    def clean_classification_label(self):
+        value = " ".join((self.cleaned_data.get("classification_label") or "").split())
+        return value or self.instance.classification_label
 
 
 class NewOrganisationForm(forms.Form):

@@ -16,6 +16,9 @@ from django.db import models
 from secassure.catalogue.choices import PartyCategory
 from secassure.tenancy.choices import MemberRole
 
+# The protective marking reports carry when the organisation has not chosen its own.
+DEFAULT_CLASSIFICATION = "OFFICIAL-SENSITIVE: COMMERCIAL"
+
 
 class Organisation(models.Model):
     """A DCC User (or SRP) whose SEC security assurance is run in secassure; the unit of tenancy."""
@@ -32,6 +35,10 @@ class Organisation(models.Model):
         "material-risk threshold", default=12, validators=[MinValueValidator(1), MaxValueValidator(25)],
         help_text="A residual risk score (likelihood x impact, 1 to 25) at or above which a risk counts as high: "
                   "a risk rising to it, or a new one at it, suggests a material increase in security risk.")
+    classification_label = models.CharField(
+        max_length=60, blank=True, default=DEFAULT_CLASSIFICATION,
+        help_text="The protective marking printed at the top and bottom of each page of reports; "
+                  f"left empty, they print {DEFAULT_CLASSIFICATION}.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +56,7 @@ class Organisation(models.Model):
             "cycle_start": self.cycle_start.isoformat() if self.cycle_start else None,
             "require_mfa": self.require_mfa,
             "material_risk_threshold": self.material_risk_threshold,
+            "classification_label": self.classification_label,
         }
 
 

@@ -35,6 +35,8 @@ def _fill(route: str, slug: str, pk: int) -> str:
     path = re.sub(r"<slug:slug>", slug, route)
     path = re.sub(r"<int:number>", "1", path)
     path = re.sub(r"<kind:kind>", "rows", path)
+    path = re.sub(r"<str:what>", "rows", path)
+    path = re.sub(r"<str:model>", "poam", path)
     path = re.sub(r"<int:(item_pk|link_pk|message_pk|share_pk|query_pk|comment_pk|action_pk)>", str(pk), path)
     return "/" + re.sub(r"<int:pk>", str(pk), path)
 
@@ -45,8 +47,10 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "review-raise", "review-share", "review-revoke", "review-reply", "review-close", "review-comment",
              "review-comment-edit", "review-final", "review-outcome", "review-assurance", "remediation-open",
              "finding-response", "finding-status", "finding-evidence", "remediation-action-add", "remediation-action",
-             "remediation-report", "remediation-letter", "remediation-send", "remediation-approval"}
-GET_ONLY = {"document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
+             "remediation-report", "remediation-letter", "remediation-send", "remediation-approval",
+             "exchange-upload", "exchange-apply"}
+GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
+            "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
             "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
@@ -61,7 +65,9 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                                                    "review-evidence", "review-message-file", "review-share",
                                                    "review-revoke", "review-reply", "review-close", "review-comment",
                                                    "review-comment-edit", "review-final", "review-outcome",
-                                                   "review-assurance")},
+                                                   "review-assurance", "exchange", "exchange-workbook",
+                                                   "exchange-report", "exchange-pack", "exchange-csv",
+                                                   "exchange-oscal", "exchange-upload", "exchange-apply")},
                 **{name: "finding" for name in ("finding", "finding-response", "finding-status", "finding-evidence")},
                 **{name: "plan" for name in ("remediation-plan", "remediation-action-add", "remediation-action",
                                              "remediation-report", "remediation-letter", "remediation-send",

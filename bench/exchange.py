@@ -1,0 +1,197 @@
+"""Benchmark: the Validation Workbook at the size of a large catalogue. Prints figures; asserts nothing.
+
+On a scratch SQLite database (DATABASE_URL to try PostgreSQL) it builds an assessment of 1,300
+obligations with narratives and evidence links, then prints:
+
+- export time, as a ratio to a bare openpyxl write-only workbook of the same cell values (target
+  at most 1.5x);
+- import time (reading, checking and planning every row, without the database write), as a ratio to
+  a bare openpyxl read-only pass over the same file's cells (target at most 2x), and, apart, the
+  time to apply an edit to every row;
+- peak Python memory of the export at 1,300 and at 5,200 rows: it should stay flat, because the
+  workbook is streamed.
+
+Run: `.venv/bin/python bench/exchange.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def timed(fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def peak_of(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / (1 << 20)
+    finally:
+        tracemalloc.stop()
+
+
+def main() -> int:
+    from assessments import catalogue_yaml  # bench/assessments.py: the generated catalogue
+
+    tmp = Path(tempfile.mkdtemp(prefix="secassure-exchange-bench-"))
+    os.environ["SECASSURE_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from openpyxl import Workbook, load_workbook
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    from secassure.assessments import actions
+    from secassure.assessments.models import EvidenceLink
+    from secassure.catalogue.importers import native
+    from secassure.catalogue.loader import load
+    from secassure.catalogue.models import FrameworkVersion
+    from secassure.evidence.actions import add_document
+    from secassure.exchange import gathering, importing, layout, reading, workbook
+    from secassure.tenancy.actions import add_member, create_organisation
+
+    org = create_organisation(name="Bench Energy", category="large-supplier")
+    owner = get_user_model().objects.create_user("owner@bench.test", "owner@bench.test", "bench-password-123")
+    add_member(org, owner, "owner")
+    documents = [add_document(org, title=f"Evidence {i}", doc_type="record") for i in range(100)]
+
+    def assessment_of(obligations: int, version: str):
+        path = tmp / f"{version}.yaml"
+        path.write_text(catalogue_yaml(obligations, 60, version), encoding="utf-8")
+        load(native.parse_file(str(path), 200 * 1024 * 1024))
+        catalogue = FrameworkVersion.objects.get(version=version)
+        assessment = actions.create_assessment(org, kind="ssa", catalogue=catalogue, by=owner).assessment
+        narrative = "How we meet it, in a paragraph of ordinary length. " * 3
+        assessment.rows.update(status="compliant", narrative=narrative)
+        rows = list(assessment.rows.all())
+        links = [EvidenceLink(assessment=assessment, row=rows[i % len(rows)],
+                              document=documents[(i + i // len(rows)) % 100]) for i in range(len(rows) * 3)]
+        EvidenceLink.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
+        type(assessment).objects.filter(pk=assessment.pk).update(status="preparation")
+        assessment.refresh_from_db()
+        return assessment
+
+    big = assessment_of(1300, "bench-1300")
+    rows = big.rows.count()
+    print(f"assessment: {rows:,} rows, {big.answers.count()} questions, {big.links.count():,} evidence links; "
+          f"database: {connection.vendor}")
+
+    out = tmp / "export.xlsx"
+    export_s, _ = timed(lambda: workbook.write(big, out, by=owner), 3)
+    if os.environ.get("BENCH_PROFILE") == "export":
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(workbook.write, big, out, by=owner)
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(40)
+        stats.print_callers("_deepcopy_dict")
+
+    # The same cell values, with nothing else: no styles, validations, protection or metadata.
+    values = {sheet.title: [workbook.item_values(sheet, item, layout.USER, owner)
+                            for item in gathering.items(big, sheet.item)]
+              for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]}
+
+    def bare_write():
+        wb = Workbook(write_only=True)
+        for title, sheet_rows in values.items():
+            ws = wb.create_sheet(title)
+            for row in sheet_rows:
+                ws.append(row)
+        wb.save(tmp / "bare.xlsx")
+
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, PatternFill, Protection
+
+    wrap, fill, open_cell = Alignment(wrap_text=True, vertical="top"), PatternFill("solid", fgColor="FFF6D5"), \
+        Protection(locked=False)
+
+    def styled_write():
+        # The same cells styled the ordinary openpyxl way: wrapped, and shaded and unlocked where they are inputs.
+        wb = Workbook(write_only=True)
+        for title, sheet_rows in values.items():
+            ws = wb.create_sheet(title)
+            for row in sheet_rows:
+                cells = []
+                for i, value in enumerate(row):
+                    c = WriteOnlyCell(ws, value=value)
+                    c.alignment = wrap
+                    if 5 <= i <= 10:
+                        c.fill, c.protection = fill, open_cell
+                    cells.append(c)
+                ws.append(cells)
+        wb.save(tmp / "styled.xlsx")
+
+    bare_write_s, _ = timed(bare_write, 3)
+    styled_write_s, _ = timed(styled_write, 3)
+    print(f"export: {export_s * 1000:.0f} ms, {out.stat().st_size / 1024:.0f} KiB (target at most 1.5x a bare write)")
+    print(f"  bare openpyxl write of the same cell values, unstyled: {bare_write_s * 1000:.0f} ms, ratio "
+          f"{export_s / bare_write_s:.2f}x")
+    print(f"  bare openpyxl write of the same cells, styled: {styled_write_s * 1000:.0f} ms, ratio "
+          f"{export_s / styled_write_s:.2f}x")
+
+    def bare_read():
+        wb = load_workbook(open(out, "rb"), read_only=True)  # noqa: SIM115
+        count = 0
+        for title in values:
+            for row in wb[title].iter_rows():
+                for cell in row:
+                    count += cell.value is not None
+        wb.close()
+        return count
+
+    bare_read_s, _ = timed(bare_read, 3)
+    check_s, _ = timed(lambda: importing.plan(big, out, by=owner), 3)
+    print(f"import check and preview: {check_s * 1000:.0f} ms; bare openpyxl read of the same file "
+          f"{bare_read_s * 1000:.0f} ms; ratio {check_s / bare_read_s:.2f}x (target at most 2x, before the "
+          "database write)")
+
+    wb = load_workbook(out)
+    ws = wb["Validation"]
+    for r in range(2, rows + 2):
+        ws.cell(row=r, column=7, value=f"Edited offline, row {r}")
+    edited = tmp / "edited.xlsx"
+    wb.save(edited)
+    plan = importing.plan(big, edited, by=owner)
+    start = time.perf_counter()
+    summary = importing.apply(plan, edited, by=owner, name="edited.xlsx")
+    apply_s = time.perf_counter() - start
+    print(f"database write of an import changing {summary['applied']:,} rows: {apply_s:.1f} s "
+          f"({apply_s / max(summary['applied'], 1) * 1000:.1f} ms a row, audited one by one)")
+
+    export_peak = peak_of(lambda: workbook.write(big, tmp / "m1.xlsx", by=owner))
+    read_peak = peak_of(lambda: reading.read(out))
+    bigger = assessment_of(5200, "bench-5200")
+    bigger_peak = peak_of(lambda: workbook.write(bigger, tmp / "m4.xlsx", by=owner))
+    print(f"peak Python memory of the export: {export_peak:.1f} MiB at {rows:,} rows, {bigger_peak:.1f} MiB at "
+          f"{bigger.rows.count():,} rows (the rows' own objects grow; the workbook is streamed to disk)")
+    print(f"peak Python memory of reading and checking the {rows:,}-row workbook: {read_peak:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

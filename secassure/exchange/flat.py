@@ -1,0 +1,83 @@
+"""Flat CSV files of an assessment's rows, the organisation's risks and the remediation actions, for
+people who want a spreadsheet without the workbook's structure. Text that a spreadsheet would take
+for a formula is prefixed with an apostrophe."""
+
+from __future__ import annotations
+
+import csv
+
+from secassure.assessments.models import Assessment, Risk, ValidationRow
+from secassure.errors import ActionError
+from secassure.exchange.layout import FORMULA_START
+from secassure.review.models import RemediationAction
+
+WHAT = ("rows", "risks", "actions")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _rows(assessment: Assessment):
+    yield ["ref", "group", "obligation", "status", "how it is met", "why it does not apply", "last tested",
+           "changed since baseline", "what changed", "owner", "checked by", "evidence"]
+    rows = (ValidationRow.objects.filter(assessment=assessment)
+            .select_related("obligation", "owner", "checked_by")
+            .prefetch_related("links__document").order_by("order", "pk"))
+    for r in rows.iterator(chunk_size=500):
+        yield [r.obligation.ref, r.group_ref, r.obligation.title, r.get_status_display(), r.narrative, r.na_reason,
+               r.last_tested, {True: "yes", False: "no"}.get(r.changed, ""), r.change_note,
+               r.owner.email if r.owner_id else "", r.checked_by.email if r.checked_by_id else "",
+               "; ".join(f"D-{link.document_id} {link.document.title}" for link in r.links.all())]
+
+
+def _risks(assessment: Assessment):
+    yield ["ref", "title", "asset", "inherent likelihood", "inherent impact", "inherent score",
+           "residual likelihood", "residual impact", "residual score", "treatment", "treatment plan", "owner",
+           "review date", "status"]
+    for r in Risk.objects.filter(organisation=assessment.organisation).select_related("owner").order_by("ref"):
+        yield [r.ref, r.title, r.asset, r.inherent_likelihood, r.inherent_impact, r.inherent_score,
+               r.residual_likelihood, r.residual_impact, r.residual_score, r.get_treatment_display(),
+               r.treatment_plan, r.owner.email if r.owner_id else "", r.review_date, r.get_status_display()]
+
+
+def _actions(assessment: Assessment):
+    yield ["plan version", "finding", "clause", "action", "owner", "target date", "status", "closure evidence",
+           "closed at"]
+    actions = (RemediationAction.objects.filter(plan__assessment=assessment)
+               .select_related("plan", "finding", "owner", "closure_evidence").order_by("target_date", "pk"))
+    for a in actions:
+        yield [a.plan.version, a.finding.ref if a.finding_id else "", a.clause, a.description,
+               a.owner.email if a.owner_id else "", a.target_date, a.get_status_display(),
+               a.closure_evidence.title if a.closure_evidence_id else "", a.closed_at]
+
+
+def lines(assessment: Assessment, what: str):
+    """The CSV's records, header first, as lists of cells (not yet escaped)."""
+    if what not in WHAT:
+        raise ActionError(f"{what!r} is not a CSV export; use one of {', '.join(WHAT)}")
+    return {"rows": _rows, "risks": _risks, "actions": _actions}[what](assessment)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream(assessment: Assessment, what: str):
+    """The CSV text, record by record (for a streaming download)."""
+    writer = csv.writer(_Echo())
+    for record in lines(assessment, what):
+        yield writer.writerow([_cell(v) for v in record])
+
+
+def write(assessment: Assessment, what: str, handle) -> int:
+    """Write the CSV to an open text file; returns the number of records after the header."""
+    count = -1
+    for text in stream(assessment, what):
+        handle.write(text)
+        count += 1
+    return count

@@ -1,0 +1,170 @@
+"""The shape of the Validation Workbook and of the questionnaire workbook: which sheets, in which
+order, which columns each data sheet has, which of them a person may fill in, and the fixed
+vocabularies behind the drop-downs. The export writes this shape and the import expects it, so both
+read it from here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from secassure.assessments.choices import Answer, Compliance
+
+FORMAT = "secassure-workbook/1"
+VALIDATION_WORKBOOK = "validation-workbook"
+QUESTIONNAIRE = "questionnaire"
+KINDS = (VALIDATION_WORKBOOK, QUESTIONNAIRE)
+
+# Who the workbook was written for: the User's people fill in the assessment; the CIO reviewer
+# writes comments. Each may change only their own columns.
+USER, CIO = "user", "cio"
+
+META_SHEET = "_meta"
+LISTS_SHEET = "Lists"
+
+# The input vocabularies: (what the drop-down shows, what is stored).
+VOCABULARIES: dict[str, list[tuple[str, object]]] = {
+    "status": [(label, value) for value, label in Compliance.choices],
+    "answer": [(label, value) for value, label in Answer.choices if value],
+    "yesno": [("Yes", True), ("No", False)],
+}
+# Defined names the drop-downs refer to (Excel and LibreOffice both keep them).
+LIST_NAMES = {name: f"secassure_{name}" for name in VOCABULARIES}
+
+# A cell holds at most 32,767 UTF-16 code units (Excel and LibreOffice both count so: a character
+# beyond U+FFFF, an emoji say, counts twice) and LibreOffice cuts longer text when it saves. Text is
+# cut to this many units, in the workbook and when comparing with it.
+CELL_LIMIT = 32_000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    kind: str = "display"  # id | display | text | choice | date | yesno
+    vocabulary: str | None = None
+    side: str | None = None  # who may fill it in: USER, CIO, or nobody (None)
+
+    def editable_by(self, audience: str) -> bool:
+        return self.side == audience
+
+
+@dataclass(frozen=True)
+class DataSheet:
+    title: str
+    item: str  # "row" or "answer"
+    columns: tuple[Column, ...]
+    label: str = field(default="")
+
+    def letter(self, index: int) -> str:
+        return get_column_letter(index + 1)
+
+    def where(self, index: int) -> str:
+        column = self.columns[index]
+        return f"column {self.letter(index)} ({column.header})"
+
+    def inputs(self, audience: str) -> list[int]:
+        return [i for i, c in enumerate(self.columns) if c.editable_by(audience)]
+
+    def locked(self, audience: str) -> list[int]:
+        return [i for i, c in enumerate(self.columns) if not c.editable_by(audience)]
+
+
+VALIDATION = DataSheet("Validation", "row", (
+    Column("id", "ID", 9, "id"),
+    Column("group", "SEC group", 11),
+    Column("ref", "Ref", 12),
+    Column("title", "Obligation", 36),
+    Column("summary", "What it requires", 60),
+    Column("status", "Status", 20, "choice", "status", USER),
+    Column("narrative", "How it is met", 60, "text", side=USER),
+    Column("na_reason", "Why it does not apply", 30, "text", side=USER),
+    Column("last_tested", "Last tested", 13, "date", side=USER),
+    Column("changed", "Changed since baseline", 12, "yesno", "yesno", USER),
+    Column("change_note", "What changed", 36, "text", side=USER),
+    Column("owner", "Owner", 24),
+    Column("evidence", "Evidence", 40),
+    Column("checked_by", "Checked by", 24),
+    Column("cio_comment", "CIO comment", 48, "text", side=CIO),
+), "validation rows")
+
+QUESTIONS = DataSheet("Questionnaire", "answer", (
+    Column("id", "ID", 9, "id"),
+    Column("ref", "Ref", 10),
+    Column("text", "Question", 60),
+    Column("answer", "Answer", 16, "choice", "answer", USER),
+    Column("narrative", "Narrative", 60, "text", side=USER),
+    Column("material", "Material increase in risk", 13, "yesno", "yesno", USER),
+    Column("material_rationale", "Why (material increase)", 40, "text", side=USER),
+    Column("changed", "Changed since baseline", 12, "yesno", "yesno", USER),
+    Column("change_note", "What changed", 36, "text", side=USER),
+    Column("owner", "Owner", 24),
+    Column("evidence", "Evidence", 40),
+    Column("checked_by", "Checked by", 24),
+    Column("cio_comment", "CIO comment", 48, "text", side=CIO),
+), "questionnaire answers")
+
+DATA_SHEETS = {VALIDATION_WORKBOOK: (VALIDATION, QUESTIONS), QUESTIONNAIRE: (QUESTIONS,)}
+
+# Every sheet of each kind of workbook, in order.
+SHEETS = {
+    VALIDATION_WORKBOOK: ("Instructions", "Cover", VALIDATION.title, QUESTIONS.title, "Evidence index", "Changes",
+                          "Risks", "CIO review", "Remediation", LISTS_SHEET, META_SHEET),
+    QUESTIONNAIRE: ("Instructions", "Cover", QUESTIONS.title, LISTS_SHEET, META_SHEET),
+}
+
+# Fields a person fills in, per kind of item (the CIO comment aside).
+ITEM_FIELDS = {
+    "row": ("status", "narrative", "na_reason", "last_tested", "changed", "change_note"),
+    "answer": ("answer", "narrative", "material", "material_rationale", "changed", "change_note"),
+}
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What XML 1.0 (and so a worksheet) cannot hold: most control characters, lone surrogates and the
+# non-characters U+FFFE and U+FFFF. Text pasted from elsewhere may carry them (a line break from a
+# word processor is a vertical tab); the workbook holds them as a new line or not at all.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def cell_text(text: str) -> str:
+    """Text as a cell can hold it: without what XML cannot carry, cut to CELL_LIMIT code units."""
+    if NOT_XML.search(text):
+        text = NOT_XML.sub("", text.translate(BREAKS))
+    if len(text) > CELL_LIMIT // 2 and len(encoded := text.encode("utf-16-le")) > 2 * CELL_LIMIT:
+        text = encoded[:2 * CELL_LIMIT].decode("utf-16-le", errors="ignore")  # a pair cut in two is dropped
+    return text
+
+
+def plain(value) -> object:
+    """The one comparable form of a cell's value: text as a cell holds it, trimmed, with newlines
+    unified; empty as ""; dates as ISO text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return cell_text(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def digest(values) -> str:
+    """A short hash of some values in their plain form."""
+    text = json.dumps([plain(v) for v in values], ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def label_of(vocabulary: str, value) -> str:
+    for label, stored in VOCABULARIES[vocabulary]:
+        if stored == value:
+            return label
+    return ""

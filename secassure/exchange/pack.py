@@ -1,0 +1,231 @@
+"""The submission pack: one zip holding the Validation Workbook, the PDF report, the OSCAL results,
+the evidence files, and a manifest listing every file with its sha256 and the head of the audit chain
+when the pack was made. ``verify`` checks a pack file by file.
+
+Evidence files are streamed from the blob store into the zip (each checked against its recorded
+hash on the way), so a pack of gigabytes needs no more memory than a small one."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from secassure import __version__
+from secassure.assessments.models import Assessment
+from secassure.errors import ActionError
+
+FORMAT = "secassure-pack/1"
+MANIFEST = "manifest.json"
+SIGNING_SALT = "secassure.exchange.pack"
+CHUNK = 1 << 20
+MAX_MANIFEST = 20 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe(name: str) -> str:
+    cleaned = _UNSAFE.sub("-", name).strip("-.") or "file"
+    return cleaned[:120]
+
+
+def _signature(manifest: dict) -> str:
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return salted_hmac(SIGNING_SALT, text, algorithm="sha256").hexdigest()
+
+
+class _Writer:
+    """Adds files to the zip while hashing them, and remembers each for the manifest."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.files: list[dict] = []
+
+    def add_stream(self, path: str, chunks, role: str, **facts) -> dict:
+        digest, size = hashlib.sha256(), 0
+        compress = zipfile.ZIP_STORED if role == "evidence" else zipfile.ZIP_DEFLATED
+        info = zipfile.ZipInfo(path, date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = compress
+        with self.archive.open(info, "w", force_zip64=True) as target:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                target.write(chunk)
+        entry = {"path": path, "role": role, "sha256": digest.hexdigest(), "size": size, **facts}
+        self.files.append(entry)
+        return entry
+
+    def add_file(self, path: str, source: Path, role: str, **facts) -> dict:
+        def chunks():
+            with open(source, "rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+
+        return self.add_stream(path, chunks(), role, **facts)
+
+
+def _evidence_versions(assessment: Assessment) -> list:
+    """Every document version the assessment's rows and answers link to: the pinned one, or the
+    latest for a link not yet pinned."""
+    from django.db.models import Max
+
+    from secassure.assessments.models import EvidenceLink
+    from secassure.evidence.models import DocumentVersion
+
+    links = list(EvidenceLink.objects.filter(assessment=assessment).values("document_id", "version_id"))
+    pinned = {x["version_id"] for x in links if x["version_id"]}
+    loose = {x["document_id"] for x in links if not x["version_id"]}
+    latest = {(x["document_id"], x["n"]) for x in DocumentVersion.objects.filter(document_id__in=loose)
+              .values("document_id").annotate(n=Max("number"))}
+    found = []
+    candidates = DocumentVersion.objects.filter(document_id__in={x["document_id"] for x in links}) \
+        .select_related("document").order_by("document_id", "number")
+    for version in candidates:
+        if version.pk in pinned or (version.document_id, version.number) in latest:
+            found.append(version)
+    return found
+
+
+def build(assessment: Assessment, out: Path, *, by=None, evidence: bool = True, progress=None) -> dict:
+    """Write the pack for an assessment to out; returns its manifest."""
+    from secassure.evidence import blobs
+    from secassure.exchange import workbook
+
+    head = workbook.chain_head(assessment)
+    versions = _evidence_versions(assessment) if evidence else []
+    total = 3 + len(versions)
+    step = 0
+
+    def tick(what: str) -> None:
+        nonlocal step
+        step += 1
+        if progress is not None:
+            progress(step, total, what)
+
+    with tempfile.TemporaryDirectory(prefix="secassure-pack-") as scratch, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        writer = _Writer(archive)
+        book = Path(scratch) / "workbook.xlsx"
+        workbook.write(assessment, book, by=by)
+        writer.add_file("validation-workbook.xlsx", book, "workbook")
+        tick("workbook")
+        from secassure.exchange import report
+
+        writer.add_stream("report.pdf", [report.render_pdf(assessment)], "report")
+        tick("report")
+        from secassure.exchange import oscal
+
+        for model in ("assessment-results", "poam"):
+            data = json.dumps(oscal.build(assessment, model), indent=2, ensure_ascii=False).encode("utf-8")
+            writer.add_stream(f"oscal/{model}.json", [data], "oscal")
+        tick("OSCAL")
+        for version in versions:
+            name = f"evidence/D-{version.document_id}-v{version.number}-{_safe(version.original_name)}"
+            try:
+                handle = blobs.open_verified(version.sha256)
+            except blobs.BlobError as exc:
+                raise ActionError(f"{version.document.title} v{version.number}: {exc}; the pack was not made") \
+                    from None
+            with handle:
+                entry = writer.add_stream(name, iter(lambda h=handle: h.read(CHUNK), b""), "evidence",
+                                          document=version.document_id, title=version.document.title,
+                                          version=version.number)
+            if entry["sha256"] != version.sha256:
+                raise ActionError(f"{version.document.title} v{version.number} changed while it was packed")
+            tick(version.document.title)
+        org = assessment.organisation
+        manifest = {
+            "format": FORMAT, "created_at": timezone.now().isoformat(timespec="seconds"),
+            "created_by": by.email if by is not None else "secassure command line", "secassure": __version__,
+            "organisation": {"slug": org.slug, "name": org.name},
+            "assessment": {"id": assessment.pk, "title": assessment.title, "type": assessment.kind,
+                           "status": assessment.status, "catalogue": str(assessment.catalogue)},
+            "audit_chain_head": head,
+            "files": writer.files,
+        }
+        manifest["signature"] = _signature(manifest)
+        info = zipfile.ZipInfo(MANIFEST, date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, json.dumps(manifest, indent=2, ensure_ascii=False))
+    return manifest
+
+
+@dataclass
+class Verified:
+    manifest: dict | None = None
+    problems: list[str] = field(default_factory=list)
+    checked: int = 0
+    signature: str = "not checked"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "signature": self.signature,
+                "audit_chain_head": (self.manifest or {}).get("audit_chain_head")}
+
+
+def verify(path: Path, progress=None, *, signature: bool = True) -> Verified:
+    """Check every file of a pack against its manifest, and the manifest against its signature
+    (which only the installation that made the pack can check: pass signature=False elsewhere)."""
+    result = Verified()
+    if not zipfile.is_zipfile(path):
+        result.problems.append("not a zip file: a submission pack is a .zip")
+        return result
+    with zipfile.ZipFile(path) as archive:
+        members = {m.filename: m for m in archive.infolist()}
+        if MANIFEST not in members:
+            result.problems.append(f"{MANIFEST} is missing")
+            return result
+        if members[MANIFEST].file_size > MAX_MANIFEST:
+            result.problems.append(f"{MANIFEST} is implausibly large")
+            return result
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+            files = manifest["files"]
+        except (ValueError, KeyError, TypeError):
+            result.problems.append(f"{MANIFEST} is not a secassure pack manifest")
+            return result
+        result.manifest = manifest
+        if manifest.get("format") != FORMAT:
+            result.problems.append(f"unknown pack format {manifest.get('format')!r}")
+        if not signature:
+            result.signature = "not checked"
+        elif hmac.compare_digest(str(manifest.get("signature", "")), _signature(manifest)):
+            result.signature = "valid: made by this secassure installation"
+        else:
+            result.signature = "not valid"
+            result.problems.append(f"{MANIFEST}: its signature does not match: the manifest was changed, or the "
+                                   "pack was made by another installation (check it there, or pass "
+                                   "--no-signature to check the files only)")
+        listed = set()
+        for n, entry in enumerate(files, 1):
+            name = entry.get("path", "")
+            listed.add(name)
+            if name not in members:
+                result.problems.append(f"{name}: listed in the manifest but missing from the pack")
+                continue
+            digest, size = hashlib.sha256(), 0
+            with archive.open(members[name]) as handle:
+                while chunk := handle.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+            result.checked += 1
+            if digest.hexdigest() != entry.get("sha256") or size != entry.get("size"):
+                result.problems.append(f"{name}: altered (its sha256 is {digest.hexdigest()}, the manifest says "
+                                       f"{entry.get('sha256')})")
+            if progress is not None:
+                progress(n, len(files), name)
+        for name in members:
+            if name != MANIFEST and name not in listed:
+                result.problems.append(f"{name}: in the pack but not in the manifest")
+    return result

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from secassure.exchange import views
+
+F = "orgs/<slug:slug>/assessments/<int:pk>/files/"
+
+urlpatterns = [
+    path(F, views.files, name="exchange"),
+    path(F + "workbook.xlsx", views.download_workbook, name="exchange-workbook"),
+    path(F + "report.pdf", views.download_report, name="exchange-report"),
+    path(F + "pack.zip", views.download_pack, name="exchange-pack"),
+    path(F + "<str:what>.csv", views.download_csv, name="exchange-csv"),
+    path(F + "oscal/<str:model>.json", views.download_oscal, name="exchange-oscal"),
+    path(F + "import/", views.upload, name="exchange-upload"),
+    path(F + "import/apply/", views.apply, name="exchange-apply"),
+]

@@ -1,0 +1,205 @@
+"""The assessment's files page: downloads (workbook, questionnaire, PDF report, CSV, OSCAL, submission
+pack) and the workbook import with its preview. Reached through the review door, so a CIO reviewer
+gets the shared assessment's files (and their own workbook copy) and nothing else."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from secassure.errors import ActionError
+from secassure.exchange import flat, importing, layout, workbook
+from secassure.exchange.reading import WorkbookRefused
+from secassure.review.access import review_door
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TOKEN_SALT = "secassure.exchange.import"  # noqa: S105 - a signing salt, not a secret
+TOKEN_AGE = 6 * 3600
+MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
+
+
+def _door(request, slug, pk):
+    door = review_door(request.user, slug, pk)
+    return door, door.assessment
+
+
+def _context(door, **extra) -> dict:
+    a = door.assessment
+    return {"door": door, "a": a, "org": a.organisation, **extra}
+
+
+def _may_import(door) -> bool:
+    from secassure.assessments.choices import AssessmentStatus
+    from secassure.tenancy.access import EDIT_ASSESSMENTS, PERMISSIONS
+
+    a = door.assessment
+    if door.is_cio:
+        return a.status == AssessmentStatus.CIO_REVIEW
+    return a.editable and EDIT_ASSESSMENTS in PERMISSIONS[a.organisation.viewer_role]
+
+
+@login_required
+@require_GET
+def files(request, slug, pk):
+    door, a = _door(request, slug, pk)
+    return render(request, "exchange/files.html", _context(door, can_import=_may_import(door),
+                                                           max_mb=MAX_WORKBOOK_BYTES >> 20))
+
+
+def _temporary(suffix: str):
+    return tempfile.NamedTemporaryFile(suffix=suffix, dir=_scratch())
+
+
+def _scratch() -> Path:
+    from secassure.evidence.blobs import scratch_dir
+
+    return scratch_dir()
+
+
+def _file(handle, name: str, content_type: str) -> FileResponse:
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+@login_required
+@require_GET
+def download_workbook(request, slug, pk):
+    door, a = _door(request, slug, pk)
+    kind = layout.QUESTIONNAIRE if request.GET.get("kind") == layout.QUESTIONNAIRE else layout.VALIDATION_WORKBOOK
+    handle = _temporary(".xlsx")
+    workbook.write(a, handle, by=request.user, kind=kind)
+    return _file(handle, workbook.filename(a, kind), XLSX)
+
+
+@login_required
+@require_GET
+def download_csv(request, slug, pk, what):
+    door, a = _door(request, slug, pk)
+    if what not in flat.WHAT:
+        raise Http404("No such export")
+    response = StreamingHttpResponse(flat.stream(a, what), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{a.organisation.slug}-{a.pk}-{what}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def download_report(request, slug, pk):
+    door, a = _door(request, slug, pk)
+    from secassure.exchange import report
+
+    response = HttpResponse(report.render_pdf(a), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{a.organisation.slug}-{a.pk}-report.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def download_oscal(request, slug, pk, model):
+    door, a = _door(request, slug, pk)
+    from secassure.exchange import oscal
+
+    if model not in oscal.MODELS:
+        raise Http404("No such OSCAL model")
+    handle = _temporary(".json")
+    oscal.write(a, model, Path(handle.name))
+    return _file(handle, f"{a.organisation.slug}-{a.pk}-{model}.json", "application/json")
+
+
+@login_required
+@require_GET
+def download_pack(request, slug, pk):
+    door, a = _door(request, slug, pk)
+    from secassure.exchange import pack
+
+    handle = _temporary(".zip")
+    try:
+        pack.build(a, Path(handle.name), by=request.user)
+    except ActionError as exc:
+        handle.close()
+        messages.error(request, f"The pack was not made: {exc}")
+        return redirect("exchange", slug, pk)
+    return _file(handle, f"{a.organisation.slug}-{a.pk}-submission-pack.zip", "application/zip")
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+def _refused(request, door, problems, status: int = 400):
+    return render(request, "exchange/files.html",
+                  _context(door, can_import=_may_import(door), problems=problems, max_mb=MAX_WORKBOOK_BYTES >> 20),
+                  status=status)
+
+
+@login_required
+@require_POST
+def upload(request, slug, pk):
+    """Check an uploaded workbook and show what importing it would change. Writes nothing to the
+    database; the file is kept in the blob store until it is applied."""
+    from secassure.evidence import blobs
+
+    door, a = _door(request, slug, pk)
+    if not _may_import(door):
+        raise Http404("Nothing can be imported into this assessment now")
+    upload = request.FILES.get("workbook")
+    if upload is None:
+        return _refused(request, door, ["Choose the edited workbook (.xlsx) to upload."])
+    if upload.size > MAX_WORKBOOK_BYTES:
+        return _refused(request, door, [f"The file is {upload.size >> 20} MiB; a workbook can be at most "
+                                        f"{MAX_WORKBOOK_BYTES >> 20} MiB."])
+    try:
+        with blobs.staged(upload.chunks(), MAX_WORKBOOK_BYTES) as staged:
+            try:
+                plan = importing.plan(a, staged.path, by=request.user)
+            except WorkbookRefused as exc:
+                return _refused(request, door, [str(p) for p in exc.problems])
+            except ActionError as exc:
+                return _refused(request, door, [str(exc)])
+            blobs.commit(staged)
+    except blobs.BlobError as exc:
+        return _refused(request, door, [str(exc)])
+    token = signing.dumps({"sha256": staged.sha256, "name": upload.name[:200], "assessment": a.pk,
+                           "user": request.user.pk}, salt=TOKEN_SALT)
+    return render(request, "exchange/preview.html", _context(door, plan=plan, token=token, name=upload.name))
+
+
+@login_required
+@require_POST
+def apply(request, slug, pk):
+    from secassure.evidence import blobs
+
+    door, a = _door(request, slug, pk)
+    if not _may_import(door):
+        raise Http404("Nothing can be imported into this assessment now")
+    try:
+        facts = signing.loads(request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_AGE)
+    except signing.BadSignature:
+        return _refused(request, door, ["The preview has expired or was changed; upload the workbook again."])
+    if facts.get("assessment") != a.pk or facts.get("user") != request.user.pk:
+        raise Http404("No such import")
+    try:
+        with blobs.open_verified(facts["sha256"]) as source, _temporary(".xlsx") as copy:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+            copy.flush()
+            path = Path(copy.name)
+            result = importing.plan(a, path, by=request.user)
+            take = {c.key for c in result.conflicts if request.POST.get(f"keep-{c.key}") == "workbook"}
+            summary = importing.apply(result, path, by=request.user, name=facts["name"], take=take)
+    except WorkbookRefused as exc:
+        return _refused(request, door, [str(p) for p in exc.problems])
+    except (ActionError, blobs.BlobError) as exc:
+        return _refused(request, door, [str(exc)])
+    kept = f"; {summary['kept_product']} conflict(s) kept secassure's version" if summary["kept_product"] else ""
+    messages.success(request, f"Imported {facts['name']}: {summary['applied']} item(s) changed{kept}. The file is "
+                              f"kept in the document register as evidence of the import.")
+    target = "review" if door.is_cio else "assessment"
+    return redirect(reverse(target, args=[slug, pk]))

@@ -1,0 +1,449 @@
+"""Writing the Validation Workbook (and the questionnaire on its own) as an .xlsx file.
+
+The workbook is streamed in openpyxl's write-only mode, so memory stays flat however many rows an
+assessment has. Every text a person wrote goes into a cell as text, never as a formula. A very
+hidden sheet records what was exported (the assessment, each item's id and revision, and hashes of
+the locked cells and of the inputs) and is signed, so that the import can tell edits from tampering
+and from changes made in the product meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from copy import copy
+
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from secassure import __version__
+from secassure.assessments.models import Assessment
+from secassure.assessments.services import progress
+from secassure.audit.models import ChainHead, chain_name
+from secassure.exchange import gathering, layout
+from secassure.exchange.layout import CIO, USER, DataSheet, label_of
+from secassure.review.services import bundle
+
+SIGNING_SALT = "secassure.exchange.workbook"
+INPUT_FILL = PatternFill("solid", fgColor="FFF6D5")
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+META_KEYS = ("format", "kind", "assessment", "organisation", "audience", "editable", "exported_at", "exported_by",
+             "catalogue", "locked_hash", "items")
+
+
+def sign(payload: dict) -> str:
+    """The signature of a workbook's metadata: only this installation can make one."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return salted_hmac(SIGNING_SALT, text, algorithm="sha256").hexdigest()
+
+
+def chain_head(assessment: Assessment) -> dict:
+    head = ChainHead.objects.filter(chain=chain_name(assessment.organisation_id)).first()
+    return {"chain": chain_name(assessment.organisation_id), "seq": head.seq if head else 0,
+            "hash": head.head_hash if head else ""}
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+
+class Styles:
+    """Prepared cell styles: each cell copies one, which is much cheaper than styling it."""
+
+    def __init__(self, ws):
+        def make(**attrs):
+            cell = WriteOnlyCell(ws)
+            for name, value in attrs.items():
+                setattr(cell, name, value)
+            return cell._style
+
+        wrap = Alignment(wrap_text=True, vertical="top")
+        self.header = make(font=Font(bold=True, color="FFFFFF"), fill=HEADER_FILL, alignment=wrap)
+        self.locked = make(alignment=wrap)
+        self.input = make(alignment=wrap, fill=INPUT_FILL, protection=Protection(locked=False))
+        self.locked_date = make(alignment=wrap, number_format="yyyy-mm-dd")
+        self.input_date = make(alignment=wrap, fill=INPUT_FILL, protection=Protection(locked=False),
+                               number_format="yyyy-mm-dd")
+        self.title = make(font=Font(bold=True, size=14))
+        self.label = make(font=Font(bold=True), alignment=wrap)
+
+
+def cell(ws, value, style):
+    """A cell holding value; text is always text (a leading = + - @ cannot make it a formula)."""
+    c = WriteOnlyCell(ws)
+    if isinstance(value, str):
+        value = layout.cell_text(value)
+        c.value = value
+        c.data_type = "s"
+        c._style = copy(style)
+        if value.startswith(layout.FORMULA_START):
+            c._style.quotePrefix = 1
+    else:
+        c.value = value
+        c._style = copy(style)
+    return c
+
+
+def _table(ws, styles: Styles, headers: list[str], rows, widths: list[int] | None = None) -> int:
+    ws.append([cell(ws, h, styles.header) for h in headers])
+    count = 0
+    for row in rows:
+        ws.append([cell(ws, v, styles.locked_date if isinstance(v, dt.date) else styles.locked) for v in row])
+        count += 1
+    return count
+
+
+def _widths(ws, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _protect(ws) -> None:
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
+
+
+# --- rows and answers ------------------------------------------------------------------------------
+
+
+def _evidence_text(item) -> str:
+    return "\n".join(f"D-{document}{f' v{number}' if number else ' (no file yet)'} {title}"
+                     for document, number, title in item.evidence)
+
+
+def _cio_cell(item, audience: str, by) -> str:
+    found = item.comment_list
+    if audience == CIO:
+        own = [c for c in found if by is not None and c.author_id == by.pk]
+        return own[-1].text if own else ""
+    return "\n\n".join(f"{c.author.email}: {c.text}" for c in found)
+
+
+def item_values(sheet: DataSheet, item, audience: str, by) -> list:
+    """One data row of a sheet, in its columns' order, as written to the workbook."""
+    def email(user) -> str:
+        return user.email if user is not None else ""
+
+    if sheet.item == "row":
+        o = item.obligation
+        values = {
+            "id": item.pk, "group": item.group_ref, "ref": o.ref, "title": o.title, "summary": o.summary,
+            "status": label_of("status", item.status), "narrative": item.narrative, "na_reason": item.na_reason,
+            "last_tested": item.last_tested,
+            "changed": label_of("yesno", item.changed) if item.changed is not None else "",
+        }
+    else:
+        q = item.question
+        values = {
+            "id": item.pk, "ref": q.ref, "text": q.text, "answer": label_of("answer", item.answer),
+            "narrative": item.narrative, "material": label_of("yesno", bool(item.material)),
+            "material_rationale": item.material_rationale,
+            "changed": label_of("yesno", item.changed) if item.changed is not None else "",
+        }
+    values.update(change_note=item.change_note, owner=email(item.owner), checked_by=email(item.checked_by),
+                  evidence=_evidence_text(item), cio_comment=_cio_cell(item, audience, by))
+    return [values[c.key] for c in sheet.columns]
+
+
+# --- the sheets ------------------------------------------------------------------------------------
+
+
+def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list, editable: bool) -> None:
+    ws = wb.create_sheet(sheet.title)
+    styles = Styles(ws)
+    _widths(ws, [c.width for c in sheet.columns])
+    ws.freeze_panes = "E2" if sheet.item == "row" else "D2"
+    inputs = set(sheet.inputs(audience)) if editable else set()
+    locked = [i for i in range(len(sheet.columns)) if i not in inputs]
+    column_styles = []
+    for i, column in enumerate(sheet.columns):
+        if i in inputs:
+            column_styles.append(styles.input_date if column.kind == "date" else styles.input)
+        else:
+            column_styles.append(styles.locked_date if column.kind == "date" else styles.locked)
+    ws.append([cell(ws, c.header, styles.header) for c in sheet.columns])
+    excel_row = 1
+    for item in items:
+        excel_row += 1
+        values = item_values(sheet, item, audience, by)
+        ws.append([cell(ws, v, column_styles[i]) for i, v in enumerate(values)])
+        written = [layout.plain(v) for v in values]  # as the cells hold them
+        meta_items.append([sheet.title, excel_row, item.pk, item.revision,
+                           ":".join(layout.digest([written[i]])[:8] for i in locked),
+                           layout.digest([written[i] for i in sorted(inputs)])])
+    last = max(excel_row, 2)
+    for i in sorted(inputs):
+        column = sheet.columns[i]
+        letter = sheet.letter(i)
+        if column.vocabulary:
+            shown = ", ".join(label for label, _ in layout.VOCABULARIES[column.vocabulary])
+            dv = DataValidation(type="list", formula1=layout.LIST_NAMES[column.vocabulary], allow_blank=True,
+                                showErrorMessage=True, errorTitle=column.header, error=f"Choose one of: {shown}")
+        elif column.kind == "date":
+            dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
+                                showErrorMessage=True, errorTitle=column.header, error="Enter a date")
+        else:
+            continue
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.data_validations.append(dv)
+    _protect(ws)
+
+
+def _lists(wb) -> None:
+    ws = wb.create_sheet(layout.LISTS_SHEET)
+    ws.sheet_state = "hidden"
+    styles = Styles(ws)
+    names = list(layout.VOCABULARIES)
+    ws.append([cell(ws, name, styles.header) for name in names])
+    depth = max(len(v) for v in layout.VOCABULARIES.values())
+    for i in range(depth):
+        row = []
+        for name in names:
+            vocabulary = layout.VOCABULARIES[name]
+            row.append(cell(ws, vocabulary[i][0], styles.locked) if i < len(vocabulary) else None)
+        ws.append(row)
+    from openpyxl.utils import get_column_letter
+
+    for n, name in enumerate(names, 1):
+        letter = get_column_letter(n)
+        ref = f"'{layout.LISTS_SHEET}'!${letter}$2:${letter}${len(layout.VOCABULARIES[name]) + 1}"
+        wb.defined_names[layout.LIST_NAMES[name]] = DefinedName(layout.LIST_NAMES[name], attr_text=ref)
+    _protect(ws)
+
+
+INSTRUCTIONS = (
+    "How to use this workbook",
+    "",
+    "1. Fill in the shaded cells only. The other cells are locked: they are what secassure exported and "
+    "what the import checks has not been changed.",
+    "2. Use the drop-downs for status, answers and yes/no columns. Enter dates as dates.",
+    "3. Do not add, remove, move or sort rows or sheets, and do not rename sheets. The import matches each "
+    "row by its ID and refuses a workbook whose rows or sheets were moved.",
+    "4. Type values, not formulas: a formula in an input cell is refused.",
+    "5. To bring your changes back, upload the workbook on the assessment's page (Workbook, Import) or run "
+    "`secassure workbook import ID FILE --dry-run`. You will see every change before anything is saved.",
+    "6. If someone changed a row in secassure after you exported the workbook, the import shows both "
+    "versions and you choose which to keep, row by row.",
+    "",
+    "Evidence is linked in secassure, not here: the Evidence column and the Evidence index list what is "
+    "linked, with the sha256 of each file version.",
+)
+
+
+def _instructions(wb, kind: str, audience: str) -> None:
+    ws = wb.create_sheet("Instructions")
+    styles = Styles(ws)
+    _widths(ws, [110])
+    ws.append([cell(ws, INSTRUCTIONS[0], styles.title)])
+    lines = INSTRUCTIONS[1:]
+    if audience == CIO:
+        lines = ("", "This copy is for the CIO reviewer: only the CIO comment column can be filled in. The "
+                 "User's answers are shown as submitted.") + lines[1:]
+    for line in lines:
+        ws.append([cell(ws, line, styles.locked)])
+    _protect(ws)
+
+
+def _cover(wb, assessment: Assessment, facts: dict) -> None:
+    ws = wb.create_sheet("Cover")
+    styles = Styles(ws)
+    _widths(ws, [34, 80])
+    ws.append([cell(ws, f"{assessment.title}", styles.title)])
+    for label, value in facts.items():
+        ws.append([cell(ws, label, styles.label),
+                   cell(ws, value, styles.locked_date if isinstance(value, dt.date) else styles.locked)])
+    _protect(ws)
+
+
+def _cover_facts(assessment: Assessment, kind: str, audience: str, by, now) -> dict:
+    from secassure.profile.models import RuleSet
+
+    figures = progress(assessment)
+    rows, questions = figures["rows"].as_dict(), figures["questions"].as_dict()
+    rules = (RuleSet.objects.filter(status="published", effective_date__lte=timezone.localdate())
+             .order_by("-effective_date", "-loaded_at").first())
+    head = chain_head(assessment)
+    org = assessment.organisation
+    return {
+        "Organisation": f"{org.name} ({org.slug})",
+        "Assessment": f"{assessment.get_kind_display()}: {assessment.title} (ID {assessment.pk})",
+        "Status": assessment.get_status_display(),
+        "Period": " to ".join(d.isoformat() for d in (assessment.period_start, assessment.period_end) if d) or "",
+        "Catalogue": str(assessment.catalogue),
+        "Assessment rules": str(rules) if rules else "none loaded",
+        "Workbook": "Validation Workbook" if kind == layout.VALIDATION_WORKBOOK else "Questionnaire",
+        "Written for": "the CIO reviewer" if audience == CIO else "the User's team",
+        "Rows assessed": f"{rows.get('assessed', 0)} of {rows.get('total', 0)}",
+        "Questions answered": f"{questions.get('assessed', 0)} of {questions.get('total', 0)}",
+        "Materiality decision": (assessment.get_decision_display() if assessment.decision else "not decided"),
+        "Exported at": now.isoformat(timespec="seconds"),
+        "Exported by": by.email if by is not None else "secassure command line",
+        "Audit chain head": f"{head['chain']} #{head['seq']} {head['hash']}",
+        "secassure version": __version__,
+    }
+
+
+def _evidence_index(wb, assessment: Assessment) -> None:
+    ws = wb.create_sheet("Evidence index")
+    styles = Styles(ws)
+    headers = ["Document", "Title", "Type", "Version", "File", "sha256", "Size (bytes)", "Effective", "Expires",
+               "Owner", "Provider", "Pinned at submission", "Linked from"]
+    _widths(ws, [10, 40, 12, 9, 30, 66, 12, 12, 12, 24, 24, 12, 30])
+    ws.freeze_panes = "C2"
+
+    def rows():
+        for entry in gathering.evidence_index(assessment):
+            d, v = entry["doc"], entry["version"]
+            yield [f"D-{d.pk}", d.title, d.get_doc_type_display(), v.number if v else "", v.original_name if v else "",
+                   v.sha256 if v else "", v.size if v else "", v.effective_date if v else "",
+                   (v.expiry_date or "") if v else "", d.owner.email if d.owner_id else "",
+                   d.provider.name if d.provider_id else "", "yes" if entry["pinned"] else "no",
+                   ", ".join(entry["refs"])]
+
+    _table(ws, styles, headers, rows())
+    _protect(ws)
+
+
+def _changes_and_risks(wb, assessment: Assessment) -> None:
+    from secassure.assessments.models import Risk
+
+    ws = wb.create_sheet("Changes")
+    styles = Styles(ws)
+    _widths(ws, [20, 70, 12, 12, 24])
+    changes = assessment.changes.select_related("risk", "recorded_by").order_by("changed_on", "pk")
+    _table(ws, styles, ["Area", "What changed", "When", "Risk", "Recorded by"],
+           ([c.get_area_display(), c.description, c.changed_on or "", c.risk.ref if c.risk_id else "",
+             c.recorded_by.email if c.recorded_by_id else ""] for c in changes))
+    _protect(ws)
+
+    ws = wb.create_sheet("Risks")
+    styles = Styles(ws)
+    _widths(ws, [9, 40, 24, 10, 10, 10, 10, 10, 10, 16, 40, 24, 12, 9])
+    ws.freeze_panes = "C2"
+    risks = Risk.objects.filter(organisation=assessment.organisation).select_related("owner").order_by("ref")
+    _table(ws, styles, ["Ref", "Risk", "Asset or scope", "Inherent likelihood", "Inherent impact", "Inherent score",
+                        "Residual likelihood", "Residual impact", "Residual score", "Treatment", "Treatment plan",
+                        "Owner", "Review date", "Status"],
+           ([r.ref, r.title, r.asset, r.inherent_likelihood, r.inherent_impact, r.inherent_score,
+             r.residual_likelihood, r.residual_impact, r.residual_score, r.get_treatment_display(), r.treatment_plan,
+             r.owner.email if r.owner_id else "", r.review_date or "", r.get_status_display()] for r in risks))
+    _protect(ws)
+
+
+def _review_sheets(wb, review: dict) -> None:
+    ws = wb.create_sheet("CIO review")
+    styles = Styles(ws)
+    _widths(ws, [10, 14, 10, 26, 90])
+    _table(ws, styles, ["Query", "About", "Status", "Raised by", "Thread"],
+           ([f"Q-{q['id']}", q["item"] or "overall", q["status"], q["raised_by"],
+             "\n\n".join(f"{m['side'].upper()} {m['author']} ({m['at'][:16]}): {m['text']}"
+                         + (f" [evidence: {m['evidence']}]" if m["evidence"] else "") for m in q["messages"])]
+            for q in review["queries"]))
+    ws.append([])
+    _table(ws, styles, ["Comment", "About", "", "CIO", "Comment"],
+           ([f"C-{n}", c["item"] or "overall", "", c["author"], c["text"]]
+            for n, c in enumerate(review["comments"], 1)))
+    outcome = review["outcome"]
+    if outcome:
+        ws.append([])
+        _table(ws, styles, ["Outcome", "Clause", "Received", "Reference", "Decision text"],
+               [[outcome["decision"], outcome["clause"] or "", outcome["received_on"], outcome["reference"] or "",
+                 outcome["text"] or ""]])
+    _protect(ws)
+
+    ws = wb.create_sheet("Remediation")
+    styles = Styles(ws)
+    _widths(ws, [10, 14, 10, 12, 60, 14, 50, 12])
+    _table(ws, styles, ["Finding", "Kind", "Severity", "Clause", "Description", "Status", "Management response",
+                        "Response due"],
+           ([f["ref"], f["kind"], f["severity"], f["clause"], f["description"], f["status"], f["response"],
+             f["response_due"] or ""] for f in review["findings"]))
+    for plan in review["plans"]:
+        ws.append([])
+        _table(ws, styles, ["Plan", "Finding", "Clause", "Owner", "Action", "Target date", "Closure evidence",
+                            "Status"],
+               ([f"v{plan['version']} ({plan['status']})", a["finding"] or "", a["clause"], a["owner"] or "",
+                 a["description"], a["target_date"], a["closure_evidence"] or "", a["status"]]
+                for a in plan["actions"]))
+    _protect(ws)
+
+
+def _meta(wb, header: dict, items: list) -> str:
+    ws = wb.create_sheet(layout.META_SHEET)
+    ws.sheet_state = "veryHidden"
+    styles = Styles(ws)
+    signature = sign({"header": header, "items": items})
+    for key in META_KEYS:
+        ws.append([cell(ws, key, styles.locked), cell(ws, str(header[key]), styles.locked)])
+    ws.append([cell(ws, "signature", styles.locked), cell(ws, signature, styles.locked)])
+    ws.append([cell(ws, h, styles.locked) for h in ("sheet", "row", "id", "revision", "locked", "input")])
+    for entry in items:
+        ws.append([cell(ws, str(v), styles.locked) for v in entry])
+    _protect(ws)
+    return signature
+
+
+# --- the workbook ---------------------------------------------------------------------------------
+
+
+def audience_of(assessment: Assessment, by) -> str:
+    from secassure.review.actions import is_reviewer
+
+    return CIO if by is not None and is_reviewer(by, assessment) else USER
+
+
+def write(assessment: Assessment, out, *, by=None, kind: str = layout.VALIDATION_WORKBOOK) -> dict:
+    """Write the workbook to out (a path or a binary file). by is the person it is for (None: the
+    command line, which writes the User's copy). Returns what was written, for the caller to report."""
+    if kind not in layout.KINDS:
+        from secassure.errors import ActionError
+
+        raise ActionError(f"{kind!r} is not a workbook kind; use one of {', '.join(layout.KINDS)}")
+    audience = audience_of(assessment, by)
+    from secassure.assessments.choices import AssessmentStatus
+
+    editable = assessment.editable if audience == USER else assessment.status == AssessmentStatus.CIO_REVIEW
+    now = timezone.now()
+    wb = Workbook(write_only=True)
+    _instructions(wb, kind, audience)
+    _cover(wb, assessment, _cover_facts(assessment, kind, audience, by, now))
+    meta_items: list = []
+    for sheet in layout.DATA_SHEETS[kind]:
+        _data_sheet(wb, sheet, gathering.items(assessment, sheet.item), audience, by, meta_items, editable)
+    if kind == layout.VALIDATION_WORKBOOK:
+        _evidence_index(wb, assessment)
+        _changes_and_risks(wb, assessment)
+        _review_sheets(wb, bundle(assessment))
+    _lists(wb)
+    locked_hash = hashlib.sha256("\n".join(entry[4] for entry in meta_items).encode()).hexdigest()
+    header = {"format": layout.FORMAT, "kind": kind, "assessment": assessment.pk,
+              "organisation": assessment.organisation.slug, "audience": audience,
+              "exported_at": now.isoformat(timespec="seconds"), "exported_by": by.email if by else "command line",
+              "catalogue": str(assessment.catalogue), "locked_hash": locked_hash, "items": len(meta_items),
+              "editable": editable}
+    header = {k: str(v) for k, v in header.items()}
+    _meta(wb, {k: header[k] for k in META_KEYS}, [[str(v) for v in entry] for entry in meta_items])
+    for name in ("format", "kind", "assessment", "organisation", "audience", "locked_hash"):
+        wb.custom_doc_props.append(StringProperty(name=f"secassure.{name}", value=header[name]))
+    what = "Validation Workbook" if kind == layout.VALIDATION_WORKBOOK else "Questionnaire"
+    wb.properties.title = layout.cell_text(f"{assessment.title}: {what}")
+    wb.properties.creator = "secassure"
+    wb.save(out)
+    return {"assessment": assessment.pk, "kind": kind, "audience": audience, "items": len(meta_items),
+            "editable": editable, "locked_hash": locked_hash, "exported_at": header["exported_at"]}
+
+
+def filename(assessment: Assessment, kind: str = layout.VALIDATION_WORKBOOK) -> str:
+    from django.utils.text import slugify
+
+    what = "validation-workbook" if kind == layout.VALIDATION_WORKBOOK else "questionnaire"
+    return f"{slugify(assessment.organisation.slug)}-{assessment.pk}-{slugify(assessment.title)[:40]}-{what}.xlsx"

@@ -1,0 +1,516 @@
+"""Workbooks the import must refuse: files that are not workbooks, hostile containers and XML,
+workbooks of another assessment or installation, and workbooks whose shape or locked content was
+changed or whose input cells hold what secassure cannot store. Each refusal says where (sheet, row,
+column, when it is about one) and what was expected, and leaves the database exactly as it was.
+(A workbook saved by LibreOffice is not bad input: see test_workbook_roundtrip.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from secassure.assessments import actions
+from secassure.exchange import importing, layout, reading, workbook
+from secassure.exchange.reading import Problem, WorkbookRefused
+from tests.assessments import helpers
+from tests.evidence import files
+from tests.exchange import crafted
+
+VALIDATION, QUESTIONS = layout.VALIDATION, layout.QUESTIONS
+NOT_A_ZIP = "this is not an .xlsx workbook (an .xlsx file is a zip container, and this file is not one)"
+LOCKED = "a locked cell was changed; only the shaded cells may be edited (export a new workbook to see the " \
+         "current values)"
+UNSIGNED = "sheet '_meta' does not carry this installation's signature: the workbook was not exported by this " \
+           "secassure, or its hidden metadata was edited"
+
+
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings):
+    """The personas' passwords are hashed with argon2 at creation; nobody signs in here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def exported(drafting, bob, tmp_path) -> Path:
+    """Bob's copy of the drafting assessment's Validation Workbook, as exported."""
+    return crafted.export(drafting, tmp_path / "exported.xlsx", by=bob)
+
+
+@pytest.fixture
+def ids(drafting) -> dict[str, int]:
+    return {**{r: helpers.row(drafting, r).pk for r in ("T1", "T2")},
+            **{q: helpers.answer(drafting, q).pk for q in ("Q1", "Q2")}}
+
+
+def refused(assessment, path: Path, by) -> list[Problem]:
+    """Import path as by would (preview, then apply), expecting a refusal that leaves every row of
+    the database as it was; the problems found."""
+    with crafted.untouched(), pytest.raises(WorkbookRefused) as caught:
+        result = importing.plan(assessment, path, by=by)
+        importing.apply(result, path, by=by, name=path.name)
+    assert caught.value.problems
+    assert str(path.parent) not in str(caught.value), "a refusal must not show where the server keeps the file"
+    return caught.value.problems
+
+
+def only(problems: list[Problem]) -> Problem:
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0]
+
+
+def where(problem: Problem) -> tuple:
+    return problem.sheet, problem.row, problem.column
+
+
+def column(sheet: layout.DataSheet, key: str) -> str:
+    """How a problem names the column: 'column F (Status)'."""
+    return sheet.where(next(i for i, c in enumerate(sheet.columns) if c.key == key))
+
+
+def edited(exported: Path, change) -> Path:
+    return crafted.edit(exported, exported.with_name("edited.xlsx"), change)
+
+
+# --- files that are not workbooks --------------------------------------------------------------------------
+
+NOT_WORKBOOKS = {
+    "random bytes": b"".join(hashlib.sha256(b"%d" % n).digest() for n in range(1600)),
+    "a PDF": files.PDF,
+    "a CSV": b"ID,Status,How it is met\n1,Compliant,=HYPERLINK(\"http://x\")\n",
+    "a program": files.EXE,
+    "an HTML page": files.HTML,
+    "an empty file": b"",
+}
+
+
+@pytest.mark.parametrize("content", NOT_WORKBOOKS.values(), ids=NOT_WORKBOOKS.keys())
+def test_a_file_that_is_not_a_zip_is_refused(drafting, bob, write, content):
+    problem = only(refused(drafting, write("upload.xlsx", content), bob))
+    assert (problem.message, where(problem)) == (NOT_A_ZIP, ("", None, ""))
+
+
+def test_a_cut_off_upload_is_refused(drafting, bob, exported, write):
+    data = exported.read_bytes()
+    assert only(refused(drafting, write("cut.xlsx", data[:len(data) // 2]), bob)).message == NOT_A_ZIP
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(drafting, bob, tmp_path):
+    path = tmp_path / "notes.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "Not a workbook")
+    assert only(refused(drafting, path, bob)).message == \
+        "this zip file is not an .xlsx workbook (it has no xl/workbook.xml)"
+
+
+def test_a_password_protected_workbook_is_refused(drafting, bob, write):
+    # The container Office writes for an .xlsx saved with a password (msoffcrypto-tool reads this
+    # one as an agile-encrypted OOXML file, which is how the helper was checked).
+    problem = only(refused(drafting, write("protected.xlsx", crafted.encrypted_xlsx()), bob))
+    assert problem.message.startswith("the workbook is password-protected (encrypted). Open it, remove the password")
+    assert "save it as .xlsx and upload it again" in problem.message
+
+
+def test_an_old_xls_workbook_is_refused(drafting, bob, write):
+    problem = only(refused(drafting, write("old.xls", crafted.old_xls()), bob))
+    assert problem.message == ("this is an Excel 97-2003 (.xls) or other compound file, not an .xlsx workbook; save "
+                               "it as Excel Workbook (.xlsx)")
+
+
+def test_an_xls_saved_by_libreoffice_is_refused(drafting, bob, exported, tmp_path):
+    if crafted.soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed, so a real .xls cannot be made here")
+    xls = crafted.libreoffice_save(exported, tmp_path / "xls", tmp_path / "libreoffice-profile", "xls")
+    assert only(refused(drafting, xls, bob)).message.startswith("this is an Excel 97-2003 (.xls)")
+
+
+def test_a_zip_bomb_is_refused_without_being_expanded(drafting, bob, exported, tmp_path):
+    bomb = crafted.zip_bomb(tmp_path / "bomb.xlsx", inside=exported)
+    with zipfile.ZipFile(bomb) as archive:
+        part = archive.getinfo("xl/worksheets/sheet3.xml")
+    assert part.file_size == 300 << 20 and part.file_size > 100 * part.compress_size
+    assert bomb.stat().st_size < 2 << 20
+    problem = only(refused(drafting, bomb, bob))
+    assert problem.message.startswith("part xl/worksheets/sheet3.xml would expand ")
+    assert problem.message.endswith(" times: the file looks like a zip bomb, so it was not opened")
+
+
+def test_a_bare_zip_bomb_is_refused(drafting, bob, tmp_path):
+    problem = only(refused(drafting, crafted.zip_bomb(tmp_path / "bomb.xlsx", megabytes=120), bob))
+    assert problem.message == "this zip file is not an .xlsx workbook (it has no xl/workbook.xml)"
+
+
+# --- hostile XML -------------------------------------------------------------------------------------------
+
+LAUGHS = (b'<!DOCTYPE worksheet [<!ENTITY lol "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+                     for n in range(1, 10)) + b"]>")
+DECLARATIONS = {
+    "a document type": (b"<!DOCTYPE worksheet>", None),
+    "entity expansion": (LAUGHS, b"&lol9;"),
+    "an external entity": (b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', b"&xxe;"),
+    "an external parameter entity": (b'<!DOCTYPE worksheet [<!ENTITY % dtd SYSTEM "http://127.0.0.1:9/x.dtd">'
+                                     b" %dtd;]>", None),
+}
+PADDING = {
+    "at the start": b"",
+    "after 70 KB of comment": b"<!--" + b"x" * 70_000 + b"-->",
+    "after 70 KB of white space": b" \n" * 35_000,
+}
+
+
+def hostile(exported: Path, part: str, declaration: bytes, reference: bytes | None, padding: bytes = b"",
+            encoding: str = "utf-8") -> Path:
+    """The exported workbook with the declaration put in one of its XML parts, and its entity (if
+    any) used in the first narrative."""
+    xml = crafted.members(exported)[part]
+    if reference is not None:
+        assert b"Policy approved yearly" in xml
+        xml = xml.replace(b"Policy approved yearly", reference)
+    xml = crafted.with_prolog(xml, padding + declaration)
+    if encoding != "utf-8":
+        xml = xml.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode("utf-8").encode(encoding)
+    return crafted.rewrite(exported, exported.with_name("hostile.xlsx"), {part: xml})
+
+
+def declares(part: str) -> str:
+    return (f"part {part} declares an XML document type (DOCTYPE or ENTITY); workbooks never need one and "
+            "secassure refuses them")
+
+
+@pytest.mark.parametrize("padding", PADDING.values(), ids=PADDING.keys())
+@pytest.mark.parametrize("declaration", DECLARATIONS.values(), ids=DECLARATIONS.keys())
+def test_xml_with_a_document_type_is_refused(drafting, bob, exported, declaration, padding):
+    part = crafted.sheet_part(exported, "Validation")
+    problem = only(refused(drafting, hostile(exported, part, *declaration, padding), bob))
+    assert (problem.message, where(problem)) == (declares(part), ("", None, ""))
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels",
+                                  "xl/styles.xml", "docProps/core.xml", "_meta"])
+def test_a_document_type_is_refused_in_any_part(drafting, bob, exported, part):
+    part = crafted.sheet_part(exported, part) if part == "_meta" else part
+    path = hostile(exported, part, *DECLARATIONS["an external entity"][:1], None)
+    assert only(refused(drafting, path, bob)).message == declares(part)
+
+
+def test_a_document_type_in_utf16_xml_is_refused(drafting, bob, exported):
+    part = crafted.sheet_part(exported, "Validation")
+    path = hostile(exported, part, b"<!DOCTYPE worksheet>", None, b"", "utf-16")
+    assert crafted.members(path)[part].startswith(b"\xff\xfe<\x00?\x00x\x00m\x00l\x00")
+    assert only(refused(drafting, path, bob)).message == declares(part)
+
+
+@pytest.mark.parametrize("declaration", [d for d in DECLARATIONS.values() if b"ENTITY" in d[0]],
+                         ids=[k for k, d in DECLARATIONS.items() if b"ENTITY" in d[0]])
+def test_the_xml_parser_refuses_entities_even_if_the_container_check_missed_them(drafting, bob, exported,
+                                                                                   monkeypatch, declaration):
+    """Two walls: were the scan of the container to miss a declaration, the parser (through
+    defusedxml) still refuses to expand or fetch any entity."""
+    monkeypatch.setattr(reading, "_declares", lambda archive, member: False)
+    part = crafted.sheet_part(exported, "Validation")
+    problem = only(refused(drafting, hostile(exported, part, *declaration), bob))
+    assert problem.message == "the workbook's XML uses a forbidden construct (EntitiesForbidden); it was not read"
+
+
+def test_a_sheet_whose_xml_is_cut_off_is_refused(drafting, bob, exported):
+    part = crafted.sheet_part(exported, "Questionnaire")
+    xml = crafted.members(exported)[part]
+    path = crafted.rewrite(exported, exported.with_name("cut.xlsx"), {part: xml[:len(xml) * 2 // 3]})
+    assert only(refused(drafting, path, bob)).message.startswith("the file cannot be read as an .xlsx workbook (")
+
+
+# --- another assessment, another installation ----------------------------------------------------------------
+
+
+def test_a_workbook_of_another_assessment_is_refused(drafting, org_a, alice, bob, tmp_path):
+    other = actions.create_assessment(org_a, kind="vusa", by=alice, title="VUSA 2026").assessment
+    path = crafted.export(other, tmp_path / "other.xlsx", by=bob)
+    assert only(refused(drafting, path, bob)).message == (
+        f"this workbook belongs to assessment {other.pk} of org-a, not to assessment {drafting.pk} of org-a")
+
+
+def test_a_workbook_of_another_organisation_is_refused(drafting, org_b, bob, mallory, tmp_path):
+    theirs = actions.create_assessment(org_b, kind="ssa", by=mallory, title="Bravo SSA").assessment
+    path = crafted.export(theirs, tmp_path / "bravo.xlsx", by=mallory)
+    for by in (bob, mallory):
+        assert only(refused(drafting, path, by)).message == (
+            f"this workbook belongs to assessment {theirs.pk} of org-b, not to assessment {drafting.pk} of org-a")
+
+
+def test_a_workbook_signed_by_another_installation_is_refused(drafting, bob, tmp_path, settings):
+    real = settings.SECRET_KEY
+    settings.SECRET_KEY = "another installation's secret key, long enough to be one"
+    path = crafted.export(drafting, tmp_path / "elsewhere.xlsx", by=bob)
+    settings.SECRET_KEY = real
+    assert only(refused(drafting, path, bob)).message == UNSIGNED
+
+
+# --- the hidden metadata ---------------------------------------------------------------------------------------
+
+META_ROWS = {key: n for n, key in enumerate((*workbook.META_KEYS, "signature"), 1)}
+FIRST_ITEM = len(META_ROWS) + 2
+
+
+@pytest.mark.parametrize(("ref", "value"), [
+    (f"B{META_ROWS['assessment']}", "999"),
+    (f"B{META_ROWS['organisation']}", "org-b"),
+    (f"B{META_ROWS['audience']}", "cio"),
+    (f"B{META_ROWS['editable']}", "False"),
+    (f"B{META_ROWS['locked_hash']}", "0" * 64),
+    (f"B{META_ROWS['signature']}", "0" * 64),
+    (f"D{FIRST_ITEM}", "99"),  # the first item's revision
+    (f"C{FIRST_ITEM}", "2"),  # the first item's id
+    (f"E{FIRST_ITEM}", "00000000:00000000"),  # its locked cells' hashes
+], ids=["assessment", "organisation", "audience", "editable", "locked-hash", "signature", "revision", "id",
+        "locked-cells"])
+def test_an_edited_meta_sheet_fails_its_signature(drafting, bob, exported, ref, value):
+    path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], ref, value))
+    assert only(refused(drafting, path, bob)).message == UNSIGNED
+
+
+def test_a_meta_sheet_with_an_item_removed_fails_its_signature(drafting, bob, exported):
+    path = edited(exported, lambda wb: wb[layout.META_SHEET].delete_rows(FIRST_ITEM + 3))
+    assert only(refused(drafting, path, bob)).message == UNSIGNED
+
+
+def test_a_meta_sheet_with_an_entry_renamed_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], f"A{META_ROWS['audience']}", "who"))
+    assert only(refused(drafting, path, bob)).message == "sheet '_meta': the entry 'audience' is missing or changed"
+
+
+def test_a_deleted_meta_sheet_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: wb.remove(wb[layout.META_SHEET]))
+    assert only(refused(drafting, path, bob)).message.startswith(
+        "the hidden sheet '_meta' that identifies the workbook is missing, so secassure cannot tell which "
+        "assessment and rows it holds")
+
+
+# --- the sheets ---------------------------------------------------------------------------------------------
+
+
+def test_a_removed_sheet_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: wb.remove(wb["Changes"]))
+    problem = only(refused(drafting, path, bob))
+    assert (problem.sheet, problem.message) == ("Changes", "the sheet 'Changes' is missing; sheets must not be "
+                                                           "removed or renamed")
+
+
+def test_a_renamed_sheet_is_refused(drafting, bob, exported):
+    def rename(wb):
+        wb["Validation"].title = "Validation (mine)"
+
+    problems = refused(drafting, edited(exported, rename), bob)
+    assert [(p.sheet, p.message) for p in problems] == [
+        ("Validation", "the sheet 'Validation' is missing; sheets must not be removed or renamed"),
+        ("Validation (mine)", "unexpected sheet 'Validation (mine)'; sheets must not be added or renamed")]
+
+
+def test_an_added_sheet_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: wb.create_sheet("My notes", 2))
+    problem = only(refused(drafting, path, bob))
+    assert (problem.sheet, problem.message) == ("My notes", "unexpected sheet 'My notes'; sheets must not be "
+                                                            "added or renamed")
+
+
+def test_reordered_sheets_are_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: wb.move_sheet("Questionnaire", offset=-1))
+    assert openpyxl.load_workbook(path, read_only=True).sheetnames[2:4] == ["Questionnaire", "Validation"]
+    assert only(refused(drafting, path, bob)).message == (
+        "the sheets were moved: expected them in the order Instructions, Cover, Validation, Questionnaire, "
+        "Evidence index, Changes, Risks, CIO review, Remediation, Lists, _meta")
+
+
+def test_a_removed_column_is_refused(drafting, bob, exported):
+    problems = refused(drafting, edited(exported, lambda wb: wb["Validation"].delete_cols(7)), bob)
+    assert where(problems[0]) == ("Validation", 1, "column G")
+    assert problems[0].message == ("expected the heading 'How it is met', found 'Why it does not apply'; columns "
+                                   "must not be moved, added or removed")
+
+
+# --- locked cells ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sheet", "key", "row", "value"), [
+    (VALIDATION, "ref", 2, "T9"),
+    (VALIDATION, "title", 2, "Something easier"),
+    (VALIDATION, "summary", 3, None),
+    (VALIDATION, "group", 3, "G9"),
+    (VALIDATION, "evidence", 2, "D-1 v9 A forged policy"),
+    (VALIDATION, "owner", 2, "bob@a.test"),
+    (VALIDATION, "checked_by", 3, "alice@a.test"),
+    (QUESTIONS, "text", 3, "An easier question?"),
+    (QUESTIONS, "evidence", 2, "D-1 v1 Information Security Policy"),
+    (QUESTIONS, "owner", 3, "alice@a.test"),
+], ids=lambda v: v.title if isinstance(v, layout.DataSheet) else str(v))
+def test_a_changed_locked_cell_is_refused(drafting, bob, exported, sheet, key, row, value):
+    ref = f"{crafted.column_letter(sheet, key)}{row}"
+    path = edited(exported, lambda wb: crafted.set_text(wb[sheet.title], ref, value) if value else
+                  setattr(wb[sheet.title][ref], "value", None))
+    problem = only(refused(drafting, path, bob))
+    assert (problem.message, where(problem)) == (LOCKED, (sheet.title, row, column(sheet, key)))
+
+
+def test_a_changed_id_is_refused(drafting, bob, exported, ids):
+    path = edited(exported, lambda wb: setattr(wb["Validation"]["A3"], "value", 999))
+    problem = only(refused(drafting, path, bob))
+    assert where(problem) == ("Validation", 3, "column A (ID)")
+    assert problem.message == f"expected the ID {ids['T2']}, found 999; rows must stay in the order they were exported"
+
+
+def test_a_formula_in_a_locked_cell_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: setattr(wb["Validation"]["C2"], "value", '="T1"'))
+    problem = only(refused(drafting, path, bob))
+    assert (problem.message, where(problem)) == (LOCKED, ("Validation", 2, "column C (Ref)"))
+
+
+# --- rows --------------------------------------------------------------------------------------------------
+
+UNEXPECTED_ROW = "unexpected row: the sheet holds exactly 2 validation rows, and rows cannot be added in the workbook"
+
+
+def test_a_hundred_thousand_added_rows_are_refused_at_the_first(drafting, bob, exported):
+    def add(wb):
+        ws = wb["Validation"]
+        for n in range(100_000):
+            ws.append([10_000 + n, f"An added obligation {n}"])
+
+    path = edited(exported, add)
+    problem = only(refused(drafting, path, bob))
+    assert (problem.message, where(problem)) == (UNEXPECTED_ROW, ("Validation", 4, ""))
+
+
+def test_added_rows_beyond_the_size_the_sheet_declares_are_refused(drafting, bob, exported):
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part]
+    if b"<dimension" not in xml:  # declare the size as exported: 2 rows under the headings, columns A to O
+        xml = xml.replace(b"<sheetViews>", b'<dimension ref="A1:O3" /><sheetViews>', 1)
+    assert b'<dimension ref="A1:O3" />' in xml
+    path = crafted.rewrite(exported, exported.with_name("rows.xlsx"), {part: crafted.append_rows(xml, 4, 100_000)})
+    problem = only(refused(drafting, path, bob))
+    assert (problem.message, where(problem)) == (UNEXPECTED_ROW, ("Validation", 4, ""))
+
+
+def test_a_row_added_further_down_is_refused_where_it_is(drafting, bob, exported):
+    path = edited(exported, lambda wb: crafted.set_text(wb["Questionnaire"], "D40", "Yes"))
+    problem = only(refused(drafting, path, bob))
+    assert where(problem) == ("Questionnaire", 40, "")
+    assert problem.message == ("unexpected row: the sheet holds exactly 2 questionnaire answers, and rows cannot be "
+                               "added in the workbook")
+
+
+def test_a_value_beyond_the_last_column_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: crafted.set_text(wb["Validation"], "P2", "my own note"))
+    problem = only(refused(drafting, path, bob))
+    assert (problem.message, where(problem)) == ("unexpected value beyond the last column", ("Validation", 2,
+                                                                                             "column P"))
+
+
+def test_a_removed_row_is_refused(drafting, bob, exported, ids):
+    problems = refused(drafting, edited(exported, lambda wb: wb["Validation"].delete_rows(2)), bob)
+    assert [(where(p), p.message) for p in problems] == [
+        (("Validation", 2, "column A (ID)"),
+         f"expected the ID {ids['T1']}, found {ids['T2']}; rows must stay in the order they were exported"),
+        (("Validation", 3, ""),
+         f"expected the row of item {ids['T2']}, found the end of the sheet; rows must not be removed"),
+    ]
+
+
+def test_an_inserted_row_is_refused(drafting, bob, exported, ids):
+    problems = refused(drafting, edited(exported, lambda wb: wb["Validation"].insert_rows(3)), bob)
+    assert [(where(p), p.message) for p in problems] == [
+        (("Validation", 3, "column A (ID)"),
+         f"expected the ID {ids['T2']}, found None; rows must stay in the order they were exported"),
+        (("Validation", 4, ""), UNEXPECTED_ROW),
+    ]
+
+
+def test_reordered_rows_are_refused(drafting, bob, exported, ids):
+    def swap(wb):
+        ws = wb["Questionnaire"]
+        for a, b in zip(ws[2], ws[3], strict=True):
+            a.value, b.value = b.value, a.value
+
+    problems = refused(drafting, edited(exported, swap), bob)
+    assert [(where(p), p.message) for p in problems] == [
+        (("Questionnaire", 2, "column A (ID)"),
+         f"expected the ID {ids['Q1']}, found {ids['Q2']}; rows must stay in the order they were exported"),
+        (("Questionnaire", 3, "column A (ID)"),
+         f"expected the ID {ids['Q2']}, found {ids['Q1']}; rows must stay in the order they were exported"),
+    ]
+
+
+# --- input cells ---------------------------------------------------------------------------------------------
+
+
+def test_values_outside_the_drop_downs_are_refused(drafting, bob, exported):
+    def change(wb):
+        crafted.set_text(wb["Validation"], "F2", "Maybe")
+        crafted.set_text(wb["Validation"], "J3", "Perhaps")
+        crafted.set_text(wb["Questionnaire"], "D2", "Sometimes")
+        wb["Questionnaire"]["F3"].value = 1
+
+    problems = refused(drafting, edited(exported, change), bob)
+    assert [(where(p), p.message) for p in problems] == [
+        (("Validation", 2, "column F (Status)"),
+         "expected one of: Not assessed, Compliant, Partially compliant, Non-compliant, Not applicable; found 'Maybe'"),
+        (("Validation", 3, "column J (Changed since baseline)"), "expected one of: Yes, No; found 'Perhaps'"),
+        (("Questionnaire", 2, "column D (Answer)"),
+         "expected one of: Yes, No, Partially, Not applicable; found 'Sometimes'"),
+        (("Questionnaire", 3, "column F (Material increase in risk)"), "expected one of: Yes, No; found '1'"),
+    ]
+
+
+@pytest.mark.parametrize("value", ["31/01/2026", "2026-01-31", "last Tuesday", "45000", True])
+def test_a_date_that_is_not_a_date_is_refused(drafting, bob, exported, value):
+    path = edited(exported, lambda wb: crafted.set_text(wb["Validation"], "I2", value) if isinstance(value, str)
+                  else setattr(wb["Validation"]["I2"], "value", value))
+    problem = only(refused(drafting, path, bob))
+    assert where(problem) == ("Validation", 2, "column I (Last tested)")
+    assert problem.message == f"expected a date (entered as a date, e.g. 31/01/2026), found {value!r}"
+
+
+def test_a_date_in_the_future_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: setattr(wb["Validation"]["I3"], "value",
+                                               timezone.localdate() + dt.timedelta(days=30)))
+    problem = only(refused(drafting, path, bob))
+    assert (where(problem), problem.message) == (("Validation", 3, ""), "the last tested date is in the future")
+
+
+@pytest.mark.parametrize(("sheet", "ref", "formula"), [
+    ("Validation", "G2", "=1+1"),
+    ("Validation", "F3", '=IF(TRUE,"Compliant","")'),
+    ("Validation", "I2", "=TODAY()"),
+    ("Validation", "K3", '=HYPERLINK("http://x","y")'),
+    ("Questionnaire", "D2", '="Yes"'),
+    ("Questionnaire", "G3", "=A1"),
+])
+def test_a_formula_in_an_input_cell_is_refused(drafting, bob, exported, sheet, ref, formula):
+    path = edited(exported, lambda wb: setattr(wb[sheet][ref], "value", formula))
+    assert openpyxl.load_workbook(path)[sheet][ref].data_type == "f"
+    problem = only(refused(drafting, path, bob))
+    data_sheet = VALIDATION if sheet == "Validation" else QUESTIONS
+    index = openpyxl.utils.column_index_from_string(ref[0]) - 1
+    assert where(problem) == (sheet, int(ref[1:]), data_sheet.where(index))
+    assert problem.message == f"holds a formula ({formula[:40]}); type the value itself"
+
+
+def test_entries_secassure_refuses_are_refused_each_where_it_is(drafting, bob, exported):
+    def change(wb):
+        crafted.set_text(wb["Validation"], "F3", "Not applicable")  # without saying why
+        crafted.set_text(wb["Validation"], "J2", "Yes")  # changed, without saying what
+        crafted.set_text(wb["Questionnaire"], "F2", "Yes")  # a material increase, without the rationale
+        crafted.set_text(wb["Questionnaire"], "E3", "x" * (actions.TEXT_LIMIT + 1))
+
+    problems = refused(drafting, edited(exported, change), bob)
+    assert [(where(p), p.message) for p in problems] == [
+        (("Validation", 2, ""), "say what changed since the baseline"),
+        (("Validation", 3, ""), "T2: say why the obligation does not apply to you"),
+        (("Questionnaire", 2, ""), "Q1: a material increase in risk needs its rationale"),
+        (("Questionnaire", 3, ""), "the narrative is 20,001 characters long; the most it can be is 20,000"),
+    ]
