@@ -112,32 +112,35 @@ def _current_value(item, key: str, comment: Comment | None):
     return value
 
 
-def _may_import(assessment: Assessment, audience: str, by) -> None:
+def _may_import(assessment: Assessment, by) -> str:
+    """Refuse before the file is even read when this person cannot import into the assessment now;
+    the side they import for otherwise (the User's team or the CIO reviewer)."""
     from secassure.exchange.workbook import audience_of
 
     theirs = audience_of(assessment, by) if by is not None else USER
-    if theirs != audience:
-        written = "the CIO reviewer" if audience == CIO else "the User's team"
-        raise WorkbookRefused([Problem(f"this workbook was written for {written}; export your own copy and "
-                                       "make your changes in it")])
-    if audience == USER:
+    if theirs == USER:
         assessments.require(by, assessment.organisation, "assessments.edit")
         if not assessment.editable:
             raise WorkbookRefused([Problem(f"the assessment is {assessment.get_status_display().lower()}, so "
                                            "nothing in it can change now")])
     elif assessment.status != AssessmentStatus.CIO_REVIEW:
         raise WorkbookRefused([Problem("the CIO's comments are final, so they cannot change now")])
+    return theirs
 
 
 def plan(assessment: Assessment, path: Path, *, by) -> Plan:
     """Read the workbook and work out what importing it would change. Writes nothing."""
+    theirs = _may_import(assessment, by)
     workbook = reading.read(path)
     header = workbook.header
     if header["assessment"] != str(assessment.pk) or header["organisation"] != assessment.organisation.slug:
         raise WorkbookRefused([Problem(
             f"this workbook belongs to assessment {header['assessment']} of {header['organisation']}, not to "
             f"assessment {assessment.pk} of {assessment.organisation.slug}")])
-    _may_import(assessment, workbook.audience, by)
+    if workbook.audience != theirs:
+        written = "the CIO reviewer" if workbook.audience == CIO else "the User's team"
+        raise WorkbookRefused([Problem(f"this workbook was written for {written}; export your own copy and "
+                                       "make your changes in it")])
     problems = reading.Problems()
     ids = {"row": [], "answer": []}
     for item in workbook.items:

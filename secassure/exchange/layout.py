@@ -25,6 +25,7 @@ KINDS = (VALIDATION_WORKBOOK, QUESTIONNAIRE)
 USER, CIO = "user", "cio"
 
 META_SHEET = "_meta"
+ITEM_SEPARATOR = "|"  # between the fields of one item's entry in the metadata sheet
 LISTS_SHEET = "Lists"
 
 # The input vocabularies: (what the drop-down shows, what is stored).
@@ -76,6 +77,17 @@ class DataSheet:
         return [i for i, c in enumerate(self.columns) if not c.editable_by(audience)]
 
 
+# What rows and answers both end with: the change since the baseline, who owns and checked it, the
+# evidence, and the CIO's comment.
+COMMON_TAIL = (
+    Column("changed", "Changed since baseline", 12, "yesno", "yesno", USER),
+    Column("change_note", "What changed", 36, "text", side=USER),
+    Column("owner", "Owner", 24),
+    Column("evidence", "Evidence", 40),
+    Column("checked_by", "Checked by", 24),
+    Column("cio_comment", "CIO comment", 48, "text", side=CIO),
+)
+
 VALIDATION = DataSheet("Validation", "row", (
     Column("id", "ID", 9, "id"),
     Column("group", "SEC group", 11),
@@ -86,12 +98,7 @@ VALIDATION = DataSheet("Validation", "row", (
     Column("narrative", "How it is met", 60, "text", side=USER),
     Column("na_reason", "Why it does not apply", 30, "text", side=USER),
     Column("last_tested", "Last tested", 13, "date", side=USER),
-    Column("changed", "Changed since baseline", 12, "yesno", "yesno", USER),
-    Column("change_note", "What changed", 36, "text", side=USER),
-    Column("owner", "Owner", 24),
-    Column("evidence", "Evidence", 40),
-    Column("checked_by", "Checked by", 24),
-    Column("cio_comment", "CIO comment", 48, "text", side=CIO),
+    *COMMON_TAIL,
 ), "validation rows")
 
 QUESTIONS = DataSheet("Questionnaire", "answer", (
@@ -102,12 +109,7 @@ QUESTIONS = DataSheet("Questionnaire", "answer", (
     Column("narrative", "Narrative", 60, "text", side=USER),
     Column("material", "Material increase in risk", 13, "yesno", "yesno", USER),
     Column("material_rationale", "Why (material increase)", 40, "text", side=USER),
-    Column("changed", "Changed since baseline", 12, "yesno", "yesno", USER),
-    Column("change_note", "What changed", 36, "text", side=USER),
-    Column("owner", "Owner", 24),
-    Column("evidence", "Evidence", 40),
-    Column("checked_by", "Checked by", 24),
-    Column("cio_comment", "CIO comment", 48, "text", side=CIO),
+    *COMMON_TAIL,
 ), "questionnaire answers")
 
 DATA_SHEETS = {VALIDATION_WORKBOOK: (VALIDATION, QUESTIONS), QUESTIONNAIRE: (QUESTIONS,)}

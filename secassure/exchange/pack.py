@@ -114,7 +114,7 @@ def build(assessment: Assessment, out: Path, *, by=None, evidence: bool = True, 
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         writer = _Writer(archive)
         book = Path(scratch) / "workbook.xlsx"
-        workbook.write(assessment, book, by=by)
+        workbook.write(assessment, book, by=by, record=True)
         writer.add_file("validation-workbook.xlsx", book, "workbook")
         tick("workbook")
         from secassure.exchange import report
@@ -123,8 +123,15 @@ def build(assessment: Assessment, out: Path, *, by=None, evidence: bool = True, 
         tick("report")
         from secassure.exchange import oscal
 
+        omitted = {}
         for model in ("assessment-results", "poam"):
-            data = json.dumps(oscal.build(assessment, model), indent=2, ensure_ascii=False).encode("utf-8")
+            try:
+                data = json.dumps(oscal.build(assessment, model), indent=2, ensure_ascii=False).encode("utf-8")
+            except ActionError as exc:  # a plan of action needs findings or actions: none yet is no failure
+                if model != "poam":
+                    raise
+                omitted[f"oscal/{model}.json"] = str(exc)
+                continue
             writer.add_stream(f"oscal/{model}.json", [data], "oscal")
         tick("OSCAL")
         for version in versions:
@@ -150,6 +157,7 @@ def build(assessment: Assessment, out: Path, *, by=None, evidence: bool = True, 
                            "status": assessment.status, "catalogue": str(assessment.catalogue)},
             "audit_chain_head": head,
             "files": writer.files,
+            "omitted": omitted,
         }
         manifest["signature"] = _signature(manifest)
         info = zipfile.ZipInfo(MANIFEST, date_time=(2000, 1, 1, 0, 0, 0))

@@ -235,7 +235,11 @@ def read_meta(wb) -> tuple[dict, list[list[str]]]:
         for row in rows:
             if row is None or all(v is None for v in row):
                 break
-            items.append(["" if v is None else str(v) for v in row[:6]])
+            entry = str(row[0] if row[0] is not None else "").split(layout.ITEM_SEPARATOR)
+            if len(entry) != 6 or any(v is not None for v in row[1:]):
+                _refuse(f"sheet '{layout.META_SHEET}', row {len(items) + len(META_KEYS) + 3}: the item entry is "
+                        "damaged")
+            items.append(entry)
             if len(items) > 1_000_000:
                 _refuse(f"sheet '{layout.META_SHEET}' is far too long")
     except StopIteration:

@@ -64,6 +64,11 @@ def _scratch() -> Path:
     return scratch_dir()
 
 
+def _attachment(response, a, what: str):
+    response["Content-Disposition"] = f'attachment; filename="{a.organisation.slug}-{a.pk}-{what}"'
+    return response
+
+
 def _file(handle, name: str, content_type: str) -> FileResponse:
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
@@ -85,9 +90,8 @@ def download_csv(request, slug, pk, what):
     door, a = _door(request, slug, pk)
     if what not in flat.WHAT:
         raise Http404("No such export")
-    response = StreamingHttpResponse(flat.stream(a, what), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{a.organisation.slug}-{a.pk}-{what}.csv"'
-    return response
+    return _attachment(StreamingHttpResponse(flat.stream(a, what), content_type="text/csv; charset=utf-8"), a,
+                       f"{what}.csv")
 
 
 @login_required
@@ -96,9 +100,7 @@ def download_report(request, slug, pk):
     door, a = _door(request, slug, pk)
     from secassure.exchange import report
 
-    response = HttpResponse(report.render_pdf(a), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{a.organisation.slug}-{a.pk}-report.pdf"'
-    return response
+    return _attachment(HttpResponse(report.render_pdf(a), content_type="application/pdf"), a, "report.pdf")
 
 
 @login_required

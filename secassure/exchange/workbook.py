@@ -21,6 +21,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from secassure import __version__
 from secassure.assessments.models import Assessment
@@ -76,16 +77,16 @@ class Styles:
 def cell(ws, value, style):
     """A cell holding value; text is always text (a leading = + - @ cannot make it a formula)."""
     c = WriteOnlyCell(ws)
+    c._style = copy(style)
     if isinstance(value, str):
+        # Set as text directly: openpyxl's own binding would take a leading = for a formula. The
+        # text is already cleaned of what a cell cannot hold (layout.cell_text).
         value = layout.cell_text(value)
-        c.value = value
-        c.data_type = "s"
-        c._style = copy(style)
+        c._value, c.data_type = value, "s"
         if value.startswith(layout.FORMULA_START):
             c._style.quotePrefix = 1
-    else:
+    elif value is not None:
         c.value = value
-        c._style = copy(style)
     return c
 
 
@@ -103,6 +104,19 @@ def _widths(ws, widths: list[int]) -> None:
 
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _page(ws, *, landscape: bool = True, repeat_heading: bool = True, pages_wide: int = 1) -> None:
+    """Print on A4, fitted to pages_wide pages across, with the heading row on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties, WorksheetProperties
+
+    ws.sheet_properties = WorksheetProperties(pageSetUpPr=PageSetupProperties(fitToPage=True))
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = 0
+    if repeat_heading:
+        ws.print_title_rows = "1:1"
 
 
 def _protect(ws) -> None:
@@ -159,6 +173,7 @@ def item_values(sheet: DataSheet, item, audience: str, by) -> list:
 
 def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list, editable: bool) -> None:
     ws = wb.create_sheet(sheet.title)
+    _page(ws, pages_wide=2)  # fifteen columns do not fit one page at a readable size
     styles = Styles(ws)
     _widths(ws, [c.width for c in sheet.columns])
     ws.freeze_panes = "E2" if sheet.item == "row" else "D2"
@@ -241,6 +256,7 @@ INSTRUCTIONS = (
 
 def _instructions(wb, kind: str, audience: str) -> None:
     ws = wb.create_sheet("Instructions")
+    _page(ws, landscape=False, repeat_heading=False)
     styles = Styles(ws)
     _widths(ws, [110])
     ws.append([cell(ws, INSTRUCTIONS[0], styles.title)])
@@ -255,6 +271,7 @@ def _instructions(wb, kind: str, audience: str) -> None:
 
 def _cover(wb, assessment: Assessment, facts: dict) -> None:
     ws = wb.create_sheet("Cover")
+    _page(ws, landscape=False, repeat_heading=False)
     styles = Styles(ws)
     _widths(ws, [34, 80])
     ws.append([cell(ws, f"{assessment.title}", styles.title)])
@@ -292,13 +309,21 @@ def _cover_facts(assessment: Assessment, kind: str, audience: str, by, now) -> d
     }
 
 
-def _evidence_index(wb, assessment: Assessment) -> None:
-    ws = wb.create_sheet("Evidence index")
+def _listing(wb, title: str, widths: list[int], freeze: str | None = None):
+    """A read-only listing sheet: printable, with set widths and, if given, frozen panes."""
+    ws = wb.create_sheet(title)
+    _page(ws)
     styles = Styles(ws)
+    _widths(ws, widths)
+    if freeze:
+        ws.freeze_panes = freeze
+    return ws, styles
+
+
+def _evidence_index(wb, assessment: Assessment) -> None:
     headers = ["Document", "Title", "Type", "Version", "File", "sha256", "Size (bytes)", "Effective", "Expires",
                "Owner", "Provider", "Pinned at submission", "Linked from"]
-    _widths(ws, [10, 40, 12, 9, 30, 66, 12, 12, 12, 24, 24, 12, 30])
-    ws.freeze_panes = "C2"
+    ws, styles = _listing(wb, "Evidence index", [10, 40, 12, 9, 30, 66, 12, 12, 12, 24, 24, 12, 30], "C2")
 
     def rows():
         for entry in gathering.evidence_index(assessment):
@@ -316,19 +341,14 @@ def _evidence_index(wb, assessment: Assessment) -> None:
 def _changes_and_risks(wb, assessment: Assessment) -> None:
     from secassure.assessments.models import Risk
 
-    ws = wb.create_sheet("Changes")
-    styles = Styles(ws)
-    _widths(ws, [20, 70, 12, 12, 24])
+    ws, styles = _listing(wb, "Changes", [20, 70, 12, 12, 24])
     changes = assessment.changes.select_related("risk", "recorded_by").order_by("changed_on", "pk")
     _table(ws, styles, ["Area", "What changed", "When", "Risk", "Recorded by"],
            ([c.get_area_display(), c.description, c.changed_on or "", c.risk.ref if c.risk_id else "",
              c.recorded_by.email if c.recorded_by_id else ""] for c in changes))
     _protect(ws)
 
-    ws = wb.create_sheet("Risks")
-    styles = Styles(ws)
-    _widths(ws, [9, 40, 24, 10, 10, 10, 10, 10, 10, 16, 40, 24, 12, 9])
-    ws.freeze_panes = "C2"
+    ws, styles = _listing(wb, "Risks", [9, 40, 24, 10, 10, 10, 10, 10, 10, 16, 40, 24, 12, 9], "C2")
     risks = Risk.objects.filter(organisation=assessment.organisation).select_related("owner").order_by("ref")
     _table(ws, styles, ["Ref", "Risk", "Asset or scope", "Inherent likelihood", "Inherent impact", "Inherent score",
                         "Residual likelihood", "Residual impact", "Residual score", "Treatment", "Treatment plan",
@@ -340,9 +360,7 @@ def _changes_and_risks(wb, assessment: Assessment) -> None:
 
 
 def _review_sheets(wb, review: dict) -> None:
-    ws = wb.create_sheet("CIO review")
-    styles = Styles(ws)
-    _widths(ws, [10, 14, 10, 26, 90])
+    ws, styles = _listing(wb, "CIO review", [10, 14, 10, 26, 90])
     _table(ws, styles, ["Query", "About", "Status", "Raised by", "Thread"],
            ([f"Q-{q['id']}", q["item"] or "overall", q["status"], q["raised_by"],
              "\n\n".join(f"{m['side'].upper()} {m['author']} ({m['at'][:16]}): {m['text']}"
@@ -360,9 +378,7 @@ def _review_sheets(wb, review: dict) -> None:
                  outcome["text"] or ""]])
     _protect(ws)
 
-    ws = wb.create_sheet("Remediation")
-    styles = Styles(ws)
-    _widths(ws, [10, 14, 10, 12, 60, 14, 50, 12])
+    ws, styles = _listing(wb, "Remediation", [10, 14, 10, 12, 60, 14, 50, 12])
     _table(ws, styles, ["Finding", "Kind", "Severity", "Clause", "Description", "Status", "Management response",
                         "Response due"],
            ([f["ref"], f["kind"], f["severity"], f["clause"], f["description"], f["status"], f["response"],
@@ -385,14 +401,25 @@ def _meta(wb, header: dict, items: list) -> str:
     for key in META_KEYS:
         ws.append([cell(ws, key, styles.locked), cell(ws, str(header[key]), styles.locked)])
     ws.append([cell(ws, "signature", styles.locked), cell(ws, signature, styles.locked)])
-    ws.append([cell(ws, h, styles.locked) for h in ("sheet", "row", "id", "revision", "locked", "input")])
-    for entry in items:
-        ws.append([cell(ws, str(v), styles.locked) for v in entry])
+    ws.append([cell(ws, layout.ITEM_SEPARATOR.join(("sheet", "row", "id", "revision", "locked", "input")),
+                    styles.locked)])
+    for entry in items:  # one cell an item keeps the sheet small and quick to write
+        ws.append([cell(ws, layout.ITEM_SEPARATOR.join(str(v) for v in entry), styles.locked)])
     _protect(ws)
     return signature
 
 
 # --- the workbook ---------------------------------------------------------------------------------
+
+
+def _may_edit(assessment: Assessment, by) -> bool:
+    from secassure.assessments.actions import role_of
+    from secassure.tenancy.access import EDIT_ASSESSMENTS, PERMISSIONS
+
+    if by is None:  # the command line
+        return True
+    role = role_of(by, assessment.organisation)
+    return role is not None and EDIT_ASSESSMENTS in PERMISSIONS[role]
 
 
 def audience_of(assessment: Assessment, by) -> str:
@@ -401,17 +428,24 @@ def audience_of(assessment: Assessment, by) -> str:
     return CIO if by is not None and is_reviewer(by, assessment) else USER
 
 
-def write(assessment: Assessment, out, *, by=None, kind: str = layout.VALIDATION_WORKBOOK) -> dict:
+def write(assessment: Assessment, out, *, by=None, kind: str = layout.VALIDATION_WORKBOOK,
+          record: bool = False) -> dict:
     """Write the workbook to out (a path or a binary file). by is the person it is for (None: the
-    command line, which writes the User's copy). Returns what was written, for the caller to report."""
+    command line, which writes the User's copy); record writes the User's copy with every cell locked,
+    whoever asks (for the submission pack). Returns what was written, for the caller to report."""
     if kind not in layout.KINDS:
         from secassure.errors import ActionError
 
         raise ActionError(f"{kind!r} is not a workbook kind; use one of {', '.join(layout.KINDS)}")
-    audience = audience_of(assessment, by)
+    audience = USER if record else audience_of(assessment, by)
     from secassure.assessments.choices import AssessmentStatus
 
-    editable = assessment.editable if audience == USER else assessment.status == AssessmentStatus.CIO_REVIEW
+    if record:
+        editable = False
+    elif audience == USER:  # an Observer's copy, like a submitted assessment's, opens no cell
+        editable = assessment.editable and _may_edit(assessment, by)
+    else:
+        editable = assessment.status == AssessmentStatus.CIO_REVIEW
     now = timezone.now()
     wb = Workbook(write_only=True)
     _instructions(wb, kind, audience)

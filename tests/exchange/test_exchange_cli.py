@@ -153,3 +153,13 @@ def test_org_set_classification(cli, org_a):
     assert result.exit_code == 0, result.stderr
     org_a.refresh_from_db()
     assert org_a.classification_label == "OFFICIAL-SENSITIVE"
+
+
+def test_a_pack_without_findings_leaves_out_the_plan_of_action_and_says_why(cli, drafting, tmp_path):
+    out = tmp_path / "pack.zip"
+    made = cli("pack", drafting.pk, "-o", out, "--json")
+    assert made.exit_code == 0, made.stderr
+    manifest = made.json()
+    assert "oscal/poam.json" not in {f["path"] for f in manifest["files"]}
+    assert "no findings and no remediation actions" in manifest["omitted"]["oscal/poam.json"]
+    assert cli("pack", "verify", out).exit_code == 0

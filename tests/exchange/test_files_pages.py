@@ -60,6 +60,9 @@ def test_the_workbook_download_is_the_users_copy_with_its_rows(client, drafting,
     wb = _download(client, drafting)
     refs = [row[2] for row in wb["Validation"].iter_rows(min_row=2, values_only=True)]
     assert refs == ["T1", "T2"]
+    sheet = wb["Validation"]
+    assert not sheet["G2"].protection.locked and sheet["C2"].protection.locked and sheet.protection.sheet
+    assert sheet.freeze_panes == "E2" and sheet["G2"].fill.fgColor.rgb.endswith("FFF6D5")
     questionnaire = _download(client, drafting, "?kind=questionnaire")
     assert "Validation" not in questionnaire.sheetnames and "Questionnaire" in questionnaire.sheetnames
 
@@ -145,6 +148,7 @@ def test_an_observer_downloads_but_cannot_import(client, drafting, org_a):
     page = client.get(_url(drafting))
     assert page.status_code == 200 and _url(drafting, "import/").encode() not in page.content
     wb = _download(client, drafting)
+    assert all(c.protection.locked for row in wb["Validation"].iter_rows() for c in row)  # nothing to fill in
     wb["Validation"]["G3"] = "Olive's words"
     assert _upload(client, drafting, wb).status_code == 404
     assert helpers.row(drafting, "T2").narrative == ""
@@ -200,3 +204,18 @@ def test_csv_downloads_stream_and_escape_formulas(client, drafting, bob):
     text = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
     assert client.get(_url(drafting, "nothing.csv")).status_code == 404
+
+
+def test_the_pack_holds_the_users_workbook_as_a_locked_record_whoever_downloads_it(client, in_cio_review, carol):
+    import zipfile
+
+    review.comment(in_cio_review, by=carol, text="Show a year of logs", item=helpers.row(in_cio_review, "T2"))
+    client.force_login(carol)
+    response = client.get(_url(in_cio_review, "pack.zip"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as pack:
+        wb = openpyxl.load_workbook(io.BytesIO(pack.read("validation-workbook.xlsx")))
+    sheet = wb["Validation"]
+    assert all(c.protection.locked for row in sheet.iter_rows() for c in row)
+    comments = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert comments[1] == "carol@cio.test: Show a year of logs"

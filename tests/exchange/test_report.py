@@ -155,7 +155,7 @@ def test_a_drafting_assessment_renders_with_its_empty_sections_said_plainly(draf
 
 def test_long_names_are_cut_short_in_headers_and_footers_and_given_in_full_on_the_cover(rich, org_a):
     Organisation.objects.filter(pk=org_a.pk).update(name="Alpha " + "Energy " * 25 + "Ltd")
-    type(rich).objects.filter(pk=rich.pk).update(title="SSA " + "twenty-six " * 18 + "end")
+    type(rich).objects.filter(pk=rich.pk).update(title="SSA " + "twenty-six " * 17 + "end")  # 194 of 200
     texts = pages(render_pdf(rich, today=TODAY))
     for number, text in enumerate(texts, start=1):
         assert text.startswith("Alpha Energy Energy") and f"Page {number} of {len(texts)}" in text

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from secassure.assessments import actions
+from secassure.errors import ActionError
 from secassure.exchange import importing, layout, reading, workbook
 from secassure.exchange.reading import Problem, WorkbookRefused
 from tests.assessments import helpers
@@ -238,9 +239,11 @@ def test_a_workbook_of_another_assessment_is_refused(drafting, org_a, alice, bob
 def test_a_workbook_of_another_organisation_is_refused(drafting, org_b, bob, mallory, tmp_path):
     theirs = actions.create_assessment(org_b, kind="ssa", by=mallory, title="Bravo SSA").assessment
     path = crafted.export(theirs, tmp_path / "bravo.xlsx", by=mallory)
-    for by in (bob, mallory):
-        assert only(refused(drafting, path, by)).message == (
-            f"this workbook belongs to assessment {theirs.pk} of org-b, not to assessment {drafting.pk} of org-a")
+    assert only(refused(drafting, path, bob)).message == (
+        f"this workbook belongs to assessment {theirs.pk} of org-b, not to assessment {drafting.pk} of org-a")
+    # Someone with no role here is refused before their file is even read.
+    with crafted.untouched(), pytest.raises(ActionError, match=r"does not allow this \(assessments.edit\)"):
+        importing.plan(drafting, path, by=mallory)
 
 
 def test_a_workbook_signed_by_another_installation_is_refused(drafting, bob, tmp_path, settings):
@@ -264,14 +267,29 @@ FIRST_ITEM = len(META_ROWS) + 2
     (f"B{META_ROWS['editable']}", "False"),
     (f"B{META_ROWS['locked_hash']}", "0" * 64),
     (f"B{META_ROWS['signature']}", "0" * 64),
-    (f"D{FIRST_ITEM}", "99"),  # the first item's revision
-    (f"C{FIRST_ITEM}", "2"),  # the first item's id
-    (f"E{FIRST_ITEM}", "00000000:00000000"),  # its locked cells' hashes
-], ids=["assessment", "organisation", "audience", "editable", "locked-hash", "signature", "revision", "id",
-        "locked-cells"])
+], ids=["assessment", "organisation", "audience", "editable", "locked-hash", "signature"])
 def test_an_edited_meta_sheet_fails_its_signature(drafting, bob, exported, ref, value):
     path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], ref, value))
     assert only(refused(drafting, path, bob)).message == UNSIGNED
+
+
+@pytest.mark.parametrize(("field", "value"), [(3, "99"), (2, "2"), (4, "00000000:00000000"), (5, "0" * 16)],
+                         ids=["revision", "id", "locked-cells", "inputs"])
+def test_an_edited_item_entry_fails_the_signature(drafting, bob, exported, field, value):
+    """Each item is one cell, sheet|row|id|revision|locked|input: changing any field breaks the signature."""
+    def change(wb):
+        ws = wb[layout.META_SHEET]
+        parts = ws[f"A{FIRST_ITEM}"].value.split(layout.ITEM_SEPARATOR)
+        assert len(parts) == 6 and parts[field] != value
+        parts[field] = value
+        crafted.set_text(ws, f"A{FIRST_ITEM}", layout.ITEM_SEPARATOR.join(parts))
+
+    assert only(refused(drafting, edited(exported, change), bob)).message == UNSIGNED
+
+
+def test_a_damaged_item_entry_is_refused(drafting, bob, exported):
+    path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], f"A{FIRST_ITEM}", "Validation|2"))
+    assert only(refused(drafting, path, bob)).message == f"sheet '_meta', row {FIRST_ITEM}: the item entry is damaged"
 
 
 def test_a_meta_sheet_with_an_item_removed_fails_its_signature(drafting, bob, exported):
