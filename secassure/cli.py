@@ -1224,6 +1224,38 @@ def csv_command(
     typer.echo(f"Wrote {output}: {count} record(s)")
 
 
+# --- reminders --------------------------------------------------------------------------------------
+
+
+@app.command("remind")
+def remind(
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD: the day to remind for; today when left "
+                                                          "out.")] = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """E-mail each person one digest of what is due or overdue for them (run daily from cron or a
+    systemd timer). Running it again the same day sends nothing more."""
+    _django()
+    from django.utils import timezone
+
+    from secassure.reminders.digest import send_digests
+
+    day = _date(on, "--date") or timezone.localdate()
+    with _cli_context(), _progress_bar("reminding") as tick:
+        run = send_digests(day, dry_run=dry_run, progress=tick)
+    if as_json:
+        _print_json({**run.as_dict(), "dry_run": dry_run})
+    else:
+        verb = "Would send" if dry_run else "Sent"
+        typer.echo(f"{verb} {len(run.sent)} digest(s) for {day.isoformat()}; {run.already} already sent today; "
+                   f"{run.nothing_due} person(s) with nothing due")
+        for failure in run.failed:
+            _console(stderr=True).print(f"[bold red]not sent:[/] {_e(failure)}")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "secassure.assessments",
     "secassure.review",
     "secassure.exchange",
+    "secassure.reminders",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("secassure.assessments.urls")),
     path("", include("secassure.review.urls")),
     path("", include("secassure.exchange.urls")),
+    path("", include("secassure.reminders.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
