@@ -164,7 +164,8 @@ def organisation_rows(user):
     rows = []
     for membership in memberships:
         org = membership.organisation
-        row = {"org": org, "role": membership.get_role_display(), "can_view": org.pk in visible,
+        row = {"org": org, "role": membership.get_role_display(), "role_code": membership.role,
+               "can_view": org.pk in visible,
                "is_cio": membership.role == MemberRole.CIO_REVIEWER}
         if row["can_view"]:
             row["next"] = plan_for(org, today, snapshots=snapshots[org.pk], rules=rules).next_due()

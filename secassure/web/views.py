@@ -18,10 +18,23 @@ from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_
 @require_GET
 @login_required
 def home(request):
+    from django.utils import timezone
+
+    from secassure.tenancy import portfolio
     from secassure.tenancy.views import organisation_rows
 
-    return render(request, "web/home.html", {"versions": versions_with_counts(),
-                                             "organisations": organisation_rows(request.user)})
+    rows = organisation_rows(request.user)
+    portfolio.signals(rows, timezone.localdate())
+    key = request.GET.get("sort", "name")
+    key = key if key in portfolio.SORTS else "name"
+    descending = request.GET.get("order") == "desc"
+    return render(request, "web/home.html", {
+        "versions": versions_with_counts(), "organisations": portfolio.sort(rows, key, descending),
+        "sort": key, "descending": descending,
+        "columns": [("name", "Organisation"), ("due", "Next assessment due"), ("progress", "Current assessment"),
+                    ("queries", "Open CIO queries"), ("overdue", "Overdue actions"),
+                    ("documents", "Documents due for review"), ("expired", "Expired evidence"),
+                    ("decisions", "Materiality decisions pending")]})
 
 
 @require_GET

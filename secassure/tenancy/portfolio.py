@@ -1,0 +1,83 @@
+"""A consultant's portfolio: for every organisation the person may see, the signals that say where it
+stands (current assessment and its progress, open CIO queries, overdue actions, documents due for
+review, expired evidence, materiality decisions pending), each read for all the organisations at
+once, so the page costs the same queries for two organisations or two hundred."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS, VIEW_DOCUMENTS
+
+REVIEW_AHEAD_DAYS = 30
+SORTS = ("name", "due", "progress", "queries", "overdue", "documents", "expired", "decisions")
+
+
+def _counts(queryset, field: str) -> dict[int, int]:
+    return dict(queryset.values(field).order_by(field).annotate(n=Count("pk")).values_list(field, "n"))
+
+
+def signals(rows: list[dict], today: dt.date) -> None:
+    """Add each visible row's signals (in place); rows come from tenancy.views.organisation_rows."""
+    from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus, Decision
+    from secassure.assessments.models import Assessment
+    from secassure.assessments.services import progress_many
+    from secassure.evidence.choices import DocumentStatus
+    from secassure.evidence.models import Document, DocumentVersion
+    from secassure.review.choices import ACTION_DONE, QueryStatus
+    from secassure.review.models import RemediationAction, ReviewQuery
+
+    roles = {row["org"].pk: row["role_code"] for row in rows}
+    assessing = [pk for pk, role in roles.items() if VIEW_ASSESSMENTS in PERMISSIONS[role]]
+    documenting = [pk for pk, role in roles.items() if VIEW_DOCUMENTS in PERMISSIONS[role]]
+
+    current: dict[int, Assessment] = {}
+    for a in (Assessment.objects.filter(organisation_id__in=assessing).exclude(status=AssessmentStatus.CLOSED)
+              .order_by("organisation_id", "-created_at", "-pk")):
+        current.setdefault(a.organisation_id, a)
+    figures = progress_many(list(current.values())) if current else {}
+    queries = _counts(ReviewQuery.objects.filter(assessment__organisation_id__in=assessing,
+                                                 status=QueryStatus.OPEN), "assessment__organisation_id")
+    overdue = _counts(RemediationAction.objects.filter(plan__organisation_id__in=assessing, target_date__lt=today)
+                      .exclude(status__in=ACTION_DONE), "plan__organisation_id")
+    decisions = _counts(Assessment.objects.filter(organisation_id__in=assessing, kind__in=MATERIALITY_TYPES,
+                                                  decision=Decision.UNDECIDED)
+                        .exclude(status__in=(AssessmentStatus.CLOSED,)).filter(submitted_at__isnull=True),
+                        "organisation_id")
+    live = Document.objects.filter(organisation_id__in=documenting).exclude(
+        status__in=(DocumentStatus.SUPERSEDED, DocumentStatus.RETIRED))
+    reviews = _counts(live.filter(next_review__lte=today + dt.timedelta(days=REVIEW_AHEAD_DAYS)), "organisation_id")
+    latest_expiry = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
+                             .values("expiry_date")[:1])
+    expired = _counts(live.annotate(latest_expiry=latest_expiry).filter(Q(latest_expiry__lt=today)),
+                      "organisation_id")
+    for row in rows:
+        pk = row["org"].pk
+        if pk in current:
+            a = current[pk]
+            p = figures.get(a.pk, {})
+            row["current"] = a
+            row["progress"] = round(100 * p.get("assessed", 0) / p["total"]) if p.get("total") else 0
+        if pk in roles and pk in assessing:
+            row.update(queries=queries.get(pk, 0), overdue=overdue.get(pk, 0), decisions=decisions.get(pk, 0))
+        if pk in documenting:
+            row.update(documents=reviews.get(pk, 0), expired=expired.get(pk, 0))
+
+
+def sort(rows: list[dict], key: str, descending: bool) -> list[dict]:
+    """Rows sorted by one signal; organisations without it (not visible, nothing planned) go last."""
+    if key not in SORTS:
+        key = "name"
+
+    def value(row):
+        if key == "name":
+            return row["org"].name.casefold()
+        if key == "due":
+            return row["next"].due_by if row.get("next") and row["next"].due_by else None
+        return row.get(key)
+
+    present = [r for r in rows if value(r) is not None]
+    missing = [r for r in rows if value(r) is None]
+    return sorted(present, key=value, reverse=descending) + missing

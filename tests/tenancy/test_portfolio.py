@@ -1,0 +1,133 @@
+"""The consultant's portfolio on the home page: each organisation's signals, read for all of them at
+once (the same queries for 2 organisations and for 200), sortable, and nothing of an organisation
+the person does not belong to."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from secassure.assessments import actions as assessments
+from secassure.evidence import actions as evidence
+from secassure.evidence.models import Document
+from secassure.review.models import RemediationAction, RemediationPlan, ReviewQuery
+from secassure.tenancy.models import Membership, Organisation
+from tests.assessments import helpers
+from tests.conftest import join, make_org, make_user
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def consultant(db, settings, write):
+    settings.SECASSURE_REQUIRE_MFA = False
+    helpers.tiny(write)
+    return make_user("consultant@advisers.test")
+
+
+def _busy(org, consultant, *, overdue: int, due_documents: int, expired: bool):
+    """An organisation with an SSA in preparation (undecided), one open query's worth of nothing,
+    some overdue actions, documents due for review and, if asked, an expired evidence file."""
+    helpers.hold(org, "import-supplier")
+    assessment = assessments.create_assessment(org, kind="ssa", by=None, title=f"SSA {org.slug}").assessment
+    row = assessment.rows.order_by("order").first()
+    assessments.save_row(row, by=None, revision=row.revision, status="compliant", narrative="Met")
+    plan = RemediationPlan.objects.create(organisation=org, assessment=assessment)
+    today = timezone.localdate()
+    for n in range(overdue):
+        RemediationAction.objects.create(plan=plan, description=f"Action {n}", target_date=today - DAY)
+    RemediationAction.objects.create(plan=plan, description="Later", target_date=today + DAY)
+    for n in range(due_documents):
+        found = evidence.add_document(org, title=f"Policy {n}", doc_type="policy")
+        Document.objects.filter(pk=found.pk).update(next_review=today + 10 * DAY)
+    if expired:
+        found = evidence.add_document(org, title="Pen test", doc_type="report")
+        evidence.add_version(found, chunks=[b"%PDF-1.4 x"], name="pt.pdf", effective_date=today - 100 * DAY,
+                             expiry_date=today - DAY)
+        Document.objects.filter(pk=found.pk).update(next_review=today + 300 * DAY)
+    return assessment
+
+
+def _rows(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.context["organisations"]
+
+
+def test_signals_are_right_and_only_for_ones_own_organisations(client, consultant):
+    alpha, bravo = make_org("Alpha Energy", "alpha"), make_org("Bravo Power", "bravo")
+    hidden = make_org("Not A Client", "hidden")
+    join(consultant, alpha, "contributor")
+    join(consultant, bravo, "observer")
+    a = _busy(alpha, consultant, overdue=2, due_documents=3, expired=True)
+    _busy(bravo, consultant, overdue=0, due_documents=1, expired=False)
+    _busy(hidden, consultant, overdue=5, due_documents=5, expired=True)
+    client.force_login(consultant)
+    rows = {r["org"].slug: r for r in _rows(client)}
+    assert set(rows) == {"alpha", "bravo"}
+    alpha_row = rows["alpha"]
+    assert alpha_row["current"] == a and alpha_row["progress"] == 50  # one row of two assessed
+    assert (alpha_row["overdue"], alpha_row["documents"], alpha_row["expired"], alpha_row["decisions"]) == (2, 3, 1, 1)
+    assert alpha_row["queries"] == 0
+    assert (rows["bravo"]["overdue"], rows["bravo"]["documents"], rows["bravo"]["expired"]) == (0, 1, 0)
+    page = client.get("/").content.decode()
+    assert "Not A Client" not in page and "50% assessed" in page
+
+
+def test_open_cio_queries_are_counted(client, consultant, org_a, alice, bob, carol):
+    from secassure.review import actions as review
+
+    dave = helpers.member(org_a, "dave@a.test", "approver")
+    helpers.hold(org_a, "import-supplier")
+    assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA").assessment
+    helpers.submit(assessment, maker=bob, checker=alice, approver=dave)
+    review.share(assessment, carol, by=alice)
+    review.raise_query(assessment, helpers.row(assessment, "T1"), by=carol, text="Why?")
+    review.raise_query(assessment, helpers.row(assessment, "T2"), by=carol, text="And this?")
+    assert ReviewQuery.objects.filter(status="open").count() == 2
+    join(consultant, org_a, "contributor")
+    client.force_login(consultant)
+    assert _rows(client)[0]["queries"] == 2
+
+
+def test_sorting_by_a_signal_puts_the_worst_first_when_descending(client, consultant):
+    for n, overdue in enumerate((1, 3, 0)):
+        org = make_org(f"Org {n}", f"org-{n}")
+        join(consultant, org, "contributor")
+        _busy(org, consultant, overdue=overdue, due_documents=0, expired=False)
+    outsider = make_org("Org as CIO", "org-cio")
+    join(consultant, outsider, "cio-reviewer")  # sees no signals: sorted last
+    client.force_login(consultant)
+    response = client.get("/?sort=overdue&order=desc")
+    assert [r["org"].slug for r in response.context["organisations"]] == ["org-1", "org-0", "org-2", "org-cio"]
+    assert 'aria-sort="descending"' in response.content.decode()
+    ascending = client.get("/?sort=overdue").context["organisations"]
+    assert [r["org"].slug for r in ascending] == ["org-2", "org-0", "org-1", "org-cio"]
+    assert client.get("/?sort=nonsense").context["sort"] == "name"
+
+
+def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consultant):
+    def grow(total: int):
+        existing = Organisation.objects.filter(slug__startswith="client-").count()
+        orgs = Organisation.objects.bulk_create(
+            [Organisation(name=f"Client {n:03}", slug=f"client-{n:03}", category="large-supplier",
+                          cycle_start=dt.date(2025, 3, 31)) for n in range(existing, total)])
+        Membership.objects.bulk_create([Membership(user=consultant, organisation=o, role="contributor")
+                                        for o in orgs])
+
+    grow(2)
+    for org in Organisation.objects.filter(slug__startswith="client-"):
+        _busy(org, consultant, overdue=1, due_documents=1, expired=True)
+    client.force_login(consultant)
+    client.get("/")  # warm the session
+    with CaptureQueriesContext(connection) as two:
+        assert len(_rows(client)) == 2
+    grow(200)
+    for org in Organisation.objects.filter(slug__in=["client-150", "client-199"]):
+        _busy(org, consultant, overdue=2, due_documents=0, expired=False)
+    with CaptureQueriesContext(connection) as many:
+        rows = _rows(client)
+    assert len(rows) == 200 and sum(r.get("overdue", 0) for r in rows) == 2 + 4
+    assert len(many) == len(two), [q["sql"][:120] for q in many.captured_queries]
