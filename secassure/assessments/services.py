@@ -35,6 +35,13 @@ class Progress:
                 "unconfirmed": self.unconfirmed, "non_compliant": self.non_compliant, "percent": self.percent}
 
 
+def group_order(ref: str):
+    """SEC groups in their natural order: G3, G4 ... G10, not G10 first."""
+    head = ref.rstrip("0123456789")
+    tail = ref[len(head):]
+    return (head, int(tail) if tail else 0)
+
+
 def _row_counts() -> dict:
     """The progress figures of validation rows, as aggregates (assessed means answered and confirmed)."""
     return {"total": Count("pk"),

@@ -55,12 +55,6 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _group_key(ref: str):
-    head = ref.rstrip("0123456789")
-    tail = ref[len(head):]
-    return (head, int(tail) if tail else 0)
-
-
 def _moves(assessment: Assessment) -> list[dict]:
     org = assessment.organisation
     return [{"to": to, "move": move} for (frm, to), move in TRANSITIONS.items()
@@ -128,7 +122,7 @@ def workspace(request, slug, pk):
     filters = {key: request.GET.get(key, "") for key in services.FILTERS}
     rows = render_rows.read(services.filtered_rows(assessment, filters), "rows", timezone.localdate())
     progress = services.progress(assessment)
-    groups = sorted(progress["groups"].items(), key=lambda item: _group_key(item[0]))
+    groups = sorted(progress["groups"].items(), key=lambda item: services.group_order(item[0]))
     members = list(members_of(org))
     return render(request, "assessments/workspace.html", _context(
         request, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, assessment, "rows")),

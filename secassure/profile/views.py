@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.errors import ActionError
+from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
 from secassure.profile import actions
 from secassure.profile.forms import RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
+from secassure.profile.journey import next_step
 from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
 from secassure.profile.services import plan_for
 from secassure.tenancy import actions as tenancy_actions
@@ -29,9 +31,12 @@ def organisation(request, slug):
 
     from secassure.review.attention import attention
 
+    today = timezone.localdate()
     return render(request, "profile/organisation.html", {
         "org": org,
-        "attention": attention(org, timezone.localdate()),
+        "attention": attention(org, today),
+        "next_step": next_step(org, plan, today),
+        "standing": _standing(org, today),
         "plan": plan,
         "snapshots": snapshots,
         "roles": RoleHolding.objects.filter(organisation=org),
@@ -40,6 +45,33 @@ def organisation(request, slug):
         "can_edit": EDIT in allowed,
         "can_add_portfolio": ADD_PORTFOLIO in allowed,
     })
+
+
+def _standing(org, today) -> dict:
+    """Where the organisation stands: the portfolio's signals for it, the current assessment's
+    progress by SEC group, and how fresh the evidence is (a few queries, however large the register)."""
+    from collections import Counter
+
+    from secassure.assessments.services import group_order, progress
+    from secassure.evidence.models import Document
+    from secassure.evidence.services import register_rows
+    from secassure.tenancy import portfolio
+    from secassure.tenancy.access import VIEW_DOCUMENTS
+
+    row = {"org": org, "role_code": org.viewer_role}
+    portfolio.signals([row], today)
+    if row.get("current"):
+        groups = progress(row["current"])["groups"]
+        row["groups"] = [{"ref": ref or "—", **p.as_dict(),
+                          "compliant_share": round(100 * (p.assessed - p.non_compliant) / p.total) if p.total else 0,
+                          "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
+                         for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
+    if VIEW_DOCUMENTS in PERMISSIONS[org.viewer_role]:
+        states = Counter(f.state for _, f in register_rows(Document.objects.filter(organisation=org), today))
+        row["freshness"] = [{"state": state, "label": label, "count": states.get(state, 0)}
+                            for state, label in FRESHNESS_LABELS.items()]
+        row["lapsed"] = states.get("acceptance-lapsed", 0)
+    return row
 
 
 def _form_page(request, org, form, title, submit, action, success):

@@ -82,16 +82,23 @@ def _documents(org, user, role: str) -> list[Due]:
     return found
 
 
-def _counts(org, today: dt.date) -> list[Due]:
+def count_due(org, today: dt.date) -> dt.date | None:
     """G5.27: a User whose User System is a Shared Resource Provider's reports its count of Smart
-    Metering Systems every six months; the next is due six months after the last snapshot."""
+    Metering Systems every six months; the next is due six months after the last snapshot (today if
+    there is none). None when the organisation uses no Shared Resource Provider now."""
     from django.db.models import Q
 
     active = org.srp_arrangements.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     if not active.exists():
-        return []
+        return None
     last = org.portfolio_snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
-    due = add_months(last, COUNT_MONTHS) if last else today
+    return add_months(last, COUNT_MONTHS) if last else today
+
+
+def _counts(org, today: dt.date) -> list[Due]:
+    due = count_due(org, today)
+    if due is None:
+        return []
     return [Due("count", f"count-{org.pk}-{due.isoformat()}", "Report the number of Smart Metering Systems to SECAS",
                 due, org.name, reverse("organisation", args=[org.slug]), "G5.27")]
 

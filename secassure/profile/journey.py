@@ -1,0 +1,112 @@
+"""The guided journey: from where an organisation stands, the one next step, with why it matters in
+SEC terms. What each step means (title, reason, clauses and how sure we are of them) is shipped data
+(``data/journey/steps.yaml``); which step is next is decided here, from the organisation's state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from django.urls import reverse
+
+from secassure.datafiles import parse_yaml, read_text
+
+STEPS_FILE = Path(__file__).resolve().parent.parent / "data" / "journey" / "steps.yaml"
+SOON_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    why: str
+    clauses: tuple[str, ...]
+    confidence: str
+    detail: str = ""
+    url: str = ""
+
+
+@lru_cache(maxsize=1)
+def steps() -> dict[str, Step]:
+    doc = parse_yaml(STEPS_FILE.name, read_text(STEPS_FILE, 1_000_000))
+    if not isinstance(doc, dict) or doc.get("format") != "secassure.journey/1":
+        raise ValueError(f"{STEPS_FILE.name}: not a secassure.journey/1 file")
+    found = {}
+    for entry in doc["steps"]:
+        found[entry["id"]] = Step(entry["id"], entry["title"], entry["why"], tuple(entry.get("clauses") or ()),
+                                  entry["confidence"])
+    return found
+
+
+def _step(name: str, detail: str = "", url: str = "") -> Step:
+    return replace(steps()[name], detail=detail, url=url)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def next_step(org, plan, today: dt.date) -> Step:
+    """The one thing to do next for the organisation, most pressing first."""
+    from secassure.assessments.choices import EDITABLE, MATERIALITY_TYPES, AssessmentStatus
+    from secassure.assessments.models import Assessment
+    from secassure.assessments.services import progress
+    from secassure.profile.models import PortfolioSnapshot, RoleHolding
+    from secassure.reminders.dates import count_due
+    from secassure.review.attention import attention
+    from secassure.review.choices import QueryStatus
+
+    S = AssessmentStatus
+    slug = org.slug
+    pressing = attention(org, today)
+    if pressing["responses_overdue"] or pressing["responses_due_soon"]:
+        first = (pressing["responses_overdue"] + pressing["responses_due_soon"])[0]
+        return _step("response", f"{first['ref']}: due to the SSC on {first['date']:%d %b %Y}",
+                     reverse("finding", args=[slug, first["pk"]]))
+    if pressing["overdue_actions"]:
+        first = pressing["overdue_actions"][0]
+        return _step("actions", f"{_plural(len(pressing['overdue_actions']), 'action')} past the target date, the "
+                                f"oldest due {first['date']:%d %b %Y}",
+                     reverse("remediation-plan", args=[slug, first["plan"]]))
+    due = count_due(org, today)
+    if due is not None and due <= today + dt.timedelta(days=SOON_DAYS):
+        return _step("counts", f"due {due:%d %b %Y}", reverse("portfolio-add", args=[slug]))
+    if not RoleHolding.objects.filter(organisation=org).exists():
+        return _step("roles", "No User Role is recorded yet.", reverse("role-add", args=[slug]))
+    if not PortfolioSnapshot.objects.filter(organisation=org).exists():
+        return _step("portfolio", "No portfolio snapshot is recorded yet.", reverse("portfolio-add", args=[slug]))
+    current = (Assessment.objects.filter(organisation=org).exclude(status=S.CLOSED)
+               .order_by("-created_at", "-pk").first())
+    if current is None:
+        year = plan.next_due()
+        if year is None:
+            return _step("clear")
+        return _step("create", f"{year.type.upper()} for cycle year {year.year}, due by {year.due_by:%d %b %Y}",
+                     reverse("assessments", args=[slug]))
+    url = reverse("assessment", args=[slug, current.pk])
+    if current.status in EDITABLE:
+        figures = progress(current)
+        rows, questions = figures["rows"], figures["questions"]
+        if rows.assessed < rows.total or questions.assessed < questions.total:
+            return _step("answer", f"{current.title}: {rows.assessed} of {rows.total} obligations assessed, "
+                                   f"{questions.assessed} of {questions.total} questions answered", url)
+        if rows.checked < rows.total or questions.checked < questions.total:
+            return _step("check", f"{current.title}: {rows.total - rows.checked + questions.total - questions.checked}"
+                                  " answers still to check", url)
+        if current.kind in MATERIALITY_TYPES and not current.decision:
+            return _step("decide", current.title, reverse("assessment-changes", args=[slug, current.pk]))
+        return _step("submit", current.title, url)
+    if current.status == S.SIGN_OFF:
+        return _step("submit", f"{current.title} awaits management sign-off", url)
+    review = reverse("review", args=[slug, current.pk])
+    if current.status == S.SUBMITTED:
+        return _step("share", current.title, review)
+    open_queries = current.queries.filter(status=QueryStatus.OPEN).count()
+    if current.status == S.CIO_REVIEW and open_queries:
+        return _step("queries", f"{_plural(open_queries, 'query')} open on {current.title}",
+                     reverse("query-inbox", args=[slug]))
+    if current.status in (S.CIO_REVIEW, S.CIO_FINAL):
+        return _step("outcome", f"{current.title} is with the User CIO and then the SSC", review)
+    return _step("clear")

@@ -1,0 +1,95 @@
+"""The guided journey: the organisation page always names one next step, with its reason and SEC
+clauses from the shipped data, and the step follows the organisation through the whole cycle."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from secassure.assessments import actions as assessments
+from secassure.assessments.choices import AssessmentStatus as S
+from secassure.profile.journey import next_step, steps
+from secassure.profile.models import PortfolioSnapshot, SrpArrangement
+from secassure.profile.services import load_rules, plan_for, read_rules, shipped_rule_files
+from secassure.review import actions as review
+from secassure.review.models import Finding, RemediationAction, RemediationPlan
+from tests.assessments import helpers
+
+
+def _next(org) -> str:
+    return next_step(org, plan_for(org), timezone.localdate()).id
+
+
+@pytest.fixture
+def rules(db):
+    for path in shipped_rule_files():
+        load_rules(read_rules(path, 10_000_000))
+
+
+def test_every_step_has_its_reason_clauses_and_confidence():
+    found = steps()
+    assert {"roles", "portfolio", "create", "answer", "check", "decide", "submit", "share", "queries", "outcome",
+            "response", "actions", "counts", "clear"} == set(found)
+    for step in found.values():
+        assert step.title and step.why and step.confidence in ("S", "I")
+    assert found["actions"].clauses == ("G8.28(b)",) and found["counts"].clauses == ("G5.27",)
+
+
+def test_the_next_step_follows_the_cycle(rules, write, org_a, alice, bob, carol):
+    helpers.tiny(write)
+    dave = helpers.member(org_a, "dave@a.test", "approver")
+    assert _next(org_a) == "roles"
+    helpers.hold(org_a, "import-supplier")
+    assert _next(org_a) == "portfolio"
+    PortfolioSnapshot.objects.create(organisation=org_a, as_of=dt.date(2025, 6, 30), domestic=300_000,
+                                     non_domestic=0)
+    step = next_step(org_a, plan_for(org_a), timezone.localdate())
+    assert step.id == "create" and "cycle year" in step.detail and step.clauses == ("G8.40",)
+    assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
+    assert _next(org_a) == "answer"
+    assessments.move(assessment, S.PREPARATION, by=bob)
+    helpers.fill(assessment, bob)
+    assert _next(org_a) == "check"
+    helpers.fill(assessment, bob, alice)
+    assert _next(org_a) == "decide"
+    assessments.decide_materiality(assessment, by=dave, decision="not-material", reason="Nothing changed")
+    assert _next(org_a) == "submit"
+    helpers.submit(assessment, maker=bob, checker=alice, approver=dave)
+    assert _next(org_a) == "share"
+    review.share(assessment, carol, by=alice)
+    assessment.refresh_from_db()
+    query = review.raise_query(assessment, helpers.row(assessment, "T1"), by=carol, text="Why?")
+    assert _next(org_a) == "queries"
+    review.close_query(query, by=carol)
+    assert _next(org_a) == "outcome"
+    plan = RemediationPlan.objects.create(organisation=org_a, assessment=assessment)
+    RemediationAction.objects.create(plan=plan, description="Late", target_date=timezone.localdate() - dt.timedelta(1))
+    assert _next(org_a) == "actions"
+    Finding.objects.create(organisation=org_a, ref="F-001", kind="potential", description="Logs",
+                           response_due=timezone.localdate() + dt.timedelta(3))
+    step = next_step(org_a, plan_for(org_a), timezone.localdate())
+    assert step.id == "response" and step.url.endswith(f"/findings/{Finding.objects.get().pk}/")
+
+
+def test_a_g5_27_count_due_soon_comes_first_for_an_srp_user(rules, org_a):
+    SrpArrangement.objects.create(organisation=org_a, provider_name="Shared Host Ltd")
+    PortfolioSnapshot.objects.create(organisation=org_a, as_of=timezone.localdate() - dt.timedelta(days=190),
+                                     domestic=1, non_domestic=0)
+    assert _next(org_a) == "counts"
+
+
+def test_the_organisation_page_shows_the_next_step_and_where_it_stands(client, settings, rules, write, org_a, alice,
+                                                                         bob):
+    settings.SECASSURE_REQUIRE_MFA = False
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    PortfolioSnapshot.objects.create(organisation=org_a, as_of=dt.date(2025, 6, 30), domestic=1, non_domestic=0)
+    assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
+    t1 = helpers.row(assessment, "T1")
+    assessments.save_row(t1, by=bob, revision=t1.revision, status="partial", narrative="Mostly")
+    client.force_login(bob)
+    text = client.get(f"/orgs/{org_a.slug}/").content.decode()
+    assert "Next step: Assess every obligation and answer every question" in text
+    assert "SSA 2026: 1 of 2 obligations assessed" in text and "G8.18, G5.14" in text
+    assert "Compliance by SEC group" in text and 'class="bar-gap" style="width: 50%"' in text
+    assert "Evidence freshness" in text
