@@ -1,0 +1,118 @@
+"""End-to-end tests: a real browser (Debian's chromium, driven by Playwright) against the app served
+by the test run itself. Each person signs in through the sign-in page, as they would."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's synchronous API keeps an event loop in the test's thread; the tests still call the
+# database directly to set up data and check results, which Django would otherwise refuse there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser():
+    """Chromium for one test. Playwright runs only while a test does: Django keeps its database
+    connections per context, and code run while Playwright's loop is up gets connections that the
+    end of the run would not see (and so could not close)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium; bash .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def _audit_triggers(create: bool) -> None:
+    from django.db import connection
+
+    from secassure.audit.triggers import statements
+
+    with connection.cursor() as cursor:
+        for sql in statements(connection.vendor, create):
+            cursor.execute(sql)
+
+
+def _end_server_sessions() -> None:
+    """End every other PostgreSQL session on the test database: the live server's request threads,
+    and the test's own calls made while Playwright's event loop ran, may leave sessions open that
+    would stop the test database being dropped at the end of the run."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture
+def _audit_log_append_only_again(django_db_blocker):
+    """Set up before the test's database and torn down after it: the emptying of the database that
+    follows a test with a live server deletes audit events, which the log's triggers refuse; they
+    are lifted for that and put back here."""
+    yield
+    with django_db_blocker.unblock():
+        _audit_triggers(create=True)
+
+
+@pytest.fixture(scope="session")
+def _sessions_ended_before_the_database_is_dropped(django_db_setup, django_db_blocker):
+    """Torn down just before the test database is dropped: after Playwright has run in this process,
+    Django's per-context connections can leave one PostgreSQL session the drop does not see."""
+    yield
+    with django_db_blocker.unblock():
+        _end_server_sessions()
+
+
+@pytest.fixture
+def site(_sessions_ended_before_the_database_is_dropped, _audit_log_append_only_again, transactional_db, settings):
+    """The app served for this test at a local address over plain HTTP, so without the HTTPS
+    redirect and secure-only cookies of production. The server starts after those settings change,
+    since the security middleware reads them when it is built."""
+    from pytest_django.live_server_helper import LiveServer
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECASSURE_REQUIRE_MFA = False
+    server = LiveServer("localhost")
+    server._live_server_modified_settings.enable()
+    try:
+        yield server.url
+    finally:
+        server._live_server_modified_settings.disable()
+        server.stop()
+        _audit_triggers(create=False)  # until _audit_log_append_only_again, after the database is emptied
+
+
+@pytest.fixture
+def open_as(browser, site):
+    """A fresh browser window signed in as a person; returns the page."""
+    from tests.conftest import PASSWORD
+
+    contexts = []
+
+    def sign_in(user):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{site}/accounts/login/")
+        page.fill("input[name=login]", user.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        assert "/accounts/login/" not in page.url, page.content()[:500]
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

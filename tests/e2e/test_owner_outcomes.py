@@ -1,0 +1,61 @@
+"""The Owner records each of the SSC's three outcomes in the browser and sees where each leads:
+satisfactory closes the assessment, actions requested opens a remediation plan (G8.28(b)), a formal
+CIO assessment creates one (G8.3(d))."""
+
+import pytest
+
+from secassure.assessments import actions as assessments
+from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from tests.assessments import helpers
+from tests.conftest import join, make_user
+
+
+@pytest.fixture
+def submitted(write, org_a):
+    for path in shipped_rule_files():
+        load_rules(read_rules(path, 10_000_000))
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    people = {}
+    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver")):
+        people[name] = make_user(f"{name}@a.test")
+        join(people[name], org_a, role)
+    assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
+    helpers.submit(assessment, maker=people["bea"], checker=people["owen"], approver=people["dan"])
+    return assessment, people["owen"]
+
+
+@pytest.mark.parametrize(("decision", "shown"), [
+    ("satisfactory", ["Satisfactory", "Closed"]),
+    ("actions", ["G8.28(b)", "Actions requested by the SSC"]),
+])
+def test_the_owner_records_the_outcome_and_sees_where_it_leads(open_as, site, submitted, decision, shown):
+    assessment, owner = submitted
+    page = _record(open_as(owner), site, assessment, decision)
+    assert "/review/" in page.url
+    text = page.content()
+    assert all(s in text for s in shown) and "SSC/2026/17" in text and "The SSC" in text
+    assessment.refresh_from_db()
+    assert assessment.outcome.decision == decision
+
+
+def test_a_formal_cio_assessment_opens_the_new_assessment(open_as, site, submitted):
+    assessment, owner = submitted
+    page = _record(open_as(owner), site, assessment, "cio-assessment")
+    assessment.refresh_from_db()
+    follow_up = assessment.outcome.follow_up
+    assert page.url.endswith(f"/assessments/{follow_up.pk}/")
+    assert "The SSC's outcome is recorded." in page.locator(".messages").inner_text()
+    assert f"baseline {assessment.title}" in page.locator("p.muted").first.inner_text()
+    page.goto(f"{site}/orgs/org-a/assessments/{assessment.pk}/review/")
+    assert "G8.3(d)" in page.content() and "Formal CIO assessment:" in page.content()
+
+
+def _record(page, site, assessment, decision: str):
+    page.goto(f"{site}/orgs/org-a/assessments/{assessment.pk}/review/")
+    page.check(f"input[name=decision][value={decision}]")
+    page.fill("input[name=received_on]", "2026-05-01")
+    page.fill("input[name=reference]", "SSC/2026/17")
+    page.click("section:has-text('Record the SSC') button:has-text('Record')")
+    page.wait_for_load_state()
+    return page

@@ -1,0 +1,44 @@
+"""A third-party Provider's journey in the browser: sign in, find the documents they maintain (and
+only those), upload a new version, and see it listed with its hash; the organisation's own
+documents and assessments stay out of reach."""
+
+import pytest
+
+from secassure.evidence import actions as evidence
+from secassure.evidence.models import DocumentVersion
+from secassure.tenancy.models import Membership
+from tests.conftest import join, make_user
+from tests.evidence import files
+
+
+@pytest.fixture
+def provider_member(org_a):
+    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp")
+    person = make_user("pat@host.test")
+    join(person, org_a, "provider")
+    evidence.assign_provider_member(host, Membership.objects.get(user=person))
+    theirs = evidence.add_document(org_a, title="Hosting Security Policy", doc_type="policy", provider=host)
+    evidence.add_version(theirs, chunks=[files.PDF], name="hosting-v1.pdf")
+    ours = evidence.add_document(org_a, title="Our Board Minutes", doc_type="record")
+    return person, theirs, ours
+
+
+def test_a_provider_uploads_a_new_version_of_their_document(open_as, site, provider_member, tmp_path):
+    person, theirs, ours = provider_member
+    page = open_as(person)
+    page.goto(f"{site}/orgs/org-a/documents/")
+    listed = page.locator("main").inner_text()
+    assert "Hosting Security Policy" in listed and "Our Board Minutes" not in listed
+    page.click("text=Hosting Security Policy")
+    upload = tmp_path / "hosting-v2.pdf"
+    upload.write_bytes(files.PDF + b"\n% revised")
+    page.set_input_files("input[name=file]", str(upload))
+    page.fill("input[name=note]", "Annual revision")
+    page.click("button:has-text('Upload')")
+    page.wait_for_load_state()
+    version = DocumentVersion.objects.get(document=theirs, number=2)
+    assert version.uploaded_by == person and version.note == "Annual revision"
+    text = page.content()
+    assert "hosting-v2.pdf" in text and version.sha256[:12] in text
+    assert page.goto(f"{site}/orgs/org-a/documents/{ours.pk}/").status == 404
+    assert page.goto(f"{site}/orgs/org-a/assessments/").status == 404
