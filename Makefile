@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+AXE_VERSION := 4.14.1
 
 .PHONY: run test lint install bench clean docs
 
@@ -25,6 +26,12 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
 	# NIST's OSCAL 1.1.3 JSON schemas, which the tests validate the OSCAL exports against, come inside
 	# this package's data; only that data is used, so none of its own dependencies are installed.
 	$(PIP) install --quiet --no-deps oscal==2.0.0
+	# axe-core, from the npm registry, for the accessibility checks of the end-to-end tests (they skip,
+	# saying so, where npm is missing); it is kept in the virtual environment, never in the project.
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(VENV)/axe && cd $(VENV)/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar xzf axe-core-$(AXE_VERSION).tgz || echo "axe-core could not be fetched: the accessibility tests will skip"; \
+	else echo "npm not found: the accessibility tests will skip"; fi
 	touch $@
 
 install: $(VENV)/.installed

@@ -1,0 +1,69 @@
+"""Accessibility: axe-core finds no serious or critical violation on the main pages (the portfolio,
+the organisation dashboard, the workspace, the document register, the CIO review and the remediation
+plan). axe-core comes from the npm registry into the virtual environment (`make test` fetches it)."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from secassure.assessments import actions as assessments
+from secassure.evidence import actions as evidence
+from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from secassure.review import actions as review
+from secassure.review import remediation
+from tests.assessments import helpers
+from tests.conftest import join, make_user
+from tests.evidence import files
+
+AXE = Path(os.environ.get("SECASSURE_AXE_JS", Path(__file__).resolve().parents[2] / ".venv/axe/package/axe.min.js"))
+
+
+@pytest.fixture
+def everything(write, org_a):
+    """An organisation with a reviewed assessment whose SSC outcome asked for actions, and a draft."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not at {AXE}: `make test` fetches it from the npm registry when npm is installed")
+    for path in shipped_rule_files():
+        load_rules(read_rules(path, 10_000_000))
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    people = {}
+    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver"), ("cleo", "cio-reviewer")):
+        people[name] = make_user(f"{name}@a.test")
+        join(people[name], org_a, role)
+    policy = evidence.add_document(org_a, title="Information Security Policy", doc_type="policy")
+    evidence.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+    done = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2025").assessment
+    helpers.submit(done, maker=people["bea"], checker=people["owen"], approver=people["dan"])
+    review.share(done, people["cleo"], by=people["owen"])
+    query = review.raise_query(done, helpers.row(done, "T2"), by=people["cleo"], text="Which logs?")
+    review.reply(query, by=people["bea"], text="The SIEM report.", document=policy)
+    review.close_query(query, by=people["cleo"])
+    review.comment(done, by=people["cleo"], text="Well evidenced.")
+    review.finalise(done, by=people["cleo"])
+    done.refresh_from_db()
+    review.record_outcome(done, by=people["owen"], decision="actions", received_on=dt.date(2026, 5, 1))
+    finding = remediation.add_finding(org_a, by=people["owen"], kind="potential", description="Log retention",
+                                      assessment=done, clause="G5.14")
+    plan = done.remediation_plans.get()
+    remediation.add_action(plan, by=people["owen"], description="Extend retention", finding=finding,
+                           target_date=dt.date(2026, 9, 30), owner=people["bea"])
+    draft = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
+    return people["owen"], done, draft, plan
+
+
+def test_the_main_pages_have_no_serious_or_critical_violations(open_as, site, everything):
+    owner, done, draft, plan = everything
+    page = open_as(owner)
+    found = {}
+    for path in ("/", "/orgs/org-a/", f"/orgs/org-a/assessments/{draft.pk}/", "/orgs/org-a/documents/",
+                 f"/orgs/org-a/assessments/{done.pk}/review/", f"/orgs/org-a/remediation/{plan.pk}/"):
+        assert page.goto(f"{site}{path}").status == 200, path
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+        found[path] = bad
+    assert found == {path: [] for path in found}, found
