@@ -154,11 +154,17 @@ def build_catalog(version: FrameworkVersion) -> dict:
     return {"catalog": catalog}
 
 
-def write_catalog(version: FrameworkVersion, path: Path) -> dict:
-    document = build_catalog(version)
+def write_json(document: dict, path: Path) -> None:
+    """Write an OSCAL document as indented UTF-8 JSON, whole or not at all (through a part file)."""
+    path = Path(path)
     tmp = path.with_name(path.name + ".part")
     with tmp.open("w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
     tmp.replace(path)
+
+
+def write_catalog(version: FrameworkVersion, path: Path) -> dict:
+    document = build_catalog(version)
+    write_json(document, path)
     return document

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 
-from secassure.assessments.models import Assessment, Risk, ValidationRow
+from secassure.assessments.models import Assessment, ValidationRow
 from secassure.errors import ActionError
 from secassure.exchange.layout import FORMULA_START
 from secassure.review.models import RemediationAction
@@ -34,14 +34,27 @@ def _rows(assessment: Assessment):
                "; ".join(f"D-{link.document_id} {link.document.title}" for link in r.links.all())]
 
 
+RISK_HEADERS = ["Ref", "Risk", "Asset or scope", "Inherent likelihood", "Inherent impact", "Inherent score",
+                "Residual likelihood", "Residual impact", "Residual score", "Treatment", "Treatment plan", "Owner",
+                "Review date", "Status"]
+
+
+def risk_rows(assessment: Assessment):
+    """The register the assessment is judged on, a list per risk: the snapshot taken at submission
+    once it was submitted (what the CIO and the SSC saw), the live register before."""
+    from secassure.assessments.choices import RiskStatus, Treatment
+    from secassure.assessments.services import register_of
+
+    treatments, statuses = dict(Treatment.choices), dict(RiskStatus.choices)
+    for r in sorted(register_of(assessment).values(), key=lambda r: r["ref"]):
+        yield [r["ref"], r["title"], r["asset"], *r["inherent"], *r["residual"],
+               treatments.get(r["treatment"], r["treatment"]), r["treatment_plan"], r["owner"] or "",
+               r["review_date"] or "", statuses.get(r["status"], r["status"])]
+
+
 def _risks(assessment: Assessment):
-    yield ["ref", "title", "asset", "inherent likelihood", "inherent impact", "inherent score",
-           "residual likelihood", "residual impact", "residual score", "treatment", "treatment plan", "owner",
-           "review date", "status"]
-    for r in Risk.objects.filter(organisation=assessment.organisation).select_related("owner").order_by("ref"):
-        yield [r.ref, r.title, r.asset, r.inherent_likelihood, r.inherent_impact, r.inherent_score,
-               r.residual_likelihood, r.residual_impact, r.residual_score, r.get_treatment_display(),
-               r.treatment_plan, r.owner.email if r.owner_id else "", r.review_date, r.get_status_display()]
+    yield RISK_HEADERS
+    yield from risk_rows(assessment)
 
 
 def _actions(assessment: Assessment):

@@ -35,7 +35,16 @@ from secassure.assessments.choices import Answer, AssessmentType, Compliance, De
 from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, StatusChange, ValidationRow
 from secassure.assessments.services import register_of, with_details
 from secassure.catalogue.models import Obligation
-from secassure.catalogue.oscal_export import _UUID_NS, NS, OSCAL_VERSION, _Ids, _one_line, _prop, build_catalog
+from secassure.catalogue.oscal_export import (
+    _UUID_NS,
+    NS,
+    OSCAL_VERSION,
+    _Ids,
+    _one_line,
+    _prop,
+    build_catalog,
+    write_json,
+)
 from secassure.errors import ActionError
 from secassure.evidence.models import DocumentVersion
 from secassure.review.choices import ActionStatus, FindingStatus
@@ -723,10 +732,6 @@ def write(assessment: Assessment, model: str, path: Path) -> dict:
     """Write the document as JSON (UTF-8, indented) and return a short summary of what was written."""
     document = build(assessment, model)
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    tmp.replace(path)
+    write_json(document, path)
     root = next(iter(document.values()))
     return {"model": model, "path": str(path), "uuid": root["uuid"], "counts": _counts(model, document)}

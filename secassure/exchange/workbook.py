@@ -27,7 +27,7 @@ from secassure import __version__
 from secassure.assessments.models import Assessment
 from secassure.assessments.services import progress
 from secassure.audit.models import ChainHead, chain_name
-from secassure.exchange import gathering, layout
+from secassure.exchange import flat, gathering, layout
 from secassure.exchange.layout import CIO, USER, DataSheet, label_of
 from secassure.review.services import bundle
 
@@ -339,7 +339,6 @@ def _evidence_index(wb, assessment: Assessment) -> None:
 
 
 def _changes_and_risks(wb, assessment: Assessment) -> None:
-    from secassure.assessments.models import Risk
 
     ws, styles = _listing(wb, "Changes", [20, 70, 12, 12, 24])
     changes = assessment.changes.select_related("risk", "recorded_by").order_by("changed_on", "pk")
@@ -349,13 +348,7 @@ def _changes_and_risks(wb, assessment: Assessment) -> None:
     _protect(ws)
 
     ws, styles = _listing(wb, "Risks", [9, 40, 24, 10, 10, 10, 10, 10, 10, 16, 40, 24, 12, 9], "C2")
-    risks = Risk.objects.filter(organisation=assessment.organisation).select_related("owner").order_by("ref")
-    _table(ws, styles, ["Ref", "Risk", "Asset or scope", "Inherent likelihood", "Inherent impact", "Inherent score",
-                        "Residual likelihood", "Residual impact", "Residual score", "Treatment", "Treatment plan",
-                        "Owner", "Review date", "Status"],
-           ([r.ref, r.title, r.asset, r.inherent_likelihood, r.inherent_impact, r.inherent_score,
-             r.residual_likelihood, r.residual_impact, r.residual_score, r.get_treatment_display(), r.treatment_plan,
-             r.owner.email if r.owner_id else "", r.review_date or "", r.get_status_display()] for r in risks))
+    _table(ws, styles, flat.RISK_HEADERS, flat.risk_rows(assessment))
     _protect(ws)
 
 

@@ -48,8 +48,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def next_step(org, plan, today: dt.date) -> Step:
-    """The one thing to do next for the organisation, most pressing first."""
+def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
+    """The one thing to do next for the organisation, most pressing first. pressing is what
+    review.attention.attention returned for today, when the caller has it already."""
     from secassure.assessments.choices import EDITABLE, MATERIALITY_TYPES, AssessmentStatus
     from secassure.assessments.models import Assessment
     from secassure.assessments.services import progress
@@ -60,7 +61,7 @@ def next_step(org, plan, today: dt.date) -> Step:
 
     S = AssessmentStatus
     slug = org.slug
-    pressing = attention(org, today)
+    pressing = pressing if pressing is not None else attention(org, today)
     if pressing["responses_overdue"] or pressing["responses_due_soon"]:
         first = (pressing["responses_overdue"] + pressing["responses_due_soon"])[0]
         return _step("response", f"{first['ref']}: due to the SSC on {first['date']:%d %b %Y}",

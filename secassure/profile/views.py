@@ -32,10 +32,11 @@ def organisation(request, slug):
     from secassure.review.attention import attention
 
     today = timezone.localdate()
+    pressing = attention(org, today)
     return render(request, "profile/organisation.html", {
         "org": org,
-        "attention": attention(org, today),
-        "next_step": next_step(org, plan, today),
+        "attention": pressing,
+        "next_step": next_step(org, plan, today, pressing),
         "standing": _standing(org, today),
         "plan": plan,
         "snapshots": snapshots,

@@ -94,6 +94,23 @@ def site(_sessions_ended_before_the_database_is_dropped, _audit_log_append_only_
 
 
 @pytest.fixture
+def people(write, org_a):
+    """Org A on the small test catalogue, holding the import-supplier role, with one person in each
+    role a journey needs, none with an authenticator app: owen (Owner), bea (Contributor), dan
+    (Approver) and cleo (CIO reviewer)."""
+    from tests.assessments import helpers
+    from tests.conftest import join, make_user
+
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    found = {}
+    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver"), ("cleo", "cio-reviewer")):
+        found[name] = make_user(f"{name}@a.test")
+        join(found[name], org_a, role)
+    return found
+
+
+@pytest.fixture
 def open_as(browser, site):
     """A fresh browser window signed in as a person; returns the page."""
     from tests.conftest import PASSWORD

@@ -14,25 +14,18 @@ from secassure.profile.services import load_rules, read_rules, shipped_rule_file
 from secassure.review import actions as review
 from secassure.review import remediation
 from tests.assessments import helpers
-from tests.conftest import join, make_user
 from tests.evidence import files
 
 AXE = Path(os.environ.get("SECASSURE_AXE_JS", Path(__file__).resolve().parents[2] / ".venv/axe/package/axe.min.js"))
 
 
 @pytest.fixture
-def everything(write, org_a):
+def everything(org_a, people):
     """An organisation with a reviewed assessment whose SSC outcome asked for actions, and a draft."""
     if not AXE.exists():
         pytest.skip(f"axe-core is not at {AXE}: `make test` fetches it from the npm registry when npm is installed")
     for path in shipped_rule_files():
         load_rules(read_rules(path, 10_000_000))
-    helpers.tiny(write)
-    helpers.hold(org_a, "import-supplier")
-    people = {}
-    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver"), ("cleo", "cio-reviewer")):
-        people[name] = make_user(f"{name}@a.test")
-        join(people[name], org_a, role)
     policy = evidence.add_document(org_a, title="Information Security Policy", doc_type="policy")
     evidence.add_version(policy, chunks=[files.PDF], name="policy.pdf")
     done = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2025").assessment

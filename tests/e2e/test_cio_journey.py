@@ -8,18 +8,11 @@ from secassure.assessments import actions as assessments
 from secassure.evidence import actions as evidence
 from secassure.review import actions as review
 from tests.assessments import helpers
-from tests.conftest import join, make_user
 from tests.evidence import files
 
 
 @pytest.fixture
-def shared(write, org_a):
-    helpers.tiny(write)
-    helpers.hold(org_a, "import-supplier")
-    people = {}
-    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver"), ("cleo", "cio-reviewer")):
-        people[name] = make_user(f"{name}@a.test")
-        join(people[name], org_a, role)
+def shared(org_a, people):
     report = evidence.add_document(org_a, title="SIEM retention report", doc_type="record")
     evidence.add_version(report, chunks=[files.PDF], name="siem.pdf")
     assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment

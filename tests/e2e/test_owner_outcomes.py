@@ -7,19 +7,12 @@ import pytest
 from secassure.assessments import actions as assessments
 from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from tests.assessments import helpers
-from tests.conftest import join, make_user
 
 
 @pytest.fixture
-def submitted(write, org_a):
+def submitted(org_a, people):
     for path in shipped_rule_files():
         load_rules(read_rules(path, 10_000_000))
-    helpers.tiny(write)
-    helpers.hold(org_a, "import-supplier")
-    people = {}
-    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver")):
-        people[name] = make_user(f"{name}@a.test")
-        join(people[name], org_a, role)
     assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
     helpers.submit(assessment, maker=people["bea"], checker=people["owen"], approver=people["dan"])
     return assessment, people["owen"]

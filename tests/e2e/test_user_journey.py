@@ -8,23 +8,11 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
 from tests.assessments import helpers
-from tests.conftest import join, make_user
 from tests.evidence import files
 
 
 @pytest.fixture
-def people(org_a):
-    found = {}
-    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver")):
-        found[name] = make_user(f"{name}@a.test")
-        join(found[name], org_a, role)
-    return found
-
-
-@pytest.fixture
-def assessment(write, org_a, people):
-    helpers.tiny(write)
-    helpers.hold(org_a, "import-supplier")
+def assessment(org_a, people):
     policy = evidence.add_document(org_a, title="Information Security Policy", doc_type="policy")
     evidence.add_version(policy, chunks=[files.PDF], name="policy.pdf")
     return assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment

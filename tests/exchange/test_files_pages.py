@@ -219,3 +219,15 @@ def test_the_pack_holds_the_users_workbook_as_a_locked_record_whoever_downloads_
     assert all(c.protection.locked for row in sheet.iter_rows() for c in row)
     comments = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert comments[1] == "carol@cio.test: Show a year of logs"
+
+
+def test_after_submission_the_risks_are_the_register_as_submitted_not_the_live_one(client, in_cio_review, carol,
+                                                                                     alice, org_a):
+    assessments.add_risk(org_a, by=alice, title="Added after submission", inherent_likelihood=2,
+                         inherent_impact=2, residual_likelihood=1, residual_impact=1)
+    client.force_login(carol)
+    text = b"".join(client.get(_url(in_cio_review, "risks.csv")).streaming_content).decode()
+    assert "Phishing of DCC User staff" in text and "Added after submission" not in text
+    sheet = _download(client, in_cio_review)["Risks"]
+    titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert titles == ["Phishing of DCC User staff"]

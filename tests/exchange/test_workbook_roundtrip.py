@@ -23,6 +23,7 @@ from secassure.assessments.models import (
     EvidenceLink,
     QuestionAnswer,
     Risk,
+    RiskSnapshot,
     ValidationRow,
 )
 from secassure.catalogue.models import Obligation, Question
@@ -561,8 +562,12 @@ def inject(assessment) -> list[tuple[str, bool]]:
         if linked:
             DocumentVersion.objects.filter(document=document).update(original_name=text(f"file {document.pk}"))
     for risk in Risk.objects.filter(organisation=org):
-        Risk.objects.filter(pk=risk.pk).update(title=text(f"risk {risk.pk}"), asset=text(f"asset {risk.pk}"),
-                                               treatment_plan=text(f"treatment {risk.pk}"))
+        fields = {"title": text(f"risk {risk.pk}"), "asset": text(f"asset {risk.pk}"),
+                  "treatment_plan": text(f"treatment {risk.pk}")}
+        Risk.objects.filter(pk=risk.pk).update(**fields)
+        # once submitted, the exports show the register as it was then: its snapshot
+        for snapshot in RiskSnapshot.objects.filter(risk=risk):
+            RiskSnapshot.objects.filter(pk=snapshot.pk).update(data={**snapshot.data, **fields})
     for change in ChangeRecord.objects.filter(assessment=assessment):
         ChangeRecord.objects.filter(pk=change.pk).update(description=text(f"change {change.pk}"))
     for comment in Comment.objects.filter(assessment=assessment):
