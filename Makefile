@@ -47,7 +47,7 @@ run: $(VENV)/.installed
 	$(DEV) $(BIN)/secassure runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check secassure tests bench
+	$(BIN)/ruff check secassure tests bench docs
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest

@@ -1264,7 +1264,7 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Load demo data even though DEBUG is off.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load the shipped catalogue and the demo organisation and login. Safe to run again."""
+    """Load the shipped catalogue and the demo story: two organisations and their people. Safe to run again."""
     _django()
     from django.conf import settings
 
@@ -1281,7 +1281,12 @@ def demo(
         return
     for line in result["catalogue"]:
         typer.echo(line)
+    for name in result["created"]:
+        typer.echo(f"Demo organisation created: {name}")
     typer.echo(f"Demo login: {result['login']['email']} / {result['login']['password']}")
+    typer.echo("Everyone in the demo story signs in with the same password:")
+    for person in result["people"]:
+        typer.echo(f"  {person['email']:40} {person['name']}, {person['what']}")
 
 
 def _typer_commands() -> set[str]:

@@ -47,6 +47,7 @@ from secassure.evidence.models import Document, DocumentVersion
 from secassure.tenancy import access
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
+from secassure.wording import in_sentence
 
 SEC_FRAMEWORK = "sec-g"
 TEXT_LIMIT = 20_000
@@ -82,7 +83,7 @@ def require(user, org: Organisation, permission: str) -> None:
 
 def _require_editable(assessment: Assessment) -> None:
     if assessment.status not in EDITABLE:
-        label = AssessmentStatus(assessment.status).label.lower()
+        label = in_sentence(AssessmentStatus(assessment.status).label)
         if assessment.status == AssessmentStatus.SUBMITTED:
             how = "an Owner can re-open it, giving a reason"
         elif assessment.status == AssessmentStatus.SIGN_OFF:
@@ -490,8 +491,9 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
             pk=assessment.pk)
         step = TRANSITIONS.get((locked.status, to))
         if step is None:
-            raise ActionError(f"an assessment that is {AssessmentStatus(locked.status).label.lower()} cannot go to "
-                              f"{AssessmentStatus(to).label.lower() if to in AssessmentStatus.values else repr(to)}")
+            target = in_sentence(AssessmentStatus(to).label) if to in AssessmentStatus.values else repr(to)
+            raise ActionError(f"an assessment that is {in_sentence(AssessmentStatus(locked.status).label)} "
+                              f"cannot go to {target}")
         require(by, locked.organisation, step.permission)
         if by is None:
             raise ActionError("lifecycle moves are made by a person, through the web")

@@ -38,6 +38,7 @@ from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.tenancy import access
 from secassure.tenancy.access import get_organisation_for
+from secassure.wording import in_sentence
 
 KINDS = {"rows": (get_row_for, RowForm, actions.save_row), "answers": (get_answer_for, AnswerForm, actions.save_answer)}
 
@@ -339,7 +340,7 @@ def move(request, slug, pk):
         except ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{assessment.title} is now {assessment.get_status_display().lower()}.")
+            messages.success(request, f"{assessment.title} is now {in_sentence(assessment.get_status_display())}.")
     return redirect("assessment", slug=slug, pk=pk)
 
 

@@ -27,6 +27,7 @@ from secassure.evidence.models import (
 from secassure.profile.planner import add_months
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
+from secassure.wording import in_sentence
 
 
 def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, provider=None,
@@ -207,8 +208,8 @@ def move_document(document: Document, to_status: str, *, changed_by=None, reason
         allowed = TRANSITIONS[locked.status]
         if to_status not in allowed:
             names = ", ".join(DocumentStatus(s).label for s in sorted(allowed)) or "nothing: it is final"
-            raise ActionError(f"a {DocumentStatus(locked.status).label.lower()} document cannot become "
-                              f"{DocumentStatus(to_status).label.lower()}; it can become {names}")
+            raise ActionError(f"a {in_sentence(DocumentStatus(locked.status).label)} document cannot become "
+                              f"{in_sentence(DocumentStatus(to_status).label)}; it can become {names}")
         if to_status == DocumentStatus.PUBLISHED and not locked.versions.exists():
             raise ActionError("upload a version before publishing the document")
         change = DocumentStatusChange.objects.create(document=locked, from_status=locked.status, to_status=to_status,

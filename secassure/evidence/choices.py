@@ -23,6 +23,10 @@ class DocumentStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+# Statuses of documents no longer in force: reminders, the portfolio and the dashboard leave them out.
+NOT_IN_FORCE = (DocumentStatus.SUPERSEDED, DocumentStatus.RETIRED)
+
+
 # The lifecycle, as a table: which status may follow which. A superseded or retired document
 # stays as it is; a new document (or a new version) carries the work on.
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -41,6 +41,7 @@ from secassure.evidence.services import freshness_of, register_rows, with_freshn
 from secassure.evidence.uploads import TOO_LARGE
 from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
 from secassure.tenancy.models import Membership
+from secassure.wording import in_sentence
 
 
 def _document_in(scope, pk) -> Document:
@@ -144,7 +145,7 @@ def move(request, slug, pk):
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{doc.title} is now {doc.get_status_display().lower()}.")
+        messages.success(request, f"{doc.title} is now {in_sentence(doc.get_status_display())}.")
     return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
 
 

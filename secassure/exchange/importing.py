@@ -23,6 +23,7 @@ from secassure.exchange import layout, reading
 from secassure.exchange.layout import CIO, USER
 from secassure.exchange.reading import Problem, ReadItem, ReadWorkbook, WorkbookRefused
 from secassure.review.models import Comment
+from secassure.wording import in_sentence
 
 EVIDENCE_TITLE = "Workbook imports: {title}"
 
@@ -121,7 +122,7 @@ def _may_import(assessment: Assessment, by) -> str:
     if theirs == USER:
         assessments.require(by, assessment.organisation, "assessments.edit")
         if not assessment.editable:
-            raise WorkbookRefused([Problem(f"the assessment is {assessment.get_status_display().lower()}, so "
+            raise WorkbookRefused([Problem(f"the assessment is {in_sentence(assessment.get_status_display())}, so "
                                            "nothing in it can change now")])
     elif assessment.status != AssessmentStatus.CIO_REVIEW:
         raise WorkbookRefused([Problem("the CIO's comments are final, so they cannot change now")])

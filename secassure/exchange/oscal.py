@@ -51,6 +51,7 @@ from secassure.review.choices import ActionStatus, FindingStatus
 from secassure.review.choices import Decision as SscDecision
 from secassure.review.models import Finding, Outcome, RemediationAction, RemediationPlan
 from secassure.review.services import comments as review_comments
+from secassure.wording import in_sentence
 
 MODELS = ("assessment-results", "poam", "catalog")
 
@@ -381,7 +382,7 @@ def _row_finding(ctx: _Context, row: ValidationRow, related_observations: list[s
     finding: dict = {
         "uuid": ctx.uuid("row", row.pk), "title": _one_line(f"{obligation.ref} {obligation.title}"),
         "description": _text(row.narrative, row.na_reason if row.status == Compliance.NOT_APPLICABLE else None)
-        or f"{obligation.ref}: {row.get_status_display().lower()}; no narrative recorded.",
+        or f"{obligation.ref}: {in_sentence(row.get_status_display())}; no narrative recorded.",
         "props": _props(("compliance", row.status), ("group", row.group_ref), ("last-tested", row.last_tested),
                         ("changed-since-baseline", row.changed), ("carried-forward", row.carried_forward),
                         ("confirmed", row.confirmed), ("checked", row.checked_by_id is not None)),

@@ -38,6 +38,7 @@ def organisation(request, slug):
         "attention": pressing,
         "next_step": next_step(org, plan, today, pressing),
         "standing": _standing(org, today),
+        "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
         "plan": plan,
         "snapshots": snapshots,
         "roles": RoleHolding.objects.filter(organisation=org),
@@ -54,6 +55,7 @@ def _standing(org, today) -> dict:
     from collections import Counter
 
     from secassure.assessments.services import group_order, progress
+    from secassure.evidence.choices import NOT_IN_FORCE
     from secassure.evidence.models import Document
     from secassure.evidence.services import register_rows
     from secassure.tenancy import portfolio
@@ -68,10 +70,11 @@ def _standing(org, today) -> dict:
                           "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
                          for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
     if VIEW_DOCUMENTS in PERMISSIONS[org.viewer_role]:
-        states = Counter(f.state for _, f in register_rows(Document.objects.filter(organisation=org), today))
+        # The documents still in force, as the portfolio counts them (whose signals set row["lapsed"]).
+        live = Document.objects.filter(organisation=org).exclude(status__in=NOT_IN_FORCE)
+        states = Counter(f.state for _, f in register_rows(live, today))
         row["freshness"] = [{"state": state, "label": label, "count": states.get(state, 0)}
                             for state, label in FRESHNESS_LABELS.items()]
-        row["lapsed"] = states.get("acceptance-lapsed", 0)
     return row
 
 

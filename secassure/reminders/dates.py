@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from secassure.evidence.choices import DocumentStatus
+from secassure.evidence.choices import NOT_IN_FORCE
 from secassure.evidence.models import Document
 from secassure.evidence.services import with_freshness_fields
 from secassure.profile.planner import ASSESSMENT_NAMES, add_months
@@ -65,7 +65,7 @@ def _assessment(org, today: dt.date) -> list[Due]:
 
 def _documents(org, user, role: str) -> list[Due]:
     documents = Document.objects.filter(organisation=org).exclude(
-        status__in=(DocumentStatus.SUPERSEDED, DocumentStatus.RETIRED))
+        status__in=NOT_IN_FORCE)
     if role == MemberRole.OWNER:  # the Owner answers for documents nobody owns
         documents = documents.filter(owner=user) | documents.filter(owner__isnull=True)
     else:

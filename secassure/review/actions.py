@@ -25,6 +25,7 @@ from secassure.review.choices import Decision, QueryStatus, Side
 from secassure.review.models import AssuranceRecord, Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
+from secassure.wording import in_sentence
 
 S = AssessmentStatus
 require = assessment_actions.require
@@ -72,7 +73,8 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
     if assessment.status not in (S.SUBMITTED, S.CIO_REVIEW):
         raise ActionError("only a submitted assessment is shared with the CIO; submit it first"
                           if assessment.status in assessment_actions.EDITABLE | {S.SIGN_OFF}
-                          else f"the assessment is {assessment.get_status_display().lower()}: the CIO's review is over")
+                          else f"the assessment is {in_sentence(assessment.get_status_display())}: "
+                               "the CIO's review is over")
     if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
         raise ActionError(f"{reviewer.email} is not a CIO reviewer of {org.name}; invite them in that role first")
     with transaction.atomic():
@@ -243,7 +245,8 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
     if assessment.status not in (S.SUBMITTED, S.CIO_FINAL):
         raise ActionError("the SSC decides on a submitted assessment once the CIO's comments are final"
                           if assessment.status == S.CIO_REVIEW else
-                          f"an assessment that is {assessment.get_status_display().lower()} has no outcome to record")
+                          f"an assessment that is {in_sentence(assessment.get_status_display())} "
+                          "has no outcome to record")
     if Outcome.objects.filter(assessment=assessment).exists():
         raise ActionError("the SSC's outcome is already recorded")
     if received_on > timezone.localdate():
@@ -263,7 +266,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
             _status_move(assessment, S.ACTIONS_REQUESTED, by=by, reason=f"SSC: actions requested ({rule.clause})")
             open_plan(assessment, by=by)
         else:
-            _status_move(assessment, S.CLOSED, by=by, reason=f"SSC: {outcome.get_decision_display().lower()}")
+            _status_move(assessment, S.CLOSED, by=by, reason=f"SSC: {in_sentence(outcome.get_decision_display())}")
         if decision == Decision.CIO_ASSESSMENT:
             follow_up = assessment_actions.create_assessment(
                 org, kind=AssessmentType.CIO_COMPLIANCE, by=None, baseline=assessment,

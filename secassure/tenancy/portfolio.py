@@ -1,7 +1,8 @@
 """A consultant's portfolio: for every organisation the person may see, the signals that say where it
 stands (current assessment and its progress, open CIO queries, overdue actions, documents due for
-review, expired evidence, materiality decisions pending), each read for all the organisations at
-once, so the page costs the same queries for two organisations or two hundred."""
+review, expired evidence, lapsed third-party acceptances, materiality decisions pending), each read
+for all the organisations at once, so the page costs the same queries for two organisations or two
+hundred."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS, VIEW_DOCUMENTS
 
 REVIEW_AHEAD_DAYS = 30
-SORTS = ("name", "due", "progress", "queries", "overdue", "documents", "expired", "decisions")
+SORTS = ("name", "due", "progress", "queries", "overdue", "documents", "expired", "lapsed", "decisions")
 
 
 def _counts(queryset, field: str) -> dict[int, int]:
@@ -24,8 +25,9 @@ def signals(rows: list[dict], today: dt.date) -> None:
     from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus, Decision
     from secassure.assessments.models import Assessment
     from secassure.assessments.services import progress_many
-    from secassure.evidence.choices import DocumentStatus
+    from secassure.evidence.choices import NOT_IN_FORCE
     from secassure.evidence.models import Document, DocumentVersion
+    from secassure.evidence.services import acceptance_lapsed
     from secassure.review.choices import ACTION_DONE, QueryStatus
     from secassure.review.models import RemediationAction, ReviewQuery
 
@@ -47,12 +49,13 @@ def signals(rows: list[dict], today: dt.date) -> None:
                         .exclude(status__in=(AssessmentStatus.CLOSED,)).filter(submitted_at__isnull=True),
                         "organisation_id")
     live = Document.objects.filter(organisation_id__in=documenting).exclude(
-        status__in=(DocumentStatus.SUPERSEDED, DocumentStatus.RETIRED))
+        status__in=NOT_IN_FORCE)
     reviews = _counts(live.filter(next_review__lte=today + dt.timedelta(days=REVIEW_AHEAD_DAYS)), "organisation_id")
     latest_expiry = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
                              .values("expiry_date")[:1])
     expired = _counts(live.annotate(latest_expiry=latest_expiry).filter(Q(latest_expiry__lt=today)),
                       "organisation_id")
+    lapsed = _counts(acceptance_lapsed(live, today), "organisation_id")
     for row in rows:
         pk = row["org"].pk
         if pk in current:
@@ -63,7 +66,7 @@ def signals(rows: list[dict], today: dt.date) -> None:
         if pk in roles and pk in assessing:
             row.update(queries=queries.get(pk, 0), overdue=overdue.get(pk, 0), decisions=decisions.get(pk, 0))
         if pk in documenting:
-            row.update(documents=reviews.get(pk, 0), expired=expired.get(pk, 0))
+            row.update(documents=reviews.get(pk, 0), expired=expired.get(pk, 0), lapsed=lapsed.get(pk, 0))
 
 
 def sort(rows: list[dict], key: str, descending: bool) -> list[dict]:

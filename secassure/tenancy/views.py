@@ -166,7 +166,8 @@ def organisation_rows(user):
         org = membership.organisation
         row = {"org": org, "role": membership.get_role_display(), "role_code": membership.role,
                "can_view": org.pk in visible,
-               "is_cio": membership.role == MemberRole.CIO_REVIEWER}
+               "is_cio": membership.role == MemberRole.CIO_REVIEWER,
+               "is_provider": membership.role == MemberRole.PROVIDER}
         if row["can_view"]:
             row["next"] = plan_for(org, today, snapshots=snapshots[org.pk], rules=rules).next_due()
         rows.append(row)

@@ -34,7 +34,7 @@ def home(request):
         "columns": [("name", "Organisation"), ("due", "Next assessment due"), ("progress", "Current assessment"),
                     ("queries", "Open CIO queries"), ("overdue", "Overdue actions"),
                     ("documents", "Documents due for review"), ("expired", "Expired evidence"),
-                    ("decisions", "Materiality decisions pending")]})
+                    ("lapsed", "Third-party acceptances lapsed"), ("decisions", "Materiality decisions pending")]})
 
 
 @require_GET

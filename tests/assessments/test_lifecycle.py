@@ -19,6 +19,7 @@ from secassure.profile.models import RoleHolding
 from secassure.tenancy import access
 from secassure.tenancy.actions import change_role
 from secassure.tenancy.models import Membership
+from secassure.wording import in_sentence
 from tests.assessments import helpers
 from tests.assessments.helpers import S
 from tests.evidence import files
@@ -360,8 +361,8 @@ def test_every_move_outside_the_table_is_refused(a, alice, bob, dave, frm, to):
     for person in (alice, bob, dave):
         with pytest.raises(ActionError) as caught:
             actions.move(a, to, by=person, reason="because")
-        assert str(caught.value) == (f"an assessment that is {AssessmentStatus(frm).label.lower()} cannot go to "
-                                     f"{AssessmentStatus(to).label.lower()}")
+        assert str(caught.value) == (f"an assessment that is {in_sentence(AssessmentStatus(frm).label)} cannot go "
+                                     f"to {in_sentence(AssessmentStatus(to).label)}")
         assert status_in_db(a) == frm and a.status == frm
     assert history(a) == []
 

@@ -17,10 +17,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 @pytest.fixture
-def browser():
+def browser(site):
     """Chromium for one test. Playwright runs only while a test does: Django keeps its database
     connections per context, and code run while Playwright's loop is up gets connections that the
-    end of the run would not see (and so could not close)."""
+    end of the run would not see (and so could not close). It closes before the site stops, so
+    that no request is still being served (a kept-alive connection holds a server thread) when
+    the server goes."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium; bash .ci/run installs it)")
     from playwright.sync_api import sync_playwright
@@ -51,6 +53,18 @@ def _end_server_sessions() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+def _wait_for_requests(seconds: float = 10) -> None:
+    """Let the live server's request threads finish: one still closing its database connection after
+    the server has stopped sharing it (an in-memory SQLite database) fails the run."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
@@ -89,8 +103,21 @@ def site(_sessions_ended_before_the_database_is_dropped, _audit_log_append_only_
         yield server.url
     finally:
         server._live_server_modified_settings.disable()
+        _wait_for_requests()
         server.stop()
         _audit_triggers(create=False)  # until _audit_log_append_only_again, after the database is emptied
+
+
+@pytest.fixture
+def demo(site):
+    """The demo as `make run` loads it, served; returns the site's address."""
+    from django.conf import settings
+
+    from secassure.cli import shipped_files
+    from secassure.web.demo import load_demo
+
+    load_demo(shipped_files(), settings.SECASSURE_MAX_IMPORT_BYTES)
+    return site
 
 
 @pytest.fixture

@@ -47,16 +47,56 @@ def everything(org_a, people):
     return people["owen"], done, draft, plan
 
 
-def test_the_main_pages_have_no_serious_or_critical_violations(open_as, site, everything):
-    owner, done, draft, plan = everything
-    page = open_as(owner)
+def _serious(page, site, paths) -> dict:
     found = {}
-    for path in ("/", "/orgs/org-a/", f"/orgs/org-a/assessments/{draft.pk}/", "/orgs/org-a/documents/",
-                 f"/orgs/org-a/assessments/{done.pk}/review/", f"/orgs/org-a/remediation/{plan.pk}/"):
+    for path in paths:
         assert page.goto(f"{site}{path}").status == 200, path
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-        found[path] = bad
+        found[path] = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in result["violations"]
+                       if v["impact"] in ("serious", "critical")]
+    return found
+
+
+def test_the_main_pages_have_no_serious_or_critical_violations(open_as, site, everything):
+    owner, done, draft, plan = everything
+    found = _serious(open_as(owner), site, (
+        "/", "/orgs/org-a/", f"/orgs/org-a/assessments/{draft.pk}/", "/orgs/org-a/documents/",
+        f"/orgs/org-a/assessments/{done.pk}/review/", f"/orgs/org-a/remediation/{plan.pk}/"))
     assert found == {path: [] for path in found}, found
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_demo_as_each_person_sees_it_on_a_desk_and_on_a_phone(browser, demo, width):
+    """The populated demo, signed in as the consultant, the CIO and the provider, at desk and phone
+    widths: no serious or critical violation on any page they reach from their home page."""
+    from secassure.assessments.models import Assessment
+    from secassure.review.models import RemediationPlan
+    from secassure.web.demo import DEMO_PASSWORD
+
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not at {AXE}: `make test` fetches it from the npm registry when npm is installed")
+    energy = Assessment.objects.get(organisation__slug="demo-energy", cycle_year=3)
+    networks = Assessment.objects.get(organisation__slug="demo-networks", cycle_year=3)
+    plan = RemediationPlan.objects.get(organisation__slug="demo-networks")
+    pages = {
+        "alice@demo.secassure.test": (
+            "/", "/orgs/demo-energy/", "/orgs/demo-networks/", f"/orgs/demo-networks/assessments/{networks.pk}/",
+            f"/orgs/demo-networks/assessments/{networks.pk}/questions/", "/orgs/demo-energy/documents/",
+            f"/orgs/demo-energy/assessments/{energy.pk}/review/", f"/orgs/demo-networks/remediation/{plan.pk}/",
+            "/calendar/"),
+        "morgan@cio.demo.secassure.test": ("/", "/review/", f"/orgs/demo-energy/assessments/{energy.pk}/review/"),
+        "priya@northgate.demo.secassure.test": ("/", "/orgs/demo-energy/documents/"),
+    }
+    found = {}
+    for email, paths in pages.items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{demo}/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        found.update({f"{email} {path}": bad for path, bad in _serious(page, demo, paths).items()})
+        context.close()
+    assert found == {key: [] for key in found}, found

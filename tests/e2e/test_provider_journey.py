@@ -25,8 +25,10 @@ def provider_member(org_a):
 
 def test_a_provider_uploads_a_new_version_of_their_document(open_as, site, provider_member, tmp_path):
     person, theirs, ours = provider_member
-    page = open_as(person)
-    page.goto(f"{site}/orgs/org-a/documents/")
+    page = open_as(person)  # their home page leads them to their documents
+    page.click("table.portfolio a:has-text('the documents you maintain')")
+    page.wait_for_load_state()
+    assert page.url == f"{site}/orgs/org-a/documents/"
     listed = page.locator("main").inner_text()
     assert "Hosting Security Policy" in listed and "Our Board Minutes" not in listed
     page.click("text=Hosting Security Policy")

@@ -476,7 +476,7 @@ def test_during_the_review_the_users_copy_is_read_only(under_review, bob, tmp_pa
     for key, value in (("cio_comment", "My own comment"), ("narrative", "A late change")):
         edited = crafted.edit(path, tmp_path / f"{key}.xlsx",
                               lambda wb, key=key, value=value: put(wb["Validation"], cell(VALIDATION, key, 2), value))
-        assert "the assessment is under cio review, so nothing in it can change now" in refused(under_review, edited,
+        assert "the assessment is under CIO review, so nothing in it can change now" in refused(under_review, edited,
                                                                                                   bob)
 
 
@@ -484,7 +484,7 @@ def test_a_workbook_is_imported_only_by_the_side_it_was_written_for(under_review
     carols = crafted.export(under_review, tmp_path / "carol.xlsx", by=carol)
     bobs = crafted.export(under_review, tmp_path / "bob.xlsx", by=bob)
     # While under review the User's side cannot import at all, whosever the copy ...
-    assert "the assessment is under cio review, so nothing in it can change now" in refused(under_review, carols, bob)
+    assert "the assessment is under CIO review, so nothing in it can change now" in refused(under_review, carols, bob)
     # ... and the CIO cannot bring in the User's copy.
     assert "this workbook was written for the User's team" in refused(under_review, bobs, carol)
     # Were the assessment open again, the CIO's copy would still not be the User's to import.

@@ -131,3 +131,58 @@ def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consulta
         rows = _rows(client)
     assert len(rows) == 200 and sum(r.get("overdue", 0) for r in rows) == 2 + 4
     assert len(many) == len(two), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_lapsed_acceptances_are_counted_in_sql_exactly_as_the_register_reads_them(client, consultant, org_a):
+    """Every way an acceptance can lapse, and every state that comes before it: the SQL filter the
+    portfolio counts with picks out exactly the documents the register shows as lapsed."""
+    from secassure.evidence.models import Acceptance, ThirdPartyProvider
+    from secassure.evidence.services import acceptance_lapsed, register_rows
+
+    today = timezone.localdate()
+    provider = evidence.add_provider(org_a, name="Northgate", kind="srp")
+    ended = evidence.add_provider(org_a, name="Former host", kind="hosting")
+    made = {}
+
+    def document(name, *, by=provider, versions=1, accept=True, **dates):
+        found = evidence.add_document(org_a, title=name, doc_type="standard", provider=by)
+        evidence.add_version(found, chunks=[b"%PDF-1.4 v1"], name="v1.pdf")
+        if accept:
+            evidence.accept(found, accepted_by=None, basis="Checked")
+        for n in range(2, versions + 1):
+            evidence.add_version(found, chunks=[f"%PDF-1.4 v{n}".encode()], name=f"v{n}.pdf")
+        if "expiry" in dates:
+            found.versions.order_by("-number").update(expiry_date=dates["expiry"])
+        if "review" in dates:
+            Document.objects.filter(pk=found.pk).update(next_review=dates["review"])
+        if "until" in dates:
+            Acceptance.objects.filter(document=found).update(valid_until=dates["until"])
+        made[name] = found
+        return found
+
+    document("accepted and current")
+    document("never accepted", accept=False)
+    document("newer version since", versions=2)
+    document("acceptance term over", until=today - DAY)
+    document("acceptance term ends today", until=today)
+    document("relationship ended", by=ended)
+    document("review overdue comes first", review=today - DAY)
+    document("expired comes first", versions=2, expiry=today - DAY)
+    evidence.add_document(org_a, title="no version yet", doc_type="standard", provider=provider)
+    own = evidence.add_document(org_a, title="our own policy", doc_type="policy")
+    evidence.add_version(own, chunks=[b"%PDF-1.4 own"], name="own.pdf")
+    ThirdPartyProvider.objects.filter(pk=ended.pk).update(relationship_end=today - DAY)
+
+    everything = Document.objects.filter(organisation=org_a)
+    by_python = {d.title for d, f in register_rows(everything, today) if f.state == "acceptance-lapsed"}
+    assert by_python == {"never accepted", "newer version since", "acceptance term over", "relationship ended"}
+    assert set(acceptance_lapsed(everything, today).values_list("title", flat=True)) == by_python
+
+    join(consultant, org_a, "observer")
+    client.force_login(consultant)
+    assert _rows(client)[0]["lapsed"] == 4
+    page = client.get("/").content.decode()
+    assert "Third-party acceptances lapsed" in page and '<strong class="bad">4</strong>' in page
+    # Retired documents are no longer evidence: neither the portfolio nor the dashboard counts them.
+    Document.objects.filter(pk=made["never accepted"].pk).update(status="retired")
+    assert _rows(client)[0]["lapsed"] == 3

@@ -1,0 +1,114 @@
+"""Retake the user guide's screenshots from the demo.
+
+Serve the demo with ``make run`` (a fresh database gives the pictures the guide describes), then, in
+another terminal, after ``make test`` has installed Playwright:
+
+    .venv/bin/python docs/screenshots.py [--base http://127.0.0.1:8000] [--chromium /usr/bin/chromium]
+
+Each picture is taken as the person in the demo story who would see it. Nothing is changed in the
+demo: the import preview is only previewed, never applied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+from playwright.sync_api import sync_playwright
+
+PASSWORD = "secassure-demo"  # noqa: S105 - the demo's published password
+OUT = Path(__file__).resolve().parent / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class Session:
+    def __init__(self, browser, base: str, email: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.page.goto(f"{base}/accounts/login/")
+        self.page.fill("input[name=login]", email)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+        if "/accounts/" in self.page.url:
+            raise SystemExit(f"could not sign in as {email}: is the demo loaded, with MFA off (make run)?")
+
+    def click(self, selector: str) -> None:
+        self.page.click(selector)
+        self.page.wait_for_load_state()
+
+    def shoot(self, name: str, *, full_page: bool = False) -> None:
+        path = OUT / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        print(f"{path.relative_to(OUT.parent.parent)}  ({self.page.url})")
+
+
+def _open(session: Session, organisation: str, assessment: str = "Self-assessment (cycle year 3)") -> None:
+    session.page.goto(f"{session.base}/")
+    session.click(f"table.portfolio a:has-text('{organisation}')")
+    session.click("a:has-text('Assessments')")
+    session.click(f"a:has-text('{assessment}')")
+
+
+def take(base: str, chromium: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        alice = Session(browser, base, "alice@demo.secassure.test")
+        alice.shoot("home-portfolio")
+        alice.click("table.portfolio a:has-text('Demo Energy Supply Ltd')")
+        alice.shoot("organisation", full_page=True)
+
+        _open(alice, "Demo Northern Networks plc")
+        alice.shoot("workspace")
+
+        alice.click("nav.tabs a:has-text('Files and exports')")
+        alice.shoot("files")
+        with alice.page.expect_download() as download:
+            alice.page.click("a:has-text('Validation Workbook (.xlsx)')")
+        with tempfile.TemporaryDirectory() as folder:
+            workbook_path = Path(folder) / "workbook.xlsx"
+            download.value.save_as(workbook_path)
+            workbook = load_workbook(workbook_path)
+            sheet = workbook["Validation"]
+            narrative = next(cell.column for cell in sheet[1] if cell.value == "How it is met")
+            sheet.cell(row=2, column=narrative).value = "Alerts are reviewed daily by the security team."
+            workbook.save(workbook_path)
+            alice.page.set_input_files("input[name=workbook]", str(workbook_path))
+            alice.click("button:has-text('Check and preview')")
+        alice.shoot("import-preview")
+
+        alice.page.goto(f"{base}/calendar/")
+        alice.shoot("your-dates")
+
+        networks_plan = alice.page
+        networks_plan.goto(f"{base}/")
+        alice.click("table.portfolio a:has-text('Demo Northern Networks plc')")
+        alice.click("a:has-text('Remediation plan')")
+        alice.shoot("remediation-plan", full_page=True)
+
+        morgan = Session(browser, base, "morgan@cio.demo.secassure.test")
+        morgan.click("a:has-text('what is shared with you')")
+        morgan.click("a:has-text('Self-assessment (cycle year 3)')")
+        morgan.shoot("cio-review")
+
+        priya = Session(browser, base, "priya@northgate.demo.secassure.test")
+        priya.click("a:has-text('the documents you maintain')")
+        priya.shoot("provider-documents")
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="http://127.0.0.1:8000", help="where make run serves the demo")
+    parser.add_argument("--chromium", default="/usr/bin/chromium", help="the chromium to drive")
+    options = parser.parse_args()
+    take(options.base.rstrip("/"), options.chromium)
+
+
+if __name__ == "__main__":
+    main()

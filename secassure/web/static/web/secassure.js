@@ -1,0 +1,18 @@
+// secassure: the little script the pages need beyond htmx.
+// On a narrow screen a wide table scrolls sideways; whoever uses a keyboard must be able to reach it
+// to scroll it, so a table that overflows gets a place in the tab order (and loses it when it fits).
+(function () {
+  "use strict";
+  function reachable(root) {
+    (root || document).querySelectorAll("table.grid").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.tabIndex = 0;
+      } else {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { reachable(document); });
+  window.addEventListener("resize", function () { reachable(document); });
+  document.addEventListener("htmx:afterSettle", function () { reachable(document); });
+})();

@@ -1,0 +1,138 @@
+"""A newcomer with only the README: the demo as `make run` loads it, the login the README prints, a
+populated portfolio, and the demo self-assessment taken to submission in the browser, as the
+README's walk-through says, by the consultant and then the director."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from secassure.assessments.models import Assessment
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_logins() -> tuple[tuple[str, str], str]:
+    """The login `make run` prints, as the README gives it, and the director's, from its table."""
+    text = README.read_text()
+    found = re.search(r"`make run` prints the demo login: \*\*`([^`]+)`\*\*, password \*\*`([^`]+)`\*\*", text)
+    assert found, "the README no longer gives the demo login where a newcomer reads it"
+    director = re.search(r"^\| `([^`]+)` \| Helen, Demo Northern Networks' director", text, re.MULTILINE)
+    assert director, "the README's table of demo logins no longer names the director who signs off"
+    return (found.group(1), found.group(2)), director.group(1)
+
+
+def _sign_in(browser, site, email: str, password: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{site}/")
+    assert "/accounts/login/" in page.url  # everyone starts at the sign-in page
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.rstrip("/") == site.rstrip("/"), page.url
+    return page
+
+
+def _badge(page) -> str:
+    return page.locator("h1 .badge").inner_text()
+
+
+def _open_the_self_assessment(page) -> None:
+    """From the portfolio, the way a person finds it: the organisation, its assessments, the one."""
+    page.click("table.portfolio a:has-text('Demo Northern Networks plc')")
+    page.wait_for_load_state()
+    page.click("a:has-text('Assessments')")
+    page.wait_for_load_state()
+    page.click("a:has-text('Self-assessment (cycle year 3)')")
+    page.wait_for_load_state()
+
+
+def _confirm_each_carried_forward_item(page) -> int:
+    """Open each item still waiting for its author in place, and save it; returns how many there were."""
+    review = page.locator("td.actions a:text-is('Review')")
+    confirmed = 0
+    while review.count():
+        review.first.click()
+        editing = page.locator("tr.editing")
+        editing.wait_for()
+        assert "Carried forward from the baseline" in editing.inner_text()
+        editing.locator("button:has-text('Confirm and save')").click()
+        editing.wait_for(state="detached")
+        confirmed += 1
+        assert confirmed < 10, "an item stays carried forward after it was saved"
+    return confirmed
+
+
+def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submission(browser, demo):
+    (email, password), director = _readme_logins()
+
+    # The consultant's portfolio: both organisations, with what needs attention.
+    alice = _sign_in(browser, demo, email, password)
+    table = alice.locator("table.portfolio")
+    assert table.locator("tbody tr").count() == 2
+    energy = table.locator("tr:has-text('Demo Energy Supply Ltd')").inner_text()
+    networks = table.locator("tr:has-text('Demo Northern Networks plc')").inner_text()
+    assert "Self-assessment (cycle year 3): 100% assessed" in energy
+    assert "Self-assessment (cycle year 3): 92% assessed" in networks
+
+    # The organisation page says what to do next, and where it stands.
+    alice.click("table.portfolio a:has-text('Demo Energy Supply Ltd')")
+    alice.wait_for_load_state()
+    assert "Next step: Answer the User CIO's open queries" in alice.content()
+    standing = alice.locator("section[aria-labelledby=standing-h]").inner_text()
+    assert "1 third-party acceptance lapsed" in " ".join(standing.split())
+    alice.goto(f"{demo}/")
+
+    # Alice confirms what was carried forward, on the rows and on the questionnaire, attaching
+    # the continuity plan to the first row on the way, and sends it for internal review.
+    _open_the_self_assessment(alice)
+    assert _badge(alice) == "In preparation"
+    alice.locator("td.actions a:text-is('Review')").first.click()
+    alice.locator("tr.editing").wait_for()
+    alice.select_option("select[name=document]", label="Business Continuity Plan")
+    alice.click("button:has-text('Link')")
+    alice.wait_for_load_state()
+    assert "Business Continuity Plan" in alice.content()
+    alice.click("button:has-text('Confirm and save')")
+    alice.wait_for_load_state()
+    alice.click("nav.tabs a:has-text('Validation rows')")
+    assert _confirm_each_carried_forward_item(alice) == 2
+    alice.click("nav.tabs a:has-text('Questionnaire')")
+    assert _confirm_each_carried_forward_item(alice) == 1
+    alice.click("nav.tabs a:has-text('Validation rows')")
+    assert "40 of 40" in alice.locator("#progress").inner_text()
+    alice.click("button:has-text('Send for internal review')")
+    assert _badge(alice) == "Internal review"
+
+    # Helen, the director, checks what Alice saved, records the materiality decision and submits.
+    helen = _sign_in(browser, demo, director, password)
+    _open_the_self_assessment(helen)
+    for tab in ("Validation rows", "Questionnaire"):
+        helen.click(f"nav.tabs a:has-text('{tab}')")
+        helen.wait_for_load_state()
+        while helen.locator("button:has-text('Check')").count():
+            helen.locator("button:has-text('Check')").first.click()
+            helen.wait_for_timeout(300)
+        helen.reload()
+        assert helen.locator("button:has-text('Check')").count() == 0
+    helen.click("nav.tabs a:has-text('Validation rows')")
+    helen.click("button:has-text('Send for management sign-off')")
+    assert _badge(helen) == "Management sign-off"
+    helen.click("nav.tabs a:has-text('Changes and risk')")
+    helen.check("input[name=decision][value=not-material]")
+    helen.fill("textarea[name=reason]", "A new Head of Security; systems, providers and risks are unchanged.")
+    helen.click("button:has-text('Record the decision')")
+    helen.wait_for_load_state()
+    assert "Decision: No material increase" in helen.content()
+    helen.click("nav.tabs a:has-text('Validation rows')")
+    helen.click("button:has-text('Sign off and submit')")
+    assert _badge(helen) == "Submitted"
+    assert "evidence is pinned" in helen.content()
+
+    submitted = Assessment.objects.get(organisation__slug="demo-networks", cycle_year=3)
+    assert submitted.status == "submitted" and submitted.submitted_by.email == director
+    assert not submitted.links.filter(version__isnull=True).exists()
+    assert submitted.links.filter(document__title="Business Continuity Plan").exists()
