@@ -82,14 +82,15 @@ def take(base: str, chromium: str) -> None:
             alice.click("button:has-text('Check and preview')")
         alice.shoot("import-preview")
 
-        alice.page.goto(f"{base}/calendar/")
-        alice.shoot("your-dates")
-
         networks_plan = alice.page
         networks_plan.goto(f"{base}/")
         alice.click("table.portfolio a:has-text('Demo Northern Networks plc')")
-        alice.click("a:has-text('Remediation plan')")
+        alice.click("p:has-text('Remediation plan') a")
         alice.shoot("remediation-plan", full_page=True)
+
+        kofi = Session(browser, base, "kofi@networks.demo.secassure.test")
+        kofi.click("a:has-text('Your dates')")
+        kofi.shoot("your-dates")
 
         morgan = Session(browser, base, "morgan@cio.demo.secassure.test")
         morgan.click("a:has-text('what is shared with you')")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from secassure.evidence.freshness import Freshness, acceptance_lapse, freshness
+from secassure.evidence.freshness import REVIEW_WARNING_DAYS, Freshness, acceptance_lapse, freshness
 from secassure.evidence.models import Acceptance, Document, DocumentVersion
 
 
@@ -39,22 +39,36 @@ def register_rows(documents: QuerySet[Document], today: dt.date) -> list[tuple[D
     return [(d, freshness_of(d, today)) for d in with_freshness_fields(documents).order_by("title")]
 
 
-def acceptance_lapsed(documents: QuerySet[Document], today: dt.date) -> QuerySet[Document]:
-    """The documents among these whose freshness is ``acceptance-lapsed``, found in SQL so that many
-    organisations are counted at once. It is ``freshness_of`` read as a filter, in the same order:
-    a provider maintains the document and it has a version; the latest version has not expired and
-    the review is not overdue (those states come first); and no acceptance holds for the latest
-    version (none recorded, an older version accepted, the relationship ended, or its term ended)."""
+
+def freshness_states(documents: QuerySet[Document], today: dt.date,
+                     warning_days: int = REVIEW_WARNING_DAYS) -> QuerySet[Document]:
+    """The documents, each annotated with ``freshness_state``: the state ``freshness_of`` gives,
+    worked out in SQL, so that counts by state cost one query however many documents (and
+    organisations) there are. The conditions are freshness.py's, in the same order."""
     latest = DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
     accepted = Acceptance.objects.filter(document=OuterRef("pk")).order_by("-accepted_at", "-pk")
-    return (documents.filter(provider__isnull=False)
-            .annotate(lapse_latest=Subquery(latest.values("number")[:1]),
-                      lapse_expiry=Subquery(latest.values("expiry_date")[:1]),
-                      lapse_accepted=Subquery(accepted.values("version__number")[:1]),
-                      lapse_until=Subquery(accepted.values("valid_until")[:1]))
-            .filter(lapse_latest__isnull=False)
-            .filter(Q(lapse_expiry__isnull=True) | Q(lapse_expiry__gte=today))
-            .filter(Q(next_review__isnull=True) | Q(next_review__gte=today))
-            .filter(Q(lapse_accepted__isnull=True) | Q(lapse_accepted__lt=F("lapse_latest"))
-                    | Q(lapse_accepted__gt=F("lapse_latest")) | Q(provider__relationship_end__lt=today)
-                    | Q(lapse_until__lt=today)))
+    no_acceptance_holds = (Q(provider__isnull=False)
+                           & (Q(fs_accepted__isnull=True) | Q(fs_accepted__lt=F("fs_latest"))
+                              | Q(fs_accepted__gt=F("fs_latest")) | Q(provider__relationship_end__lt=today)
+                              | Q(fs_until__lt=today)))
+    return documents.annotate(
+        fs_latest=Subquery(latest.values("number")[:1]),
+        fs_expiry=Subquery(latest.values("expiry_date")[:1]),
+        fs_accepted=Subquery(accepted.values("version__number")[:1]),
+        fs_until=Subquery(accepted.values("valid_until")[:1]),
+    ).annotate(freshness_state=Case(
+        When(fs_latest__isnull=True, then=Value("missing")),
+        When(fs_expiry__lt=today, then=Value("expired")),
+        When(next_review__lt=today, then=Value("overdue")),
+        When(no_acceptance_holds, then=Value("acceptance-lapsed")),
+        When(next_review__lte=today + dt.timedelta(days=warning_days), then=Value("review-due")),
+        default=Value("current"), output_field=CharField()))
+
+
+def state_counts(documents: QuerySet[Document], today: dt.date, by: str | None = None) -> dict:
+    """How many documents are in each freshness state: {state: n}, or {(by, state): n} when
+    grouped by a field such as ``organisation_id``. One query."""
+    fields = (by, "freshness_state") if by else ("freshness_state",)
+    rows = (freshness_states(documents, today).order_by().values(*fields).annotate(n=Count("pk"))
+            .values_list(*fields, "n"))
+    return {(row[0] if by is None else row[:2]): row[-1] for row in rows}

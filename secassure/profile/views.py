@@ -52,14 +52,9 @@ def organisation(request, slug):
 def _standing(org, today) -> dict:
     """Where the organisation stands: the portfolio's signals for it, the current assessment's
     progress by SEC group, and how fresh the evidence is (a few queries, however large the register)."""
-    from collections import Counter
 
     from secassure.assessments.services import group_order, progress
-    from secassure.evidence.choices import NOT_IN_FORCE
-    from secassure.evidence.models import Document
-    from secassure.evidence.services import register_rows
     from secassure.tenancy import portfolio
-    from secassure.tenancy.access import VIEW_DOCUMENTS
 
     row = {"org": org, "role_code": org.viewer_role}
     portfolio.signals([row], today)
@@ -69,11 +64,8 @@ def _standing(org, today) -> dict:
                           "compliant_share": round(100 * (p.assessed - p.non_compliant) / p.total) if p.total else 0,
                           "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
                          for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
-    if VIEW_DOCUMENTS in PERMISSIONS[org.viewer_role]:
-        # The documents still in force, as the portfolio counts them (whose signals set row["lapsed"]).
-        live = Document.objects.filter(organisation=org).exclude(status__in=NOT_IN_FORCE)
-        states = Counter(f.state for _, f in register_rows(live, today))
-        row["freshness"] = [{"state": state, "label": label, "count": states.get(state, 0)}
+    if "states" in row:  # the documents in force, counted by freshness state with the portfolio's signals
+        row["freshness"] = [{"state": state, "label": label, "count": row["states"].get(state, 0)}
                             for state, label in FRESHNESS_LABELS.items()]
     return row
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count
 
 from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS, VIEW_DOCUMENTS
 
@@ -26,8 +26,8 @@ def signals(rows: list[dict], today: dt.date) -> None:
     from secassure.assessments.models import Assessment
     from secassure.assessments.services import progress_many
     from secassure.evidence.choices import NOT_IN_FORCE
-    from secassure.evidence.models import Document, DocumentVersion
-    from secassure.evidence.services import acceptance_lapsed
+    from secassure.evidence.models import Document
+    from secassure.evidence.services import state_counts
     from secassure.review.choices import ACTION_DONE, QueryStatus
     from secassure.review.models import RemediationAction, ReviewQuery
 
@@ -48,14 +48,11 @@ def signals(rows: list[dict], today: dt.date) -> None:
                                                   decision=Decision.UNDECIDED)
                         .exclude(status__in=(AssessmentStatus.CLOSED,)).filter(submitted_at__isnull=True),
                         "organisation_id")
-    live = Document.objects.filter(organisation_id__in=documenting).exclude(
-        status__in=NOT_IN_FORCE)
+    live = Document.objects.filter(organisation_id__in=documenting).exclude(status__in=NOT_IN_FORCE)
     reviews = _counts(live.filter(next_review__lte=today + dt.timedelta(days=REVIEW_AHEAD_DAYS)), "organisation_id")
-    latest_expiry = Subquery(DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
-                             .values("expiry_date")[:1])
-    expired = _counts(live.annotate(latest_expiry=latest_expiry).filter(Q(latest_expiry__lt=today)),
-                      "organisation_id")
-    lapsed = _counts(acceptance_lapsed(live, today), "organisation_id")
+    states: dict[int, dict[str, int]] = {}
+    for (org, state), n in state_counts(live, today, by="organisation_id").items():
+        states.setdefault(org, {})[state] = n
     for row in rows:
         pk = row["org"].pk
         if pk in current:
@@ -66,7 +63,9 @@ def signals(rows: list[dict], today: dt.date) -> None:
         if pk in roles and pk in assessing:
             row.update(queries=queries.get(pk, 0), overdue=overdue.get(pk, 0), decisions=decisions.get(pk, 0))
         if pk in documenting:
-            row.update(documents=reviews.get(pk, 0), expired=expired.get(pk, 0), lapsed=lapsed.get(pk, 0))
+            counts = states.get(pk, {})
+            row.update(documents=reviews.get(pk, 0), expired=counts.get("expired", 0),
+                       lapsed=counts.get("acceptance-lapsed", 0), states=counts)
 
 
 def sort(rows: list[dict], key: str, descending: bool) -> list[dict]:

@@ -137,6 +137,21 @@ def people(write, org_a):
     return found
 
 
+def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280):
+    """A fresh browser window, signed in through the sign-in page as a person would; returns the
+    page and its context (closed by the caller, or with the browser)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{site}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, page.content()[:500]
+    return page, context
+
+
 @pytest.fixture
 def open_as(browser, site):
     """A fresh browser window signed in as a person; returns the page."""
@@ -144,19 +159,11 @@ def open_as(browser, site):
 
     contexts = []
 
-    def sign_in(user):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def open_for(user):
+        page, context = sign_in(browser, site, user.email, PASSWORD)
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{site}/accounts/login/")
-        page.fill("input[name=login]", user.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        assert "/accounts/login/" not in page.url, page.content()[:500]
         return page
 
-    yield sign_in
+    yield open_for
     for context in contexts:
         context.close()

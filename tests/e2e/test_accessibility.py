@@ -14,6 +14,7 @@ from secassure.profile.services import load_rules, read_rules, shipped_rule_file
 from secassure.review import actions as review
 from secassure.review import remediation
 from tests.assessments import helpers
+from tests.e2e.conftest import sign_in
 from tests.evidence import files
 
 AXE = Path(os.environ.get("SECASSURE_AXE_JS", Path(__file__).resolve().parents[2] / ".venv/axe/package/axe.min.js"))
@@ -90,13 +91,7 @@ def test_the_demo_as_each_person_sees_it_on_a_desk_and_on_a_phone(browser, demo,
     }
     found = {}
     for email, paths in pages.items():
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.goto(f"{demo}/accounts/login/")
-        page.fill("input[name=login]", email)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        page, context = sign_in(browser, demo, email, DEMO_PASSWORD, width=width)
         found.update({f"{email} {path}": bad for path, bad in _serious(page, demo, paths).items()})
         context.close()
     assert found == {key: [] for key in found}, found

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from secassure.assessments.models import Assessment
+from tests.e2e.conftest import sign_in
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -23,15 +24,8 @@ def _readme_logins() -> tuple[tuple[str, str], str]:
 
 
 def _sign_in(browser, site, email: str, password: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{site}/")
-    assert "/accounts/login/" in page.url  # everyone starts at the sign-in page
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    """Everyone starts at the sign-in page, and lands on their home page."""
+    page, _ = sign_in(browser, site, email, password)
     assert page.url.rstrip("/") == site.rstrip("/"), page.url
     return page
 
@@ -136,3 +130,17 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     assert submitted.status == "submitted" and submitted.submitted_by.email == director
     assert not submitted.links.filter(version__isnull=True).exists()
     assert submitted.links.filter(document__title="Business Continuity Plan").exists()
+
+    # As the README goes on: Alice shares it with the User CIO, who finds it among what is shared.
+    cio = re.search(r"^\| `([^`]+)` \| Morgan, the independent User CIO", README.read_text(), re.MULTILINE)
+    assert cio, "the README's table of demo logins no longer names the User CIO"
+    alice.reload()
+    alice.click("nav.tabs a:has-text('CIO review and outcome')")
+    alice.select_option("#reviewer", label=cio.group(1))
+    alice.click("button:has-text('Share')")
+    alice.wait_for_load_state()
+    assert _badge(alice) == "Under CIO review"
+    morgan = _sign_in(browser, demo, cio.group(1), password)
+    morgan.click("a:has-text('what is shared with you')")
+    morgan.wait_for_load_state()
+    assert morgan.locator("main").get_by_text("Demo Northern Networks plc").count() >= 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
+from secassure.evidence import actions as evidence
 from secassure.profile.journey import next_step, steps
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement
 from secassure.profile.services import load_rules, plan_for, read_rules, shipped_rule_files
@@ -87,8 +88,14 @@ def test_the_organisation_page_shows_the_next_step_and_where_it_stands(client, s
     assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
     t1 = helpers.row(assessment, "T1")
     assessments.save_row(t1, by=bob, revision=t1.revision, status="partial", narrative="Mostly")
+    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp")
+    statement = evidence.add_document(org_a, title="Host statement", doc_type="standard", provider=host)
+    evidence.add_version(statement, chunks=[b"%PDF-1.4 host"], name="host.pdf")  # never accepted
+    evidence.add_document(org_a, title="Old statement", doc_type="standard", provider=host, status="retired")
     client.force_login(bob)
     text = client.get(f"/orgs/{org_a.slug}/").content.decode()
+    assert "<strong class=\"bad\">1</strong> third-party acceptance lapsed" in text
+    assert "Acceptance lapsed: 1" in text and "No evidence yet: 0" in text  # the retired one is not counted
     assert "Next step: Assess every obligation and answer every question" in text
     assert "SSA 2026: 1 of 2 obligations assessed" in text and "G8.18, G5.14" in text
     assert "Compliance by SEC group" in text and 'class="bar-gap" style="width: 50%"' in text

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
+from secassure.evidence import actions as evidence
 from secassure.profile import actions
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement, UserSystem
 from secassure.profile.planner import add_months
@@ -133,6 +134,10 @@ def test_the_organisation_page_costs_the_same_however_much_it_holds(client, alic
             actions.add_snapshot(org_a, as_of=dt.date(2020, 1, 1) + dt.timedelta(days=n), domestic=n,
                                  non_domestic=n)
             actions.add_srp_arrangement(org_a, provider_name=f"SRP {extra}-{n}")
+            provider = evidence.add_provider(org_a, name=f"Provider {extra}-{n}")
+            document = evidence.add_document(org_a, title=f"Statement {extra}-{n}", doc_type="standard",
+                                             provider=provider)
+            evidence.add_version(document, chunks=[b"%PDF-1.4 statement"], name="statement.pdf")
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/orgs/{org_a.slug}/").status_code == 200
         counts.append(len(ctx.captured_queries))

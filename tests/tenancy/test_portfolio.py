@@ -3,6 +3,7 @@ once (the same queries for 2 organisations and for 200), sortable, and nothing o
 the person does not belong to."""
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -133,11 +134,12 @@ def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consulta
     assert len(many) == len(two), [q["sql"][:120] for q in many.captured_queries]
 
 
-def test_lapsed_acceptances_are_counted_in_sql_exactly_as_the_register_reads_them(client, consultant, org_a):
-    """Every way an acceptance can lapse, and every state that comes before it: the SQL filter the
-    portfolio counts with picks out exactly the documents the register shows as lapsed."""
+def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, consultant, org_a):
+    """Every way an acceptance can lapse, every state that comes before or after it, and the edges of
+    each date: the state worked out in SQL, which the portfolio and the dashboard count with, is the
+    one the register shows for every document."""
     from secassure.evidence.models import Acceptance, ThirdPartyProvider
-    from secassure.evidence.services import acceptance_lapsed, register_rows
+    from secassure.evidence.services import freshness_states, register_rows, state_counts
 
     today = timezone.localdate()
     provider = evidence.add_provider(org_a, name="Northgate", kind="srp")
@@ -173,14 +175,28 @@ def test_lapsed_acceptances_are_counted_in_sql_exactly_as_the_register_reads_the
     evidence.add_version(own, chunks=[b"%PDF-1.4 own"], name="own.pdf")
     ThirdPartyProvider.objects.filter(pk=ended.pk).update(relationship_end=today - DAY)
 
+    for name, review in (("review due in 30 days", today + 30 * DAY), ("review due in 31 days", today + 31 * DAY),
+                         ("review due today", today)):
+        found = evidence.add_document(org_a, title=name, doc_type="policy")
+        evidence.add_version(found, chunks=[b"%PDF-1.4 ours"], name="ours.pdf")
+        Document.objects.filter(pk=found.pk).update(next_review=review)
+    ending = evidence.add_document(org_a, title="expires today", doc_type="report")
+    evidence.add_version(ending, chunks=[b"%PDF-1.4 x"], name="x.pdf", effective_date=today - 9 * DAY,
+                         expiry_date=today)
+
     everything = Document.objects.filter(organisation=org_a)
-    by_python = {d.title for d, f in register_rows(everything, today) if f.state == "acceptance-lapsed"}
-    assert by_python == {"never accepted", "newer version since", "acceptance term over", "relationship ended"}
-    assert set(acceptance_lapsed(everything, today).values_list("title", flat=True)) == by_python
+    by_python = {d.title: f.state for d, f in register_rows(everything, today)}
+    assert {t for t, state in by_python.items() if state == "acceptance-lapsed"} == {
+        "never accepted", "newer version since", "acceptance term over", "relationship ended"}
+    assert {by_python[t] for t in ("review overdue comes first", "expired comes first", "no version yet",
+                                   "review due in 30 days", "review due in 31 days", "review due today",
+                                   "expires today")} == {"overdue", "expired", "missing", "review-due", "current"}
+    assert dict(freshness_states(everything, today).values_list("title", "freshness_state")) == by_python
+    assert state_counts(everything, today) == dict(Counter(by_python.values()))
 
     join(consultant, org_a, "observer")
     client.force_login(consultant)
-    assert _rows(client)[0]["lapsed"] == 4
+    assert _rows(client)[0]["lapsed"] == 4 and _rows(client)[0]["expired"] == 1
     page = client.get("/").content.decode()
     assert "Third-party acceptances lapsed" in page and '<strong class="bad">4</strong>' in page
     # Retired documents are no longer evidence: neither the portfolio nor the dashboard counts them.
