@@ -53,6 +53,8 @@ def _confirm_each_carried_forward_item(page) -> int:
         editing = page.locator("tr.editing")
         editing.wait_for()
         assert "Carried forward from the baseline" in editing.inner_text()
+        # the keyboard's focus moved into the form that replaced the link
+        assert page.evaluate("document.activeElement.closest('tr.editing') !== null")
         editing.locator("button:has-text('Confirm and save')").click()
         editing.wait_for(state="detached")
         confirmed += 1

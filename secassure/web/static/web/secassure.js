@@ -14,5 +14,14 @@
   }
   document.addEventListener("DOMContentLoaded", function () { reachable(document); });
   window.addEventListener("resize", function () { reachable(document); });
-  document.addEventListener("htmx:afterSettle", function () { reachable(document); });
+  // An item opened for editing in place takes the focus to its first field, so that a keyboard
+  // user carries on where the Review or Edit link they pressed has just been replaced.
+  function focusEditing() {
+    var editing = document.querySelector("tr.editing");
+    if (editing && !editing.contains(document.activeElement)) {
+      var first = editing.querySelector("select, textarea, input:not([type=hidden])");
+      if (first) { first.focus(); }
+    }
+  }
+  document.addEventListener("htmx:afterSettle", function () { reachable(document); focusEditing(); });
 })();
