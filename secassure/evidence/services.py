@@ -39,7 +39,6 @@ def register_rows(documents: QuerySet[Document], today: dt.date) -> list[tuple[D
     return [(d, freshness_of(d, today)) for d in with_freshness_fields(documents).order_by("title")]
 
 
-
 def freshness_states(documents: QuerySet[Document], today: dt.date,
                      warning_days: int = REVIEW_WARNING_DAYS) -> QuerySet[Document]:
     """The documents, each annotated with ``freshness_state``: the state ``freshness_of`` gives,

@@ -52,7 +52,6 @@ def organisation(request, slug):
 def _standing(org, today) -> dict:
     """Where the organisation stands: the portfolio's signals for it, the current assessment's
     progress by SEC group, and how fresh the evidence is (a few queries, however large the register)."""
-
     from secassure.assessments.services import group_order, progress
     from secassure.tenancy import portfolio
 
