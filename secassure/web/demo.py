@@ -38,7 +38,6 @@ from secassure.tenancy.models import Membership, Organisation
 DEMO_PASSWORD = "secassure-demo"  # noqa: S105 - published on purpose: it is the demo's password
 ENERGY = ("Demo Energy Supply Ltd", "demo-energy")
 NETWORKS = ("Demo Northern Networks plc", "demo-networks")
-DEMO_ORG = ENERGY
 
 
 @dataclass(frozen=True)
