@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from secassure.wording import plural
+
 app = typer.Typer(
     name="secassure",
     help=(
@@ -812,7 +814,8 @@ def doc_orphans(as_json: JsonOpt = False) -> None:
         return
     for name in names:
         typer.echo(name)
-    typer.echo(f"{len(names)} stored file(s) in the {blobs.store()} belong to no document version")
+    typer.echo(f"{plural(len(names), 'stored file')} in the {blobs.store()} "
+               f"{'belongs' if len(names) == 1 else 'belong'} to no document version")
 
 
 # --- assessments ----------------------------------------------------------------------------------
@@ -1012,11 +1015,11 @@ def remediation_show(
     if as_json:
         _print_json(data)
         return
-    typer.echo(f"{assessment.title}: {len(data['findings'])} finding(s), {len(data['plans'])} plan(s)")
+    typer.echo(f"{assessment.title}: {plural(len(data['findings']), 'finding')}, {plural(len(data['plans']), 'plan')}")
     for finding in data["findings"]:
         typer.echo(f"  {finding['ref']} {finding['status']}: {finding['description'][:80]}")
     for plan in data["plans"]:
-        typer.echo(f"  plan v{plan['version']} {plan['status']}: {len(plan['actions'])} action(s)")
+        typer.echo(f"  plan v{plan['version']} {plan['status']}: {plural(len(plan['actions']), 'action')}")
         for action in plan["actions"]:
             typer.echo(f"    {action['target_date']} {action['status']}: {action['description'][:70]}")
 
@@ -1120,11 +1123,12 @@ def workbook_import(
         return
     _print_plan(data)
     if dry_run:
-        typer.echo(f"Dry run: {data['changes']} change(s) and {data['conflicts']} conflict(s); nothing was written.")
+        typer.echo(f"Dry run: {plural(data['changes'], 'change')} and {plural(data['conflicts'], 'conflict')}; "
+                   "nothing was written.")
     elif "applied" in data:
         a = data["applied"]
-        typer.echo(f"Imported: {a['applied']} row(s) changed; {a['kept_product']} conflict(s) kept secassure's "
-                   f"version. The file is kept as version {a['version']} of document D-{a['document']}.")
+        typer.echo(f"Imported: {plural(a['applied'], 'row')} changed; {plural(a['kept_product'], 'conflict')} kept "
+                   f"secassure's version. The file is kept as version {a['version']} of document D-{a['document']}.")
 
 
 @oscal_app.command("export")
@@ -1185,7 +1189,7 @@ def pack_command(
             for problem in result.problems:
                 _console(stderr=True).print(f"[bold red]altered:[/] {_e(problem)}")
             head = result.as_dict()["audit_chain_head"] or {}
-            typer.echo(f"{'OK' if result.ok else 'FAILED'}: {result.checked} file(s) checked; signature "
+            typer.echo(f"{'OK' if result.ok else 'FAILED'}: {plural(result.checked, 'file')} checked; signature "
                        f"{result.signature}; audit chain head {head.get('chain', '?')} #{head.get('seq', '?')}")
         raise typer.Exit(0 if result.ok else 1)
     if output is None:
@@ -1198,7 +1202,7 @@ def pack_command(
     if as_json:
         _print_json(manifest)
         return
-    typer.echo(f"Wrote {output}: {len(manifest['files'])} file(s); audit chain head "
+    typer.echo(f"Wrote {output}: {plural(len(manifest['files']), 'file')}; audit chain head "
                f"{manifest['audit_chain_head']['chain']} #{manifest['audit_chain_head']['seq']}")
 
 
@@ -1221,7 +1225,7 @@ def csv_command(
         return
     with open(output, "w", newline="", encoding="utf-8") as handle:
         count = flat.write(assessment, what, handle)
-    typer.echo(f"Wrote {output}: {count} record(s)")
+    typer.echo(f"Wrote {output}: {plural(count, 'record')}")
 
 
 # --- reminders --------------------------------------------------------------------------------------
@@ -1248,8 +1252,8 @@ def remind(
         _print_json({**run.as_dict(), "dry_run": dry_run})
     else:
         verb = "Would send" if dry_run else "Sent"
-        typer.echo(f"{verb} {len(run.sent)} digest(s) for {day.isoformat()}; {run.already} already sent today; "
-                   f"{run.nothing_due} person(s) with nothing due")
+        typer.echo(f"{verb} {plural(len(run.sent), 'digest')} for {day.isoformat()}; {run.already} already sent today; "
+                   f"{plural(run.nothing_due, 'person', 'people')} with nothing due")
         for failure in run.failed:
             _console(stderr=True).print(f"[bold red]not sent:[/] {_e(failure)}")
     if run.failed:

@@ -122,7 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["secassure.web.templatetags.wording"],
+            "builtins": ["secassure.web.templatetags.wording", "secassure.web.templatetags.people"],
         },
     },
 ]
@@ -160,7 +160,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Twelve of one letter passes the four above; this refuses it, and other short repeats.
+    {"NAME": "secassure.tenancy.passwords.RepetitionValidator"},
 ]
+# allauth applies its own minimum (ACCOUNT_PASSWORD_MIN_LENGTH) only when the list above is empty:
+# here the list decides, for allauth's forms as for invitations.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path
 
+from secassure.web.organisation import organisation
+
 
 def _closed(request, *args, **kwargs):
     # People's addresses come from invitations: changing one here would let an unproven address
@@ -18,6 +20,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", include("secassure.web.urls")),
     path("", include("secassure.tenancy.urls")),
+    # After the tenancy routes, so that orgs/new/ is not taken for an organisation's page.
+    path("orgs/<slug:slug>/", organisation, name="organisation"),
     path("", include("secassure.profile.urls")),
     path("", include("secassure.evidence.urls")),
     path("", include("secassure.assessments.urls")),

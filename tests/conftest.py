@@ -165,6 +165,16 @@ def mallory(org_b):
 
 
 @pytest.fixture
+def demo_site(db, settings):
+    """The demo as ``make run`` serves it: loaded into this database, MFA not required."""
+    from secassure.cli import shipped_files
+    from secassure.web.demo import load_demo
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    load_demo(shipped_files(), settings.SECASSURE_MAX_IMPORT_BYTES)
+
+
+@pytest.fixture
 def write(tmp_path: Path):
     """Write a file under the test's folder and return its path."""
 

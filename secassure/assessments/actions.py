@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from secassure import guards
 from secassure.assessments.choices import (
     EDITABLE,
     MATERIALITY_TYPES,
@@ -28,6 +29,7 @@ from secassure.assessments.choices import (
     Decision,
     RiskStatus,
     Treatment,
+    answers_for,
 )
 from secassure.assessments.models import (
     Assessment,
@@ -39,15 +41,18 @@ from secassure.assessments.models import (
     RiskSnapshot,
     StatusChange,
     ValidationRow,
+    answered,
 )
 from secassure.audit.actions import record
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
+from secassure.people import display_name
 from secassure.tenancy import access
 from secassure.tenancy.actions import check_length
+from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
-from secassure.wording import in_sentence
+from secassure.wording import article, in_sentence, plural
 
 SEC_FRAMEWORK = "sec-g"
 TEXT_LIMIT = 20_000
@@ -94,15 +99,22 @@ def _require_editable(assessment: Assessment) -> None:
 
 
 def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
-    return value
+    return guards.text(value, what, limit)
 
 
-def _member(user, org: Organisation, what: str):
-    if user is not None and not user.memberships.filter(organisation=org).exists():
+def assignee(user, org: Organisation, permission: str, what: str, work: str):
+    """Refuse to give work to someone whose role does not let them do it: a CIO reviewer, who
+    reviews the work independently; a provider; an observer. ``what`` names the place ("the
+    owner"), ``work`` what it takes ("edit assessments")."""
+    if user is None:
+        return None
+    role = role_of(user, org)
+    if role is None:
         raise ActionError(f"{what} must be a member of {org.name}")
+    if permission not in access.PERMISSIONS[role]:
+        may = " or ".join(article(MemberRole(r).label) for r in access.roles_with(permission))
+        raise ActionError(f"{display_name(user)} cannot be {what}: {article(MemberRole(role).label)} "
+                          f"may not {work} in {org.name}. Choose {may}.")
     return user
 
 
@@ -124,7 +136,7 @@ def applicable(org: Organisation, catalogue: FrameworkVersion, roles: list[str])
         .only("pk", "ref", "group_id", "categories", "roles").order_by("order", "pk")
         if org.category in o.categories and (not roles or set(roles) & set(o.roles))
     ]
-    questions = [q for q in Question.objects.filter(version=catalogue).only("pk", "ref", "categories")
+    questions = [q for q in Question.objects.filter(version=catalogue).only("pk", "ref", "categories", "answer_kind")
                  .order_by("order", "pk")
                  if org.category in q.categories]
     return obligations, questions
@@ -193,7 +205,7 @@ def create_assessment(org: Organisation, *, kind: str, by=None, baseline: Assess
     warnings = [] if roles else ["no User Roles are recorded for the organisation, so obligations for every "
                                  "role are included; record its roles on the organisation page"]
     if not obligations:
-        raise ActionError(f"no obligation of {catalogue} applies to a {org.get_category_display()}")
+        raise ActionError(f"no obligation of {catalogue} applies to {article(org.get_category_display())}")
     title = _text(title, "the title", 200) or (
         f"{AssessmentType(kind).label.split(' (')[0]} {timezone.localdate().year}")
     with transaction.atomic():
@@ -227,6 +239,11 @@ def _fill(assessment: Assessment, obligations, questions, baseline: Assessment |
     answers = [_carry(QuestionAnswer(assessment=assessment, question_id=q.pk, order=order),
                       old_answers.get(q.ref), ANSWER_CARRIED)
                for order, q in enumerate(questions)]
+    for q, answer in zip(questions, answers, strict=True):
+        # The baseline may be on a catalogue version where the question took another kind of
+        # answer: its words carry forward, a choice this kind does not offer does not.
+        if answer.answer and answer.answer not in answers_for(q.answer_kind):
+            answer.answer = Answer.UNANSWERED
     ValidationRow.objects.bulk_create(rows, batch_size=500)
     QuestionAnswer.objects.bulk_create(answers, batch_size=500)
     links = []
@@ -280,9 +297,11 @@ def _clean_row(row: ValidationRow, changes: dict) -> dict:
 
 def _clean_answer(answer: QuestionAnswer, changes: dict) -> dict:
     org = answer.assessment.organisation
-    if "answer" in changes and changes["answer"] not in Answer.values:
-        allowed = ", ".join(v for v in Answer.values if v)
-        raise ActionError(f"{changes['answer']!r} is not an answer; use one of {allowed}")
+    if "answer" in changes:
+        changes["answer"] = changes["answer"] or Answer.UNANSWERED  # None or "" both clear it
+        problem = answer_problem(answer.question, changes["answer"])
+        if problem:
+            raise ActionError(problem)
     for field, what in (("narrative", "the narrative"), ("material_rationale", "the rationale"),
                         ("change_note", "what changed")):
         if field in changes:
@@ -294,9 +313,22 @@ def _clean_answer(answer: QuestionAnswer, changes: dict) -> dict:
     return changes
 
 
+def answer_problem(question: Question, value: str) -> str | None:
+    """What is wrong with ``value`` as the answer to ``question``, given its kind; None if nothing."""
+    offered = answers_for(question.answer_kind)
+    if not value or value in offered:
+        return None
+    if not offered:
+        return (f"{question.ref} is answered in words: write the answer as its narrative and leave the "
+                f"answer empty, not {value!r}")
+    return (f"{value!r} is not an answer to {question.ref}; use one of "
+            f"{', '.join(a.value for a in offered)}")
+
+
 def _clean_common(org, item, changes: dict) -> None:
-    if changes.get("owner") is not None:
-        _member(changes["owner"], org, "the owner")
+    owner = changes.get("owner")
+    if owner is not None and owner.pk != item.owner_id:  # an owner left as they were is not a new assignment
+        assignee(owner, org, access.EDIT_ASSESSMENTS, "the owner", "edit assessments")
     changed = changes.get("changed", item.changed)
     if changed and not changes.get("change_note", item.change_note):
         raise ActionError("say what changed since the baseline")
@@ -337,7 +369,7 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
         count = model.objects.filter(pk=item.pk, revision=revision).update(revision=F("revision") + 1, **values)
         if count == 0:
             current = model.objects.select_related("updated_by", "owner").get(pk=item.pk)
-            who = current.updated_by.email if current.updated_by_id else "someone"
+            who = display_name(current.updated_by) if current.updated_by_id else "someone"
             raise StaleEdit(f"this was saved by {who} after you opened it, so your change was not saved. Their "
                             "version is shown: make your change again on it.", current)
         for field, value in values.items():
@@ -393,7 +425,7 @@ def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> in
     """Give many rows one owner in one statement; returns how many changed."""
     require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
-    _member(owner, assessment.organisation, "the owner")
+    assignee(owner, assessment.organisation, access.EDIT_ASSESSMENTS, "the owner", "edit assessments")
     rows = assessment.rows.filter(pk__in=row_ids).exclude(owner=owner)
     with transaction.atomic():
         refs = list(rows.values_list("obligation__ref", flat=True))
@@ -452,25 +484,26 @@ def problems_before(assessment: Assessment, to: str, by=None) -> list[str]:
     if to in (AssessmentStatus.SIGN_OFF, AssessmentStatus.SUBMITTED):
         unassessed = list(rows.filter(status=Compliance.NOT_ASSESSED).values_list("obligation__ref", flat=True))
         if unassessed:
-            found.append(f"{len(unassessed)} row(s) not assessed yet: {_some(unassessed)}")
-        unanswered = list(answers.filter(answer=Answer.UNANSWERED).values_list("question__ref", flat=True))
+            found.append(f"{plural(len(unassessed), 'row')} not assessed yet: {_some(unassessed)}")
+        unanswered = list(answers.exclude(answered()).values_list("question__ref", flat=True))
         if unanswered:
-            found.append(f"{len(unanswered)} question(s) not answered: {_some(unanswered)}")
+            found.append(f"{plural(len(unanswered), 'question')} not answered: {_some(unanswered)}")
         unconfirmed = (list(rows.filter(confirmed=False).values_list("obligation__ref", flat=True))
                        + list(answers.filter(confirmed=False).values_list("question__ref", flat=True)))
         if unconfirmed:
-            found.append(f"{len(unconfirmed)} carried-forward item(s) not confirmed: {_some(unconfirmed)}")
+            found.append(f"{plural(len(unconfirmed), 'carried-forward item')} not confirmed: {_some(unconfirmed)}")
         unchecked = (list(rows.filter(checked_by__isnull=True).values_list("obligation__ref", flat=True))
                      + list(answers.filter(checked_by__isnull=True).values_list("question__ref", flat=True)))
         if unchecked:
-            found.append(f"{len(unchecked)} item(s) not checked by a second person: {_some(unchecked)}")
+            found.append(f"{plural(len(unchecked), 'item')} not checked by a second person: {_some(unchecked)}")
     if to == AssessmentStatus.SUBMITTED:
         if assessment.kind in MATERIALITY_TYPES and not assessment.decision:
             found.append("record the decision on whether security risk has materially increased, with its reason")
         empty = list(assessment.links.filter(document__versions__isnull=True)
                      .values_list("document__title", flat=True).distinct())
         if empty:
-            found.append(f"linked document(s) with no version uploaded: {_some(empty)}")
+            found.append(f"{'a linked document' if len(empty) == 1 else 'linked documents'} with no version uploaded: "
+                         f"{_some(empty)}")
         if by is not None:
             authored = (rows.filter(updated_by=by).exists() or answers.filter(updated_by=by).exists()
                         or assessment.status_changes.filter(by=by, to_status=AssessmentStatus.INTERNAL_REVIEW).exists())
@@ -549,6 +582,8 @@ def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str
     reason = _text(reason, "the reason", 5000)
     if not reason:
         raise ActionError("give the reason for the decision: it is what the CIO and the SSC will read")
+    if decision == assessment.decision and reason == assessment.decision_reason:  # saved unchanged
+        return assessment
     with transaction.atomic():
         before = {"decision": assessment.decision or None, "reason": assessment.decision_reason or None}
         Assessment.objects.filter(pk=assessment.pk).update(decision=decision, decision_reason=reason, decided_by=by,
@@ -582,6 +617,9 @@ def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
             raise ActionError(f"the {what} ends before it starts")
     if merged["cycle_year"] is not None and not 1 <= merged["cycle_year"] <= 3:
         raise ActionError("the cycle year is 1, 2 or 3")
+    changes = {f: v for f, v in changes.items() if getattr(assessment, f) != v}
+    if not changes:  # saved unchanged: nothing to record
+        return assessment
     with transaction.atomic():
         before = assessment.as_dict()
         for field, value in changes.items():
@@ -626,12 +664,12 @@ RISK_FIELDS = ("title", "asset", "threat", "vulnerability", "inherent_likelihood
                "status")
 
 
-def _clean_risk(org: Organisation, fields: dict) -> dict:
+def _clean_risk(org: Organisation, fields: dict, risk: Risk | None = None) -> dict:
     unknown = set(fields) - set(RISK_FIELDS)
     if unknown:
         raise ActionError(f"cannot set {', '.join(sorted(unknown))} on a risk")
     if "title" in fields:
-        fields["title"] = " ".join(str(fields["title"]).split())
+        fields["title"] = guards.line(fields["title"], "the title", 200)
         if not fields["title"]:
             raise ActionError("give the risk a title")
         check_length(Risk, "title", fields["title"], "the title")
@@ -649,8 +687,9 @@ def _clean_risk(org: Organisation, fields: dict) -> dict:
         raise ActionError(f"{fields['treatment']!r} is not a treatment; use one of {', '.join(Treatment.values)}")
     if "status" in fields and fields["status"] not in RiskStatus.values:
         raise ActionError("a risk is open or closed")
-    if fields.get("owner") is not None:
-        _member(fields["owner"], org, "the risk owner")
+    owner = fields.get("owner")
+    if owner is not None and (risk is None or owner.pk != risk.owner_id):
+        assignee(owner, org, access.EDIT_RISKS, "the risk owner", "edit the risk register")
     return fields
 
 
@@ -674,7 +713,7 @@ def add_risk(org: Organisation, *, by, **fields) -> Risk:
 def update_risk(risk: Risk, *, by, revision: int, reason: str = "", **fields) -> Risk:
     org = risk.organisation
     require(by, org, access.EDIT_RISKS)
-    fields = _clean_risk(org, fields)
+    fields = _clean_risk(org, fields, risk)
     with transaction.atomic():
         locked = Risk.objects.select_for_update(of=("self",)).select_related("owner").get(pk=risk.pk)
         if locked.revision != revision:

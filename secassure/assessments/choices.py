@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from secassure.catalogue.choices import AnswerKind
+
 
 class AssessmentType(models.TextChoices):
     FUSA = "fusa", "Full User Security Assessment (FUSA)"
@@ -49,11 +51,57 @@ class Compliance(models.TextChoices):
 
 
 class Answer(models.TextChoices):
+    """The answers of every kind of question (the catalogue's AnswerKind): yes-no questions take
+    the first four, status questions the progress words and Not applicable."""
+
     UNANSWERED = "", "Not answered"
     YES = "yes", "Yes"
     NO = "no", "No"
     PARTIAL = "partial", "Partially"
     NOT_APPLICABLE = "not-applicable", "Not applicable"
+    ALL_CLOSED = "all-closed", "All closed"
+    ON_TRACK = "on-track", "Open and on track"
+    OVERDUE = "overdue", "Overdue"
+
+
+# What each kind of question offers. A question answered in words offers no choice: its narrative
+# is the answer.
+ANSWERS_FOR: dict[str, tuple[Answer, ...]] = {
+    AnswerKind.YES_NO: (Answer.YES, Answer.NO, Answer.PARTIAL, Answer.NOT_APPLICABLE),
+    AnswerKind.STATUS: (Answer.ALL_CLOSED, Answer.ON_TRACK, Answer.OVERDUE, Answer.NOT_APPLICABLE),
+    AnswerKind.TEXT: (),
+}
+# How a status answer reads: open actions on track are in hand but not done, as Partially is.
+_STATUS_TONE = {Answer.ALL_CLOSED: "good", Answer.ON_TRACK: "partial", Answer.OVERDUE: "concern"}
+
+
+def answers_for(kind: str) -> tuple[Answer, ...]:
+    return ANSWERS_FOR.get(kind, ANSWERS_FOR[AnswerKind.YES_NO])
+
+
+def is_answered(kind: str, answer: str, narrative: str) -> bool:
+    """A choice answers a yes-no or status question; words answer a text question."""
+    return bool(narrative.strip()) if kind == AnswerKind.TEXT else bool(answer)
+
+
+def answer_tone(kind: str, concern: str, answer: str, narrative: str) -> str:
+    """How an answer is shown (the cs- class): the question's worrying answer as a concern, the
+    other as good, words neutral; Partially and Not applicable as they always were."""
+    if not is_answered(kind, answer, narrative):
+        return "unanswered"
+    if kind == AnswerKind.TEXT:
+        return "neutral"
+    if answer in (Answer.PARTIAL, Answer.NOT_APPLICABLE):
+        return answer
+    if kind == AnswerKind.STATUS:
+        return _STATUS_TONE.get(answer, "neutral")
+    return "concern" if answer == concern else "good"
+
+
+def answer_label(kind: str, answer: str, narrative: str) -> str:
+    if kind == AnswerKind.TEXT:
+        return "Answered in words" if narrative.strip() else Answer.UNANSWERED.label
+    return Answer(answer).label if answer in Answer.values else answer
 
 
 class ChangeArea(models.TextChoices):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from secassure.assessments.choices import (
     Answer,
@@ -11,21 +12,43 @@ from secassure.assessments.choices import (
     Decision,
     RiskStatus,
     Treatment,
+    answers_for,
 )
 from secassure.assessments.models import Assessment, Risk
+from secassure.catalogue.choices import AnswerKind
+from secassure.people import display_name, labels
+from secassure.tenancy import access
+from secassure.tenancy.access import people_with
+from secassure.widgets import DateInput
 
 CHANGED = [("", "Not said"), ("yes", "Yes"), ("no", "No")]
 SCORE = [(n, str(n)) for n in range(1, 6)]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def members_of(org):
     return get_user_model().objects.filter(memberships__organisation=org).order_by("email")
 
 
+class _PeopleChoices(ModelChoiceIterator):
+    """The people offered, labelled together so that two who share a name are told apart."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        people = list(self.queryset)
+        named = labels(people)
+        for user in people:
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), named[user.pk])
+
+
 class OwnerField(forms.ModelChoiceField):
+    """Who owns a piece of work: offered only people whose role lets them do it."""
+
+    iterator = _PeopleChoices
+
     def label_from_instance(self, obj):
-        return obj.email
+        return display_name(obj)
 
 
 def _changed(value: str):
@@ -40,9 +63,11 @@ class ItemForm(forms.Form):
     changed = forms.ChoiceField(label="Changed since the baseline", choices=CHANGED, required=False)
     change_note = forms.CharField(label="What changed", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, current_owner=None, item=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)
+        self.item = item  # the row or answer being edited, when the form depends on it
+        self.fields["owner"].queryset = people_with(organisation, access.EDIT_ASSESSMENTS,
+                                                    keep=current_owner or self.initial.get("owner"))
 
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
@@ -67,6 +92,19 @@ class AnswerForm(ItemForm):
     material_rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     field_order = ["answer", "narrative", "material", "material_rationale", "owner", "changed", "change_note",
                    "revision"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        question = self.item.question if self.item is not None else None
+        offered = answers_for(question.answer_kind if question else AnswerKind.YES_NO)
+        if offered:
+            self.fields["answer"].choices = [("", Answer.UNANSWERED.label), *((a.value, a.label) for a in offered)]
+        else:
+            # Answered in words: there is nothing to choose, and the narrative is the answer.
+            del self.fields["answer"]
+            narrative = self.fields["narrative"]
+            narrative.label = "Your answer"
+            narrative.help_text = "This question is answered in words: it counts as answered once this is written."
 
 
 def initial_for(item) -> dict:
@@ -148,4 +186,4 @@ class RiskForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)
+        self.fields["owner"].queryset = people_with(organisation, access.EDIT_RISKS, keep=self.initial.get("owner"))

@@ -18,7 +18,11 @@ from secassure.assessments.choices import (
     Decision,
     RiskStatus,
     Treatment,
+    answer_label,
+    answer_tone,
+    is_answered,
 )
+from secassure.catalogue.choices import AnswerKind
 from secassure.tenancy.models import Organisation
 
 USER = settings.AUTH_USER_MODEL
@@ -145,6 +149,28 @@ class QuestionAnswer(Reviewable):
 
     def __str__(self) -> str:
         return f"{self.question.ref}"
+
+    @property
+    def is_answered(self) -> bool:
+        return is_answered(self.question.answer_kind, self.answer, self.narrative)
+
+    @property
+    def tone(self) -> str:
+        """The cs- class the answer is shown with (see choices.answer_tone)."""
+        q = self.question
+        return answer_tone(q.answer_kind, q.concern, self.answer, self.narrative)
+
+    @property
+    def shown(self) -> str:
+        return answer_label(self.question.answer_kind, self.answer, self.narrative)
+
+
+def answered() -> Q:
+    """The answers that count as answered, as a filter: a choice for a yes-no or status question,
+    words for a question answered in words. Narratives are stored trimmed, so empty means nothing
+    was written."""
+    words = Q(question__answer_kind=AnswerKind.TEXT)
+    return (words & ~Q(narrative="")) | (~words & ~Q(answer=Answer.UNANSWERED))
 
 
 class EvidenceLink(models.Model):

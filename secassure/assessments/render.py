@@ -15,15 +15,18 @@ from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from secassure.assessments.choices import Answer, Compliance
+from secassure.assessments.choices import Compliance, answer_label, answer_tone
 from secassure.assessments.models import EvidenceLink, QuestionAnswer, ValidationRow
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
+from secassure.people import compose
 
 COMPLIANCE = dict(Compliance.choices)
-ANSWERS = dict(Answer.choices)
 
 _COMMON = ("pk", "narrative", "confirmed", "changed", "change_note", "revision", "updated_by_id", "checked_at")
+# Who owns and who checked each item, read as plain values and named as everywhere else.
+_PEOPLE = {f"{who}_{part}": F(f"{path}__{field}") for who, path in (("owner", "owner"), ("checked", "checked_by"))
+           for part, field in (("first", "first_name"), ("last", "last_name"), ("email", "email"))}
 
 
 def read(items: QuerySet, kind: str, today: dt.date) -> list[dict]:
@@ -31,19 +34,20 @@ def read(items: QuerySet, kind: str, today: dt.date) -> list[dict]:
     queries whatever the number of rows and links."""
     if kind == "rows":
         values = list(items.order_by("order").values(
-            *_COMMON, "status", "na_reason", ref=F("obligation__ref"), title=F("obligation__title"),
-            owner_email=F("owner__email"), checked_email=F("checked_by__email")))
+            *_COMMON, "status", "na_reason", ref=F("obligation__ref"), title=F("obligation__title"), **_PEOPLE))
         link_filter = {"row_id__in": items.values("pk")}
         key = "row_id"
     else:
         values = list(items.order_by("order").values(
             *_COMMON, "answer", "material", "material_rationale", ref=F("question__ref"), title=F("question__text"),
-            owner_email=F("owner__email"), checked_email=F("checked_by__email")))
+            answer_kind=F("question__answer_kind"), concern=F("question__concern"), **_PEOPLE))
         link_filter = {"answer_id__in": items.values("pk")}
         key = "answer_id"
     by_pk = {v["pk"]: v for v in values}
     for v in values:
         v["links"] = []
+        for who in ("owner", "checked"):
+            v[who] = compose(*(v.pop(f"{who}_{part}") for part in ("first", "last", "email")))
     links = EvidenceLink.objects.filter(**link_filter).order_by("pk").values_list(
         key, "pk", "document_id", "version__number", "carried_forward")
     documents: set[int] = set()
@@ -101,10 +105,11 @@ def row_html(v: dict, view: View) -> str:
         if v["material"]:
             narrative += (f'<div class="narrative warn-text">Material increase: '
                           f'{e(_cut(v["material_rationale"], 160))}</div>')
-        state, label = v["answer"] or "unanswered", ANSWERS[v["answer"]]
+        state = answer_tone(v["answer_kind"], v["concern"], v["answer"], v["narrative"])
+        label = answer_label(v["answer_kind"], v["answer"], v["narrative"])
     cells.append(f'<td class="ref">{e(v["ref"])}</td><td>{e(v["title"])}{narrative}</td>'
-                 f'<td><span class="cs cs-{state}">{label}</span></td>'
-                 f'<td>{e(v["owner_email"] or "—")}</td><td>')
+                 f'<td><span class="cs cs-{e(state)}">{e(label)}</span></td>'
+                 f'<td>{e(v["owner"] or "—")}</td><td>')
     for link in v["links"]:
         fresh = link["fresh"]
         version = f' v{link["version"]}' if link["version"] else ""
@@ -117,16 +122,16 @@ def row_html(v: dict, view: View) -> str:
         cells.append('<span class="badge warn">Carried forward, not yet confirmed</span> ')
     if v["changed"]:
         cells.append(f'<span class="badge" title="{e(v["change_note"])}">Changed</span> ')
-    if v["checked_email"]:
+    if v["checked"]:
         when = v["checked_at"].strftime("%d %b %Y %H:%M") if v["checked_at"] else ""
-        cells.append(f'<span class="badge ok" title="{when}">Checked by {e(v["checked_email"])}</span>')
+        cells.append(f'<span class="badge ok" title="{when}">Checked by {e(v["checked"])}</span>')
     if v.get("error"):
         cells.append(f'<p class="error" role="alert">{e(v["error"][:1].upper() + v["error"][1:])}</p>')
     cells.append('</td><td class="actions">')
     if view.can_edit:
         cells.append(f'<a href="{url}" hx-get="{url}?edit=1" hx-target="#item-{pk}" hx-swap="outerHTML">'
                      f'{"Edit" if v["confirmed"] else "Review"}</a> ')
-    if (view.can_check and v["confirmed"] and not v["checked_email"] and v["updated_by_id"]
+    if (view.can_check and v["confirmed"] and not v["checked"] and v["updated_by_id"]
             and v["updated_by_id"] != view.user_id):
         cells.append(f'<form method="post" action="{url}check/" hx-post="{url}check/" hx-target="#item-{pk}" '
                      f'hx-swap="outerHTML" class="inline"><input type="hidden" name="csrfmiddlewaretoken" '

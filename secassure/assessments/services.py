@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from secassure.assessments.choices import Answer, Compliance
-from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, Risk, RiskSnapshot, ValidationRow
+from secassure.assessments.choices import Compliance
+from secassure.assessments.models import (
+    Assessment,
+    EvidenceLink,
+    QuestionAnswer,
+    Risk,
+    RiskSnapshot,
+    ValidationRow,
+    answered,
+)
 from secassure.evidence.freshness import Freshness
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
@@ -62,7 +70,7 @@ def progress(assessment: Assessment) -> dict:
                  .annotate(**_row_counts()))
     groups = {g["group_ref"]: _progress(g) for g in per_group}
     questions = _progress(QuestionAnswer.objects.filter(assessment=assessment).aggregate(
-        total=Count("pk"), assessed=Count("pk", filter=~Q(answer=Answer.UNANSWERED) & Q(confirmed=True)),
+        total=Count("pk"), assessed=Count("pk", filter=answered() & Q(confirmed=True)),
         checked=Count("pk", filter=Q(checked_by__isnull=False)), unconfirmed=Count("pk", filter=Q(confirmed=False)),
         non_compliant=Count("pk", filter=Q(material=True))))
     overall = Progress()

@@ -33,6 +33,7 @@ urlpatterns = [
     path(A + "changes/", views.changes, name="assessment-changes"),
     path(A + "decision/", views.decide, name="assessment-decision"),
     path(A + "compare/", views.compare, name="assessment-compare"),
+    path("orgs/<slug:slug>/obligations/", views.obligations, name="obligations"),
     path("orgs/<slug:slug>/risks/", views.risks, name="risks"),
     path("orgs/<slug:slug>/risks/<int:pk>/", views.risk, name="risk"),
 ]

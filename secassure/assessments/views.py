@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secassure.assessments import actions, services
+from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
 from secassure.assessments.choices import SUBMITTED_STATES, TRANSITIONS, AssessmentStatus, Compliance
@@ -36,9 +36,10 @@ from secassure.assessments.forms import (
 from secassure.assessments.models import Assessment, RiskRevision
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
+from secassure.people import display_name
 from secassure.tenancy import access
 from secassure.tenancy.access import get_organisation_for
-from secassure.wording import in_sentence
+from secassure.wording import now_is, plural
 
 KINDS = {"rows": (get_row_for, RowForm, actions.save_row), "answers": (get_answer_for, AnswerForm, actions.save_answer)}
 
@@ -124,10 +125,14 @@ def workspace(request, slug, pk):
     rows = render_rows.read(services.filtered_rows(assessment, filters), "rows", timezone.localdate())
     progress = services.progress(assessment)
     groups = sorted(progress["groups"].items(), key=lambda item: services.group_order(item[0]))
-    members = list(members_of(org))
+    # Rows are given only to people who may edit them; the filter also offers anyone who still owns
+    # a row after their role changed, so that their rows can be found and handed on.
+    members = list(access.people_with(org, access.EDIT_ASSESSMENTS,
+                                      keep=assessment.rows.filter(owner__isnull=False).values("owner_id")))
+    owners = [m for m in members if m.allowed]
     return render(request, "assessments/workspace.html", _context(
         request, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, assessment, "rows")),
-        progress=progress, groups=groups, filters=filters, members=members,
+        progress=progress, groups=groups, filters=filters, members=members, owners=owners,
         compliance=Compliance.choices, moves=_moves(assessment), kind="rows",
         filtered=any(filters.values())))
 
@@ -191,14 +196,15 @@ def item(request, slug, pk, kind, item_pk):
         if request.method == "POST":
             _need(org, access.EDIT_ASSESSMENTS)
             return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
-                                                                                organisation=org), status=400,
+                                                                                organisation=org, item=found),
+                             status=400,
                              conflict={"message": "the assessment is locked; nothing was saved"})
         return _fragment(request, assessment, found, kind) if _is_htmx(request) else redirect(
             f"{reverse('assessment', args=[slug, pk])}#item-{found.pk}")
     if request.method == "GET":
         return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
-                                                                             organisation=org))
-    form = form_class(request.POST, organisation=org)
+                                                                             organisation=org, item=found))
+    form = form_class(request.POST, organisation=org, current_owner=found.owner_id, item=found)
     if form.is_valid():
         try:
             saved = save(found, by=request.user, revision=form.cleaned_data["revision"], **form.changes())
@@ -206,7 +212,7 @@ def item(request, slug, pk, kind, item_pk):
             current = _fresh_item(assessment, kind, item_pk)
             attempted = _attempted(form)
             return _fragment(request, assessment, current, kind, status=409,
-                             form=form_class(initial=initial_for(current), organisation=org),
+                             form=form_class(initial=initial_for(current), organisation=org, item=current),
                              conflict={"message": str(exc), "attempted": attempted})
         except ActionError as exc:
             form.add_error(None, str(exc))
@@ -226,7 +232,7 @@ def _attempted(form) -> list[tuple[str, str]]:
             continue
         field = form.fields[name]
         choices = dict(getattr(field, "choices", []) or [])
-        text = getattr(value, "email", None) or choices.get(value, value)
+        text = display_name(value) if hasattr(value, "get_username") else choices.get(value, value)
         shown.append((field.label or name.replace("_", " ").capitalize(), "Yes" if value is True else str(text)))
     return shown
 
@@ -269,7 +275,7 @@ def link(request, slug, pk, kind, item_pk):
         if error:
             messages.error(request, error)
         return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
-    form = form_class(initial=initial_for(found), organisation=org)
+    form = form_class(initial=initial_for(found), organisation=org, item=found)
     return _fragment(request, assessment, found, kind, form=form, conflict={"message": error} if error else None,
                      status=400 if error else 200)
 
@@ -288,7 +294,8 @@ def unlink(request, slug, pk, link_pk):
     if _is_htmx(request):
         item_obj = _fresh_item(assessment, kind, item_pk)
         return _fragment(request, assessment, item_obj, kind,
-                         form=KINDS[kind][1](initial=initial_for(item_obj), organisation=assessment.organisation))
+                         form=KINDS[kind][1](initial=initial_for(item_obj), organisation=assessment.organisation,
+                                             item=item_obj))
     return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
 
 
@@ -311,7 +318,8 @@ def assign_owners(request, slug, pk):
         except ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{count} row(s) now owned by {owner.email if owner else 'nobody'}.")
+            who = display_name(owner) if owner else "nobody"
+            messages.success(request, f"{plural(count, 'row')} now owned by {who}.")
     return redirect(request.POST.get("next") if _safe_next(request, slug, pk) else
                     reverse("assessment", args=[slug, pk]))
 
@@ -340,7 +348,7 @@ def move(request, slug, pk):
         except ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{assessment.title} is now {in_sentence(assessment.get_status_display())}.")
+            messages.success(request, now_is(assessment.title, assessment.get_status_display()))
     return redirect("assessment", slug=slug, pk=pk)
 
 
@@ -485,3 +493,27 @@ def risk(request, slug, pk):
     return render(request, "assessments/risk.html", {
         "org": org, "risk": found, "form": form, "history": history, "conflict": conflict,
         "can_edit": _may(org, access.EDIT_RISKS)}, status=409 if conflict else 400 if form.errors else 200)
+
+
+# --- obligations and their evidence -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def obligations(request, slug):
+    """Each obligation that counts with its evidence: the documents linked to it in the current
+    assessment and those mapped to it in the register (``evidence_map``), and their freshness.
+    It lives here, not with the register, because it reads the assessments too."""
+    org = get_organisation_for(request.user, slug, access.VIEW_DOCUMENTS)
+    _need(org, access.VIEW_ASSESSMENTS)
+    found = evidence_map.obligation_evidence(org, timezone.localdate())
+    items = list(found.obligations.values())
+    state = request.GET.get("state", "")
+    if state == "none":
+        items = [i for i in items if not i.has_evidence]
+    elif state == "attention":
+        items = [i for i in items if i.worst is None or i.worst.needs_attention]
+    else:
+        state = ""
+    return render(request, "assessments/obligations.html",
+                  {"org": org, "evidence": found, "items": items, "state": state})

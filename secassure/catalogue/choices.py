@@ -76,3 +76,19 @@ class QuestionTopic(models.TextChoices):
     SMETS1 = "smets1", "SMETS1"
     PORTFOLIO = "portfolio", "Portfolio"
     ISMS = "isms", "ISMS"
+
+
+class AnswerKind(models.TextChoices):
+    """How a self-assessment question is answered."""
+
+    YES_NO = "yes-no", "Yes or no"
+    TEXT = "text", "In words"  # the narrative is the answer; there is no choice to make
+    STATUS = "status", "Progress status"  # how far the actions it asks about have got
+
+
+class Concern(models.TextChoices):
+    """Which answer to a yes-no question is the worrying one: "Has anything changed?" worries on
+    Yes, "Do you review access as required?" on No."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"

@@ -12,7 +12,7 @@ OBLIGATION_FIELDS = (
     "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
     "source_url", "assessable", "mappings",
 )
-QUESTION_FIELDS = ("text", "topic", "categories", "help", "clauses")
+QUESTION_FIELDS = ("text", "topic", "answer_kind", "concern", "categories", "help", "clauses")
 
 
 def data_of_version(version: FrameworkVersion) -> CatalogueData:
@@ -43,7 +43,8 @@ def data_of_version(version: FrameworkVersion) -> CatalogueData:
         ],
         questions=[
             QuestionData(ref=q.ref, text=q.text, topic=q.topic, categories=q.categories, help=q.help,
-                         clauses=[o.ref for o in q.obligations.all()])
+                         clauses=[o.ref for o in q.obligations.all()], answer_kind=q.answer_kind,
+                         concern=q.concern)
             for q in questions
         ],
     )
@@ -78,6 +79,8 @@ def snapshot_of_data(data: CatalogueData) -> dict:
             q.ref: {
                 "text": q.text,
                 "topic": q.topic,
+                "answer_kind": q.answer_kind,
+                "concern": q.concern,
                 "categories": sorted(q.categories),
                 "help": q.help,
                 "clauses": sorted(set(q.clauses)),

@@ -210,7 +210,7 @@ def _write(data: CatalogueData, digest: str, existing: FrameworkVersion | None,
 
     questions = Question.objects.bulk_create([
         Question(version=version, ref=q.ref, text=q.text, topic=q.topic, help=q.help,
-                 categories=q.categories, order=i)
+                 categories=q.categories, order=i, answer_kind=q.answer_kind, concern=q.concern)
         for i, q in enumerate(data.questions)
     ])
     Through = Question.obligations.through

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from secassure.catalogue.choices import (
+    AnswerKind,
+    Concern,
     Confidence,
     FrameworkKind,
     Origin,
@@ -180,6 +182,9 @@ class Question(VersionedRow):
     categories = models.JSONField(default=list, blank=True)
     order = models.PositiveIntegerField(default=0)
     obligations = models.ManyToManyField(Obligation, related_name="questions", blank=True)
+    answer_kind = models.CharField(max_length=8, choices=AnswerKind.choices, default=AnswerKind.YES_NO)
+    # Only a yes-no question has a worrying answer; the other kinds leave this empty.
+    concern = models.CharField(max_length=3, choices=Concern.choices, blank=True, default=Concern.NO)
 
     class Meta:
         ordering = ["version", "order"]

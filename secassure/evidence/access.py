@@ -30,6 +30,7 @@ def document_scope(user, slug: str) -> DocumentScope:
     if membership is None:
         raise Http404("No such organisation")
     org = membership.organisation
+    org.viewer_role = membership.role  # as get_organisation_for does: what the viewer may do
     allowed = PERMISSIONS[membership.role]
     if VIEW_DOCUMENTS in allowed:
         return DocumentScope(org, Document.objects.filter(organisation=org), UPLOAD in allowed, UPLOAD in allowed,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from secassure import guards
 from secassure.audit.actions import record
 from secassure.errors import ActionError
 from secassure.evidence import blobs
@@ -24,6 +25,7 @@ from secassure.evidence.models import (
     ProviderMember,
     ThirdPartyProvider,
 )
+from secassure.people import display_name
 from secassure.profile.planner import add_months
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
@@ -33,7 +35,7 @@ from secassure.wording import in_sentence
 def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, provider=None,
                  classification: str = Classification.INTERNAL, review_months: int = 12,
                  status: str = DocumentStatus.DRAFT) -> Document:
-    title = " ".join(title.split())
+    title = guards.line(title, "the title", 300)
     if not title:
         raise ActionError("give the document a title")
     check_length(Document, "title", title, "the title")
@@ -49,7 +51,7 @@ def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, pr
     if provider is not None and provider.organisation_id != org.pk:
         raise ActionError("that provider belongs to another organisation")
     if owner is not None and not owner.memberships.filter(organisation=org).exists():
-        raise ActionError(f"{owner.email} is not a member of {org.name}")
+        raise ActionError(f"{display_name(owner)} is not a member of {org.name}")
     with transaction.atomic():
         document = Document.objects.create(organisation=org, title=title, doc_type=doc_type, owner=owner,
                                            provider=provider, classification=classification,
@@ -85,7 +87,7 @@ def add_version(document: Document, *, chunks, name: str, effective_date: dt.dat
         version = DocumentVersion.objects.create(
             document=locked, number=number, sha256=staged.sha256, size=staged.size, original_name=clean_name,
             media_type=kind.media_type, effective_date=effective_date, expiry_date=expiry_date,
-            note=note.strip()[:500], uploaded_by=uploaded_by)
+            note=note, uploaded_by=uploaded_by)
         if locked.next_review is None or number == 1:
             locked.next_review = add_months(effective_date, locked.review_months)
             locked.save(update_fields=["next_review"])
@@ -136,7 +138,7 @@ def orphan_blobs() -> list[str]:
 
 
 def add_provider(org: Organisation, *, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:
-    name = " ".join(name.split())
+    name = guards.line(name, "the provider's name", 200)
     if not name:
         raise ActionError("give the provider's name")
     with transaction.atomic():
@@ -149,7 +151,7 @@ def accept(document: Document, *, accepted_by, basis: str, valid_until: dt.date 
     """Record that the User accepts the latest version of a provider-maintained document."""
     if document.provider_id is None:
         raise ActionError(f"{document.title} is not maintained by a provider: there is nothing to accept")
-    basis = basis.strip()
+    basis = guards.text(basis, "the basis of the acceptance")
     if not basis:
         raise ActionError("say what was checked: the basis of the acceptance is the evidence of assurance")
     with transaction.atomic():
@@ -176,7 +178,7 @@ def assign_provider_member(provider: ThirdPartyProvider, membership) -> Provider
     if membership.organisation_id != provider.organisation_id:
         raise ActionError("that person belongs to another organisation")
     if membership.role != "provider":
-        raise ActionError(f"{membership.user.email} is not in the Provider role; change their role first")
+        raise ActionError(f"{display_name(membership.user)} is not in the Provider role; change their role first")
     with transaction.atomic():
         link, _ = ProviderMember.objects.update_or_create(membership=membership, defaults={"provider": provider})
         record("evidence.provider.member_assigned", link, organisation=provider.organisation,
@@ -203,6 +205,7 @@ def move_document(document: Document, to_status: str, *, changed_by=None, reason
     """Move a document along its lifecycle (``choices.TRANSITIONS``); anything else is refused."""
     if to_status not in DocumentStatus.values:
         raise ActionError(f"{to_status!r} is not a document status")
+    reason = guards.text(reason, "the reason", 500)
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         allowed = TRANSITIONS[locked.status]
@@ -213,11 +216,11 @@ def move_document(document: Document, to_status: str, *, changed_by=None, reason
         if to_status == DocumentStatus.PUBLISHED and not locked.versions.exists():
             raise ActionError("upload a version before publishing the document")
         change = DocumentStatusChange.objects.create(document=locked, from_status=locked.status, to_status=to_status,
-                                                     changed_by=changed_by, reason=reason.strip()[:500])
+                                                     changed_by=changed_by, reason=reason)
         before = locked.status
         locked.status = to_status
         locked.save(update_fields=["status"])
         record("evidence.document.status_changed", locked, organisation=locked.organisation,
-               before={"status": before}, after={"status": to_status}, reason=reason.strip())
+               before={"status": before}, after={"status": to_status}, reason=reason)
     document.status = to_status
     return change

@@ -3,7 +3,7 @@
 from django import forms
 
 from secassure.evidence.choices import Classification, DocumentType, ProviderKind
-from secassure.tenancy.forms import DateInput
+from secassure.widgets import DateInput
 
 
 class DocumentForm(forms.Form):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 REVIEW_WARNING_DAYS = 30
 ORDER = ["missing", "expired", "overdue", "acceptance-lapsed", "review-due", "current"]
+# "No evidence yet" is what an obligation with no document says; a document with no file says this.
 LABELS = {
-    "missing": "No evidence yet",
+    "missing": "No version yet",
     "expired": "Expired",
     "overdue": "Review overdue",
     "acceptance-lapsed": "Acceptance lapsed",

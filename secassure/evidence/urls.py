@@ -9,7 +9,6 @@ urlpatterns = [
     path("orgs/<slug:slug>/documents/<int:pk>/obligations/", views.link, name="document-link"),
     path("orgs/<slug:slug>/documents/<int:pk>/status/", views.move, name="document-move"),
     path("orgs/<slug:slug>/documents/<int:pk>/campaigns/", views.start_campaign, name="campaign-start"),
-    path("orgs/<slug:slug>/obligations/", views.obligations, name="obligations"),
     path("attest/<str:token>/", views.attest, name="attest"),
     path("attest/<str:token>/file/", views.attest_file, name="attest-file"),
     path("orgs/<slug:slug>/providers/", views.providers, name="providers"),

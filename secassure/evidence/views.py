@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.audit.actions import record
-from secassure.catalogue.models import FrameworkVersion, Obligation
+from secassure.catalogue.models import FrameworkVersion
 from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
-from secassure.evidence import actions, attestations, blobs
+from secassure.evidence import actions, attestations, blobs, usage
 from secassure.evidence.access import document_scope
 from secassure.evidence.choices import TRANSITIONS, DocumentStatus, DocumentType
 from secassure.evidence.forms import (
@@ -28,7 +28,7 @@ from secassure.evidence.forms import (
     ProviderForm,
     VersionForm,
 )
-from secassure.evidence.freshness import LABELS, ORDER
+from secassure.evidence.freshness import LABELS
 from secassure.evidence.models import (
     Acceptance,
     AttestationCampaign,
@@ -39,9 +39,10 @@ from secassure.evidence.models import (
 )
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
 from secassure.evidence.uploads import TOO_LARGE
+from secassure.people import display_name
 from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
 from secassure.tenancy.models import Membership
-from secassure.wording import in_sentence
+from secassure.wording import now_is
 
 
 def _document_in(scope, pk) -> Document:
@@ -123,7 +124,7 @@ def document(request, slug, pk):
         "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
         "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order"),
-        "linked_questions": doc.questions.order_by("order"),
+        "linked_questions": doc.questions.order_by("order"), "places": usage.places_of(doc, org.viewer_role),
         "next_statuses": [(s, DocumentStatus(s).label) for s in sorted(TRANSITIONS[doc.status])],
         "history": doc.status_changes.select_related("changed_by"),
         "campaigns": AttestationCampaign.objects.filter(version__document=doc).select_related("version").annotate(
@@ -145,7 +146,7 @@ def move(request, slug, pk):
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{doc.title} is now {in_sentence(doc.get_status_display())}.")
+        messages.success(request, now_is(doc.title, doc.get_status_display()))
     return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
 
 
@@ -163,36 +164,6 @@ def link(request, slug, pk):
     else:
         messages.error(request, "Choose obligations from the SEC catalogue in force.")
     return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
-
-
-@login_required
-@require_GET
-def obligations(request, slug):
-    """The SEC obligations that apply to the organisation, each with the freshness of its evidence."""
-    scope = document_scope(request.user, slug)
-    if scope.provider_name:  # a provider's people see their own documents, not the whole picture
-        raise Http404("Not found")
-    org = scope.organisation
-    sec = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
-    today = timezone.localdate()
-    documents = {d.pk: (d, freshness_of(d, today)) for d in with_freshness_fields(scope.documents)}
-    links = Document.obligations.through.objects.filter(document__in=list(documents)).values_list(
-        "obligation_id", "document_id")
-    by_obligation: dict[int, list] = {}
-    for obligation_id, document_id in links:
-        by_obligation.setdefault(obligation_id, []).append(documents[document_id])
-    rows = []
-    for ob in Obligation.objects.filter(version=sec, assessable=True).select_related("group").order_by("order"):
-        if org.category not in ob.categories:
-            continue
-        evidence = sorted(by_obligation.get(ob.pk, []), key=lambda pair: ORDER.index(pair[1].state))
-        worst = evidence[0][1] if evidence else None
-        rows.append({"ob": ob, "evidence": evidence, "worst": worst})
-    state = request.GET.get("state", "")
-    if state == "attention":
-        rows = [r for r in rows if r["worst"] is None or r["worst"].needs_attention]
-    return render(request, "evidence/obligations.html",
-                  {"org": org, "rows": rows, "sec": sec, "state": state})
 
 
 @login_required
@@ -285,7 +256,7 @@ def assign_member(request, slug, pk):
         except ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{membership.user.email} now works on {provider.name}'s documents.")
+            messages.success(request, f"{display_name(membership.user)} now works on {provider.name}'s documents.")
     return redirect("providers", slug=org.slug)
 
 
@@ -304,7 +275,7 @@ def start_campaign(request, slug, pk):
         try:
             people = []
             if form.cleaned_data["members"]:
-                people += [(m.user.get_full_name() or m.user.email, m.user.email.lower())
+                people += [(display_name(m.user), m.user.email.lower())
                            for m in Membership.objects.filter(organisation=scope.organisation).select_related("user")]
             upload = form.cleaned_data["people_csv"]
             if upload:

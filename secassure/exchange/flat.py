@@ -9,6 +9,7 @@ import csv
 from secassure.assessments.models import Assessment, ValidationRow
 from secassure.errors import ActionError
 from secassure.exchange.layout import FORMULA_START
+from secassure.people import name_and_email
 from secassure.review.models import RemediationAction
 
 WHAT = ("rows", "risks", "actions")
@@ -30,7 +31,7 @@ def _rows(assessment: Assessment):
     for r in rows.iterator(chunk_size=500):
         yield [r.obligation.ref, r.group_ref, r.obligation.title, r.get_status_display(), r.narrative, r.na_reason,
                r.last_tested, {True: "yes", False: "no"}.get(r.changed, ""), r.change_note,
-               r.owner.email if r.owner_id else "", r.checked_by.email if r.checked_by_id else "",
+               name_and_email(r.owner) if r.owner_id else "", name_and_email(r.checked_by) if r.checked_by_id else "",
                "; ".join(f"D-{link.document_id} {link.document.title}" for link in r.links.all())]
 
 
@@ -64,7 +65,7 @@ def _actions(assessment: Assessment):
                .select_related("plan", "finding", "owner", "closure_evidence").order_by("target_date", "pk"))
     for a in actions:
         yield [a.plan.version, a.finding.ref if a.finding_id else "", a.clause, a.description,
-               a.owner.email if a.owner_id else "", a.target_date, a.get_status_display(),
+               name_and_email(a.owner) if a.owner_id else "", a.target_date, a.get_status_display(),
                a.closure_evidence.title if a.closure_evidence_id else "", a.closed_at]
 
 

@@ -132,7 +132,9 @@ def _may_import(assessment: Assessment, by) -> str:
 def plan(assessment: Assessment, path: Path, *, by) -> Plan:
     """Read the workbook and work out what importing it would change. Writes nothing."""
     theirs = _may_import(assessment, by)
-    workbook = reading.read(path)
+    # Each answer cell is read against its own question's kind of answer.
+    kinds = dict(QuestionAnswer.objects.filter(assessment=assessment).values_list("pk", "question__answer_kind"))
+    workbook = reading.read(path, kinds)
     header = workbook.header
     if header["assessment"] != str(assessment.pk) or header["organisation"] != assessment.organisation.slug:
         raise WorkbookRefused([Problem(

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from secassure.assessments.choices import Answer, Compliance
+from secassure.assessments.choices import ANSWERS_FOR, Compliance
+from secassure.catalogue.choices import AnswerKind
 
 FORMAT = "secassure-workbook/1"
 VALIDATION_WORKBOOK = "validation-workbook"
@@ -31,9 +32,17 @@ LISTS_SHEET = "Lists"
 # The input vocabularies: (what the drop-down shows, what is stored).
 VOCABULARIES: dict[str, list[tuple[str, object]]] = {
     "status": [(label, value) for value, label in Compliance.choices],
-    "answer": [(label, value) for value, label in Answer.choices if value],
+    "answer": [(a.label, a.value) for a in ANSWERS_FOR[AnswerKind.YES_NO]],
+    "answer_status": [(a.label, a.value) for a in ANSWERS_FOR[AnswerKind.STATUS]],
     "yesno": [("Yes", True), ("No", False)],
 }
+# The drop-down of each kind of question's answer cell. A question answered in words has none: its
+# narrative is the answer.
+ANSWER_LISTS: dict[str, str | None] = {AnswerKind.YES_NO: "answer", AnswerKind.STATUS: "answer_status",
+                                       AnswerKind.TEXT: None}
+# The answer column holds the answers of every kind of question, so it reads any of their words;
+# whether a question takes the one written is checked on import, against the question's kind.
+ACCEPTED = {"answer": ("answer", "answer_status")}
 # Defined names the drop-downs refer to (Excel and LibreOffice both keep them).
 LIST_NAMES = {name: f"secassure_{name}" for name in VOCABULARIES}
 
@@ -165,8 +174,13 @@ def digest(values) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def accepted(vocabulary: str) -> list[tuple[str, object]]:
+    """What a cell of a column with this vocabulary may hold: (label, stored) pairs."""
+    return [pair for name in ACCEPTED.get(vocabulary, (vocabulary,)) for pair in VOCABULARIES[name]]
+
+
 def label_of(vocabulary: str, value) -> str:
-    for label, stored in VOCABULARIES[vocabulary]:
+    for label, stored in accepted(vocabulary):
         if stored == value:
             return label
     return ""

@@ -31,7 +31,7 @@ from pathlib import Path
 from django.db.models import OuterRef, Prefetch, Subquery
 
 from secassure import __version__
-from secassure.assessments.choices import Answer, AssessmentType, Compliance, Decision
+from secassure.assessments.choices import AssessmentType, Compliance, Decision
 from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, StatusChange, ValidationRow
 from secassure.assessments.services import register_of, with_details
 from secassure.catalogue.models import Obligation
@@ -244,6 +244,15 @@ def _findings_and_actions(assessment: Assessment) -> tuple[list[Finding], list[R
     return findings, actions
 
 
+def poam_has_content(assessment: Assessment) -> bool:
+    """Whether a plan of action and milestones would list anything: the assessment has a finding or
+    its plan an action (a finding raised elsewhere comes in only through an action). Two small
+    queries, for pages that offer the download only when it can be made."""
+    org_id = assessment.organisation_id
+    return (Finding.objects.filter(assessment=assessment, organisation_id=org_id).exists()
+            or RemediationAction.objects.filter(plan__assessment=assessment, plan__organisation_id=org_id).exists())
+
+
 def _remediation(ctx: _Context, action: RemediationAction) -> dict:
     """An action as an OSCAL response, its target date a milestone task owned by its owner."""
     ctx.seen(action.closed_at)
@@ -399,13 +408,15 @@ def _answer_observation(ctx: _Context, answer: QuestionAnswer, evidence: list[di
     """A self-assessment answer as an OSCAL observation (an interview, in OSCAL's terms)."""
     ctx.seen(answer.updated_at, answer.checked_at)
     question = answer.question
-    label = Answer(answer.answer).label if answer.answer in Answer.values else answer.answer
+    label = answer.shown
     observation: dict = {
         "uuid": ctx.uuid("answer", answer.pk), "title": _one_line(f"{question.ref} {question.text}"),
         "description": _text(f"Answer: {label}.", answer.narrative,
                              f"Marked as a material increase in security risk: {answer.material_rationale}"
                              if answer.material else None),
-        "props": _props(("question", question.ref), ("answer", answer.answer or "unanswered"),
+        # A question answered in words has no answer to name: its narrative is the description.
+        "props": _props(("question", question.ref), ("answer-kind", question.answer_kind),
+                        ("answer", answer.answer or (None if answer.is_answered else "unanswered")),
                         ("material", answer.material), ("changed-since-baseline", answer.changed),
                         ("carried-forward", answer.carried_forward), ("confirmed", answer.confirmed),
                         ("checked", answer.checked_by_id is not None)),

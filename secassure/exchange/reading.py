@@ -288,8 +288,11 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_cell(column: layout.Column, cell, problems: Problems, sheet: DataSheet, row: int, index: int):
-    """The value an input cell holds, in the form the product stores; a problem if it holds none."""
+def parse_cell(column: layout.Column, cell, problems: Problems, sheet: DataSheet, row: int, index: int, *,
+               question: tuple[str, str] | None = None):
+    """The value an input cell holds, in the form the product stores; a problem if it holds none.
+    ``question`` is the (ref, answer kind) of an answer cell's question, when known: the cell then
+    takes that kind's answers only."""
     where = sheet.where(index)
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")
@@ -312,7 +315,16 @@ def parse_cell(column: layout.Column, cell, problems: Problems, sheet: DataSheet
                      where)
         return None
     if column.kind in ("choice", "yesno"):
-        vocabulary = layout.VOCABULARIES[column.vocabulary]
+        vocabulary = layout.accepted(column.vocabulary)
+        if question is not None and column.key == "answer":
+            ref, kind = question
+            listed = layout.ANSWER_LISTS.get(kind, "answer")
+            if listed is None:  # answered in words: the narrative is the answer, this cell stays empty
+                if not _blank(value):
+                    problems.add(f"{ref} is answered in words, in the Narrative column: expected this cell empty; "
+                                 f"found {str(value)[:60]!r}", sheet.title, row, where)
+                return ""
+            vocabulary = layout.VOCABULARIES[listed]
         if _blank(value):
             if column.key == "material":  # a yes or no that secassure always holds: an emptied cell says No
                 return False
@@ -323,7 +335,7 @@ def parse_cell(column: layout.Column, cell, problems: Problems, sheet: DataSheet
         for label, stored in vocabulary:
             if text == label.casefold() or (isinstance(stored, str) and text == stored):
                 return stored
-        shown = ", ".join(label for label, _ in vocabulary)
+        shown = ", ".join(dict.fromkeys(label for label, _ in vocabulary))
         problems.add(f"expected one of: {shown}; found {str(value)[:60]!r}", sheet.title, row, where)
         return None
     return value
@@ -341,12 +353,15 @@ def _id_of(value) -> int | None:
     return None
 
 
-def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, problems: Problems) -> list[ReadItem]:
-    """The data rows of one sheet, checked against what was exported."""
+def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, problems: Problems,
+               answer_kinds: dict[int, str] | None = None) -> list[ReadItem]:
+    """The data rows of one sheet, checked against what was exported. ``answer_kinds`` gives each
+    answer's question kind by answer id, so that an answer cell is read against its own kind."""
     expected = [entry for entry in meta_items if entry[0] == sheet.title]
     editable = header.get("editable", "True") == "True"
     inputs = set(sheet.inputs(header["audience"])) if editable else set()
     width = len(sheet.columns)
+    refs = next((i for i, c in enumerate(sheet.columns) if c.key == "ref"), None)
     read: list[ReadItem] = []
     rows = _sheet(wb, sheet.title).iter_rows(min_row=1)
     heading = next(rows, ())
@@ -391,9 +406,12 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
                              f"column {getattr(extra, 'column_letter', '?')}")
                 break
         parsed = {}
+        kind = (answer_kinds or {}).get(item_id) if sheet.item == "answer" else None
+        question = (str(values[refs]) if refs is not None else "", kind) if kind else None
         for index in sorted(inputs):
             column = sheet.columns[index]
-            parsed[column.key] = parse_cell(column, cells[index], problems, sheet, excel_row, index)
+            parsed[column.key] = parse_cell(column, cells[index], problems, sheet, excel_row, index,
+                                            question=question)
         edited = layout.digest([values[i] for i in sorted(inputs)]) != input_digest
         read.append(ReadItem(sheet, excel_row, int(id_text), int(revision_text), edited, parsed))
     scanned = 0
@@ -409,11 +427,12 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     return read
 
 
-def read(path: Path) -> ReadWorkbook:
-    """Read and check a workbook file, without touching the database."""
+def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
+    """Read and check a workbook file, without touching the database. ``answer_kinds``: each
+    answer's question kind by answer id, as the caller found them."""
     wb = open_workbook(path)
     try:
-        return _read(wb)
+        return _read(wb, answer_kinds)
     except WorkbookRefused:
         raise
     except Exception as exc:  # noqa: BLE001 - the sheets are parsed as they are read: a parser failure here
@@ -423,13 +442,13 @@ def read(path: Path) -> ReadWorkbook:
         wb._secassure_handle.close()
 
 
-def _read(wb) -> ReadWorkbook:
+def _read(wb, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     header, meta_items = read_meta(wb)
     check_sheets(wb, header["kind"])
     problems = Problems()
     items: list[ReadItem] = []
     for sheet in layout.DATA_SHEETS[header["kind"]]:
-        items.extend(read_sheet(wb, sheet, meta_items, header, problems))
+        items.extend(read_sheet(wb, sheet, meta_items, header, problems, answer_kinds))
     locked = hashlib.sha256("\n".join(entry[4] for entry in meta_items).encode()).hexdigest()
     if locked != header["locked_hash"]:
         problems.add(f"sheet '{layout.META_SHEET}': the hash of the locked content does not match")

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from secassure.assessments.choices import (
     MATERIALITY_TYPES,
-    Answer,
     AssessmentStatus,
     AssessmentType,
     ChangeArea,
@@ -42,6 +41,7 @@ from secassure.evidence.choices import DocumentType
 from secassure.evidence.freshness import ORDER as FRESHNESS_ORDER
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
+from secassure.people import name_and_email
 from secassure.review import choices as review_choices
 from secassure.review.services import bundle
 from secassure.tenancy.models import DEFAULT_CLASSIFICATION
@@ -75,8 +75,8 @@ def _label(choices: type[models.TextChoices], value: str | None) -> str:
 
 
 def _email(user) -> str | None:
-    """A person as the report names them: by their address."""
-    return user.email if user is not None else None
+    """A person as the report names them: by name, with the address the reader may write to."""
+    return name_and_email(user) if user is not None else None
 
 
 def _group_titles(assessment: Assessment) -> dict[str, tuple[int, str]]:
@@ -130,7 +130,7 @@ def _material_answers(assessment: Assessment) -> list[dict]:
     answers = (QuestionAnswer.objects.filter(assessment=assessment, material=True).select_related("question")
                .order_by("order", "pk"))
     return [{"ref": a.question.ref, "question": a.question.text, "answer": a.answer or None,
-             "answer_label": _label(Answer, a.answer), "narrative": a.narrative,
+             "answer_label": a.shown, "narrative": a.narrative,
              "rationale": a.material_rationale} for a in answers]
 
 

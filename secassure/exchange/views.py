@@ -4,8 +4,11 @@ gets the shared assessment's files (and their own workbook copy) and nothing els
 
 from __future__ import annotations
 
+import functools
+import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +22,7 @@ from secassure.errors import ActionError
 from secassure.exchange import flat, importing, layout, workbook
 from secassure.exchange.reading import WorkbookRefused
 from secassure.review.access import review_door
+from secassure.wording import plural
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN_SALT = "secassure.exchange.import"  # noqa: S105 - a signing salt, not a secret
@@ -46,16 +50,53 @@ def _may_import(door) -> bool:
     return a.editable and EDIT_ASSESSMENTS in PERMISSIONS[a.organisation.viewer_role]
 
 
+def _files_context(door, **extra) -> dict:
+    from secassure.exchange import oscal
+
+    # The plan of action is offered only when it can be made, so its link never leads to a refusal.
+    return _context(door, can_import=_may_import(door), max_mb=MAX_WORKBOOK_BYTES >> 20,
+                    has_poam=oscal.poam_has_content(door.assessment), **extra)
+
+
 @login_required
 @require_GET
 def files(request, slug, pk):
     door, a = _door(request, slug, pk)
-    return render(request, "exchange/files.html", _context(door, can_import=_may_import(door),
-                                                           max_mb=MAX_WORKBOOK_BYTES >> 20))
+    return render(request, "exchange/files.html", _files_context(door))
 
 
 def _temporary(suffix: str):
     return tempfile.NamedTemporaryFile(suffix=suffix, dir=_scratch())
+
+
+def _written(suffix: str, write) -> BinaryIO:
+    """Call write(path) for a path in a scratch folder of its own, then hand back the finished file
+    open for reading. The file is opened only once the writer is done: a writer may build a part
+    file and rename it over the path, and a handle opened beforehand would still read the empty file
+    the rename replaced. The folder, with any part file a failed writer left, goes at once; the open
+    handle keeps the bytes readable until the response has streamed them and closes it."""
+    folder = Path(tempfile.mkdtemp(prefix="download-", dir=_scratch()))
+    try:
+        path = folder / f"download{suffix}"
+        write(path)
+        return path.open("rb")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _refusals_shown(view):
+    """A download that is refused sends the person back to the files page with the reason, so no
+    link on that page can end in a server error."""
+
+    @functools.wraps(view)
+    def wrapped(request, slug, pk, *args, **kwargs):
+        try:
+            return view(request, slug, pk, *args, **kwargs)
+        except ActionError as exc:
+            messages.error(request, f"The file was not made: {exc}")
+            return redirect("exchange", slug, pk)
+
+    return wrapped
 
 
 def _scratch() -> Path:
@@ -70,22 +111,22 @@ def _attachment(response, a, what: str):
 
 
 def _file(handle, name: str, content_type: str) -> FileResponse:
-    handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 
 @login_required
 @require_GET
+@_refusals_shown
 def download_workbook(request, slug, pk):
     door, a = _door(request, slug, pk)
     kind = layout.QUESTIONNAIRE if request.GET.get("kind") == layout.QUESTIONNAIRE else layout.VALIDATION_WORKBOOK
-    handle = _temporary(".xlsx")
-    workbook.write(a, handle, by=request.user, kind=kind)
+    handle = _written(".xlsx", lambda path: workbook.write(a, path, by=request.user, kind=kind))
     return _file(handle, workbook.filename(a, kind), XLSX)
 
 
 @login_required
 @require_GET
+@_refusals_shown
 def download_csv(request, slug, pk, what):
     door, a = _door(request, slug, pk)
     if what not in flat.WHAT:
@@ -96,6 +137,7 @@ def download_csv(request, slug, pk, what):
 
 @login_required
 @require_GET
+@_refusals_shown
 def download_report(request, slug, pk):
     door, a = _door(request, slug, pk)
     from secassure.exchange import report
@@ -105,14 +147,14 @@ def download_report(request, slug, pk):
 
 @login_required
 @require_GET
+@_refusals_shown
 def download_oscal(request, slug, pk, model):
     door, a = _door(request, slug, pk)
     from secassure.exchange import oscal
 
     if model not in oscal.MODELS:
         raise Http404("No such OSCAL model")
-    handle = _temporary(".json")
-    oscal.write(a, model, Path(handle.name))
+    handle = _written(".json", lambda path: oscal.write(a, model, path))
     return _file(handle, f"{a.organisation.slug}-{a.pk}-{model}.json", "application/json")
 
 
@@ -122,11 +164,9 @@ def download_pack(request, slug, pk):
     door, a = _door(request, slug, pk)
     from secassure.exchange import pack
 
-    handle = _temporary(".zip")
     try:
-        pack.build(a, Path(handle.name), by=request.user)
+        handle = _written(".zip", lambda path: pack.build(a, path, by=request.user))
     except ActionError as exc:
-        handle.close()
         messages.error(request, f"The pack was not made: {exc}")
         return redirect("exchange", slug, pk)
     return _file(handle, f"{a.organisation.slug}-{a.pk}-submission-pack.zip", "application/zip")
@@ -136,9 +176,7 @@ def download_pack(request, slug, pk):
 
 
 def _refused(request, door, problems, status: int = 400):
-    return render(request, "exchange/files.html",
-                  _context(door, can_import=_may_import(door), problems=problems, max_mb=MAX_WORKBOOK_BYTES >> 20),
-                  status=status)
+    return render(request, "exchange/files.html", _files_context(door, problems=problems), status=status)
 
 
 @login_required
@@ -200,8 +238,9 @@ def apply(request, slug, pk):
         return _refused(request, door, [str(p) for p in exc.problems])
     except (ActionError, blobs.BlobError) as exc:
         return _refused(request, door, [str(exc)])
-    kept = f"; {summary['kept_product']} conflict(s) kept secassure's version" if summary["kept_product"] else ""
-    messages.success(request, f"Imported {facts['name']}: {summary['applied']} item(s) changed{kept}. The file is "
-                              f"kept in the document register as evidence of the import.")
+    kept = (f"; {plural(summary['kept_product'], 'conflict')} kept secassure's version" if summary["kept_product"]
+            else "")
+    messages.success(request, f"Imported {facts['name']}: {plural(summary['applied'], 'item')} changed{kept}. "
+                              "The file is kept in the document register as evidence of the import.")
     target = "review" if door.is_cio else "assessment"
     return redirect(reverse(target, args=[slug, pk]))

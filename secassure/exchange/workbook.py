@@ -29,6 +29,7 @@ from secassure.assessments.services import progress
 from secassure.audit.models import ChainHead, chain_name
 from secassure.exchange import flat, gathering, layout
 from secassure.exchange.layout import CIO, USER, DataSheet, label_of
+from secassure.people import name_and_email
 from secassure.review.services import bundle
 
 SIGNING_SALT = "secassure.exchange.workbook"
@@ -139,14 +140,11 @@ def _cio_cell(item, audience: str, by) -> str:
     if audience == CIO:
         own = [c for c in found if by is not None and c.author_id == by.pk]
         return own[-1].text if own else ""
-    return "\n\n".join(f"{c.author.email}: {c.text}" for c in found)
+    return "\n\n".join(f"{name_and_email(c.author)}: {c.text}" for c in found)
 
 
 def item_values(sheet: DataSheet, item, audience: str, by) -> list:
     """One data row of a sheet, in its columns' order, as written to the workbook."""
-    def email(user) -> str:
-        return user.email if user is not None else ""
-
     if sheet.item == "row":
         o = item.obligation
         values = {
@@ -163,8 +161,9 @@ def item_values(sheet: DataSheet, item, audience: str, by) -> list:
             "material_rationale": item.material_rationale,
             "changed": label_of("yesno", item.changed) if item.changed is not None else "",
         }
-    values.update(change_note=item.change_note, owner=email(item.owner), checked_by=email(item.checked_by),
-                  evidence=_evidence_text(item), cio_comment=_cio_cell(item, audience, by))
+    values.update(change_note=item.change_note, owner=name_and_email(item.owner),
+                  checked_by=name_and_email(item.checked_by), evidence=_evidence_text(item),
+                  cio_comment=_cio_cell(item, audience, by))
     return [values[c.key] for c in sheet.columns]
 
 
@@ -186,11 +185,19 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
         else:
             column_styles.append(styles.locked_date if column.kind == "date" else styles.locked)
     ws.append([cell(ws, c.header, styles.header) for c in sheet.columns])
+    answer_at = next((i for i, c in enumerate(sheet.columns) if c.key == "answer"), None)
+    answer_rows: dict[str | None, list[int]] = {}  # the answer drop-down each row offers, by list
     excel_row = 1
     for item in items:
         excel_row += 1
         values = item_values(sheet, item, audience, by)
-        ws.append([cell(ws, v, column_styles[i]) for i, v in enumerate(values)])
+        row_styles = column_styles
+        if answer_at in inputs:
+            listed = layout.ANSWER_LISTS.get(item.question.answer_kind, "answer")
+            answer_rows.setdefault(listed, []).append(excel_row)
+            if listed is None:  # answered in words: nothing to choose, so the cell is not offered
+                row_styles = [*column_styles[:answer_at], styles.locked, *column_styles[answer_at + 1:]]
+        ws.append([cell(ws, v, row_styles[i]) for i, v in enumerate(values)])
         written = [layout.plain(v) for v in values]  # as the cells hold them
         meta_items.append([sheet.title, excel_row, item.pk, item.revision,
                            ":".join(layout.digest([written[i]])[:8] for i in locked),
@@ -199,10 +206,17 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
     for i in sorted(inputs):
         column = sheet.columns[i]
         letter = sheet.letter(i)
+        if i == answer_at:
+            # Each question offers the answers of its kind; one drop-down a kind, over its rows.
+            for listed, rows in answer_rows.items():
+                if listed is not None:
+                    dv = _list_validation(column, listed)
+                    for first, end in _runs(rows):
+                        dv.add(f"{letter}{first}:{letter}{end}")
+                    ws.data_validations.append(dv)
+            continue
         if column.vocabulary:
-            shown = ", ".join(label for label, _ in layout.VOCABULARIES[column.vocabulary])
-            dv = DataValidation(type="list", formula1=layout.LIST_NAMES[column.vocabulary], allow_blank=True,
-                                showErrorMessage=True, errorTitle=column.header, error=f"Choose one of: {shown}")
+            dv = _list_validation(column, column.vocabulary)
         elif column.kind == "date":
             dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
                                 showErrorMessage=True, errorTitle=column.header, error="Enter a date")
@@ -211,6 +225,23 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
         dv.add(f"{letter}2:{letter}{last}")
         ws.data_validations.append(dv)
     _protect(ws)
+
+
+def _list_validation(column, vocabulary: str) -> DataValidation:
+    shown = ", ".join(label for label, _ in layout.VOCABULARIES[vocabulary])
+    return DataValidation(type="list", formula1=layout.LIST_NAMES[vocabulary], allow_blank=True,
+                          showErrorMessage=True, errorTitle=column.header, error=f"Choose one of: {shown}")
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows."""
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return [(first, end) for first, end in runs]
 
 
 def _lists(wb) -> None:
@@ -240,7 +271,9 @@ INSTRUCTIONS = (
     "",
     "1. Fill in the shaded cells only. The other cells are locked: they are what secassure exported and "
     "what the import checks has not been changed.",
-    "2. Use the drop-downs for status, answers and yes/no columns. Enter dates as dates.",
+    "2. Use the drop-downs for status, answers and yes/no columns. Enter dates as dates. Each question's "
+    "drop-down offers the answers of its kind; a question answered in words has none: write its answer in "
+    "the Narrative column.",
     "3. Do not add, remove, move or sort rows or sheets, and do not rename sheets. The import matches each "
     "row by its ID and refuses a workbook whose rows or sheets were moved.",
     "4. Type values, not formulas: a formula in an input cell is refused.",
@@ -303,7 +336,7 @@ def _cover_facts(assessment: Assessment, kind: str, audience: str, by, now) -> d
         "Questions answered": f"{questions.get('assessed', 0)} of {questions.get('total', 0)}",
         "Materiality decision": (assessment.get_decision_display() if assessment.decision else "not decided"),
         "Exported at": now.isoformat(timespec="seconds"),
-        "Exported by": by.email if by is not None else "secassure command line",
+        "Exported by": name_and_email(by) if by is not None else "secassure command line",
         "Audit chain head": f"{head['chain']} #{head['seq']} {head['hash']}",
         "secassure version": __version__,
     }
@@ -330,7 +363,7 @@ def _evidence_index(wb, assessment: Assessment) -> None:
             d, v = entry["doc"], entry["version"]
             yield [f"D-{d.pk}", d.title, d.get_doc_type_display(), v.number if v else "", v.original_name if v else "",
                    v.sha256 if v else "", v.size if v else "", v.effective_date if v else "",
-                   (v.expiry_date or "") if v else "", d.owner.email if d.owner_id else "",
+                   (v.expiry_date or "") if v else "", name_and_email(d.owner) if d.owner_id else "",
                    d.provider.name if d.provider_id else "", "yes" if entry["pinned"] else "no",
                    ", ".join(entry["refs"])]
 
@@ -344,7 +377,7 @@ def _changes_and_risks(wb, assessment: Assessment) -> None:
     changes = assessment.changes.select_related("risk", "recorded_by").order_by("changed_on", "pk")
     _table(ws, styles, ["Area", "What changed", "When", "Risk", "Recorded by"],
            ([c.get_area_display(), c.description, c.changed_on or "", c.risk.ref if c.risk_id else "",
-             c.recorded_by.email if c.recorded_by_id else ""] for c in changes))
+             name_and_email(c.recorded_by) if c.recorded_by_id else ""] for c in changes))
     _protect(ws)
 
     ws, styles = _listing(wb, "Risks", [9, 40, 24, 10, 10, 10, 10, 10, 10, 16, 40, 24, 12, 9], "C2")

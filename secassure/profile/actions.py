@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.forms.models import model_to_dict
 
+from secassure import guards
 from secassure.audit.actions import record
 from secassure.catalogue.choices import UserRole
 from secassure.errors import ActionError
@@ -53,7 +54,7 @@ def add_snapshot(org: Organisation, *, as_of: dt.date, domestic: int, non_domest
         before = plan_for(org)
         snapshot = PortfolioSnapshot.objects.create(
             organisation=org, as_of=as_of, domestic=domestic, non_domestic=non_domestic, smets1=smets1,
-            smets2=smets2, source=source.strip()[:300], recorded_by=recorded_by)
+            smets2=smets2, source=guards.text(source, "the source", 300), recorded_by=recorded_by)
         record("profile.portfolio.added", snapshot, organisation=org, after=snapshot.as_dict())
         changes = changed_years(before, plan_for(org))
         if changes:
@@ -68,7 +69,7 @@ def add_role(org: Organisation, role: str, *, user_ids: list[str] | None = None,
         raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
     if start_date and end_date and end_date < start_date:
         raise ActionError("the role's end date is before its start date")
-    ids = [i.strip() for i in (user_ids or []) if i.strip()]
+    ids = [i for i in (guards.line(i, "a User ID", 40) for i in (user_ids or [])) if i]
     for uid in ids:
         if len(uid) > 40:
             raise ActionError(f"{uid[:40]}… is too long to be a User ID")

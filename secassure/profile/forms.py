@@ -5,7 +5,7 @@ from django import forms
 from secassure.catalogue.choices import UserRole
 from secassure.profile.actions import MAX_PREMISES
 from secassure.profile.models import SrpArrangement, UserSystem
-from secassure.tenancy.forms import DateInput
+from secassure.widgets import DateInput
 
 
 class SnapshotForm(forms.Form):

@@ -9,9 +9,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from django.db.models import Count
 from django.urls import reverse
 
 from secassure.datafiles import parse_yaml, read_text
+from secassure.wording import plural
 
 STEPS_FILE = Path(__file__).resolve().parent.parent / "data" / "journey" / "steps.yaml"
 SOON_DAYS = 14
@@ -44,10 +46,6 @@ def _step(name: str, detail: str = "", url: str = "") -> Step:
     return replace(steps()[name], detail=detail, url=url)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
     """The one thing to do next for the organisation, most pressing first. pressing is what
     review.attention.attention returned for today, when the caller has it already."""
@@ -68,7 +66,7 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
                      reverse("finding", args=[slug, first["pk"]]))
     if pressing["overdue_actions"]:
         first = pressing["overdue_actions"][0]
-        return _step("actions", f"{_plural(len(pressing['overdue_actions']), 'action')} past the target date, the "
+        return _step("actions", f"{plural(len(pressing['overdue_actions']), 'action')} past the target date, the "
                                 f"oldest due {first['date']:%d %b %Y}",
                      reverse("remediation-plan", args=[slug, first["plan"]]))
     due = count_due(org, today)
@@ -104,9 +102,11 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
     review = reverse("review", args=[slug, current.pk])
     if current.status == S.SUBMITTED:
         return _step("share", current.title, review)
-    open_queries = current.queries.filter(status=QueryStatus.OPEN).count()
-    if current.status == S.CIO_REVIEW and open_queries:
-        return _step("queries", f"{_plural(open_queries, 'query')} open on {current.title}",
+    waiting = dict(current.queries.still_open().values_list("status").annotate(n=Count("pk")))
+    for_user, for_cio = waiting.get(QueryStatus.OPEN, 0), waiting.get(QueryStatus.ANSWERED, 0)
+    if current.status == S.CIO_REVIEW and for_user:
+        return _step("queries", f"{plural(for_user + for_cio, 'CIO query', 'CIO queries')} open on {current.title}: "
+                                f"{for_user} waiting for your answer, {for_cio} answered and waiting for the CIO",
                      reverse("query-inbox", args=[slug]))
     if current.status in (S.CIO_REVIEW, S.CIO_FINAL):
         return _step("outcome", f"{current.title} is with the User CIO and then the SSC", review)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from secassure.catalogue.choices import PartyCategory
 from secassure.profile.rules import RuleSetData, Threshold
+from secassure.wording import article
 
 CYCLE_YEARS = 3
 ASSESSMENT_NAMES = {
@@ -174,7 +175,7 @@ def plan_cycle(*, organisation: str, category: str, cycle_start: dt.date | None,
             cycle_rule = rules.cycle_rule(category, over)
             planned.type = cycle_rule.years[0]
             planned.reasons.append(
-                f"year 1 of every cycle is a {planned.type} (rule {cycle_rule.id})"
+                f"year 1 of every cycle is {article(planned.type)} (rule {cycle_rule.id})"
                 + (f"; its fieldwork ended on {due_by.isoformat()}, which starts the cycle" if due_by else ""))
             planned.rules.append(cycle_rule.id)
         else:
@@ -183,7 +184,7 @@ def plan_cycle(*, organisation: str, category: str, cycle_start: dt.date | None,
             over, why, threshold_ids = _portfolio_verdict(category, portfolio, rules)
             cycle_rule = rules.cycle_rule(category, over)
             planned.type = cycle_rule.years[year - 1]
-            planned.reasons.append(f"{why}: year {year} is a {planned.type} (rule {cycle_rule.id})")
+            planned.reasons.append(f"{why}: year {year} is {article(planned.type)} (rule {cycle_rule.id})")
             # Timing rules without a month count say which snapshot decides the type.
             planned.rules += [*threshold_ids, cycle_rule.id, *(t.id for t in rules.timing if t.months is None)]
             if due_by:

@@ -14,6 +14,7 @@ from typing import Any
 
 from secassure.catalogue.choices import Confidence, PartyCategory
 from secassure.datafiles import DataFileError
+from secassure.wording import article
 
 FORMAT = "secassure.rules/1"
 ASSESSMENT_TYPES = ("FUSA", "VUSA", "SSA", "UNKNOWN")
@@ -234,7 +235,7 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
         for over in (False, True):
             if data.cycle_rule(category, over) is None:
                 condition = "over a threshold" if over else "at or under the thresholds"
-                raise DataFileError(name, "cycle", f"no rule covers a {category} {condition}")
+                raise DataFileError(name, "cycle", f"no rule covers {article(category)} {condition}")
     data.timing_months()
     return data
 

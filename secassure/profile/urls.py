@@ -3,7 +3,6 @@ from django.urls import path
 from secassure.profile import views
 
 urlpatterns = [
-    path("orgs/<slug:slug>/", views.organisation, name="organisation"),
     path("orgs/<slug:slug>/edit/", views.edit_organisation, name="organisation-edit"),
     path("orgs/<slug:slug>/portfolio/add/", views.add_snapshot, name="portfolio-add"),
     path("orgs/<slug:slug>/roles/add/", views.add_role, name="role-add"),

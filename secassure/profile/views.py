@@ -1,4 +1,4 @@
-"""The organisation page (profile and cycle plan) and the forms that change the profile."""
+"""The forms that change the organisation's profile (its page is secassure.web.organisation)."""
 
 from __future__ import annotations
 
@@ -8,69 +8,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.errors import ActionError
-from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
 from secassure.profile import actions
 from secassure.profile.forms import RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
-from secassure.profile.journey import next_step
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
-from secassure.profile.services import plan_for
+from secassure.profile.models import RoleHolding
 from secassure.tenancy import actions as tenancy_actions
-from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, PERMISSIONS, get_organisation_for
+from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, get_organisation_for
 from secassure.tenancy.forms import OrganisationForm
+from secassure.wording import article
 
 
-@login_required
-def organisation(request, slug):
-    org = get_organisation_for(request.user, slug)
-    snapshots = list(PortfolioSnapshot.objects.filter(organisation=org).order_by("-as_of"))
-    from secassure.profile.planner import Portfolio
-
-    plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots])
-    allowed = PERMISSIONS[org.viewer_role]
-    from django.utils import timezone
-
-    from secassure.review.attention import attention
-
-    today = timezone.localdate()
-    pressing = attention(org, today)
-    return render(request, "profile/organisation.html", {
-        "org": org,
-        "attention": pressing,
-        "next_step": next_step(org, plan, today, pressing),
-        "standing": _standing(org, today),
-        "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
-        "plan": plan,
-        "snapshots": snapshots,
-        "roles": RoleHolding.objects.filter(organisation=org),
-        "systems": UserSystem.objects.filter(organisation=org).select_related("srp_arrangement"),
-        "arrangements": SrpArrangement.objects.filter(organisation=org),
-        "can_edit": EDIT in allowed,
-        "can_add_portfolio": ADD_PORTFOLIO in allowed,
-    })
-
-
-def _standing(org, today) -> dict:
-    """Where the organisation stands: the portfolio's signals for it, the current assessment's
-    progress by SEC group, and how fresh the evidence is (a few queries, however large the register)."""
-    from secassure.assessments.services import group_order, progress
-    from secassure.tenancy import portfolio
-
-    row = {"org": org, "role_code": org.viewer_role}
-    portfolio.signals([row], today)
-    if row.get("current"):
-        groups = progress(row["current"])["groups"]
-        row["groups"] = [{"ref": ref or "—", **p.as_dict(),
-                          "compliant_share": round(100 * (p.assessed - p.non_compliant) / p.total) if p.total else 0,
-                          "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
-                         for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
-    if "states" in row:  # the documents in force, counted by freshness state with the portfolio's signals
-        row["freshness"] = [{"state": state, "label": label, "count": row["states"].get(state, 0)}
-                            for state, label in FRESHNESS_LABELS.items()]
-    return row
-
-
-def _form_page(request, org, form, title, submit, action, success):
-    """One pattern for every 'add or change something about the organisation' page."""
+def _form_page(request, org, form, title, submit, action, success, *, edit=False):
+    """One pattern for every 'add or change something about the organisation' page; ``edit`` marks a
+    form that shows what is already recorded (saving it unchanged must change nothing)."""
     if request.method == "POST" and form.is_valid():
         try:
             message = action(form.cleaned_data)
@@ -79,7 +28,8 @@ def _form_page(request, org, form, title, submit, action, success):
         else:
             messages.success(request, message or success)
             return redirect("organisation", slug=org.slug)
-    return render(request, "profile/form.html", {"org": org, "form": form, "title": title, "submit": submit})
+    return render(request, "profile/form.html", {"org": org, "form": form, "title": title, "submit": submit,
+                                                 "edit": edit})
 
 
 @login_required
@@ -93,13 +43,13 @@ def edit_organisation(request, slug):
         changes = tenancy_actions.update_organisation(org, dict(cleaned))
         return _plan_message(changes, "The organisation's details are saved.")
 
-    return _form_page(request, org, form, f"Edit {org.name}", "Save", save, "Saved.")
+    return _form_page(request, org, form, f"Edit {org.name}", "Save", save, "Saved.", edit=True)
 
 
 def _plan_message(changes: list[dict], saved: str) -> str:
     if not changes:
         return saved
-    words = "; ".join(f"year {c['year']} is now a {c['to']} (was {c['from']})" for c in changes)
+    words = "; ".join(f"year {c['year']} is now {article(c['to'])} (was {c['from']})" for c in changes)
     return f"{saved} This changes the cycle plan: {words}."
 
 

@@ -14,18 +14,20 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from secassure import guards
 from secassure.assessments import actions as assessment_actions
 from secassure.assessments.choices import AssessmentStatus, AssessmentType
 from secassure.assessments.models import Assessment, QuestionAnswer, StatusChange, ValidationRow
 from secassure.audit.actions import record
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
+from secassure.people import display_name
 from secassure.profile.services import rules_in_force
 from secassure.review.choices import Decision, QueryStatus, Side
 from secassure.review.models import AssuranceRecord, Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
-from secassure.wording import in_sentence
+from secassure.wording import in_sentence, plural
 
 S = AssessmentStatus
 require = assessment_actions.require
@@ -34,10 +36,7 @@ TEXT_LIMIT = 20_000
 
 def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
     """Text that must be given, within the limit."""
-    value = assessment_actions._text(value, what, limit)
-    if not value:
-        raise ActionError(f"write {what}")
-    return value
+    return guards.text(value, what, limit, required=True)
 
 
 def _status_move(assessment: Assessment, to: str, *, by, reason: str = "") -> None:
@@ -76,12 +75,13 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
                           else f"the assessment is {in_sentence(assessment.get_status_display())}: "
                                "the CIO's review is over")
     if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
-        raise ActionError(f"{reviewer.email} is not a CIO reviewer of {org.name}; invite them in that role first")
+        raise ActionError(f"{display_name(reviewer)} is not a CIO reviewer of {org.name}; invite them in that role "
+                          "first")
     with transaction.atomic():
         found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
                                                      defaults={"shared_by": by})
         if not created and found.revoked_at is None:
-            raise ActionError(f"the assessment is already shared with {reviewer.email}")
+            raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
         if not created:
             found.revoked_at, found.shared_by = None, by
             found.save(update_fields=["revoked_at", "shared_by"])
@@ -170,13 +170,14 @@ def close_query(query: ReviewQuery, *, by, note: str = "") -> ReviewQuery:
     _require_reviewer(by, assessment)
     if query.status == QueryStatus.CLOSED:
         raise ActionError("the query is already closed")
+    note = guards.text(note, "the note")
     with transaction.atomic():
-        if note.strip():
-            QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=_text(note, "the note"))
+        if note:
+            QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=note)
         now = timezone.now()
         ReviewQuery.objects.filter(pk=query.pk).update(status=QueryStatus.CLOSED, closed_by=by, closed_at=now)
         query.status, query.closed_by, query.closed_at = QueryStatus.CLOSED, by, now
-        record("review.query.closed", query, organisation=assessment.organisation, reason=note.strip())
+        record("review.query.closed", query, organisation=assessment.organisation, reason=note)
     return query
 
 
@@ -205,6 +206,8 @@ def edit_comment(found: Comment, *, by, text: str) -> Comment:
     if assessment.status != S.CIO_REVIEW:
         raise ActionError("the CIO's comments are final")
     text = _text(text, "the comment")
+    if text == found.text:  # saved unchanged
+        return found
     with transaction.atomic():
         before = found.text
         found.text = text
@@ -219,9 +222,10 @@ def finalise(assessment: Assessment, *, by) -> Assessment:
     _require_reviewer(by, assessment)
     if assessment.status != S.CIO_REVIEW:
         raise ActionError("only an assessment under CIO review has comments to make final")
-    open_queries = assessment.queries.exclude(status=QueryStatus.CLOSED).count()
+    open_queries = assessment.queries.still_open().count()
     if open_queries:
-        raise ActionError(f"{open_queries} query thread(s) still open: close them first")
+        raise ActionError(f"{plural(open_queries, 'query is', 'queries are')} still open: close "
+                          f"{'it' if open_queries == 1 else 'them'} first")
     with transaction.atomic():
         _status_move(assessment, S.CIO_FINAL, by=by)
         record("review.comments.final", assessment, organisation=assessment.organisation,
@@ -242,8 +246,11 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
     require(by, org, access.RECORD_OUTCOME)
     if decision not in Decision.values:
         raise ActionError(f"{decision!r} is not an SSC decision; use one of {', '.join(Decision.values)}")
-    if assessment.status not in (S.SUBMITTED, S.CIO_FINAL):
-        raise ActionError("the SSC decides on a submitted assessment once the CIO's comments are final"
+    # The SSC decides on what the User CIO has reviewed: the outcome follows the CIO's final comments.
+    if assessment.status != S.CIO_FINAL:
+        raise ActionError("the SSC decides once the User CIO's comments are final; share the assessment with "
+                          "the CIO first" if assessment.status == S.SUBMITTED else
+                          "the SSC decides on a submitted assessment once the CIO's comments are final"
                           if assessment.status == S.CIO_REVIEW else
                           f"an assessment that is {in_sentence(assessment.get_status_display())} "
                           "has no outcome to record")
@@ -253,6 +260,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
         raise ActionError("the date the SSC's decision was received is in the future")
     if letter is not None and letter.organisation_id != org.pk:
         raise ActionError("that letter is not in this organisation's register")
+    reference, text = guards.line(reference, "the SSC reference", 100), guards.text(text, "the decision's text")
     rules = rules_in_force(received_on) or rules_in_force(timezone.localdate())
     rule = rules.outcome(decision) if rules else None
     if rule is None:
@@ -261,7 +269,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
     with transaction.atomic():
         outcome = Outcome.objects.create(
             assessment=assessment, decision=decision, clause=rule.clause, rule_id=rule.id, received_on=received_on,
-            reference=(reference or "").strip()[:100], text=(text or "").strip(), letter=letter, recorded_by=by)
+            reference=reference, text=text, letter=letter, recorded_by=by)
         if decision == Decision.ACTIONS:
             _status_move(assessment, S.ACTIONS_REQUESTED, by=by, reason=f"SSC: actions requested ({rule.clause})")
             open_plan(assessment, by=by)
@@ -296,12 +304,13 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
                                                                                                *rule.after)})
         raise ActionError(f"{name!r} is not an assurance status name of that date; known names: {', '.join(known)}")
     status, _ = found
-    if status == "approved-subject-to" and not conditions.strip():
+    conditions, given = guards.text(conditions, "the conditions"), guards.line(name, "the status's name", 60)
+    if status == "approved-subject-to" and not conditions:
         raise ActionError("Approved subject to: give the conditions")
     with transaction.atomic():
         created = AssuranceRecord.objects.create(
-            organisation=org, assessment=assessment, status=status, name_as_given=" ".join(name.split())[:60],
-            effective_date=effective_date, conditions=conditions.strip(), recorded_by=by)
+            organisation=org, assessment=assessment, status=status, name_as_given=given,
+            effective_date=effective_date, conditions=conditions, recorded_by=by)
         record("review.assurance.recorded", created, organisation=org, after={
             "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
             "conditions": created.conditions or None})

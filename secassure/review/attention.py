@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 
 from secassure.assessments.models import Assessment
 from secassure.evidence.models import Document
+from secassure.people import display_name
 from secassure.review.choices import ACTION_DONE, FINDING_DONE
 from secassure.review.models import DirectorLetter, Finding, ProgressReport, RemediationAction, RemediationPlan
 from secassure.tenancy.models import Organisation
@@ -24,17 +25,18 @@ DUE_SOON_DAYS = 14
 def attention(org: Organisation, today: dt.date) -> dict:
     """Four lists, most urgent first, each item a small dict: ``ref``, ``description``, ``date`` and
     ``days`` (days overdue, or days left: 0 is today). Actions also carry their ``plan`` and ``pk``
-    and their owner's address; findings their ``pk``. Two queries."""
+    and their owner's name; findings their ``pk``. Two queries."""
     horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
     result = {"overdue_actions": [], "actions_due_soon": [], "responses_overdue": [], "responses_due_soon": []}
     actions = (RemediationAction.objects.filter(plan__organisation=org, target_date__lte=horizon)
                .exclude(status__in=ACTION_DONE).select_related("finding", "owner")
-               .only("pk", "plan_id", "description", "target_date", "finding__ref", "owner__email", "finding", "owner")
+               .only("pk", "plan_id", "description", "target_date", "finding__ref", "owner__email", "owner__first_name",
+                     "owner__last_name", "finding", "owner")
                .order_by("target_date", "pk"))
     for action in actions:
         item = {"ref": action.finding.ref if action.finding_id else "", "description": action.description,
                 "date": action.target_date, "plan": action.plan_id, "pk": action.pk,
-                "owner": action.owner.email if action.owner_id else ""}
+                "owner": display_name(action.owner) if action.owner_id else ""}
         _place(item, today, result["overdue_actions"], result["actions_due_soon"])
     findings = (Finding.objects.filter(organisation=org, response="", response_due__isnull=False,
                                        response_due__lte=horizon)

@@ -11,9 +11,16 @@ class Side(models.TextChoices):
 
 
 class QueryStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ANSWERED = "answered", "Answered"
+    """Where a CIO query stands. It is open until the CIO closes it; while open, it waits either for
+    the User's answer or, once the User has answered, for the CIO to reply or close it. Every count of
+    "open queries" counts both (``OPEN_QUERIES``) and shows the two apart."""
+
+    OPEN = "open", "Waiting for the User's answer"
+    ANSWERED = "answered", "Answered, waiting for the CIO"
     CLOSED = "closed", "Closed"
+
+
+OPEN_QUERIES = (QueryStatus.OPEN, QueryStatus.ANSWERED)
 
 
 class Decision(models.TextChoices):

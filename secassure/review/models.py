@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from secassure.review.choices import (
+    OPEN_QUERIES,
     ActionStatus,
     Assurance,
     Decision,
@@ -43,6 +44,12 @@ class Share(models.Model):
         return f"{self.assessment_id} with {self.reviewer_id}"
 
 
+class ReviewQueryQuerySet(models.QuerySet):
+    def still_open(self):
+        """Not yet closed by the CIO: waiting for the User's answer, or answered and waiting for the CIO."""
+        return self.filter(status__in=OPEN_QUERIES)
+
+
 class ReviewQuery(models.Model):
     """A question the CIO raises on a row or answer; a thread until the CIO closes it."""
 
@@ -56,6 +63,8 @@ class ReviewQuery(models.Model):
     raised_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQueryQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "raised_at", "pk"]

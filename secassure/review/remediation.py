@@ -24,6 +24,7 @@ from secassure.audit.actions import record
 from secassure.audit.models import Event
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
+from secassure.people import display_name
 from secassure.review.choices import (
     FINDING_DONE,
     ActionStatus,
@@ -103,13 +104,10 @@ def _date(value, what: str, *, not_after_today: bool = False) -> dt.date:
 
 
 def _owner(user, org: Organisation):
-    """An action is owned by one of the organisation's own people: not a provider, not the CIO."""
-    if user is not None:
-        role = role_in(user, org)
-        if role is None or access.VIEW not in access.PERMISSIONS[role]:
-            raise ActionError(f"the action's owner must be a member of {org.name} (an Owner, Contributor, "
-                              "Approver or Observer)")
-    return user
+    """An action is owned by someone who may carry the remediation forward: not a provider, not the
+    CIO, who reviews it, not an observer."""
+    return assessment_actions.assignee(user, org, access.MANAGE_FINDINGS, "the action's owner",
+                                       "work on findings and remediation")
 
 
 def _document(document: Document | None, org: Organisation) -> Document | None:
@@ -191,11 +189,14 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
     with transaction.atomic():
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.revision != revision:
-            who = f" (its response was last saved by {locked.responded_by.email})" if locked.responded_by_id else ""
+            who = (f" (its response was last saved by {display_name(locked.responded_by)})"
+                   if locked.responded_by_id else "")
             raise StaleEdit(f"{locked.ref} was changed after you opened it{who}, so your response was not saved. "
                             "It is shown as it now stands: make your change again on it.", locked)
         if locked.status in FINDING_DONE:
             raise ActionError(f"{locked.ref} is {_label(F, locked.status)}; its response can no longer change")
+        if response == locked.response and locked.status != F.OPEN:  # saved unchanged
+            return locked
         before = {"response": locked.response, "status": locked.status}
         locked.response, locked.responded_by, locked.responded_at = response, by, timezone.now()
         if locked.status == F.OPEN:
@@ -305,7 +306,7 @@ def _revise(plan: RemediationPlan, change: str) -> bool:
     return True
 
 
-def _clean_action(org: Organisation, changes: dict) -> dict:
+def _clean_action(org: Organisation, changes: dict, action: RemediationAction | None = None) -> dict:
     unknown = set(changes) - set(ACTION_FIELDS)
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))} on an action")
@@ -315,8 +316,10 @@ def _clean_action(org: Organisation, changes: dict) -> dict:
         changes["clause"] = _text(changes["clause"], "the clause", 40)
     if "target_date" in changes:
         _date(changes["target_date"], "the target date")
-    if "owner" in changes:
-        _owner(changes["owner"], org)
+    owner = changes.get("owner")
+    # An owner left as they were is not a new assignment, whatever their role now.
+    if owner is not None and (action is None or owner.pk != action.owner_id):
+        _owner(owner, org)
     if "status" in changes:
         _choice(changes["status"], ActionStatus, "status of actions")
     if "closure_evidence" in changes:
@@ -355,7 +358,7 @@ def update_action(action: RemediationAction, *, by, revision: int, **changes) ->
     plan = action.plan
     org = plan.organisation
     require(by, org, access.MANAGE_FINDINGS)
-    changes = _clean_action(org, dict(changes))
+    changes = _clean_action(org, dict(changes), action)
     with transaction.atomic():
         locked_plan = _lock_plan(plan)
         locked = RemediationAction.objects.select_for_update().get(pk=action.pk)
@@ -429,8 +432,8 @@ def sign_letter(plan: RemediationPlan, *, by, signed_on: dt.date, commitments: s
         locked = _lock_plan(plan)
         earlier = locked.letters.filter(plan_version=locked.version).select_related("signatory").first()
         if earlier is not None:
-            raise ActionError(f"version {locked.version} of the plan was signed by {earlier.signatory.email} on "
-                              f"{day(earlier.signed_on)}; a letter is never replaced. Change a commitment to "
+            raise ActionError(f"version {locked.version} of the plan was signed by {display_name(earlier.signatory)} "
+                              f"on {day(earlier.signed_on)}; a letter is never replaced. Change a commitment to "
                               "make a new version, then sign that")
         actions = snapshot(locked)
         if not actions:

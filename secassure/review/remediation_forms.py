@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django import forms
 
+from secassure.people import labels
 from secassure.review.choices import ActionStatus, FindingKind, FindingSource, FindingStatus, Severity
+from secassure.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def _area(rows: int = 3) -> forms.Textarea:
@@ -32,8 +34,14 @@ class Picker(forms.ChoiceField):
         return self.objects.get(str(value)) if value not in (None, "") else None
 
 
-def _email(user) -> str:
-    return user.email
+class PersonPicker(Picker):
+    """Choose a person: by name, with the address added where two offered share a name."""
+
+    def offer(self, objects) -> None:
+        objects = list(objects)
+        named = labels(objects)
+        self.objects = {str(o.pk): o for o in objects}
+        self.choices = [("", self.empty_label), *((str(o.pk), named[o.pk]) for o in objects)]
 
 
 def _finding_label(finding) -> str:
@@ -86,7 +94,8 @@ class FindingStatusForm(forms.Form):
 
     def __init__(self, *args, moves=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, FindingStatus(s).label) for s in moves]
+        # No move is chosen for the person: pressing the button without choosing moves nothing.
+        self.fields["status"].choices = [("", "Choose…")] + [(s, FindingStatus(s).label) for s in moves]
 
 
 class EvidenceForm(PickerForm):
@@ -98,7 +107,7 @@ class AddActionForm(PickerForm):
     description = forms.CharField(widget=_area(3))
     finding = Picker(empty_label="None", label_of=_finding_label, help_text="The finding it answers.")
     clause = forms.CharField(max_length=40, required=False)
-    owner = Picker(empty_label="Nobody yet", label_of=_email)
+    owner = PersonPicker(empty_label="Nobody yet")
     target_date = forms.DateField(label="Target date", widget=DATE)
     pickers = {"finding": "findings", "owner": "members"}
     ids = "add-%s"
@@ -108,7 +117,7 @@ class ChangeActionForm(PickerForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     description = forms.CharField(widget=_area(2))
     clause = forms.CharField(max_length=40, required=False)
-    owner = Picker(empty_label="Nobody yet", label_of=_email)
+    owner = PersonPicker(empty_label="Nobody yet")
     target_date = forms.DateField(label="Target date", widget=DATE)
     status = forms.ChoiceField(choices=ActionStatus.choices)
     closure_evidence = Picker(label="Closure evidence", empty_label="None", label_of=lambda d: d.title,

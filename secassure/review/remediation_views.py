@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from secassure.assessments.choices import SUBMITTED_STATES
 from secassure.assessments.models import Assessment
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
+from secassure.people import display_name
 from secassure.review import remediation
 from secassure.review.attention import DUE_SOON_DAYS, attention
 from secassure.review.choices import (
@@ -51,10 +51,9 @@ from secassure.review.remediation_forms import (
 from secassure.tenancy import access
 from secassure.tenancy.access import get_organisation_for
 from secassure.tenancy.choices import MemberRole
+from secassure.wording import now_is
 
 FILTERS = {"status": FindingStatus, "kind": FindingKind, "severity": Severity}
-# The people who may own an action: the organisation's own, not its providers or its CIO.
-STAFF = [role for role, permissions in access.PERMISSIONS.items() if access.VIEW in permissions]
 
 
 def _may(org, permission: str) -> bool:
@@ -75,8 +74,16 @@ def _assessments(org) -> list[Assessment]:
 
 
 def _members(org) -> list:
-    return list(get_user_model().objects.filter(memberships__organisation=org, memberships__role__in=STAFF)
-                .only("pk", "email").order_by("email"))
+    """Who may be given an action: those whose role lets them carry remediation forward."""
+    return list(access.people_with(org, access.MANAGE_FINDINGS).only("pk", "email", "first_name", "last_name"))
+
+
+def _owners_for(action, members: list) -> list:
+    """The people offered for one action: its owner stays on offer even if their role has changed
+    since, so that saving something else does not drop them."""
+    if action.owner_id is None or any(m.pk == action.owner_id for m in members):
+        return members
+    return sorted([*members, action.owner], key=lambda m: display_name(m).casefold())
 
 
 # --- the findings list --------------------------------------------------------------------------
@@ -207,10 +214,9 @@ def finding_status(request, slug, pk):
         except ActionError as exc:
             form.add_error(None, str(exc))
         else:
-            label = found.get_status_display()
-            messages.success(request, f"{found.ref} is now {label[:1].lower()}{label[1:]}.")
+            messages.success(request, now_is(found.ref, found.get_status_display()))
             return redirect("finding", slug=slug, pk=pk)
-    form.fields["status"].choices = [(s, FindingStatus(s).label) for s in remediation.finding_moves(found)]
+    form.fields["status"].choices = FindingStatusForm(moves=remediation.finding_moves(found)).fields["status"].choices
     return _finding_page(request, org, found, status_form=form, status=400)
 
 
@@ -260,7 +266,7 @@ def _board(request, org, plan, *, forms=None, conflict=None, status: int = 200):
         action.days_over = -action.days_left
         if can_manage:
             action.form = forms.get(action.pk) or ChangeActionForm(
-                initial=action_initial(action), members=members, documents=documents,
+                initial=action_initial(action), members=_owners_for(action, members), documents=documents,
                 auto_id=f"action-{action.pk}-%s")
     groups = [(label, [a for a in actions if a.status == value]) for value, label in ActionStatus.choices]
     letters = list(plan.letters.select_related("signatory", "document").order_by("-plan_version"))
@@ -342,9 +348,9 @@ def plan_add_action(request, slug, pk):
 def plan_action(request, slug, pk, action_pk):
     org, found = _plan_for(request, slug, pk)
     _need(org, access.MANAGE_FINDINGS)
-    action = get_object_or_404(RemediationAction, plan=found, pk=action_pk)
+    action = get_object_or_404(RemediationAction.objects.select_related("owner"), plan=found, pk=action_pk)
     action.plan = found
-    form = ChangeActionForm(request.POST, members=_members(org), documents=_documents(org),
+    form = ChangeActionForm(request.POST, members=_owners_for(action, _members(org)), documents=_documents(org),
                             auto_id=f"action-{action.pk}-%s")
     if form.is_valid():
         data = dict(form.cleaned_data)

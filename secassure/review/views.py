@@ -22,19 +22,21 @@ from secassure.assessments.models import EvidenceLink, QuestionAnswer, Validatio
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.evidence.views import _file_response
+from secassure.people import display_name
 from secassure.review import actions, services
 from secassure.review.access import review_door, shares_of
-from secassure.review.choices import Decision, QueryStatus
+from secassure.review.choices import OPEN_QUERIES, Decision, QueryStatus
 from secassure.review.models import Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
 from secassure.tenancy.access import get_organisation_for
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Membership
+from secassure.widgets import DateInput
 
 
 class OutcomeForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
-    received_on = forms.DateField(label="Received on", widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label="Received on", widget=DateInput())
     reference = forms.CharField(max_length=100, required=False, label="SSC reference")
     text = forms.CharField(label="The decision in the SSC's words", widget=forms.Textarea(attrs={"rows": 3}),
                            required=False)
@@ -49,7 +51,7 @@ class AssuranceForm(forms.Form):
     name = forms.CharField(label="Status as the SSC's letter names it", max_length=60,
                            help_text="For example Approved, Approved subject to, Deferred, Rejected; a letter "
                                      "from before 27 February 2020 may say Provisionally Approved.")
-    effective_date = forms.DateField(label="Date of the letter", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_date = forms.DateField(label="Date of the letter", widget=DateInput())
     conditions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -79,7 +81,8 @@ def _act(request, fn, *args, ok: str = "", **kwargs):
 def queue(request):
     """What has been shared with this CIO reviewer."""
     shares = list(shares_of(request.user).annotate(
-        open_queries=Count("assessment__queries", filter=~Q(assessment__queries__status=QueryStatus.CLOSED))))
+        open_queries=Count("assessment__queries", filter=Q(assessment__queries__status__in=OPEN_QUERIES)),
+        waiting_for_cio=Count("assessment__queries", filter=Q(assessment__queries__status=QueryStatus.ANSWERED))))
     return render(request, "review/queue.html", {"shares": shares})
 
 
@@ -89,7 +92,7 @@ def overview(request, slug, pk):
     door = review_door(request.user, slug, pk)
     a, org = door.assessment, door.assessment.organisation
     counts = {"n_queries": Count("queries", distinct=True),
-              "n_open": Count("queries", filter=~Q(queries__status=QueryStatus.CLOSED), distinct=True),
+              "n_open": Count("queries", filter=Q(queries__status__in=OPEN_QUERIES), distinct=True),
               "n_comments": Count("cio_comments", distinct=True), "n_evidence": Count("links", distinct=True)}
     rows = ValidationRow.objects.filter(assessment=a).select_related("obligation").annotate(**counts).order_by("order")
     answers = QuestionAnswer.objects.filter(assessment=a).select_related("question").annotate(**counts).order_by(
@@ -102,12 +105,13 @@ def overview(request, slug, pk):
         "shares": Share.objects.filter(assessment=a).select_related("reviewer"),
         "reviewers": reviewers, "outcome": outcome,
         "can_share": _may(org, access.SHARE_REVIEW) and a.status in ("submitted", "cio-review"),
-        "can_outcome": _may(org, access.RECORD_OUTCOME) and a.status in ("submitted", "cio-final") and not outcome,
+        "can_outcome": _may(org, access.RECORD_OUTCOME) and a.status == "cio-final" and not outcome,
+        "outcome_later": _may(org, access.RECORD_OUTCOME) and a.status in ("submitted", "cio-review"),
         "outcome_form": OutcomeForm(organisation=org, initial={"received_on": timezone.localdate()}),
         "assurance": a.assurance_records.all(), "assurance_form": AssuranceForm(),
         "can_assure": _may(org, access.RECORD_OUTCOME) and a.kind in ("fusa", "follow-up", "cio-compliance")
         and a.submitted_at is not None,
-        "open_queries": a.queries.exclude(status=QueryStatus.CLOSED).count()})
+        "open_queries": a.queries.still_open().count()})
 
 
 def _item(door, kind, item_pk):
@@ -181,7 +185,7 @@ def share(request, slug, pk):
         messages.error(request, "Choose one of the organisation's CIO reviewers (invite them first).")
     else:
         _act(request, actions.share, door.assessment, member.user, by=request.user,
-             ok=f"Shared with {member.user.email}.")
+             ok=f"Shared with {display_name(member.user)}.")
     return _back(slug, pk)
 
 

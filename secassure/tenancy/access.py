@@ -7,8 +7,10 @@ organisation but not do a thing in it gets 403.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
 
 from secassure.tenancy.choices import MemberRole
@@ -69,3 +71,29 @@ def get_organisation_for(user, slug: str, permission: str = VIEW) -> Organisatio
     organisation = membership.organisation
     organisation.viewer_role = membership.role  # for templates: what the viewer may do
     return organisation
+
+
+def roles_with(permission: str) -> list[str]:
+    """The roles that allow the permission, in the table's order."""
+    return [role for role, allowed in PERMISSIONS.items() if permission in allowed]
+
+
+def by_name(path: str = "") -> list:
+    """Ordering for people as they are shown: by name, or by address for those without one.
+    ``path`` leads to the person from the model being ordered ("user__")."""
+    shown = Coalesce(NullIf(F(f"{path}first_name"), Value("")), F(f"{path}email"))
+    return [Lower(shown), Lower(f"{path}last_name"), f"{path}email"]
+
+
+def people_with(org: Organisation, permission: str, *, keep=None) -> QuerySet:
+    """The organisation's people whose role allows the permission, by name: those who may be given
+    work that needs it (a row, a risk, a remediation action). ``keep`` (a person, an id, or a
+    queryset of ids) is included whatever their role, so that a form showing who owns something now
+    does not drop them without anyone choosing to; each person's ``allowed`` says which they are."""
+    allowed = Exists(Membership.objects.filter(user=OuterRef("pk"), organisation=org, role__in=roles_with(permission)))
+    wanted = Q(allowed=True)
+    if isinstance(keep, QuerySet):
+        wanted |= Q(pk__in=keep)
+    elif getattr(keep, "pk", keep):
+        wanted |= Q(pk=getattr(keep, "pk", keep))
+    return get_user_model().objects.annotate(allowed=allowed).filter(wanted).order_by(*by_name())

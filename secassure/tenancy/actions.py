@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from secassure import guards
 from secassure.audit.actions import record
 from secassure.catalogue.choices import PartyCategory
 from secassure.errors import ActionError
+from secassure.people import display_name
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
@@ -69,8 +71,8 @@ def _unique_slug(name: str) -> str:
 
 def create_organisation(*, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
                         slug: str | None = None, owner=None) -> Organisation:
-    name = " ".join(name.split())
-    sec_party_id = sec_party_id.strip()
+    name = guards.line(name, "the legal name", 200)
+    sec_party_id = guards.line(sec_party_id, "the SEC Party id", 40)
     if not name:
         raise ActionError("give the organisation's legal name")
     _check_organisation_text({"name": name, "slug": slug, "sec_party_id": sec_party_id})
@@ -105,13 +107,14 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "") -> l
     if "cycle_start" in changes:
         check_past_date(changes["cycle_start"], "the cycle start (end of the year-1 FUSA fieldwork)")
     if "name" in changes:
-        changes["name"] = " ".join(str(changes["name"]).split())
+        changes["name"] = guards.line(changes["name"], "the legal name", 200)
         if not changes["name"]:
             raise ActionError("the legal name cannot be empty")
     if "sec_party_id" in changes:
-        changes["sec_party_id"] = str(changes["sec_party_id"]).strip()
+        changes["sec_party_id"] = guards.line(changes["sec_party_id"], "the SEC Party id", 40)
     if "classification_label" in changes:
-        changes["classification_label"] = " ".join(str(changes["classification_label"]).split())
+        changes["classification_label"] = guards.line(changes["classification_label"], "the classification label",
+                                                      60)
         if not changes["classification_label"]:
             raise ActionError("the classification label cannot be empty: reports print it on every page")
     if "material_risk_threshold" in changes:
@@ -150,7 +153,8 @@ def add_member(org: Organisation, user, role: str) -> Membership:
             with transaction.atomic():
                 membership = Membership.objects.create(organisation=org, user=user, role=role)
         except IntegrityError:
-            raise ActionError(f"{user.email} is already a member of {org.name}; change their role instead") from None
+            raise ActionError(f"{display_name(user)} is already a member of {org.name}; change their role "
+                              "instead") from None
         record("tenancy.member.added", membership, organisation=org, after={"email": user.email, "role": role})
     return membership
 
@@ -162,7 +166,7 @@ def change_role(membership: Membership, role: str) -> Membership:
         if locked.role == role:
             return locked
         if locked.role == MemberRole.OWNER and _owners(locked.organisation) <= 1:
-            raise ActionError(f"{locked.user.email} is the only Owner of {locked.organisation.name}: "
+            raise ActionError(f"{display_name(locked.user)} is the only Owner of {locked.organisation.name}: "
                               "make someone else an Owner first")
         before = locked.role
         locked.role = role
@@ -176,7 +180,7 @@ def remove_member(membership: Membership) -> None:
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
         if locked.role == MemberRole.OWNER and _owners(locked.organisation) <= 1:
-            raise ActionError(f"{locked.user.email} is the only Owner of {locked.organisation.name}: "
+            raise ActionError(f"{display_name(locked.user)} is the only Owner of {locked.organisation.name}: "
                               "make someone else an Owner first")
         record("tenancy.member.removed", locked, organisation=locked.organisation,
                before={"email": locked.user.email, "role": locked.role})

@@ -6,10 +6,7 @@ from django import forms
 from secassure.catalogue.choices import PartyCategory
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from secassure.widgets import DateInput
 
 
 class OrganisationForm(forms.ModelForm):

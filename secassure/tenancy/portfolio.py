@@ -28,7 +28,7 @@ def signals(rows: list[dict], today: dt.date) -> None:
     from secassure.evidence.choices import NOT_IN_FORCE
     from secassure.evidence.models import Document
     from secassure.evidence.services import state_counts
-    from secassure.review.choices import ACTION_DONE, QueryStatus
+    from secassure.review.choices import ACTION_DONE
     from secassure.review.models import RemediationAction, ReviewQuery
 
     roles = {row["org"].pk: row["role_code"] for row in rows}
@@ -40,8 +40,8 @@ def signals(rows: list[dict], today: dt.date) -> None:
               .order_by("organisation_id", "-created_at", "-pk")):
         current.setdefault(a.organisation_id, a)
     figures = progress_many(list(current.values())) if current else {}
-    queries = _counts(ReviewQuery.objects.filter(assessment__organisation_id__in=assessing,
-                                                 status=QueryStatus.OPEN), "assessment__organisation_id")
+    queries = _counts(ReviewQuery.objects.filter(assessment__organisation_id__in=assessing).still_open(),
+                      "assessment__organisation_id")
     overdue = _counts(RemediationAction.objects.filter(plan__organisation_id__in=assessing, target_date__lt=today)
                       .exclude(status__in=ACTION_DONE), "plan__organisation_id")
     decisions = _counts(Assessment.objects.filter(organisation_id__in=assessing, kind__in=MATERIALITY_TYPES,

@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.errors import ActionError
+from secassure.people import display_name
 from secassure.tenancy import actions
-from secassure.tenancy.access import MANAGE_MEMBERS, get_organisation_for, memberships_of
+from secassure.tenancy.access import MANAGE_MEMBERS, by_name, get_organisation_for, memberships_of
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.forms import AcceptInvitationForm, InviteForm, NewOrganisationForm, RoleForm
 from secassure.tenancy.models import Invitation, Membership
@@ -38,7 +39,7 @@ def organisation_new(request):
 @login_required
 def members(request, slug):
     org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
-    people = Membership.objects.filter(organisation=org).select_related("user").order_by("user__email")
+    people = Membership.objects.filter(organisation=org).select_related("user").order_by(*by_name("user__"))
     invitations = Invitation.objects.filter(organisation=org, accepted_at__isnull=True, revoked_at__isnull=True)
     return render(request, "tenancy/members.html", {
         "org": org, "people": people, "invitations": invitations, "invite_form": InviteForm(),
@@ -86,7 +87,8 @@ def change_role(request, slug, pk):
         except ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role'].replace('-', ' ')}.")
+            role = form.cleaned_data["role"].replace("-", " ")
+            messages.success(request, f"{display_name(membership.user)} is now {role}.")
     return redirect("members", slug=org.slug)
 
 
@@ -100,7 +102,7 @@ def remove_member(request, slug, pk):
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{membership.user.email} no longer belongs to {org.name}.")
+        messages.success(request, f"{display_name(membership.user)} no longer belongs to {org.name}.")
     return redirect("members", slug=org.slug)
 
 

@@ -12,12 +12,19 @@
 - **Alice**, a consultant who runs both for her clients, is the login ``make run`` prints. Everyone
   in the story can sign in with the same published password (``DEMO_PEOPLE`` says who is who).
 
+The story is told on a calendar counted back from the day it is loaded: the FUSA ended some
+twenty months before, and every step since happened in order on a day of its own, the last of them
+the day before loading.
+
 Idempotent: running it again changes nothing that is already there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +76,32 @@ DEMO_PEOPLE = (
                "the independent User CIO, who reviews both organisations' assessments"),
 )
 DEMO_EMAIL = DEMO_PEOPLE[0].email
+# The people in the story started using the workbench this many days before the demo is loaded;
+# what they record in it happens between then and the day before loading.
+STORY_DAYS = 340
+
+
+@contextmanager
+def _on(day: dt.date) -> Iterator[None]:
+    """Run one step of the story as if it were happening on ``day``, from ten in the morning.
+
+    The product's actions stamp the moment they run (an assessment's creation and submission, a
+    share with the CIO, the status history, a version's upload) and rightly take no such date from
+    their callers. The demo's story happened over the past year, so its loader sets Django's clock
+    to each step's day while the step runs. The clock is the whole process's, which is why this is
+    for the demo loader alone: it runs before anyone uses the site it fills. The clock moves on one
+    second each time it is read, so that what a step records keeps its order. The audit log is
+    written with the real time (it records when the demo was loaded); its chains are ordered by
+    sequence number, not by time, so they verify all the same.
+    """
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    ticks = itertools.count()
+    real = timezone.now
+    timezone.now = lambda: start + dt.timedelta(seconds=next(ticks))
+    try:
+        yield
+    finally:
+        timezone.now = real
 
 
 def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
@@ -79,12 +112,14 @@ def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
     for path in shipped_rule_files():
         outcome, ruleset = load_rules(read_rules(path, max_bytes))
         lines.append(f"{path.name}: {ruleset} {outcome}")
+    today = timezone.localdate()  # read once, so that a load running past midnight tells one story
     with transaction.atomic():
-        people = {person.key: _user(person) for person in DEMO_PEOPLE}
+        with _on(today - dt.timedelta(days=STORY_DAYS)):
+            people = {person.key: _user(person) for person in DEMO_PEOPLE}
         made = []
         for (name, slug), tell in ((ENERGY, _energy_supply), (NETWORKS, _northern_networks)):
             if not Organisation.objects.filter(slug=slug).exists():
-                tell(people)
+                tell(people, today)
                 made.append(name)
         for person in DEMO_PEOPLE:  # a person added to the story after an earlier load joins here
             for slug, role in person.roles:
@@ -103,8 +138,9 @@ def _user(person: DemoPerson):
     user = User.objects.filter(username=person.email).first()
     if user is None:
         admin = person.key == "alice"
+        # date_joined's default is bound to the clock the story does not move, so it is given here.
         user = User(username=person.email, email=person.email, first_name=person.first_name,
-                    last_name=person.last_name, is_staff=admin, is_superuser=admin)
+                    last_name=person.last_name, is_staff=admin, is_superuser=admin, date_joined=timezone.now())
         user.set_password(DEMO_PASSWORD)
         user.save()
         record("auth.user.created", user, after={"email": user.email, "is_superuser": admin}, reason="demo data")
@@ -129,15 +165,16 @@ def _pdf(title: str, edition: str = "") -> bytes:
             "trailer << /Root 1 0 R >>\n%%EOF\n").encode()
 
 
-def _documents(org: Organisation, owner, titles: tuple[tuple[str, str], ...]) -> dict:
+def _document(org: Organisation, *, title: str, doc_type: str, effective_date: dt.date, owner=None,
+              provider=None, uploaded_by=None, review_months: int = 12, name: str = ""):
+    """A document of the register with its first version, uploaded on the step's day."""
     from secassure.evidence import actions as evidence
 
-    found = {}
-    for title, doc_type in titles:
-        document = evidence.add_document(org, title=title, doc_type=doc_type, owner=owner, status="approved")
-        evidence.add_version(document, chunks=[_pdf(title)], name=f"{title}.pdf", uploaded_by=owner)
-        found[title] = document
-    return found
+    document = evidence.add_document(org, title=title, doc_type=doc_type, owner=owner, provider=provider,
+                                     review_months=review_months, status="approved")
+    evidence.add_version(document, chunks=[_pdf(title)], name=name or f"{title}.pdf",
+                         uploaded_by=uploaded_by or owner, effective_date=effective_date)
+    return document
 
 
 def _answer_everything(assessment, *, by, evidence_for: dict, default_document, narrative: str, leave=0) -> list:
@@ -161,8 +198,21 @@ def _answer_everything(assessment, *, by, evidence_for: dict, default_document, 
         if answer in left:
             continue
         answer.assessment = assessment
-        a.save_answer(answer, by=by, revision=answer.revision, answer="no", narrative=narrative)
+        a.save_answer(answer, by=by, revision=answer.revision, answer=_settled(answer.question), narrative=narrative)
     return left
+
+
+def _settled(question) -> str:
+    """The answer that raises no concern, for a story in which nothing has gone wrong: the other
+    answer of a yes-no question, All closed for a status; none for a question answered in words."""
+    from secassure.assessments.choices import Answer
+    from secassure.catalogue.choices import AnswerKind, Concern
+
+    if question.answer_kind == AnswerKind.TEXT:
+        return Answer.UNANSWERED
+    if question.answer_kind == AnswerKind.STATUS:
+        return Answer.ALL_CLOSED
+    return Answer.YES if question.concern == Concern.NO else Answer.NO
 
 
 def _check_everything(assessment, *, by) -> None:
@@ -174,134 +224,204 @@ def _check_everything(assessment, *, by) -> None:
         a.check_item(item, by=by, revision=item.revision)
 
 
-def _submit(assessment, *, preparer, checker, approver, decision: str, reason: str) -> None:
+def _submit(assessment, *, preparer, checker, approver, decision: str, reason: str,
+            on: tuple[dt.date, dt.date, dt.date]) -> None:
+    """Internal review on the first day, the checks and sign-off on the second, the director's
+    decision and submission on the third."""
     from secassure.assessments import actions as a
 
-    a.move(assessment, "internal-review", by=preparer)
-    _check_everything(assessment, by=checker)
-    a.move(assessment, "sign-off", by=checker)
-    a.decide_materiality(assessment, by=approver, decision=decision, reason=reason)
-    a.move(assessment, "submitted", by=approver)
+    sent, checked, submitted = on
+    with _on(sent):
+        a.move(assessment, "internal-review", by=preparer)
+    with _on(checked):
+        _check_everything(assessment, by=checker)
+        a.move(assessment, "sign-off", by=checker)
+    with _on(submitted):
+        a.decide_materiality(assessment, by=approver, decision=decision, reason=reason)
+        a.move(assessment, "submitted", by=approver)
+
+
+def _days_before(today: dt.date):
+    """The story's calendar: ago(n) is the day n days before the demo is loaded."""
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+    return ago
 
 
 # --- Demo Energy Supply Ltd ------------------------------------------------------------------------
+#
+# Its year-1 FUSA's fieldwork ended 20 months ago, which started the cycle. It began using the
+# workbench about ten months ago to prepare the year-2 VUSA, submitted it within twelve months
+# of the FUSA, and the SSC found it satisfactory some 200 days ago. Northgate moved the head-end two
+# months ago; the year-3 self-assessment followed, was submitted 25 days ago, and has been with the
+# User CIO for three weeks.
 
 
-def _energy_supply(people: dict) -> Organisation:
+def _energy_supply(people: dict, today: dt.date) -> Organisation:
     """A supplier under the portfolio thresholds, so year 3 is a self-assessment."""
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
     from secassure.review import actions as review
 
     alice, ravi, dana, priya, morgan = (people[k] for k in ("alice", "ravi", "dana", "priya", "morgan"))
-    today = timezone.localdate()
-    cycle_start = add_months(today, -22)  # the year-1 FUSA's fieldwork ended 22 months ago
-    org = _organisation(ENERGY, people, category="large-supplier", party_id="DEMO-0042", cycle_start=cycle_start)
-    profile_actions.add_role(org, "import-supplier", user_ids=["90-B3-D5-1F-30-00-00-01"], start_date=cycle_start)
-    profile_actions.add_role(org, "gas-supplier", user_ids=["90-B3-D5-1F-30-00-00-02"], start_date=cycle_start)
-    srp = profile_actions.add_srp_arrangement(org, provider_name="Northgate Shared Metering Services",
-                                              provider_party_id="SRP-0007", start_date=cycle_start)
-    profile_actions.add_user_system(org, name="Head-end integration (SRP hosted)", kind="primary",
-                                    hosting="srp-hosted", srp_arrangement=srp, in_use_from=cycle_start)
-    profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=90), domestic=150_000,
-                                 non_domestic=4_000, smets1=40_000, smets2=100_000, source="SECAS count")
-    profile_actions.add_snapshot(org, as_of=today - dt.timedelta(days=60), domestic=196_000, non_domestic=6_000,
-                                 smets1=52_000, smets2=140_000, source="SECAS count")
+    ago = _days_before(today)
+    cycle_start = add_months(today, -20)  # the year-1 FUSA's fieldwork ended 20 months ago
 
-    # The ISMS, and the two documents Northgate maintains for the hosted User System.
-    documents = _documents(org, ravi, (
-        ("Information Security Policy", "policy"), ("Access Control Procedure", "procedure"),
-        ("Risk Assessment Methodology", "procedure"), ("Penetration Test Report", "report")))
-    northgate = evidence.add_provider(org, name="Northgate Shared Metering Services", kind="srp",
-                                      services="Hosts and runs the head-end integration (the User System)",
-                                      relationship_start=cycle_start)
-    evidence.assign_provider_member(northgate, Membership.objects.get(organisation=org, user=priya))
-    statement = evidence.add_document(org, title="Northgate Hosting Security Statement", doc_type="standard",
-                                      provider=northgate, status="approved")
-    evidence.add_version(statement, chunks=[_pdf(statement.title)], name="hosting-security-statement.pdf",
-                         uploaded_by=priya)
-    evidence.accept(statement, accepted_by=dana,
-                    basis="Read against G3 and G5; ISO/IEC 27001 certificate seen; controls match our ISMS.")
-    summary = evidence.add_document(org, title="Northgate Penetration Test Summary", doc_type="report",
-                                    provider=northgate, status="approved")
-    evidence.add_version(summary, chunks=[_pdf(summary.title)], name="pen-test-summary.pdf", uploaded_by=priya)
-    evidence.accept(summary, accepted_by=dana, basis="Scope covers the hosted head-end; no high findings open.")
-
-    head_end = a.add_risk(org, by=ravi, title="Compromise of the SRP-hosted head-end integration",
-                          asset="Head-end integration", threat="External attacker", vulnerability="Shared hosting",
-                          inherent_likelihood=4, inherent_impact=4, residual_likelihood=2, residual_impact=3)
-    a.add_risk(org, by=ravi, title="Misuse of privileged access by an insider", asset="User System administration",
-               inherent_likelihood=3, inherent_impact=4, residual_likelihood=2, residual_impact=4)
+    with _on(ago(320)):
+        org = _organisation(ENERGY, people, category="large-supplier", party_id="DEMO-0042",
+                            cycle_start=cycle_start)
+        profile_actions.add_role(org, "import-supplier", user_ids=["90-B3-D5-1F-30-00-00-01"],
+                                 start_date=cycle_start)
+        profile_actions.add_role(org, "gas-supplier", user_ids=["90-B3-D5-1F-30-00-00-02"], start_date=cycle_start)
+        srp = profile_actions.add_srp_arrangement(org, provider_name="Northgate Shared Metering Services",
+                                                  provider_party_id="SRP-0007", start_date=cycle_start)
+        profile_actions.add_user_system(org, name="Head-end integration (SRP hosted)", kind="primary",
+                                        hosting="srp-hosted", srp_arrangement=srp, in_use_from=cycle_start)
+        profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=90), domestic=150_000,
+                                     non_domestic=4_000, smets1=40_000, smets2=100_000, source="SECAS count")
+        # The ISMS: a policy the board approved after the FUSA, reviewed every two years ...
+        documents = {"Information Security Policy": _document(
+            org, title="Information Security Policy", doc_type="policy", owner=ravi, review_months=24,
+            effective_date=add_months(today, -19))}
+        documents["Access Control Procedure"] = _document(
+            org, title="Access Control Procedure", doc_type="procedure", owner=ravi, effective_date=ago(320))
+        northgate = evidence.add_provider(org, name="Northgate Shared Metering Services", kind="srp",
+                                          services="Hosts and runs the head-end integration (the User System)",
+                                          relationship_start=cycle_start)
+        evidence.assign_provider_member(northgate, Membership.objects.get(organisation=org, user=priya))
+    # ... and the two documents Northgate maintains for the hosted User System, accepted by the director.
+    with _on(ago(315)):
+        statement = _document(org, title="Northgate Hosting Security Statement", doc_type="standard",
+                              provider=northgate, uploaded_by=priya, effective_date=ago(318),
+                              name="hosting-security-statement.pdf")
+    with _on(ago(313)):
+        evidence.accept(statement, accepted_by=dana,
+                        basis="Read against G3 and G5; ISO/IEC 27001 certificate seen; controls match our ISMS.")
+    with _on(ago(310)):
+        documents["Risk Assessment Methodology"] = _document(
+            org, title="Risk Assessment Methodology", doc_type="procedure", owner=ravi, effective_date=ago(310))
+        head_end = a.add_risk(org, by=ravi, title="Compromise of the SRP-hosted head-end integration",
+                              asset="Head-end integration", threat="External attacker",
+                              vulnerability="Shared hosting", inherent_likelihood=4, inherent_impact=4,
+                              residual_likelihood=2, residual_impact=3)
+        a.add_risk(org, by=ravi, title="Misuse of privileged access by an insider",
+                   asset="User System administration", inherent_likelihood=3, inherent_impact=4,
+                   residual_likelihood=2, residual_impact=4)
+    with _on(ago(298)):
+        documents["Penetration Test Report"] = _document(
+            org, title="Penetration Test Report", doc_type="report", owner=ravi, effective_date=ago(300))
+    with _on(ago(296)):
+        summary = _document(org, title="Northgate Penetration Test Summary", doc_type="report",
+                            provider=northgate, uploaded_by=priya, effective_date=ago(300),
+                            name="pen-test-summary.pdf")
+    with _on(ago(295)):
+        evidence.accept(summary, accepted_by=dana, basis="Scope covers the hosted head-end; no high findings open.")
 
     # Year 2: the VUSA, reviewed by the CIO and found satisfactory by the SSC.
     evidence_for = {"G3": documents["Penetration Test Report"], "G4": documents["Access Control Procedure"],
                     "G5": documents["Risk Assessment Methodology"]}
-    vusa = a.create_assessment(org, kind="vusa", by=alice, title="VUSA (cycle year 2)", cycle_year=2).assessment
-    a.move(vusa, "preparation", by=alice)
-    _answer_everything(vusa, by=ravi, evidence_for=evidence_for, default_document=documents[
-        "Information Security Policy"], narrative="No change of this kind since the FUSA.")
+    with _on(ago(290)):
+        vusa = a.create_assessment(org, kind="vusa", by=alice, title="VUSA (cycle year 2)", cycle_year=2).assessment
+        a.move(vusa, "preparation", by=alice)
+    with _on(ago(285)):
+        _answer_everything(vusa, by=ravi, evidence_for=evidence_for, default_document=documents[
+            "Information Security Policy"], narrative="No change of this kind since the FUSA.")
     _submit(vusa, preparer=ravi, checker=alice, approver=dana, decision="not-material",
-            reason="No new systems or providers; residual risks unchanged since the FUSA.")
-    review.share(vusa, morgan, by=alice)
-    first = vusa.rows.select_related("obligation").order_by("order").first()
-    query = review.raise_query(vusa, first, by=morgan, text="Please show the alert log behind this row.")
-    review.reply(query, by=ravi, text="The monthly alert report is attached.",
-                 document=documents["Penetration Test Report"])
-    review.close_query(query, by=morgan, note="Seen; thank you.")
-    review.comment(vusa, by=morgan, text="Responses are proportionate; no non-compliance found.")
-    review.finalise(vusa, by=morgan)
-    review.record_outcome(vusa, by=alice, decision="satisfactory", received_on=today - dt.timedelta(days=200),
-                          reference="SSC-DEMO-01", text="The SSC found the verification assessment satisfactory.")
+            reason="No new systems or providers; residual risks unchanged since the FUSA.",
+            on=(ago(278), ago(276), ago(273)))
+    with _on(ago(270)):
+        review.share(vusa, morgan, by=alice)
+    with _on(ago(262)):
+        first = vusa.rows.select_related("obligation").order_by("order").first()
+        query = review.raise_query(vusa, first, by=morgan, text="Please show the alert log behind this row.")
+    with _on(ago(259)):
+        review.reply(query, by=ravi, text="The monthly alert report is attached.",
+                     document=documents["Penetration Test Report"])
+    with _on(ago(255)):
+        review.close_query(query, by=morgan, note="Seen; thank you.")
+    with _on(ago(250)):
+        review.comment(vusa, by=morgan, text="Responses are proportionate; no non-compliance found.")
+    with _on(ago(248)):
+        review.finalise(vusa, by=morgan)
+    with _on(ago(199)):  # the SSC's letter came the day before
+        review.record_outcome(vusa, by=alice, decision="satisfactory", received_on=ago(200),
+                              reference="SSC-DEMO-01", text="The SSC found the verification assessment satisfactory.")
 
-    # Since then: Northgate moved the head-end and sent a new statement, not yet accepted.
-    evidence.add_version(statement, chunks=[_pdf(statement.title, " (revised)")],
-                         name="hosting-security-statement-v2.pdf", uploaded_by=priya,
-                         note="New data centre provider from this quarter")
-    head_end = a.update_risk(head_end, by=ravi, revision=head_end.revision, residual_likelihood=4,
-                             reason="Northgate moved the head-end to a new data centre provider")
-    smets1 = a.add_risk(org, by=ravi, title="More SMETS1 meters enrolled under the DCC", asset="SMETS1 estate",
-                        inherent_likelihood=3, inherent_impact=4, residual_likelihood=2, residual_impact=4)
+    # Since then: the policy's interim review, and Northgate's move of the head-end, with a new
+    # statement not yet accepted.
+    with _on(ago(148)):
+        evidence.add_version(documents["Information Security Policy"],
+                             chunks=[_pdf("Information Security Policy", " (reviewed)")],
+                             name="Information Security Policy.pdf", uploaded_by=ravi, effective_date=ago(150),
+                             note="Reviewed after the VUSA: roles and responsibilities brought up to date")
+    with _on(ago(60)):
+        evidence.add_version(statement, chunks=[_pdf(statement.title, " (revised)")],
+                             name="hosting-security-statement-v2.pdf", uploaded_by=priya, effective_date=ago(62),
+                             note="New data centre provider from this quarter")
+    with _on(ago(56)):
+        head_end = a.update_risk(head_end, by=ravi, revision=head_end.revision, residual_likelihood=4,
+                                 reason="Northgate moved the head-end to a new data centre provider")
+        smets1 = a.add_risk(org, by=ravi, title="More SMETS1 meters enrolled under the DCC", asset="SMETS1 estate",
+                            inherent_likelihood=3, inherent_impact=4, residual_likelihood=2, residual_impact=4)
+        profile_actions.add_snapshot(org, as_of=ago(60), domestic=196_000, non_domestic=6_000, smets1=52_000,
+                                     smets2=140_000, source="SECAS count")
 
     # Year 3: the self-assessment, submitted with a material increase and now with the CIO.
-    ssa = a.create_assessment(org, kind="ssa", by=alice, baseline=vusa, title="Self-assessment (cycle year 3)",
-                              cycle_year=3).assessment
-    a.move(ssa, "preparation", by=ravi)
-    a.add_change(ssa, by=ravi, area="hosting", risk=head_end,
-                 description="Northgate moved the head-end integration to a new data centre provider.")
-    a.add_change(ssa, by=ravi, area="smets1", risk=smets1,
-                 description="SMETS1 meters grew from 40,000 to 52,000 as more were enrolled under the DCC.")
-    _answer_everything(ssa, by=ravi, evidence_for=evidence_for,
-                       default_document=documents["Information Security Policy"],
-                       narrative="No change of this kind since the VUSA, other than those in the change log.")
-    hosting_row = ssa.rows.filter(group_ref="G3").select_related("obligation").order_by("order").first()
-    hosting_row.assessment = ssa
-    a.link_evidence(hosting_row, statement, by=ravi)
+    with _on(ago(45)):
+        ssa = a.create_assessment(org, kind="ssa", by=alice, baseline=vusa, title="Self-assessment (cycle year 3)",
+                                  cycle_year=3).assessment
+        a.move(ssa, "preparation", by=ravi)
+    with _on(ago(44)):
+        a.add_change(ssa, by=ravi, area="hosting", risk=head_end, changed_on=ago(62),
+                     description="Northgate moved the head-end integration to a new data centre provider.")
+        a.add_change(ssa, by=ravi, area="smets1", risk=smets1, changed_on=ago(60),
+                     description="SMETS1 meters grew from 40,000 to 52,000 as more were enrolled under the DCC.")
+    with _on(ago(40)):
+        _answer_everything(ssa, by=ravi, evidence_for=evidence_for,
+                           default_document=documents["Information Security Policy"],
+                           narrative="No change of this kind since the VUSA, other than those in the change log.")
+        hosting_row = ssa.rows.filter(group_ref="G3").select_related("obligation").order_by("order").first()
+        hosting_row.assessment = ssa
+        a.link_evidence(hosting_row, statement, by=ravi)
     _submit(ssa, preparer=ravi, checker=alice, approver=dana, decision="material",
             reason="The move to a new data centre raised the head-end's residual risk from 6 to 12, at our "
                    "threshold; the SMETS1 growth stays within existing controls. Compensating controls are "
-                   "in the change log.")
-    review.share(ssa, morgan, by=alice)
-    query = review.raise_query(ssa, hosting_row, by=morgan,
-                               text="Which certificate covers the new data centre? Please show Northgate's "
-                                    "assurance of it.")
-    review.reply(query, by=ravi, text="Northgate's revised hosting statement covers it; the certificate is "
-                                      "appended to it.", document=statement)
-    first_answer = ssa.answers.select_related("question").order_by("order").first()
-    review.raise_query(ssa, first_answer, by=morgan,
-                       text="The answer says nothing changed, but the change log records a new data centre "
-                            "provider. Please reconcile the two.")
-    review.comment(ssa, by=morgan, item=hosting_row,
-                   text="The residual-risk rise is well explained; the compensating controls need evidence of "
-                        "operation, not only design.")
-    review.comment(ssa, by=morgan, text="A proportionate self-assessment; the material increase is identified "
-                                        "and owned. Two queries remain before my comments are final.")
+                   "in the change log.",
+            on=(ago(30), ago(28), ago(25)))
+    with _on(ago(21)):
+        review.share(ssa, morgan, by=alice)
+    with _on(ago(14)):
+        query = review.raise_query(ssa, hosting_row, by=morgan,
+                                   text="Which certificate covers the new data centre? Please show Northgate's "
+                                        "assurance of it.")
+    with _on(ago(11)):
+        review.reply(query, by=ravi, text="Northgate's revised hosting statement covers it; the certificate is "
+                                          "appended to it.", document=statement)
+    with _on(ago(9)):
+        first_answer = ssa.answers.select_related("question").order_by("order").first()
+        review.raise_query(ssa, first_answer, by=morgan,
+                           text="The answer says nothing changed, but the change log records a new data centre "
+                                "provider. Please reconcile the two.")
+    with _on(ago(7)):
+        review.comment(ssa, by=morgan, item=hosting_row,
+                       text="The residual-risk rise is well explained; the compensating controls need evidence of "
+                            "operation, not only design.")
+    with _on(ago(5)):
+        review.comment(ssa, by=morgan, text="A proportionate self-assessment; the material increase is identified "
+                                            "and owned. Two queries remain before my comments are final.")
     return org
 
 
 # --- Demo Northern Networks plc --------------------------------------------------------------------
+#
+# Its cycle started 21 months ago. It began using the workbench some eleven months ago, submitted
+# its VUSA within twelve months of the FUSA, and heard from the SSC 75 days ago that it wants a
+# remediation plan. The director signed the plan two months ago and it went to the SSC two days
+# later; one action is done, one is overdue. The year-3 self-assessment was started a month ago.
 
 
-def _northern_networks(people: dict) -> Organisation:
+def _northern_networks(people: dict, today: dt.date) -> Organisation:
     """A network operator whose VUSA came back with actions, and whose self-assessment is nearly done."""
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
@@ -309,74 +429,111 @@ def _northern_networks(people: dict) -> Organisation:
     from secassure.review import remediation
 
     alice, kofi, helen, morgan = (people[k] for k in ("alice", "kofi", "helen", "morgan"))
-    today = timezone.localdate()
+    ago = _days_before(today)
     cycle_start = add_months(today, -21)
-    org = _organisation(NETWORKS, people, category="electricity-network", party_id="DEMO-0107",
-                        cycle_start=cycle_start)
-    profile_actions.add_role(org, "electricity-distributor", user_ids=["90-B3-D5-1F-30-00-01-07"],
-                             start_date=cycle_start)
-    profile_actions.add_user_system(org, name="Network monitoring User System", kind="primary",
-                                    hosting="bespoke", in_use_from=cycle_start)
-    profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=60), domestic=104_000, non_domestic=0,
-                                 source="SECAS count")
-    profile_actions.add_snapshot(org, as_of=today - dt.timedelta(days=45), domestic=120_000, non_domestic=0,
-                                 source="SECAS count")
-    documents = _documents(org, kofi, (
-        ("Information Security Policy", "policy"), ("Joiners, Movers and Leavers Procedure", "procedure"),
-        ("Vulnerability Scan Report", "report")))
-    continuity = evidence.add_document(org, title="Business Continuity Plan", doc_type="plan", owner=kofi,
-                                       status="approved")
-    evidence.add_version(continuity, chunks=[_pdf(continuity.title)], name="business-continuity-plan.pdf",
-                         uploaded_by=kofi, effective_date=add_months(today, -12) + dt.timedelta(days=20))
-    a.add_risk(org, by=kofi, title="Stale privileged accounts on the User System", asset="User System",
-               inherent_likelihood=4, inherent_impact=3, residual_likelihood=2, residual_impact=3)
-    evidence_for = {"G4": documents["Joiners, Movers and Leavers Procedure"],
-                    "G3": documents["Vulnerability Scan Report"]}
-    default = documents["Information Security Policy"]
 
-    vusa = a.create_assessment(org, kind="vusa", by=alice, title="VUSA (cycle year 2)", cycle_year=2).assessment
-    a.move(vusa, "preparation", by=kofi)
-    _answer_everything(vusa, by=kofi, evidence_for=evidence_for, default_document=default,
-                       narrative="No change of this kind since the FUSA.")
+    with _on(ago(335)):
+        org = _organisation(NETWORKS, people, category="electricity-network", party_id="DEMO-0107",
+                            cycle_start=cycle_start)
+        profile_actions.add_role(org, "electricity-distributor", user_ids=["90-B3-D5-1F-30-00-01-07"],
+                                 start_date=cycle_start)
+        profile_actions.add_user_system(org, name="Network monitoring User System", kind="primary",
+                                        hosting="bespoke", in_use_from=cycle_start)
+        profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=60), domestic=104_000,
+                                     non_domestic=0, source="SECAS count")
+        default = _document(org, title="Information Security Policy", doc_type="policy", owner=kofi,
+                            review_months=24, effective_date=add_months(today, -18))
+        # Its review falls due within the month.
+        _document(org, title="Business Continuity Plan", doc_type="plan", owner=kofi,
+                  effective_date=add_months(today, -12) + dt.timedelta(days=20), name="business-continuity-plan.pdf")
+    with _on(ago(330)):
+        a.add_risk(org, by=kofi, title="Stale privileged accounts on the User System", asset="User System",
+                   inherent_likelihood=4, inherent_impact=3, residual_likelihood=2, residual_impact=3)
+    with _on(ago(320)):
+        leavers_procedure = _document(org, title="Joiners, Movers and Leavers Procedure", doc_type="procedure",
+                                      owner=kofi, effective_date=ago(320))
+    with _on(ago(312)):
+        scan_report = _document(org, title="Vulnerability Scan Report", doc_type="report", owner=kofi,
+                                effective_date=ago(315))
+    evidence_for = {"G4": leavers_procedure, "G3": scan_report}
+
+    with _on(ago(305)):
+        vusa = a.create_assessment(org, kind="vusa", by=alice, title="VUSA (cycle year 2)", cycle_year=2).assessment
+        a.move(vusa, "preparation", by=kofi)
+    with _on(ago(300)):
+        _answer_everything(vusa, by=kofi, evidence_for=evidence_for, default_document=default,
+                           narrative="No change of this kind since the FUSA.")
     _submit(vusa, preparer=kofi, checker=alice, approver=helen, decision="not-material",
-            reason="The User System and its operators are unchanged since the FUSA.")
-    review.share(vusa, morgan, by=alice)
-    review.comment(vusa, by=morgan, text="Leaver reviews for privileged accounts are not evidenced, and the "
-                                         "last vulnerability scan is more than a year old.")
-    review.finalise(vusa, by=morgan)
-    review.record_outcome(vusa, by=alice, decision="actions", received_on=today - dt.timedelta(days=75),
-                          reference="SSC-DEMO-17",
-                          text="The SSC asks for a remediation plan for the two points in the CIO's comments.")
-    leavers = remediation.add_finding(org, by=alice, kind="potential", source="ssc", assessment=vusa, clause="G4.4",
-                                      severity="medium",
-                                      description="Leaver reviews for privileged accounts are not evidenced.")
-    scan = remediation.add_finding(org, by=alice, kind="actual", source="ssc", assessment=vusa, clause="G3.6",
-                                   severity="high", description="The User System's vulnerability scan is overdue.")
-    plan = remediation.open_plan(vusa, by=alice)
-    done = remediation.add_action(plan, by=alice, finding=scan, owner=kofi, clause="G3.6",
-                                  description="Run an authenticated vulnerability scan of the User System.",
-                                  target_date=today - dt.timedelta(days=40))
-    remediation.add_action(plan, by=alice, finding=leavers, owner=kofi, clause="G4.4",
-                           description="Review every privileged account against HR leaver records.",
-                           target_date=today - dt.timedelta(days=10))
-    remediation.add_action(plan, by=alice, finding=leavers, owner=kofi, clause="G4.4",
-                           description="Automate the monthly leaver check and keep its reports.",
-                           target_date=today + dt.timedelta(days=45))
-    remediation.sign_letter(plan, by=helen, signed_on=today - dt.timedelta(days=60),
-                            commitments="We will complete the actions in this plan by their target dates.")
-    remediation.send_plan(plan, by=alice, sent_on=today - dt.timedelta(days=58))
-    done.refresh_from_db()
-    remediation.update_action(done, by=kofi, revision=done.revision, status="in-progress")
-    done.refresh_from_db()
-    remediation.update_action(done, by=kofi, revision=done.revision, status="done",
-                              closure_evidence=documents["Vulnerability Scan Report"])
+            reason="The User System and its operators are unchanged since the FUSA.",
+            on=(ago(292), ago(290), ago(287)))
+    with _on(ago(284)):
+        review.share(vusa, morgan, by=alice)
+    with _on(ago(270)):
+        review.comment(vusa, by=morgan, text="Leaver reviews for privileged accounts are not evidenced, and the "
+                                             "last vulnerability scan of the User System was unauthenticated.")
+    with _on(ago(265)):
+        review.finalise(vusa, by=morgan)
+
+    # The SSC asks for actions; recording its decision opens the remediation plan.
+    with _on(ago(74)):  # the SSC's letter came the day before
+        review.record_outcome(vusa, by=alice, decision="actions", received_on=ago(75), reference="SSC-DEMO-17",
+                              text="The SSC asks for a remediation plan for the two points in the CIO's comments.")
+        plan = remediation.open_plan(vusa, by=alice)
+    with _on(ago(72)):
+        leavers = remediation.add_finding(org, by=alice, kind="potential", source="ssc", assessment=vusa,
+                                          clause="G4.4", severity="medium", response_due=ago(47),
+                                          description="Leaver reviews for privileged accounts are not evidenced.")
+        scan = remediation.add_finding(org, by=alice, kind="actual", source="ssc", assessment=vusa, clause="G3.6",
+                                       severity="high", response_due=ago(47),
+                                       description="The User System's vulnerability scan was unauthenticated, so "
+                                                   "it could not see missing patches.")
+    with _on(ago(70)):
+        leavers = remediation.respond(leavers, by=alice, revision=leavers.revision,
+                                      response="Accepted. We will review every privileged account against HR "
+                                               "leaver records, then automate the check.")
+        scan = remediation.respond(scan, by=alice, revision=scan.revision,
+                                   response="Accepted. An authenticated scan will be run and its findings fixed.")
+        done = remediation.add_action(plan, by=alice, finding=scan, owner=kofi, clause="G3.6",
+                                      description="Run an authenticated vulnerability scan of the User System.",
+                                      target_date=ago(40))
+        remediation.add_action(plan, by=alice, finding=leavers, owner=kofi, clause="G4.4",
+                               description="Review every privileged account against HR leaver records.",
+                               target_date=ago(10))
+        remediation.add_action(plan, by=alice, finding=leavers, owner=kofi, clause="G4.4",
+                               description="Automate the monthly leaver check and keep its reports.",
+                               target_date=today + dt.timedelta(days=45))
+        for finding in (leavers, scan):
+            remediation.set_finding_status(finding, by=alice, status="action-planned")
+    with _on(ago(60)):
+        remediation.sign_letter(plan, by=helen, signed_on=ago(60),
+                                commitments="We will complete the actions in this plan by their target dates.")
+    with _on(ago(58)):
+        remediation.send_plan(plan, by=alice, sent_on=ago(58))
+    with _on(ago(55)):
+        done.refresh_from_db()
+        remediation.update_action(done, by=kofi, revision=done.revision, status="in-progress")
+    with _on(ago(47)):
+        evidence.add_version(scan_report, chunks=[_pdf(scan_report.title, " (authenticated)")],
+                             name="Vulnerability Scan Report.pdf", uploaded_by=kofi, effective_date=ago(48),
+                             note="Authenticated scan of the User System; every finding fixed or accepted")
+    with _on(ago(46)):
+        done.refresh_from_db()
+        remediation.update_action(done, by=kofi, revision=done.revision, status="done",
+                                  closure_evidence=scan_report)
+    with _on(ago(44)):
+        profile_actions.add_snapshot(org, as_of=ago(45), domestic=120_000, non_domestic=0, source="SECAS count")
 
     # Year 3: the self-assessment, carried forward, nearly ready for sign-off.
-    ssa = a.create_assessment(org, kind="ssa", by=alice, baseline=vusa, title="Self-assessment (cycle year 3)",
-                              cycle_year=3).assessment
-    a.move(ssa, "preparation", by=kofi)
-    a.add_change(ssa, by=kofi, area="people", description="A new Head of Security joined in the spring.")
-    _answer_everything(ssa, by=kofi, evidence_for=evidence_for, default_document=default, leave=3,
-                       narrative="No change of this kind since the VUSA, other than those in the change log.")
-    _check_everything(ssa, by=alice)
+    with _on(ago(30)):
+        ssa = a.create_assessment(org, kind="ssa", by=alice, baseline=vusa, title="Self-assessment (cycle year 3)",
+                                  cycle_year=3).assessment
+        a.move(ssa, "preparation", by=kofi)
+    with _on(ago(29)):
+        a.add_change(ssa, by=kofi, area="people", changed_on=ago(150),
+                     description="A new Head of Security joined.")
+    with _on(ago(25)):
+        _answer_everything(ssa, by=kofi, evidence_for=evidence_for, default_document=default, leave=3,
+                           narrative="No change of this kind since the VUSA, other than those in the change log.")
+    with _on(ago(20)):
+        _check_everything(ssa, by=alice)
     return org

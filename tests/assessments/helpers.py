@@ -64,6 +64,35 @@ questions:
 """
 
 
+# A published sec-g version whose questions take each kind of answer, all applying to everyone: K1
+# worries on Yes, K2 on No (the default, left unsaid), K3 takes a progress status, K4 words.
+KINDS = """\
+format: secassure.catalogue/1
+framework: {slug: sec-g, name: "SEC Section G (test copy)", kind: regulation}
+version:
+  version: "kinds.1"
+  status: published
+  effective_date: 2026-01-01
+groups:
+  - {ref: G3, title: System security}
+obligations:
+  - ref: T1
+    group: G3
+    title: For every party and role
+    summary: Applies to everyone.
+questions:
+  - {ref: K1, text: "Has the hosting changed?", topic: hosting, clauses: [T1], answer_kind: yes-no, concern: "yes"}
+  - {ref: K2, text: "Were access rights reviewed as required?", topic: people, clauses: [T1]}
+  - {ref: K3, text: "What is the status of last year's findings?", topic: changes, clauses: [T1],
+     answer_kind: status}
+  - {ref: K4, text: "What did you learn from incidents?", topic: incidents, clauses: [T1], answer_kind: text}
+"""
+
+
+def kinds(write) -> FrameworkVersion:
+    return load_text(write, KINDS, "kinds.yaml")
+
+
 def numbered(n: int, version: str) -> str:
     """A published sec-g version with n assessable obligations that apply to everyone, no questions."""
     lines = [
@@ -130,7 +159,12 @@ def fill(assessment, maker, checker=None) -> None:
         actions.save_row(item, by=maker, revision=item.revision, status=status,
                          narrative=item.narrative or f"{item.obligation.ref} is met")
     for item in answers_of(assessment):
-        actions.save_answer(item, by=maker, revision=item.revision, answer=item.answer or "no")
+        if item.question.answer_kind == "text":  # answered in words: the narrative is the answer
+            actions.save_answer(item, by=maker, revision=item.revision,
+                                narrative=item.narrative or f"{item.question.ref} in words")
+        else:
+            default = "all-closed" if item.question.answer_kind == "status" else "no"
+            actions.save_answer(item, by=maker, revision=item.revision, answer=item.answer or default)
     if checker is not None:
         for item in rows_of(assessment) + answers_of(assessment):
             actions.check_item(item, by=checker, revision=item.revision)

@@ -123,10 +123,10 @@ def test_sign_off_lists_every_problem_and_refuses(cat, org_a, alice, bob):
 
     assert str(caught.value) == (
         "Send for management sign-off: not yet. "
-        "1 row(s) not assessed yet: T3; "
-        "1 question(s) not answered: Q2; "
-        "4 carried-forward item(s) not confirmed: T1, T2, Q1, Q2; "
-        "5 item(s) not checked by a second person: T1, T2, T3, Q1, Q2")
+        "1 row not assessed yet: T3; "
+        "1 question not answered: Q2; "
+        "4 carried-forward items not confirmed: T1, T2, Q1, Q2; "
+        "5 items not checked by a second person: T1, T2, T3, Q1, Q2")
     assert status_in_db(a) == S.INTERNAL_REVIEW and a.status == S.INTERNAL_REVIEW
     assert [h[1] for h in history(a)] == ["preparation", "internal-review"]
     assert not Event.objects.filter(action="assessments.assessment.send-for-sign-off").exists()
@@ -139,9 +139,9 @@ def test_sign_off_lists_every_problem_and_refuses(cat, org_a, alice, bob):
         actions.move(a, S.SIGN_OFF, by=alice)
     assert str(caught.value) == (
         "Send for management sign-off: not yet. "
-        "1 question(s) not answered: Q2; "
-        "2 carried-forward item(s) not confirmed: Q1, Q2; "
-        "5 item(s) not checked by a second person: T1, T2, T3, Q1, Q2")
+        "1 question not answered: Q2; "
+        "2 carried-forward items not confirmed: Q1, Q2; "
+        "5 items not checked by a second person: T1, T2, T3, Q1, Q2")
 
     actions.move(a, S.PREPARATION, by=alice, reason="questions next")
     for item in helpers.answers_of(a):
@@ -150,7 +150,7 @@ def test_sign_off_lists_every_problem_and_refuses(cat, org_a, alice, bob):
     with pytest.raises(ActionError) as caught:
         actions.move(a, S.SIGN_OFF, by=alice)
     assert str(caught.value) == ("Send for management sign-off: not yet. "
-                                 "5 item(s) not checked by a second person: T1, T2, T3, Q1, Q2")
+                                 "5 items not checked by a second person: T1, T2, T3, Q1, Q2")
     assert status_in_db(a) == S.INTERNAL_REVIEW
 
     for item in helpers.rows_of(a) + helpers.answers_of(a):
@@ -165,7 +165,7 @@ def test_problem_lists_are_cut_short_after_five(write, org_a, alice, bob):
     at(a, S.INTERNAL_REVIEW)
     with pytest.raises(ActionError) as caught:
         actions.move(a, S.SIGN_OFF, by=alice)
-    assert "7 row(s) not assessed yet: N0, N1, N2, N3, N4 and 2 more" in str(caught.value)
+    assert "7 rows not assessed yet: N0, N1, N2, N3, N4 and 2 more" in str(caught.value)
 
 
 # --- what stops submission -------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_a_linked_document_without_a_version_stops_submission(a, org_a, alice, b
     actions.decide_materiality(a, by=dave, decision="material", reason="a new site")
     with pytest.raises(ActionError) as caught:
         actions.move(a, S.SUBMITTED, by=dave)
-    assert str(caught.value) == "Sign off and submit: not yet. linked document(s) with no version uploaded: Empty plan"
+    assert str(caught.value) == "Sign off and submit: not yet. a linked document with no version uploaded: Empty plan"
     assert status_in_db(a) == S.SIGN_OFF
     evidence.add_version(empty, chunks=[files.PDF], name="plan.pdf")
     actions.move(a, S.SUBMITTED, by=dave)

@@ -240,7 +240,8 @@ def test_bad_answer_saves_are_refused(a, bob, changes, message):
 
 def test_an_answer_outside_the_vocabulary_is_refused(a, bob):
     q1 = helpers.answer(a, "Q1")
-    with pytest.raises(ActionError, match="'maybe' is not an answer; use one of yes, no, partial, not-applicable"):
+    with pytest.raises(ActionError, match="'maybe' is not an answer to Q1; use one of yes, no, partial, "
+                                          "not-applicable"):
         actions.save_answer(q1, by=bob, revision=1, answer="maybe")
     assert QuestionAnswer.objects.get(pk=q1.pk).answer == ""
 

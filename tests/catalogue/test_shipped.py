@@ -93,3 +93,24 @@ def test_list_as_json(cli):
     assert by["sec-g"]["questions"] >= 30
     assert by["sec-g"]["mappings"] >= 40
     assert all(r["status"] == "published" for r in rows)
+
+
+def test_every_shipped_question_says_how_it_is_answered():
+    """The file gives each question its kind, and a yes-no question its worrying answer, rather than
+    leaning on the defaults kept for older files."""
+    import yaml
+
+    from secassure.cli import shipped_files
+
+    sec = next(path for path in shipped_files() if path.name == "sec-g.yaml")
+    doc = yaml.safe_load(sec.read_text(encoding="utf-8"))
+    assert doc["version"]["version"] == "2026.2"
+    for q in doc["questions"]:
+        assert q.get("answer_kind") in ("yes-no", "status", "text"), q["ref"]
+        assert ("concern" in q) == (q["answer_kind"] == "yes-no"), q["ref"]
+    stored = {q.ref: (q.answer_kind, q.concern)
+              for q in Question.objects.filter(version=FrameworkVersion.objects.in_force("sec-g"))}
+    assert stored["SSA-17"] == ("status", "") and stored["SSA-19"] == ("text", "")
+    assert stored["SSA-02"] == ("yes-no", "yes")  # has the hosting changed?
+    assert stored["SSA-25"] == ("yes-no", "no")  # have access rights been reviewed?
+    assert stored["SSA-41"] == ("yes-no", "yes")  # has security risk materially increased?

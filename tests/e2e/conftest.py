@@ -137,10 +137,10 @@ def people(write, org_a):
     return found
 
 
-def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280):
-    """A fresh browser window, signed in through the sign-in page as a person would; returns the
-    page and its context (closed by the caller, or with the browser)."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280, locale: str = "en-GB"):
+    """A fresh browser window in the given language, signed in through the sign-in page as a person
+    would; returns the page and its context (closed by the caller, or with the browser)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{site}/accounts/login/")

@@ -124,3 +124,13 @@ def test_contributors_see_providers_but_do_not_add_them(client, bob, org_a):
     assert client.get(f"/orgs/{org_a.slug}/providers/").status_code == 200
     assert client.post(f"/orgs/{org_a.slug}/providers/", {"name": "X", "kind": "other"}).status_code == 403
     assert not org_a.providers.exists()
+
+
+def test_every_link_on_a_provider_members_pages_opens(client, setup):
+    """Their breadcrumbs name the organisation without linking to its page, which is not theirs."""
+    from tests.crawl import client_fetcher, walk
+
+    client.force_login(setup["person"])
+    result = walk(client_fetcher(client), start=[f"/orgs/{setup['org'].slug}/documents/"], who="provider")
+    assert not result.problems, "\n".join(result.problems)
+    assert f"/orgs/{setup['org'].slug}/documents/{setup['theirs'].pk}/" in result.visited

@@ -27,7 +27,7 @@ def test_export_then_dry_run_then_import(cli, drafting, tmp_path):
     dry = cli("workbook", "import", drafting.pk, edited, "--dry-run")
     assert dry.exit_code == 0, dry.stderr
     assert "Validation row 3 (T2):" in dry.stdout and "'(blank)' -> 'Reviewed monthly'" in dry.stdout
-    assert "Dry run: 2 change(s)" in dry.stdout
+    assert "Dry run: 2 changes" in dry.stdout
     assert helpers.row(drafting, "T2").narrative == ""
 
     done = cli("workbook", "import", drafting.pk, edited, "--json")
@@ -48,7 +48,7 @@ def test_a_conflict_needs_take_workbook_on_the_command_line(cli, drafting, tmp_p
     wb.save(out)
     kept = cli("workbook", "import", drafting.pk, out)
     assert kept.exit_code == 0 and "CONFLICT Validation row 3 (T2)" in kept.stdout
-    assert "1 conflict(s) kept secassure's version" in kept.stdout
+    assert "1 conflict kept secassure's version" in kept.stdout
     assert helpers.row(drafting, "T2").narrative == "Alice's words"
     wrong = cli("workbook", "import", drafting.pk, out, "--take-workbook", "T1")
     assert wrong.exit_code == 1 and "not a row in conflict: T1" in wrong.stderr
@@ -163,3 +163,14 @@ def test_a_pack_without_findings_leaves_out_the_plan_of_action_and_says_why(cli,
     assert "oscal/poam.json" not in {f["path"] for f in manifest["files"]}
     assert "no findings and no remediation actions" in manifest["omitted"]["oscal/poam.json"]
     assert cli("pack", "verify", out).exit_code == 0
+
+
+def test_an_empty_plan_of_action_is_refused_on_the_command_line(cli, drafting, tmp_path):
+    out = tmp_path / "poam.json"
+    result = cli("oscal", "export", drafting.pk, "--model", "poam", "-o", out)
+    assert result.exit_code == 1
+    assert "no findings and no remediation actions" in result.stderr
+    assert not out.exists()
+    done = cli("oscal", "export", drafting.pk, "--model", "assessment-results", "-o", out)
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["assessment-results"]["results"]

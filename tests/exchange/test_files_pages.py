@@ -51,8 +51,11 @@ def test_the_page_is_a_tab_of_the_assessment_and_lists_every_download(client, dr
     page = client.get(_url(drafting))
     assert page.status_code == 200
     for tail in ("workbook.xlsx", "workbook.xlsx?kind=questionnaire", "report.pdf", "pack.zip", "rows.csv",
-                 "risks.csv", "actions.csv", "oscal/assessment-results.json", "oscal/poam.json", "import/"):
+                 "risks.csv", "actions.csv", "oscal/assessment-results.json", "oscal/catalog.json", "import/"):
         assert _url(drafting, tail).encode() in page.content, tail
+    # With no findings and no actions the plan of action would be empty: it is not offered, and the page says so.
+    assert _url(drafting, "oscal/poam.json").encode() not in page.content
+    assert b"a plan of action and milestones would be empty" in page.content
 
 
 def test_the_workbook_download_is_the_users_copy_with_its_rows(client, drafting, bob):

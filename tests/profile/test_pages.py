@@ -36,7 +36,7 @@ def test_the_organisation_page_shows_the_plan_with_its_reasons(client, alice, ye
     client.force_login(alice)
     page = client.get(f"/orgs/{year_three_org.slug}/").content.decode()
     assert "Assessment cycle" in page
-    assert "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)" in page
+    assert "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)" in page
     assert "180,000 domestic premises" in page
     assert "unverified reconstructions" in page  # the warning travels with the plan
 

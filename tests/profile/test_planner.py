@@ -79,7 +79,7 @@ PROFILES = [
         "large-supplier", [snap(S0, 250_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["Large Supplier at or under every threshold",
          "250,000 domestic premises (threshold 250,000, rule TH-DOMESTIC)",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["above the 250,000 threshold", "CY-SUPPLIER-NETWORK-OVER"],
         id="large-supplier-250000-exactly-at-or-under"),
     pytest.param(
@@ -91,13 +91,13 @@ PROFILES = [
     pytest.param(
         "small-supplier", [snap(S0, 120_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["Small Supplier at or under every threshold", "120,000 domestic premises (threshold 250,000",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["above the"],
         id="small-supplier-small-at-or-under"),
     pytest.param(
         "small-supplier", [snap(S0, 0, 50_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["50,000 non-domestic premises (threshold 50,000, rule TH-NON-DOMESTIC)",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["above the"],
         id="small-supplier-50000-non-domestic-exactly-at-or-under"),
     pytest.param(
@@ -117,13 +117,13 @@ PROFILES = [
         STANDARD_DUES,
         ["Electricity Network Party at or under every threshold",
          "100,000 domestic premises (threshold 250,000, rule TH-DOMESTIC)",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["non-domestic", "TH-NON-DOMESTIC", "TH-WEIGHTED", "above the"],
         id="electricity-network-large-non-domestic-ignored"),
     pytest.param(
         "gas-network", [snap(S0, 250_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["Gas Network Party at or under every threshold", "250,000 domestic premises (threshold 250,000",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["above the"],
         id="gas-network-250000-exactly-at-or-under"),
     pytest.param(
@@ -134,7 +134,7 @@ PROFILES = [
         id="gas-network-250001-over"),
     pytest.param(
         "gas-network", [snap(S0, 150_000, 25_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
-        ["Gas Network Party at or under every threshold", "year 3 is a SSA"],
+        ["Gas Network Party at or under every threshold", "year 3 is an SSA"],
         ["weighted", "non-domestic"],
         id="gas-network-mixed-portfolio-no-weighted-limit"),
     pytest.param(
@@ -146,27 +146,27 @@ PROFILES = [
     pytest.param(
         "small-supplier", [snap(S0, 100_000, 25_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["a weighted sum of 0.90 (threshold 1, rule TH-WEIGHTED)",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["above the"],
         id="supplier-mixed-weighted-0.9-under"),
     pytest.param(
         "large-supplier", [snap(S0, 125_000, 25_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
-        ["a weighted sum of 1.00 (threshold 1, rule TH-WEIGHTED)", "year 3 is a SSA"],
+        ["a weighted sum of 1.00 (threshold 1, rule TH-WEIGHTED)", "year 3 is an SSA"],
         ["above the"],
         id="supplier-mixed-weighted-exactly-1-not-over"),
     pytest.param(
         "small-supplier", [snap(S0, 175_000, 15_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
-        ["a weighted sum of 1.00 (threshold 1, rule TH-WEIGHTED)", "year 3 is a SSA"],
+        ["a weighted sum of 1.00 (threshold 1, rule TH-WEIGHTED)", "year 3 is an SSA"],
         ["above the"],
         id="supplier-mixed-weighted-0.7-plus-0.3-not-over"),
     pytest.param(
         "other-user", [snap(S0, 900_000, 900_000)], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
-        ["Other User: the size of the portfolio does not change the type: year 3 is a SSA (rule CY-OTHER-USER)"],
+        ["Other User: the size of the portfolio does not change the type: year 3 is an SSA (rule CY-OTHER-USER)"],
         ["above the", "TH-"],
         id="other-user-huge-portfolio-still-ssa"),
     pytest.param(
         "other-user", [], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
-        ["year 3 is a SSA (rule CY-OTHER-USER)"],
+        ["year 3 is an SSA (rule CY-OTHER-USER)"],
         ["no portfolio snapshot"],
         id="other-user-no-snapshot"),
     pytest.param(
@@ -178,7 +178,7 @@ PROFILES = [
     pytest.param(
         "large-supplier", [], D(2025, 3, 31), D(2025, 6, 1), AT_OR_UNDER, STANDARD_DUES,
         ["Large Supplier with no portfolio snapshot recorded: taken as at or under the thresholds",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         [],
         id="large-supplier-no-snapshot-taken-as-under"),
     pytest.param(
@@ -192,14 +192,14 @@ PROFILES = [
         "large-supplier", [snap("2024-04-01", 200_000), snap("2025-06-30", 300_000)], D(2024, 3, 31),
         D(2025, 5, 1), AT_OR_UNDER, ("2024-03-31", "2025-03-31", "2026-03-31"),
         ["200,000 domestic premises (threshold 250,000", "snapshot of 2024-04-01",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         ["300,000", "2025-06-30"],
         id="later-snapshot-after-today-not-used"),
     pytest.param(
         "small-supplier", [snap("2024-04-01", 300_000), snap("2025-06-30", 200_000)], D(2024, 3, 31),
         D(2025, 9, 1), AT_OR_UNDER, ("2024-03-31", "2025-03-31", "2026-03-31"),
         ["200,000 domestic premises (threshold 250,000", "snapshot of 2025-06-30",
-         "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
+         "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)"],
         [],
         id="dropped-under-before-year-3"),
     pytest.param(
@@ -275,7 +275,7 @@ def test_at_or_under_reason_lists_every_threshold(rules):
         "Small Supplier at or under every threshold: 100,000 domestic premises (threshold 250,000, rule TH-DOMESTIC); "
         "25,000 non-domestic premises (threshold 50,000, rule TH-NON-DOMESTIC); "
         f"a weighted sum of 0.90 (threshold 1, rule TH-WEIGHTED) (snapshot of {S0}): "
-        "year 3 is a SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)")
+        "year 3 is an SSA (rule CY-SUPPLIER-NETWORK-AT-OR-UNDER)")
     assert p.years[2].rules[:4] == ["TH-DOMESTIC", "TH-NON-DOMESTIC", "TH-WEIGHTED",
                                     "CY-SUPPLIER-NETWORK-AT-OR-UNDER"]
 

@@ -38,10 +38,14 @@ def test_share_then_outcome_then_remediation(cli, submitted, carol, bob):
     assert recorded.json()["clause"] == "G8.28(b)" and Outcome.objects.get().reference == "SSC/7"
     shown = cli("remediation", "show", str(submitted.pk), "--json")
     assert shown.exit_code == 0 and [p["status"] for p in shown.json()["plans"]] == ["draft"]
-    assert "0 finding(s), 1 plan(s)" in cli("remediation", "show", str(submitted.pk)).stdout
+    assert "0 findings, 1 plan" in cli("remediation", "show", str(submitted.pk)).stdout
 
 
-def test_a_cio_assessment_outcome_prints_the_new_assessment(cli, submitted):
+def test_a_cio_assessment_outcome_prints_the_new_assessment(cli, submitted, alice, carol):
+    from secassure.review import actions
+
+    actions.share(submitted, carol, by=alice)
+    actions.finalise(submitted, by=carol)
     result = cli("outcome", "record", str(submitted.pk), "--decision", "cio-assessment")
     assert result.exit_code == 0
     follow_up = Outcome.objects.get().follow_up

@@ -103,6 +103,9 @@ def test_no_outcome_while_the_cio_is_reviewing_or_before_submission(write, rules
     with pytest.raises(ActionError, match="has no outcome to record"):
         actions.record_outcome(assessment, by=alice, decision="satisfactory", received_on=TODAY)
     helpers.submit(assessment, maker=bob, checker=alice, approver=dave)
+    assessment.refresh_from_db()
+    with pytest.raises(ActionError, match="share the assessment with the CIO first"):
+        actions.record_outcome(assessment, by=alice, decision="satisfactory", received_on=TODAY)
     actions.share(assessment, carol, by=alice)
     assessment.refresh_from_db()
     with pytest.raises(ActionError, match="once the CIO's comments are final"):

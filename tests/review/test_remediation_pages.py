@@ -208,7 +208,7 @@ def test_status_moves_and_the_evidence_picker(client, bob, org_a, doc, their_doc
     assert closed.status_code == 400 and "cannot go to closed" in closed.content.decode()
     accepted = client.post(findings_url(org_a, f"{found.pk}/status/"),
                            {"status": "risk-accepted", "reason": "SSC letter 2026/7"}, follow=True)
-    assert "F-001 is now risk accepted (SSC allowed)." in accepted.content.decode()
+    assert "F-001 is now a risk accepted, as the SSC allowed." in accepted.content.decode()
     found.refresh_from_db()
     assert found.status == "risk-accepted"
     assert "Save the response" not in accepted.content.decode()

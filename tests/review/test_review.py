@@ -163,7 +163,7 @@ def test_the_cio_cannot_change_the_users_answers_or_evidence(shared, carol):
 
 def test_comments_cannot_be_final_with_open_queries(shared, carol):
     query = actions.raise_query(shared, helpers.row(shared, "T1"), by=carol, text="?")
-    with pytest.raises(ActionError, match="1 query thread"):
+    with pytest.raises(ActionError, match="1 query is still open"):
         actions.finalise(shared, by=carol)
     actions.close_query(query, by=carol)
     actions.finalise(shared, by=carol)

@@ -81,7 +81,7 @@ def test_the_cio_raises_a_query_and_the_user_answers_it_with_evidence(client, sh
     query = ReviewQuery.objects.get()
     client.force_login(bob)
     inbox = client.get(f"/orgs/{shared.organisation.slug}/queries/").content.decode()
-    assert f"Query {query.pk}" in inbox and "Open" in inbox
+    assert f"Query {query.pk}" in inbox and "Waiting for the User&#x27;s answer" in inbox
     document = evidence.add_document(shared.organisation, title="March alerts", doc_type="record")
     evidence.add_version(document, chunks=[files.PDF], name="march.pdf")
     page = client.get(_url(shared, f"rows/{t1.pk}/")).content.decode()

@@ -119,7 +119,12 @@ def test_another_organisations_ids_answer_404_like_missing_ones(client, alice, o
                 else 404
             assert other.status_code == expected, (name, other.status_code)
             assert missing.status_code == expected, name
-            assert other.content == missing.content, name
+            assert _page(other) == _page(missing), name
+
+
+def _page(response) -> str:
+    """The page less its form token, which differs on every response (the sign-out form holds one)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

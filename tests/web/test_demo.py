@@ -1,6 +1,8 @@
 """secassure demo: the catalogue and the story of two organisations; running it again changes nothing,
 and everyone in the story can sign in."""
 
+import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -9,9 +11,9 @@ from secassure.assessments.services import suggestions
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
 from secassure.catalogue.models import FrameworkVersion
-from secassure.evidence.models import Document
+from secassure.evidence.models import Acceptance, Document, DocumentVersion
 from secassure.evidence.services import register_rows
-from secassure.review.models import RemediationAction
+from secassure.review.models import Finding, QueryMessage, RemediationAction
 from secassure.tenancy.models import Membership, Organisation
 from secassure.web.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PEOPLE
 
@@ -118,3 +120,120 @@ def test_a_wrong_password_is_refused_with_a_clear_message(client, db):
     response = client.post("/accounts/login/", {"login": "nobody@x.test", "password": "nope"})
     assert response.status_code == 200
     assert b"The email address and/or password you specified are not correct." in response.content
+
+
+# --- the story's timeline ---------------------------------------------------------------------------
+
+# Dates that look ahead by their nature: a review or an action's target can fall after today.
+LOOKS_AHEAD = {"next_review", "valid_until", "target_date", "expires_at"}
+# The shipped catalogue and rules carry the dates their publishers gave them, not the story's.
+SHIPPED = {"catalogue", "profile.ruleset"}
+
+
+def _day(value):
+    """A recorded moment as the day the pages show it on; a date stays as it is."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
+
+
+def _in_order(steps: list[tuple[str, object]]) -> None:
+    """Each step of the story happened on a later day than the one before it."""
+    for (before, first), (after, second) in itertools.pairwise(steps):
+        assert _day(first) < _day(second), f"{before} ({_day(first)}) is not before {after} ({_day(second)})"
+
+
+def _history_holds(assessment) -> None:
+    """The status history on the details page reads forwards from the assessment's creation."""
+    moments = [assessment.created_at, *assessment.status_changes.order_by("pk").values_list("at", flat=True)]
+    assert moments == sorted(moments), assessment.title
+
+
+def _review_steps(assessment, name: str) -> list[tuple[str, object]]:
+    """Submitted, shared with the CIO, then the CIO's queries, replies and comments as they came."""
+    steps = [(f"{name} created", assessment.created_at), (f"{name} submitted", assessment.submitted_at),
+             (f"{name} shared with the CIO", assessment.shares.get().shared_at)]
+    said = [("a query raised", q.raised_at) for q in assessment.queries.all()]
+    said += [("the User's reply", m.created_at)
+             for m in QueryMessage.objects.filter(query__assessment=assessment, side="user")]
+    said += [("a query closed", q.closed_at) for q in assessment.queries.all() if q.closed_at]
+    said += [("a comment written", c.created_at) for c in assessment.cio_comments.all()]
+    return steps + sorted(said, key=lambda step: step[1])
+
+
+def _documents_hold(org, today) -> None:
+    versions = DocumentVersion.objects.filter(document__organisation=org).select_related("document")
+    for version in versions:
+        what = f"{version.document.title} v{version.number}"
+        assert version.effective_date < today, f"{what} is effective {version.effective_date}"
+        assert version.effective_date <= _day(version.uploaded_at), f"{what} took effect after it was uploaded"
+        assert version.uploaded_at > org.created_at, f"{what} was uploaded before {org.name} began"
+    for acceptance in Acceptance.objects.filter(document__organisation=org).select_related("version"):
+        assert _day(acceptance.version.uploaded_at) < _day(acceptance.accepted_at), acceptance.document.title
+    policy = Document.objects.get(organisation=org, title="Information Security Policy")
+    first = policy.versions.get(number=1)
+    assert first.effective_date < today - dt.timedelta(days=365), "the policy was approved over a year ago"
+
+
+def test_the_story_happens_in_order_and_before_today(cli):
+    from django.apps import apps
+    from django.db import models
+    from django.utils import timezone
+
+    assert cli("demo", "--force").exit_code == 0
+    now, today = timezone.now(), timezone.localdate()
+    assert abs(now - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5), "the loader left the clock moved"
+    energy, networks = Organisation.objects.get(slug="demo-energy"), Organisation.objects.get(slug="demo-networks")
+
+    # Demo Energy: the FUSA, the VUSA and its review, the SSC's outcome, then year 3.
+    vusa, ssa = Assessment.objects.filter(organisation=energy).order_by("pk")
+    policy = Document.objects.get(organisation=energy, title="Information Security Policy")
+    statement = Document.objects.get(organisation=energy, title="Northgate Hosting Security Statement")
+    _in_order([("the cycle start", energy.cycle_start), ("Demo Energy began", energy.created_at),
+               *_review_steps(vusa, "the VUSA"),
+               ("the CIO's comments final", vusa.status_changes.get(to_status="cio-final").at),
+               ("the SSC's outcome received", vusa.outcome.received_on),
+               ("the outcome recorded", vusa.outcome.recorded_at),
+               ("the policy reviewed", policy.versions.get(number=2).uploaded_at),
+               ("Northgate's new statement", statement.versions.get(number=2).uploaded_at),
+               *_review_steps(ssa, "the self-assessment"), ("today", today)])
+    assert vusa.links.filter(document=policy).values_list("version__number", flat=True).distinct().get() == 1
+    assert ssa.links.filter(document=policy).values_list("version__number", flat=True).distinct().get() == 2
+
+    # Demo Northern Networks: the VUSA, the SSC's request, the plan signed and sent, work done, year 3.
+    old, current = Assessment.objects.filter(organisation=networks).order_by("pk")
+    plan = old.remediation_plans.get()
+    findings = list(Finding.objects.filter(organisation=networks))
+    done = RemediationAction.objects.get(plan=plan, status="done")
+    _in_order([("the cycle start", networks.cycle_start), ("Demo Northern Networks began", networks.created_at),
+               *_review_steps(old, "the VUSA"),
+               ("the CIO's comments final", old.status_changes.get(to_status="cio-final").at),
+               ("the SSC's outcome received", old.outcome.received_on), ("the plan opened", plan.created_at),
+               ("the findings recorded", max(f.created_at for f in findings)),
+               ("the management responses", max(f.responded_at for f in findings)),
+               ("the director's letter signed", plan.letters.get().signed_on), ("the plan sent", plan.sent_on),
+               ("an action done", done.closed_at), ("the self-assessment created", current.created_at),
+               ("today", today)])
+    assert _day(done.closed_at) <= done.target_date
+    overdue = RemediationAction.objects.filter(plan=plan, status="planned", target_date__lt=today)
+    assert overdue.count() == 1
+
+    for org in (energy, networks):
+        _documents_hold(org, today)
+        for assessment in Assessment.objects.filter(organisation=org):
+            _history_holds(assessment)
+
+    # Nothing anywhere is recorded after today, but for the dates that look ahead.
+    for model in apps.get_models():
+        if not model.__module__.startswith("secassure.") or {model._meta.app_label, model._meta.label_lower} & SHIPPED:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField):
+                later = model.objects.filter(**{f"{field.name}__gt": now})
+            elif isinstance(field, models.DateField) and field.name not in LOOKS_AHEAD:
+                later = model.objects.filter(**{f"{field.name}__gt": today})
+            else:
+                continue
+            assert not later.exists(), f"{model._meta.label}.{field.name} is after today"
+    assert not DocumentVersion.objects.filter(effective_date=today).exists()
+    assert verify().ok

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from secassure.catalogue.choices import Confidence, PartyCategory, UserRole
+from secassure.catalogue.choices import AnswerKind, Concern, Confidence, PartyCategory, UserRole
 from secassure.datafiles import (  # noqa: F401 - re-exported for the importers
     MAX_DEPTH,
     DataFileError,
@@ -80,6 +80,14 @@ class QuestionData:
     clauses: list[str]  # refs of obligations in the same version
     categories: list[str] = field(default_factory=lambda: list(ALL_CATEGORIES))
     help: str = ""
+    answer_kind: str = AnswerKind.YES_NO.value
+    concern: str = Concern.NO.value  # empty for the kinds that have no worrying answer
+
+
+# Content fields left out of the digest while they hold these values: a version loaded before
+# questions had answer kinds keeps its digest, so loading its file again changes nothing rather
+# than being refused as different content under a published version.
+_DIGEST_DEFAULTS = {QuestionData: {"answer_kind": AnswerKind.YES_NO.value, "concern": Concern.NO.value}}
 
 
 @dataclass
@@ -168,7 +176,9 @@ _NOT_CONTENT = frozenset({"file", "place"})
 
 def _content_fields(obj) -> dict:
     # json.dumps calls this for each dataclass it meets; nested ones come back here in turn.
-    return {k: v for k, v in vars(obj).items() if k not in _NOT_CONTENT}
+    defaults = _DIGEST_DEFAULTS.get(type(obj), {})
+    return {k: v for k, v in vars(obj).items()
+            if k not in _NOT_CONTENT and (k not in defaults or defaults[k] != v)}
 
 
 def url_safe(value: str) -> bool:

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from secassure.catalogue.choices import (
+    AnswerKind,
+    Concern,
     Confidence,
     FrameworkKind,
     Origin,
@@ -39,7 +41,7 @@ _OBLIGATION = {
     "ref", "group", "parent", "title", "summary", "guidance", "applicability", "confidence",
     "source_url", "assessable", "maps_to",
 }
-_QUESTION = {"ref", "text", "topic", "clauses", "categories", "help"}
+_QUESTION = {"ref", "text", "topic", "clauses", "categories", "help", "answer_kind", "concern"}
 
 
 class _Reader:
@@ -253,11 +255,40 @@ def _question(r: _Reader, node: Any, place: str) -> QuestionData:
     clauses = q.get("clauses")
     if not isinstance(clauses, list) or not clauses or not all(isinstance(c, str) for c in clauses):
         r.fail(f"{place}.clauses", "expected a non-empty list of obligation refs, each in quotes")
+    ref = r.text(q, "ref", place, limit=100, ident=True)
+    kind, concern = _answer_kind(r, q, place, ref)
     return QuestionData(
-        ref=r.text(q, "ref", place, limit=100, ident=True),
+        ref=ref,
         text=r.text(q, "text", place, limit=4000),
         topic=r.choice(q, "topic", place, QuestionTopic, ""),
         clauses=list(clauses),
         categories=r.vocabulary(q.get("categories"), f"{place}.categories", PartyCategory, ALL_CATEGORIES),
         help=r.text(q, "help", place, required=False),
+        answer_kind=kind,
+        concern=concern,
     )
+
+
+def _answer_kind(r: _Reader, q: dict, place: str, ref: str) -> tuple[str, str]:
+    """The question's answer kind and, for a yes-no question, its worrying answer. A file written
+    before answer kinds existed gives neither: its questions are yes-no, worrying on No, as they
+    were always shown."""
+    kind = q.get("answer_kind", AnswerKind.YES_NO.value)
+    if kind not in AnswerKind.values:
+        r.fail(f"{place}.answer_kind", f"question {ref}: {kind!r} is not an answer kind; use one of "
+                                       f"{', '.join(AnswerKind.values)}")
+    concern = q.get("concern")
+    # YAML reads a bare yes or no as true or false: take them for what the author wrote.
+    if isinstance(concern, bool):
+        concern = Concern.YES.value if concern else Concern.NO.value
+    if kind != AnswerKind.YES_NO:
+        if concern is not None:
+            r.fail(f"{place}.concern", f"question {ref}: only a yes-no question has a worrying answer; remove "
+                                       f"concern from this {kind} question")
+        return kind, ""
+    if concern is None:
+        return kind, Concern.NO.value
+    if concern not in Concern.values:
+        r.fail(f"{place}.concern", f"question {ref}: {concern!r} is not an answer; the worrying answer of a "
+                                   "yes-no question is yes or no")
+    return kind, concern

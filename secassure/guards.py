@@ -1,0 +1,43 @@
+"""The one check every piece of text a person gives passes before it is stored, from a web form, the
+command line or an imported workbook alike.
+
+Text is trimmed, its line breaks are written one way (browsers send a text area's lines ending
+``\\r\\n``; the command line and files send ``\\n``: stored as given, the same words saved from two
+places would differ, and saving a form unchanged would change it), and it may hold no control
+characters but tab and line break: PostgreSQL refuses a NUL byte in text outright, SQLite would store
+it, and neither belongs in a record a regulator reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secassure.errors import ActionError
+
+TEXT_LIMIT = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def text(value, what: str, limit: int = TEXT_LIMIT, *, required: bool = False) -> str:
+    """``value`` as it is stored, or ActionError naming ``what`` and the fault."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ActionError(f"give {what} as text")
+    # A word processor's line and page breaks (vertical tab, form feed) arrive with pasted text: they
+    # are line breaks to the reader.
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n").strip()
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ActionError(f"{what} holds a control character (code {ord(bad.group()):#04x}) at position "
+                          f"{bad.start() + 1:,}; remove it and try again")
+    if len(value) > limit:
+        raise ActionError(f"{what} is {len(value):,} characters long; the most it can be is {limit:,}")
+    if required and not value:
+        raise ActionError(f"write {what}")
+    return value
+
+
+def line(value, what: str, limit: int) -> str:
+    """A one-line value (a name, a title, a reference): runs of white space become one space."""
+    return " ".join(text(value, what, limit).split())

@@ -1,0 +1,77 @@
+"""The organisation page: the next step, where it stands, its cycle plan and its profile.
+
+It draws on every part of the workbench (the profile, the register, the assessments and the
+review), so it sits here at the top rather than with the profile, which lies below them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from secassure.assessments.evidence_map import obligation_evidence
+from secassure.assessments.services import group_order, progress
+from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
+from secassure.profile.journey import next_step
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
+from secassure.profile.planner import Portfolio
+from secassure.profile.services import plan_for
+from secassure.review.attention import attention
+from secassure.tenancy import portfolio
+from secassure.tenancy.access import (
+    ADD_PORTFOLIO,
+    EDIT,
+    PERMISSIONS,
+    VIEW_ASSESSMENTS,
+    VIEW_DOCUMENTS,
+    get_organisation_for,
+)
+
+
+@login_required
+def organisation(request, slug):
+    org = get_organisation_for(request.user, slug)
+    snapshots = list(PortfolioSnapshot.objects.filter(organisation=org).order_by("-as_of"))
+    plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots])
+    allowed = PERMISSIONS[org.viewer_role]
+    today = timezone.localdate()
+    pressing = attention(org, today)
+    return render(request, "profile/organisation.html", {
+        "org": org,
+        "attention": pressing,
+        "next_step": next_step(org, plan, today, pressing),
+        "standing": _standing(org, today),
+        "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
+        "plan": plan,
+        "snapshots": snapshots,
+        "roles": RoleHolding.objects.filter(organisation=org),
+        "systems": UserSystem.objects.filter(organisation=org).select_related("srp_arrangement"),
+        "arrangements": SrpArrangement.objects.filter(organisation=org),
+        "can_edit": EDIT in allowed,
+        "can_add_portfolio": ADD_PORTFOLIO in allowed,
+    })
+
+
+def _standing(org, today) -> dict:
+    """Where the organisation stands: the portfolio's signals for it, the current assessment's
+    progress by SEC group, the obligations with no evidence, and how fresh the documents are (a
+    few queries, however large the register)."""
+    row = {"org": org, "role_code": org.viewer_role}
+    portfolio.signals([row], today)
+    if row.get("current"):
+        groups = progress(row["current"])["groups"]
+        row["groups"] = [{"ref": ref or "—", **p.as_dict(),
+                          "compliant_share": round(100 * (p.assessed - p.non_compliant) / p.total) if p.total else 0,
+                          "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
+                         for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
+    if {VIEW_ASSESSMENTS, VIEW_DOCUMENTS} <= PERMISSIONS[org.viewer_role]:
+        # The same count as the obligations page's: an obligation with no document linked to it in
+        # the current assessment and none mapped to it in the register.
+        found = obligation_evidence(org, today)
+        if found.catalogue is not None:
+            row["evidence"] = {"assessment": found.assessment, "total": len(found.obligations),
+                               "missing": len(found.without_evidence)}
+    if "states" in row:  # the documents in force, counted by freshness state with the portfolio's signals
+        row["freshness"] = [{"state": state, "label": label, "count": row["states"].get(state, 0)}
+                            for state, label in FRESHNESS_LABELS.items()]
+    return row
