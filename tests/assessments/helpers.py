@@ -93,6 +93,16 @@ def kinds(write) -> FrameworkVersion:
     return load_text(write, KINDS, "kinds.yaml")
 
 
+def kinds_in_preparation(write, org, *, owner, maker):
+    """An SSA in preparation on the answer-kinds catalogue: K1, K2 yes-no, K3 status, K4 words."""
+    catalogue = kinds(write)
+    hold(org, "import-supplier")
+    assessment = actions.create_assessment(org, kind="ssa", by=owner, catalogue=catalogue,
+                                           title="SSA 2026").assessment
+    actions.move(assessment, "preparation", by=maker)
+    return assessment
+
+
 def numbered(n: int, version: str) -> str:
     """A published sec-g version with n assessable obligations that apply to everyone, no questions."""
     lines = [

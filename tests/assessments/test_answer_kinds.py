@@ -23,12 +23,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def k(write, org_a, alice, bob):
     """A draft SSA in preparation on the answer-kinds catalogue: answers K1 to K4."""
-    catalogue = helpers.kinds(write)
-    helpers.hold(org_a, "import-supplier")
-    assessment = actions.create_assessment(org_a, kind="ssa", by=alice, catalogue=catalogue,
-                                           title="SSA 2026").assessment
-    actions.move(assessment, "preparation", by=bob)
-    return assessment
+    return helpers.kinds_in_preparation(write, org_a, owner=alice, maker=bob)
 
 
 def _url(a, rest=""):

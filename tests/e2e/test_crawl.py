@@ -1,5 +1,5 @@
 """The crawl in a real browser, in a British and an American English browser: every page the demo's
-consultant, CIO and provider reach from their home page loads without a JavaScript error, and the
+consultant reaches from her home page loads without a JavaScript error, and the
 browser accepts the value of every date field (a value it refuses shows as an empty field, and is
 submitted empty). Downloads are read and parsed by the client crawl (tests/web/test_crawl.py)."""
 
@@ -10,7 +10,7 @@ import pytest
 from tests.crawl import DOWNLOADS, Fetched, walk
 from tests.e2e.conftest import sign_in
 
-PEOPLE = ("alice@demo.secassure.test", "morgan@cio.demo.secassure.test", "priya@northgate.demo.secassure.test")
+ALICE = "alice@demo.secassure.test"
 
 # Date fields whose value the browser did not take: their value attribute is set and the field is empty.
 REFUSED_DATES = """() => Array.from(document.querySelectorAll('input[type=date]'))
@@ -39,13 +39,14 @@ def browser_fetcher(page, site: str):
     return fetch
 
 
-# The consultant, who reaches every form with a date, in both languages; the others in British English.
-@pytest.mark.parametrize(("locale", "people"), [("en-GB", PEOPLE), ("en-US", PEOPLE[:1])])
-def test_every_page_works_in_the_browser(browser, demo, locale, people):
+# The consultant reaches every form with a date and every script the product has, in both languages;
+# the CIO and the provider see a subset of the same pages, which the client crawl walks for them.
+@pytest.mark.parametrize("locale", ["en-GB", "en-US"])
+def test_every_page_works_in_the_browser(browser, demo, locale):
     from secassure.web.demo import DEMO_PASSWORD
 
     problems, visited = [], 0
-    for email in people:
+    for email in [ALICE]:
         page, context = sign_in(browser, demo, email, DEMO_PASSWORD, locale=locale)
         result = walk(browser_fetcher(page, demo), who=f"{email} ({locale})", per_route=1, leave_out=DOWNLOADS)
         problems.extend(result.problems)

@@ -6,6 +6,7 @@ import pytest
 
 from secassure.assessments import actions as assessments
 from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from secassure.review import actions as review
 from tests.assessments import helpers
 
 
@@ -15,6 +16,10 @@ def submitted(org_a, people):
         load_rules(read_rules(path, 10_000_000))
     assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
     helpers.submit(assessment, maker=people["bea"], checker=people["owen"], approver=people["dan"])
+    # The SSC decides on what the User CIO reviewed: the outcome follows the CIO's final comments.
+    review.share(assessment, people["cleo"], by=people["owen"])
+    review.finalise(assessment, by=people["cleo"])
+    assessment.refresh_from_db()
     return assessment, people["owen"]
 
 

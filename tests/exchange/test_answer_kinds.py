@@ -27,12 +27,7 @@ def _quick_passwords(settings):
 def k(write, org_a, alice, bob):
     """An SSA in preparation on the answer-kinds catalogue: K1, K2 yes-no, K3 status, K4 words, on
     rows 2 to 5 of the Questionnaire sheet."""
-    catalogue = helpers.kinds(write)
-    helpers.hold(org_a, "import-supplier")
-    assessment = actions.create_assessment(org_a, kind="ssa", by=alice, catalogue=catalogue,
-                                           title="SSA 2026").assessment
-    actions.move(assessment, "preparation", by=bob)
-    return assessment
+    return helpers.kinds_in_preparation(write, org_a, owner=alice, maker=bob)
 
 
 @pytest.fixture
