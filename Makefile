@@ -48,6 +48,7 @@ run: $(VENV)/.installed
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check secassure tests bench docs
+	$(BIN)/lint-imports --no-cache
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest

@@ -116,10 +116,10 @@ def main() -> int:
     big_catalogue = FrameworkVersion.objects.get(version="bench-big")
     small_catalogue = FrameworkVersion.objects.get(version="bench-small")
 
-    org = create_organisation(name="Bench Energy", category="large-supplier")
+    org = create_organisation(name="Bench Energy", category="large-supplier", by=None)
     users = get_user_model().objects
     owner = users.create_user("owner@bench.test", "owner@bench.test", "bench-password-123")
-    add_member(org, owner, "owner")
+    add_member(org, owner, "owner", by=None)
     print(f"catalogue: {obligations:,} obligations, 60 questions; database: {connection.vendor}")
 
     ms, best, created = timed(lambda: actions.create_assessment(org, kind="vusa", catalogue=big_catalogue,
@@ -127,7 +127,7 @@ def main() -> int:
     print(f"create without a baseline: median {ms:.0f} ms (best {best:.0f} ms) for {created.rows:,} rows "
           "(target under 1,000 ms)")
     baseline = created.assessment
-    documents = [add_document(org, title=f"Evidence {i}", doc_type="record") for i in range(100)]
+    documents = [add_document(org, title=f"Evidence {i}", doc_type="record", by=None) for i in range(100)]
     rows = list(baseline.rows.all())
     links = [EvidenceLink(assessment=baseline, row=rows[i % len(rows)], document=documents[i // len(rows) * 7 % 100
                                                                                             + i % 7])

@@ -73,10 +73,10 @@ def main() -> int:
     from secassure.exchange import gathering, importing, layout, reading, workbook
     from secassure.tenancy.actions import add_member, create_organisation
 
-    org = create_organisation(name="Bench Energy", category="large-supplier")
+    org = create_organisation(name="Bench Energy", category="large-supplier", by=None)
     owner = get_user_model().objects.create_user("owner@bench.test", "owner@bench.test", "bench-password-123")
-    add_member(org, owner, "owner")
-    documents = [add_document(org, title=f"Evidence {i}", doc_type="record") for i in range(100)]
+    add_member(org, owner, "owner", by=None)
+    documents = [add_document(org, title=f"Evidence {i}", doc_type="record", by=None) for i in range(100)]
 
     def assessment_of(obligations: int, version: str):
         path = tmp / f"{version}.yaml"

@@ -43,12 +43,12 @@ def main() -> int:
         filler = os.urandom(1024 * 1024)
         for _ in range(size_mb - 1):
             handle.write(filler)
-    org = create_organisation(name="Bench Ltd", category="other-user")
-    document = add_document(org, title="Large evidence", doc_type="record")
+    org = create_organisation(name="Bench Ltd", category="other-user", by=None)
+    document = add_document(org, title="Large evidence", doc_type="record", by=None)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     with path.open("rb") as handle:
-        version = add_version(document, chunks=iter(lambda: handle.read(1024 * 1024), b""), name="big.pdf")
+        version = add_version(document, chunks=iter(lambda: handle.read(1024 * 1024), b""), name="big.pdf", by=None)
     ours = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     reference = None

@@ -1,7 +1,5 @@
-"""Shared fixtures: personas, the shipped catalogue, and an in-process command line.
-
-Personas (used across the suite): alice (owner, org A), bob (contributor, org A), carol (CIO
-reviewer on one org A assessment), mallory (owner, org B).
+"""Shared fixtures: the personas of tests/personas.py, the shipped catalogue, and an in-process
+command line.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from secassure.cli import app, shipped_files
+from tests.personas import make_org, persona
 
 
 @dataclass
@@ -24,6 +23,16 @@ class CliResult:
 
     def json(self):
         return json.loads(self.stdout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_passwords():
+    """Passwords are hashed with MD5 for the whole run, the live server's requests included: Argon2,
+    which production uses, is slow by design. tests/test_settings.py checks production keeps it."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -78,48 +87,6 @@ def shipped_catalogue(db):
         load(native.parse_file(str(path), settings.SECASSURE_MAX_IMPORT_BYTES))
 
 
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(email: str, *, totp: bool = False, **extra):
-    """A person who signs in by email; with totp=True they have set up an authenticator app."""
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(email, email, PASSWORD, **extra)
-    if totp:
-        give_totp(user)
-    return user
-
-
-def give_totp(user) -> str:
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    user.totp_secret = secret
-    return secret
-
-
-def totp_code(secret: str) -> str:
-    import time
-
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def make_org(name: str, slug: str, category: str = "large-supplier", **fields):
-    from secassure.tenancy.actions import create_organisation
-
-    return create_organisation(name=name, slug=slug, category=category, **fields)
-
-
-def join(user, org, role: str):
-    from secassure.tenancy.actions import add_member
-
-    return add_member(org, user, role)
-
-
 @pytest.fixture
 def org_a(db):
     import datetime as dt
@@ -134,34 +101,38 @@ def org_b(db):
 
 @pytest.fixture
 def alice(org_a):
-    """Owner of org A (owners must use MFA, so she has an authenticator app)."""
-    user = make_user("alice@a.test", totp=True)
-    join(user, org_a, "owner")
-    return user
+    return persona("alice", org_a)
 
 
 @pytest.fixture
 def bob(org_a):
-    """Contributor in org A."""
-    user = make_user("bob@a.test")
-    join(user, org_a, "contributor")
-    return user
+    return persona("bob", org_a)
 
 
 @pytest.fixture
 def carol(org_a):
-    """CIO reviewer on org A's work: sees only what is shared with her."""
-    user = make_user("carol@cio.test", totp=True)
-    join(user, org_a, "cio-reviewer")
-    return user
+    return persona("carol", org_a)
+
+
+@pytest.fixture
+def dave(org_a):
+    return persona("dave", org_a)
+
+
+@pytest.fixture
+def olive(org_a):
+    return persona("olive", org_a)
 
 
 @pytest.fixture
 def mallory(org_b):
-    """Owner of org B: must never see anything of org A."""
-    user = make_user("mallory@b.test", totp=True)
-    join(user, org_b, "owner")
-    return user
+    return persona("mallory", org_b)
+
+
+@pytest.fixture
+def consultant(db):
+    """In no organisation yet: each test has them join the ones it needs."""
+    return persona("consultant")
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from secassure.cli import app, catalogue_app
+from secassure.cli import app
+from secassure.cli.catalogue import catalogue_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -95,3 +95,23 @@ def test_a_bad_setting_stops_start_up_with_its_name(tmp_path):
     result = _run(["check"], {"SECASSURE_DEBUG": "perhaps"}, tmp_path)
     assert result.returncode != 0
     assert "SECASSURE_DEBUG='perhaps'" in result.stderr
+
+
+def test_production_hashes_passwords_with_argon2(db):
+    """The suite hashes with MD5 for speed (tests/conftest.py); the settings module, as the site
+    loads it, keeps Argon2 first, so new and changed passwords are hashed with it."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+    from django.test import override_settings
+
+    from secassure import settings as production
+    from tests.personas import PASSWORD, make_user
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=production.PASSWORD_HASHERS):
+        hashed = make_password(PASSWORD)
+        assert identify_hasher(hashed).algorithm == "argon2"
+        assert check_password(PASSWORD, hashed) and not check_password("wrong " + PASSWORD, hashed)
+    # and the suite's own hasher is what the personas get
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert identify_hasher(make_user("hashed@x.test").password).algorithm == "md5"

@@ -6,15 +6,16 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, Risk, ValidationRow
-from secassure.tenancy.access import VIEW_ASSESSMENTS, get_organisation_for
+from secassure.tenancy.access import VIEW_ASSESSMENTS, Door, open_door
 
 
-def get_assessment_for(user, slug: str, pk: int, permission: str = VIEW_ASSESSMENTS) -> Assessment:
-    org = get_organisation_for(user, slug, permission)
+def get_assessment_for(user, slug: str, pk: int, permission: str = VIEW_ASSESSMENTS) -> tuple[Door, Assessment]:
+    """The door to the organisation and the assessment behind it."""
+    door = open_door(user, slug, permission)
     assessment = get_object_or_404(Assessment.objects.select_related("catalogue__framework", "baseline"),
-                                   organisation=org, pk=pk)
-    assessment.organisation = org  # carries the viewer's role
-    return assessment
+                                   organisation=door.organisation, pk=pk)
+    assessment.organisation = door.organisation
+    return door, assessment
 
 
 def get_row_for(assessment: Assessment, pk: int) -> ValidationRow:
@@ -38,8 +39,8 @@ def get_link_for(assessment: Assessment, pk: int) -> EvidenceLink:
     return link
 
 
-def get_risk_for(user, slug: str, pk: int, permission: str = VIEW_ASSESSMENTS) -> Risk:
-    org = get_organisation_for(user, slug, permission)
-    risk = get_object_or_404(Risk.objects.select_related("owner"), organisation=org, pk=pk)
-    risk.organisation = org
-    return risk
+def get_risk_for(user, slug: str, pk: int, permission: str = VIEW_ASSESSMENTS) -> tuple[Door, Risk]:
+    door = open_door(user, slug, permission)
+    risk = get_object_or_404(Risk.objects.select_related("owner"), organisation=door.organisation, pk=pk)
+    risk.organisation = door.organisation
+    return door, risk

@@ -17,9 +17,7 @@ from django.utils import timezone
 
 from secassure import guards
 from secassure.assessments.choices import (
-    EDITABLE,
     MATERIALITY_TYPES,
-    SUBMITTED_STATES,
     TRANSITIONS,
     Answer,
     AssessmentStatus,
@@ -44,6 +42,7 @@ from secassure.assessments.models import (
     answered,
 )
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
@@ -70,24 +69,8 @@ class StaleEdit(ActionError):
 # --- who may ------------------------------------------------------------------------------------
 
 
-def role_of(user, org: Organisation) -> str | None:
-    if user is None:
-        return None
-    return user.memberships.filter(organisation=org).values_list("role", flat=True).first()
-
-
-def require(user, org: Organisation, permission: str) -> None:
-    """Refuse unless the person's role in the organisation allows the permission. ``None`` is the
-    command line, run by whoever administers the installation."""
-    if user is None:
-        return
-    role = role_of(user, org)
-    if role is None or permission not in access.PERMISSIONS[role]:
-        raise ActionError(f"your role in {org.name} does not allow this ({permission})")
-
-
 def _require_editable(assessment: Assessment) -> None:
-    if assessment.status not in EDITABLE:
+    if not assessment.editable:
         label = in_sentence(AssessmentStatus(assessment.status).label)
         if assessment.status == AssessmentStatus.SUBMITTED:
             how = "an Owner can re-open it, giving a reason"
@@ -108,10 +91,10 @@ def assignee(user, org: Organisation, permission: str, what: str, work: str):
     owner"), ``work`` what it takes ("edit assessments")."""
     if user is None:
         return None
-    role = role_of(user, org)
+    role = access.role_of(user, org)
     if role is None:
         raise ActionError(f"{what} must be a member of {org.name}")
-    if permission not in access.PERMISSIONS[role]:
+    if not access.role_allows(role, permission):
         may = " or ".join(article(MemberRole(r).label) for r in access.roles_with(permission))
         raise ActionError(f"{display_name(user)} cannot be {what}: {article(MemberRole(role).label)} "
                           f"may not {work} in {org.name}. Choose {may}.")
@@ -178,20 +161,20 @@ class Created:
     warnings: list[str]
 
 
-def create_assessment(org: Organisation, *, kind: str, by=None, baseline: Assessment | None = None,
+def create_assessment(org: Organisation, *, kind: str, by, baseline: Assessment | None = None,
                       catalogue: FrameworkVersion | None = None, title: str = "", cycle_year: int | None = None,
                       period_start: dt.date | None = None, period_end: dt.date | None = None,
                       planned_start: dt.date | None = None, planned_end: dt.date | None = None,
                       booking_reference: str = "") -> Created:
     """Create an assessment with a row for each applicable obligation and an answer for each
     applicable question, carrying the baseline's answers and evidence forward, unconfirmed."""
-    require(by, org, access.CREATE_ASSESSMENTS)
+    access.require(by, org, access.CREATE_ASSESSMENTS)
     if kind not in AssessmentType.values:
         raise ActionError(f"{kind!r} is not an assessment type; use one of {', '.join(AssessmentType.values)}")
     if baseline is not None:
         if baseline.organisation_id != org.pk:
             raise ActionError("the baseline must be one of this organisation's assessments")
-        if baseline.status not in SUBMITTED_STATES:
+        if not baseline.submitted:
             raise ActionError(f"the baseline {baseline.title!r} has not been submitted; a baseline is a finished "
                               "assessment to compare with")
     if cycle_year is not None and not 1 <= cycle_year <= 3:
@@ -215,7 +198,7 @@ def create_assessment(org: Organisation, *, kind: str, by=None, baseline: Assess
             booking_reference=_text(booking_reference, "the booking reference", 100), baseline=baseline,
             created_by=by)
         counts = _fill(assessment, obligations, questions, baseline)
-        record("assessments.assessment.created", assessment, organisation=org,
+        record(AuditEvent.ASSESSMENTS_ASSESSMENT_CREATED, assessment, organisation=org,
                after={**assessment.as_dict(), "rows": counts[0], "answers": counts[1],
                       "carried_forward": {"rows": counts[2], "answers": counts[3], "links": counts[4]}})
     return Created(assessment, *counts, warnings=warnings)
@@ -345,7 +328,7 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
     """Save a row or an answer if nobody has saved it since ``revision``; a save (even with no
     change) confirms a carried-forward item; any change clears its check."""
     assessment = item.assessment
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     unknown = set(changes) - set(fields)
     if unknown:
@@ -389,19 +372,19 @@ def check_changes(item: ValidationRow | QuestionAnswer, changes: dict) -> dict:
 
 
 def save_row(row: ValidationRow, /, *, by, revision: int, **changes) -> ValidationRow:
-    return _save(row, ValidationRow, ROW_FIELDS, _clean_row, "assessments.row.saved", by=by, revision=revision,
+    return _save(row, ValidationRow, ROW_FIELDS, _clean_row, AuditEvent.ASSESSMENTS_ROW_SAVED, by=by, revision=revision,
                  changes=changes)
 
 
 def save_answer(answer: QuestionAnswer, /, *, by, revision: int, **changes) -> QuestionAnswer:
-    return _save(answer, QuestionAnswer, ANSWER_FIELDS, _clean_answer, "assessments.answer.saved", by=by,
+    return _save(answer, QuestionAnswer, ANSWER_FIELDS, _clean_answer, AuditEvent.ASSESSMENTS_ANSWER_SAVED, by=by,
                  revision=revision, changes=changes)
 
 
 def check_item(item: ValidationRow | QuestionAnswer, *, by, revision: int):
     """Record that a second person checked a row or answer as it stands (maker-checker)."""
     assessment = item.assessment
-    require(by, assessment.organisation, access.CHECK_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.CHECK_ASSESSMENTS)
     _require_editable(assessment)
     if by is None:
         raise ActionError("a check is made by a person, through the web")
@@ -416,14 +399,15 @@ def check_item(item: ValidationRow | QuestionAnswer, *, by, revision: int):
             raise StaleEdit("it was changed after you opened it; check the new version",
                             model.objects.select_related("updated_by").get(pk=item.pk))
         item.checked_by, item.checked_at = by, now
-        record(f"assessments.{'row' if model is ValidationRow else 'answer'}.checked", item,
+        event = AuditEvent.ASSESSMENTS_ROW_CHECKED if model is ValidationRow else AuditEvent.ASSESSMENTS_ANSWER_CHECKED
+        record(event, item,
                organisation=assessment.organisation, after={"checked_by": by.email, "revision": revision})
     return item
 
 
 def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> int:
     """Give many rows one owner in one statement; returns how many changed."""
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     assignee(owner, assessment.organisation, access.EDIT_ASSESSMENTS, "the owner", "edit assessments")
     rows = assessment.rows.filter(pk__in=row_ids).exclude(owner=owner)
@@ -431,7 +415,7 @@ def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> in
         refs = list(rows.values_list("obligation__ref", flat=True))
         count = rows.update(owner=owner, revision=F("revision") + 1)
         if count:
-            record("assessments.rows.owner_assigned", assessment, organisation=assessment.organisation,
+            record(AuditEvent.ASSESSMENTS_ROWS_OWNER_ASSIGNED, assessment, organisation=assessment.organisation,
                    after={"owner": owner.email if owner else None, "rows": refs})
     return count
 
@@ -441,7 +425,7 @@ def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> in
 
 def link_evidence(item: ValidationRow | QuestionAnswer, document: Document, *, by) -> EvidenceLink:
     assessment = item.assessment
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     if document.organisation_id != assessment.organisation_id:
         raise ActionError("that document is not in this organisation's register")
@@ -452,17 +436,17 @@ def link_evidence(item: ValidationRow | QuestionAnswer, document: Document, *, b
         if not created:
             raise ActionError(f"{document.title!r} is already linked here")
         _uncheck(item)
-        record("assessments.evidence.linked", link, organisation=assessment.organisation,
+        record(AuditEvent.ASSESSMENTS_EVIDENCE_LINKED, link, organisation=assessment.organisation,
                after={"item": str(item), "document": document.title})
     return link
 
 
 def unlink_evidence(link: EvidenceLink, *, by) -> None:
     assessment = link.assessment
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     with transaction.atomic():
-        record("assessments.evidence.unlinked", link, organisation=assessment.organisation,
+        record(AuditEvent.ASSESSMENTS_EVIDENCE_UNLINKED, link, organisation=assessment.organisation,
                before={"item": str(link.row or link.answer), "document": link.document.title})
         _uncheck(link.row or link.answer)
         link.delete()
@@ -527,7 +511,7 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
             target = in_sentence(AssessmentStatus(to).label) if to in AssessmentStatus.values else repr(to)
             raise ActionError(f"an assessment that is {in_sentence(AssessmentStatus(locked.status).label)} "
                               f"cannot go to {target}")
-        require(by, locked.organisation, step.permission)
+        access.require(by, locked.organisation, step.permission)
         if by is None:
             raise ActionError("lifecycle moves are made by a person, through the web")
         reason = _text(reason, "the reason", 2000)
@@ -550,7 +534,7 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         after = {"status": to}
         if to == AssessmentStatus.SUBMITTED:
             after.update(pinned_links=pinned, risks_snapshotted=snapped)
-        record(f"assessments.assessment.{step.name}", locked, organisation=locked.organisation,
+        record(AuditEvent(f"assessments.assessment.{step.name}"), locked, organisation=locked.organisation,
                before={"status": before}, after=after, reason=reason)
     assessment.status, assessment.revision = locked.status, locked.revision
     assessment.submitted_by, assessment.submitted_at = locked.submitted_by, locked.submitted_at
@@ -574,8 +558,8 @@ def snapshot_risks(assessment: Assessment) -> int:
 
 def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str) -> Assessment:
     """A person's decision on whether security risk materially increased since the baseline."""
-    require(by, assessment.organisation, access.DECIDE_MATERIALITY)
-    if assessment.status in SUBMITTED_STATES:
+    access.require(by, assessment.organisation, access.DECIDE_MATERIALITY)
+    if assessment.submitted:
         raise ActionError("the assessment is submitted; re-open it to change the decision")
     if decision not in (Decision.MATERIAL, Decision.NOT_MATERIAL):
         raise ActionError("decide 'material' or 'not-material'")
@@ -589,20 +573,20 @@ def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str
         Assessment.objects.filter(pk=assessment.pk).update(decision=decision, decision_reason=reason, decided_by=by,
                                                           decided_at=timezone.now(), revision=F("revision") + 1)
         assessment.refresh_from_db()
-        record("assessments.materiality.decided", assessment, organisation=assessment.organisation, before=before,
-               after={"decision": decision, "reason": reason})
+        record(AuditEvent.ASSESSMENTS_MATERIALITY_DECIDED, assessment, organisation=assessment.organisation,
+               before=before, after={"decision": decision, "reason": reason})
     return assessment
 
 
 def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
     """Dates, booking reference and title: the planning details, editable until submission."""
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     allowed = {"title", "cycle_year", "period_start", "period_end", "planned_start", "planned_end",
                "booking_reference", "fieldwork_start", "fieldwork_end"}
     unknown = set(changes) - allowed
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
-    if assessment.status in SUBMITTED_STATES:
+    if assessment.submitted:
         raise ActionError("the assessment is submitted; re-open it to change its details")
     if "title" in changes:
         changes["title"] = _text(changes["title"], "the title", 200)
@@ -626,8 +610,8 @@ def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
             setattr(assessment, field, value)
         assessment.revision += 1
         assessment.save()
-        record("assessments.assessment.changed", assessment, organisation=assessment.organisation, before=before,
-               after=assessment.as_dict())
+        record(AuditEvent.ASSESSMENTS_ASSESSMENT_CHANGED, assessment, organisation=assessment.organisation,
+               before=before, after=assessment.as_dict())
     return assessment
 
 
@@ -636,7 +620,7 @@ def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
 
 def add_change(assessment: Assessment, *, by, area: str, description: str, changed_on: dt.date | None = None,
                risk: Risk | None = None) -> ChangeRecord:
-    require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     if area not in ChangeArea.values:
         raise ActionError(f"{area!r} is not a change area; use one of {', '.join(ChangeArea.values)}")
@@ -650,7 +634,7 @@ def add_change(assessment: Assessment, *, by, area: str, description: str, chang
     with transaction.atomic():
         change = ChangeRecord.objects.create(assessment=assessment, area=area, description=description,
                                              changed_on=changed_on, risk=risk, recorded_by=by)
-        record("assessments.change.recorded", change, organisation=assessment.organisation,
+        record(AuditEvent.ASSESSMENTS_CHANGE_RECORDED, change, organisation=assessment.organisation,
                after={"area": area, "description": description, "risk": risk.ref if risk else None,
                       "changed_on": changed_on.isoformat() if changed_on else None})
     return change
@@ -694,7 +678,7 @@ def _clean_risk(org: Organisation, fields: dict, risk: Risk | None = None) -> di
 
 
 def add_risk(org: Organisation, *, by, **fields) -> Risk:
-    require(by, org, access.EDIT_RISKS)
+    access.require(by, org, access.EDIT_RISKS)
     missing = [f for f in ("title", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                            "residual_impact") if fields.get(f) in (None, "")]
     if missing:
@@ -706,13 +690,13 @@ def add_risk(org: Organisation, *, by, **fields) -> Risk:
                    if ref[2:].isdigit()]
         risk = Risk.objects.create(organisation=org, ref=f"R-{max(numbers, default=0) + 1:03d}", **fields)
         RiskRevision.objects.create(risk=risk, number=1, data=risk.as_dict(), by=by, reason="added")
-        record("assessments.risk.added", risk, organisation=org, after=risk.as_dict())
+        record(AuditEvent.ASSESSMENTS_RISK_ADDED, risk, organisation=org, after=risk.as_dict())
     return risk
 
 
 def update_risk(risk: Risk, *, by, revision: int, reason: str = "", **fields) -> Risk:
     org = risk.organisation
-    require(by, org, access.EDIT_RISKS)
+    access.require(by, org, access.EDIT_RISKS)
     fields = _clean_risk(org, fields, risk)
     with transaction.atomic():
         locked = Risk.objects.select_for_update(of=("self",)).select_related("owner").get(pk=risk.pk)
@@ -729,6 +713,6 @@ def update_risk(risk: Risk, *, by, revision: int, reason: str = "", **fields) ->
         number = (locked.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
         RiskRevision.objects.create(risk=locked, number=number, data=after, by=by, reason=_text(reason, "reason", 2000))
         changed = [k for k in after if after[k] != before[k]]
-        record("assessments.risk.changed", locked, organisation=org, before={k: before[k] for k in changed},
+        record(AuditEvent.ASSESSMENTS_RISK_CHANGED, locked, organisation=org, before={k: before[k] for k in changed},
                after={k: after[k] for k in changed}, reason=reason)
     return locked

@@ -32,7 +32,7 @@ from secassure.evidence.freshness import ORDER, Freshness
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
 from secassure.evidence.usage import Place, Use
-from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS
+from secassure.tenancy.access import VIEW_ASSESSMENTS, Door
 from secassure.tenancy.models import Organisation
 
 
@@ -139,10 +139,10 @@ def obligation_evidence(org: Organisation, today: dt.date) -> EvidenceMap:
     return EvidenceMap(assessment, catalogue, found)
 
 
-def document_places(document: Document, role: str) -> list[Place]:
+def document_places(document: Document, door: Door) -> list[Place]:
     """The assessments a document is linked in, newest first, each with the rows and answers it
     is linked to: two queries however many links. Only for viewers who may see assessments."""
-    if VIEW_ASSESSMENTS not in PERMISSIONS.get(role, frozenset()):
+    if not door.may(VIEW_ASSESSMENTS):
         return []
     links = (EvidenceLink.objects.filter(document=document)
              .select_related("assessment__organisation", "row__obligation", "answer__question")

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from secassure.assessments.choices import (
     EDITABLE,
+    SUBMITTED_STATES,
     Answer,
     AssessmentStatus,
     AssessmentType,
@@ -26,6 +27,16 @@ from secassure.catalogue.choices import AnswerKind
 from secassure.tenancy.models import Organisation
 
 USER = settings.AUTH_USER_MODEL
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def editable(self):
+        """Those whose content may still change: draft, in preparation or in internal review."""
+        return self.filter(status__in=EDITABLE)
+
+    def submitted(self):
+        """Those submitted at least once: their content is what the CIO and the SSC saw."""
+        return self.filter(status__in=SUBMITTED_STATES)
 
 
 class Assessment(models.Model):
@@ -54,6 +65,8 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["organisation", "-created_at"]
 
@@ -63,6 +76,10 @@ class Assessment(models.Model):
     @property
     def editable(self) -> bool:
         return self.status in EDITABLE
+
+    @property
+    def submitted(self) -> bool:
+        return self.status in SUBMITTED_STATES
 
     def as_dict(self) -> dict:
         return {

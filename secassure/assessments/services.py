@@ -245,77 +245,121 @@ def _documents_by_item(assessment: Assessment) -> dict[str, dict[int, EvidenceLi
     return found
 
 
-def compare(first: Assessment, second: Assessment, today: dt.date) -> Comparison:
-    """What moved between two assessments of one organisation, matched by obligation and question
-    refs (so that assessments on different catalogue versions compare too)."""
-    result = Comparison(first, second)
+def _status_changes(first: Assessment, second: Assessment) -> list[dict]:
+    """Each obligation whose status differs, by ref: the second's rows in order, then the first's alone."""
+    changes = []
     rows1 = {r.obligation.ref: r for r in first.rows.select_related("obligation")}
     for row in second.rows.select_related("obligation"):
         old = rows1.pop(row.obligation.ref, None)
         before = old.status if old else None
         if before != row.status:
-            result.status_changes.append({"ref": row.obligation.ref, "title": row.obligation.title,
-                                          "before": before, "after": row.status})
+            changes.append({"ref": row.obligation.ref, "title": row.obligation.title,
+                            "before": before, "after": row.status})
     for ref, old in sorted(rows1.items()):
-        result.status_changes.append({"ref": ref, "title": old.obligation.title, "before": old.status, "after": None})
+        changes.append({"ref": ref, "title": old.obligation.title, "before": old.status, "after": None})
+    return changes
 
+
+_ANSWER_FIELDS = ("answer", "narrative", "material")
+
+
+def _answer_fields(answer: QuestionAnswer) -> dict:
+    """What of an answer is compared."""
+    return {f: getattr(answer, f) for f in _ANSWER_FIELDS}
+
+
+def _answer_changes(first: Assessment, second: Assessment) -> list[dict]:
+    """Each question whose answer differs, by ref: the second's answers in order, then the first's alone."""
+    changes = []
     answers1 = {a.question.ref: a for a in first.answers.select_related("question")}
     for answer in second.answers.select_related("question"):
         old = answers1.pop(answer.question.ref, None)
-        fields = ("answer", "narrative", "material")
-        if old is None or any(getattr(old, f) != getattr(answer, f) for f in fields):
-            result.answer_changes.append({
-                "ref": answer.question.ref,
-                "before": {f: getattr(old, f) for f in fields} if old else None,
-                "after": {f: getattr(answer, f) for f in fields}})
+        if old is None or any(getattr(old, f) != getattr(answer, f) for f in _ANSWER_FIELDS):
+            changes.append({"ref": answer.question.ref, "before": _answer_fields(old) if old else None,
+                            "after": _answer_fields(answer)})
     for ref, old in sorted(answers1.items()):
-        result.answer_changes.append({"ref": ref, "before": {f: getattr(old, f) for f in ("answer", "narrative",
-                                                                                          "material")},
-                                      "after": None})
+        changes.append({"ref": ref, "before": _answer_fields(old), "after": None})
+    return changes
 
+
+def _movement(old: dict | None, new: dict | None) -> str:
+    """How one risk moved between two registers."""
+    if old is None:
+        return "new"
+    if new is None:
+        return "removed"
+    if new["status"] != old["status"] and new["status"] == "closed":
+        return "closed"
+    if new["residual_score"] > old["residual_score"]:
+        return "up"
+    if new["residual_score"] < old["residual_score"]:
+        return "down"
+    return "reopened"
+
+
+def _risk_movements(first: Assessment, second: Assessment) -> list[dict]:
+    """Each risk whose residual score or status differs between the two registers, by ref."""
+    movements = []
     reg1, reg2 = register_of(first), register_of(second)
     for risk_id in sorted(set(reg1) | set(reg2), key=lambda i: (reg2.get(i) or reg1.get(i))["ref"]):
         old, new = reg1.get(risk_id), reg2.get(risk_id)
         if old and new and old["residual_score"] == new["residual_score"] and old["status"] == new["status"]:
             continue
-        movement = "new" if old is None else "removed" if new is None else (
-            "closed" if new["status"] != old["status"] and new["status"] == "closed" else
-            "up" if new["residual_score"] > old["residual_score"] else
-            "down" if new["residual_score"] < old["residual_score"] else "reopened")
-        result.risk_movements.append({
-            "ref": (new or old)["ref"], "title": (new or old)["title"], "movement": movement,
+        movements.append({
+            "ref": (new or old)["ref"], "title": (new or old)["title"], "movement": _movement(old, new),
             "before": old["residual_score"] if old else None, "after": new["residual_score"] if new else None})
+    return movements
 
+
+def _version_number(link: EvidenceLink | None, assessment: Assessment, documents: dict[int, Document]) -> int | None:
+    """The version a link stands for: its pin, or before submission the document's latest."""
+    if link is None:
+        return None
+    if link.version_id:
+        return link.version.number
+    return None if assessment.submitted_at else documents[link.document_id].latest_number
+
+
+def _evidence_change(old: EvidenceLink | None, new: EvidenceLink | None, before: int | None, after: int | None,
+                     freshness: Freshness | None) -> str | None:
+    """What happened to one document's link to one item, or None when there is nothing to say."""
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    if before and after and after != before:
+        return "renewed"
+    if freshness and freshness.needs_attention:
+        return "lapsed"
+    return None
+
+
+def _evidence_changes(first: Assessment, second: Assessment, today: dt.date) -> list[dict]:
+    """Evidence added, removed, renewed or lapsed, per item ref and document."""
+    changes = []
     docs1, docs2 = _documents_by_item(first), _documents_by_item(second)
     doc_ids = {d for links in (*docs1.values(), *docs2.values()) for d in links}
     documents = {d.pk: d for d in with_freshness_fields(Document.objects.filter(pk__in=doc_ids))}
     fresh = {pk: freshness_of(d, today) for pk, d in documents.items()}
-
-    def number(link, assessment):
-        """The version a link stands for: its pin, or before submission the document's latest."""
-        if link is None:
-            return None
-        if link.version_id:
-            return link.version.number
-        return None if assessment.submitted_at else documents[link.document_id].latest_number
-
     for ref in sorted(set(docs1) | set(docs2)):
         old_links, new_links = docs1.get(ref, {}), docs2.get(ref, {})
         for doc_id in sorted(set(old_links) | set(new_links)):
             old, new = old_links.get(doc_id), new_links.get(doc_id)
             link = new or old
             entry = {"ref": ref, "document": link.document.title,
-                     "before": number(old, first), "after": number(new, second),
+                     "before": _version_number(old, first, documents),
+                     "after": _version_number(new, second, documents),
                      "freshness": fresh[doc_id].state if doc_id in fresh else None}
-            if old is None:
-                entry["change"] = "added"
-            elif new is None:
-                entry["change"] = "removed"
-            elif entry["before"] and entry["after"] and entry["after"] != entry["before"]:
-                entry["change"] = "renewed"
-            elif fresh.get(doc_id) and fresh[doc_id].needs_attention:
-                entry["change"] = "lapsed"
-            else:
-                continue
-            result.evidence.append(entry)
-    return result
+            change = _evidence_change(old, new, entry["before"], entry["after"], fresh.get(doc_id))
+            if change is not None:
+                entry["change"] = change
+                changes.append(entry)
+    return changes
+
+
+def compare(first: Assessment, second: Assessment, today: dt.date) -> Comparison:
+    """What moved between two assessments of one organisation, matched by obligation and question
+    refs (so that assessments on different catalogue versions compare too)."""
+    return Comparison(first, second, status_changes=_status_changes(first, second),
+                      answer_changes=_answer_changes(first, second), risk_movements=_risk_movements(first, second),
+                      evidence=_evidence_changes(first, second, today))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.middleware.csrf import get_token
@@ -17,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure.acting import REFUSED, act
 from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
-from secassure.assessments.choices import SUBMITTED_STATES, TRANSITIONS, AssessmentStatus, Compliance
+from secassure.assessments.choices import TRANSITIONS, AssessmentStatus, Compliance
 from secassure.assessments.forms import (
     AnswerForm,
     ChangeForm,
@@ -38,36 +38,26 @@ from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.people import display_name
 from secassure.tenancy import access
-from secassure.tenancy.access import get_organisation_for
+from secassure.tenancy.access import open_door
 from secassure.wording import now_is, plural
 
 KINDS = {"rows": (get_row_for, RowForm, actions.save_row), "answers": (get_answer_for, AnswerForm, actions.save_answer)}
-
-
-def _may(org, permission: str) -> bool:
-    return permission in access.PERMISSIONS[org.viewer_role]
-
-
-def _need(org, permission: str) -> None:
-    if not _may(org, permission):
-        raise PermissionDenied("Your role does not allow this")
 
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _moves(assessment: Assessment) -> list[dict]:
-    org = assessment.organisation
+def _moves(door, assessment: Assessment) -> list[dict]:
     return [{"to": to, "move": move} for (frm, to), move in TRANSITIONS.items()
-            if frm == assessment.status and _may(org, move.permission)]
+            if frm == assessment.status and door.may(move.permission)]
 
 
-def _context(request, assessment: Assessment, **extra) -> dict:
+def _context(door, assessment: Assessment, **extra) -> dict:
     org = assessment.organisation
     return {"org": org, "a": assessment, "base": reverse("assessment", args=[org.slug, assessment.pk]),
-            "can_edit": assessment.editable and _may(org, access.EDIT_ASSESSMENTS),
-            "can_check": assessment.editable and _may(org, access.CHECK_ASSESSMENTS),
+            "can_edit": assessment.editable and door.may(access.EDIT_ASSESSMENTS),
+            "can_check": assessment.editable and door.may(access.CHECK_ASSESSMENTS),
             "statuses": AssessmentStatus, **extra}
 
 
@@ -77,17 +67,15 @@ def _context(request, assessment: Assessment, **extra) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_list(request, slug):
-    org = get_organisation_for(request.user, slug, access.VIEW_ASSESSMENTS)
-    can_create = _may(org, access.CREATE_ASSESSMENTS)
+    door = open_door(request.user, slug, access.VIEW_ASSESSMENTS)
+    org = door.organisation
+    can_create = door.may(access.CREATE_ASSESSMENTS)
     form = CreateForm(request.POST or None, organisation=org)
     if request.method == "POST":
-        _need(org, access.CREATE_ASSESSMENTS)
+        door.need(access.CREATE_ASSESSMENTS)
         if form.is_valid():
-            try:
-                created = actions.create_assessment(org, by=request.user, **form.cleaned_data)
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
+            created = act(request, actions.create_assessment, org, by=request.user, **form.cleaned_data, show_on=form)
+            if created is not REFUSED:
                 carried = (f"; {created.carried_rows} rows and {created.carried_answers} answers carried forward "
                            "from the baseline, to confirm" if form.cleaned_data["baseline"] else "")
                 messages.success(request, f"{created.assessment.title}: {created.rows} obligations and "
@@ -104,8 +92,8 @@ def assessment_list(request, slug):
 # --- the workspace ------------------------------------------------------------------------------
 
 
-def _view(request, assessment, kind: str) -> render_rows.View:
-    ctx = _context(request, assessment)
+def _view(request, door, assessment, kind: str) -> render_rows.View:
+    ctx = _context(door, assessment)
     return render_rows.View(kind, ctx["base"], get_token(request), ctx["can_edit"], ctx["can_check"], request.user.pk)
 
 
@@ -119,7 +107,7 @@ def _decorate(items, today) -> None:
 @login_required
 @require_GET
 def workspace(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
     filters = {key: request.GET.get(key, "") for key in services.FILTERS}
     rows = render_rows.read(services.filtered_rows(assessment, filters), "rows", timezone.localdate())
@@ -131,27 +119,27 @@ def workspace(request, slug, pk):
                                       keep=assessment.rows.filter(owner__isnull=False).values("owner_id")))
     owners = [m for m in members if m.allowed]
     return render(request, "assessments/workspace.html", _context(
-        request, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, assessment, "rows")),
+        door, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, door, assessment, "rows")),
         progress=progress, groups=groups, filters=filters, members=members, owners=owners,
-        compliance=Compliance.choices, moves=_moves(assessment), kind="rows",
+        compliance=Compliance.choices, moves=_moves(door, assessment), kind="rows",
         filtered=any(filters.values())))
 
 
 @login_required
 @require_GET
 def questions(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     answers = render_rows.read(render_rows.answers_of(assessment), "answers", timezone.localdate())
     return render(request, "assessments/questions.html", _context(
-        request, assessment, answers=answers,
-        body=render_rows.table_body(answers, _view(request, assessment, "answers")),
-        progress=services.progress(assessment), moves=_moves(assessment),
+        door, assessment, answers=answers,
+        body=render_rows.table_body(answers, _view(request, door, assessment, "answers")),
+        progress=services.progress(assessment), moves=_moves(door, assessment),
         kind="answers"))
 
 
-def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None, status: int = 200):
+def _fragment(request, door, assessment, item, kind: str, *, form=None, conflict=None, status: int = 200):
     """One row or answer, shown (no form) or being edited (form), for htmx or as a page of its own."""
-    ctx = _context(request, assessment, item=item, kind=kind, form=form, conflict=conflict)
+    ctx = _context(door, assessment, item=item, kind=kind, form=form, conflict=conflict)
     if form is not None:
         prefetch_related_objects([item], services.links_prefetch())
         _decorate([item], timezone.localdate())
@@ -161,7 +149,7 @@ def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None,
         query = render_rows.rows_of(assessment) if kind == "rows" else render_rows.answers_of(assessment)
         values = render_rows.read(query.filter(pk=item.pk), kind, timezone.localdate())
         values[0]["error"] = getattr(item, "error", None)
-        ctx["body"] = render_rows.table_body(values, _view(request, assessment, kind))
+        ctx["body"] = render_rows.table_body(values, _view(request, door, assessment, kind))
         ctx["progress"], ctx["oob"] = services.progress(assessment), True
         template = "assessments/_item.html"
     return render(request, template, ctx, status=status)
@@ -170,10 +158,10 @@ def _fragment(request, assessment, item, kind: str, *, form=None, conflict=None,
 def _load(request, slug, pk, kind, item_pk):
     if kind not in KINDS:
         raise Http404("No such page")
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     getter, form_class, save = KINDS[kind]
     item = getter(assessment, item_pk)
-    return assessment, item, form_class, save
+    return door, assessment, item, form_class, save
 
 
 def _list_url(slug, pk, kind: str) -> str:
@@ -187,22 +175,22 @@ def _fresh_item(assessment, kind, item_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item(request, slug, pk, kind, item_pk):
-    assessment, found, form_class, save = _load(request, slug, pk, kind, item_pk)
+    door, assessment, found, form_class, save = _load(request, slug, pk, kind, item_pk)
     org = assessment.organisation
     editing = request.method == "POST" or request.GET.get("edit") or not _is_htmx(request)
     if not editing:
-        return _fragment(request, assessment, found, kind)
-    if not (assessment.editable and _may(org, access.EDIT_ASSESSMENTS)):
+        return _fragment(request, door, assessment, found, kind)
+    if not (assessment.editable and door.may(access.EDIT_ASSESSMENTS)):
         if request.method == "POST":
-            _need(org, access.EDIT_ASSESSMENTS)
-            return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
+            door.need(access.EDIT_ASSESSMENTS)
+            return _fragment(request, door, assessment, found, kind, form=form_class(initial=initial_for(found),
                                                                                 organisation=org, item=found),
                              status=400,
                              conflict={"message": "the assessment is locked; nothing was saved"})
-        return _fragment(request, assessment, found, kind) if _is_htmx(request) else redirect(
+        return _fragment(request, door, assessment, found, kind) if _is_htmx(request) else redirect(
             f"{reverse('assessment', args=[slug, pk])}#item-{found.pk}")
     if request.method == "GET":
-        return _fragment(request, assessment, found, kind, form=form_class(initial=initial_for(found),
+        return _fragment(request, door, assessment, found, kind, form=form_class(initial=initial_for(found),
                                                                              organisation=org, item=found))
     form = form_class(request.POST, organisation=org, current_owner=found.owner_id, item=found)
     if form.is_valid():
@@ -211,17 +199,17 @@ def item(request, slug, pk, kind, item_pk):
         except actions.StaleEdit as exc:
             current = _fresh_item(assessment, kind, item_pk)
             attempted = _attempted(form)
-            return _fragment(request, assessment, current, kind, status=409,
+            return _fragment(request, door, assessment, current, kind, status=409,
                              form=form_class(initial=initial_for(current), organisation=org, item=current),
                              conflict={"message": str(exc), "attempted": attempted})
         except ActionError as exc:
             form.add_error(None, str(exc))
         else:
             if _is_htmx(request):
-                return _fragment(request, assessment, saved, kind)  # drawn afresh from the database
+                return _fragment(request, door, assessment, saved, kind)  # drawn afresh from the database
             messages.success(request, f"{saved} is saved.")
             return redirect(f"{_list_url(slug, pk, kind)}#item-{saved.pk}")
-    return _fragment(request, assessment, found, kind, form=form, status=400)
+    return _fragment(request, door, assessment, found, kind, form=form, status=400)
 
 
 def _attempted(form) -> list[tuple[str, str]]:
@@ -240,8 +228,8 @@ def _attempted(form) -> list[tuple[str, str]]:
 @login_required
 @require_POST
 def check(request, slug, pk, kind, item_pk):
-    assessment, found, _, _ = _load(request, slug, pk, kind, item_pk)
-    _need(assessment.organisation, access.CHECK_ASSESSMENTS)
+    door, assessment, found, _, _ = _load(request, slug, pk, kind, item_pk)
+    door.need(access.CHECK_ASSESSMENTS)
     error = None
     try:
         actions.check_item(found, by=request.user, revision=int(request.POST.get("revision", "")))
@@ -249,7 +237,7 @@ def check(request, slug, pk, kind, item_pk):
         error = str(exc) if isinstance(exc, ActionError) else "the page was out of date: reload it"
     found.error = error
     if _is_htmx(request):
-        return _fragment(request, assessment, found, kind)  # drawn afresh from the database
+        return _fragment(request, door, assessment, found, kind)  # drawn afresh from the database
     if error:
         messages.error(request, f"{found}: {error}")
     return redirect(f"{_list_url(slug, pk, kind)}#item-{found.pk}")
@@ -258,9 +246,9 @@ def check(request, slug, pk, kind, item_pk):
 @login_required
 @require_POST
 def link(request, slug, pk, kind, item_pk):
-    assessment, found, form_class, _ = _load(request, slug, pk, kind, item_pk)
+    door, assessment, found, form_class, _ = _load(request, slug, pk, kind, item_pk)
     org = assessment.organisation
-    _need(org, access.EDIT_ASSESSMENTS)
+    door.need(access.EDIT_ASSESSMENTS)
     document_id = request.POST.get("document", "")
     document = Document.objects.filter(organisation=org, pk=int(document_id)).first() if document_id.isdigit() else None
     error = None
@@ -268,7 +256,7 @@ def link(request, slug, pk, kind, item_pk):
         if document is None:
             raise ActionError("choose a document from this organisation's register")
         actions.link_evidence(found, document, by=request.user)
-    except ActionError as exc:
+    except ActionError as exc:  # shown beside the item's evidence, not at the top of the page
         error = str(exc)
     found = _fresh_item(assessment, kind, item_pk)
     if not _is_htmx(request):
@@ -276,24 +264,21 @@ def link(request, slug, pk, kind, item_pk):
             messages.error(request, error)
         return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
     form = form_class(initial=initial_for(found), organisation=org, item=found)
-    return _fragment(request, assessment, found, kind, form=form, conflict={"message": error} if error else None,
+    return _fragment(request, door, assessment, found, kind, form=form, conflict={"message": error} if error else None,
                      status=400 if error else 200)
 
 
 @login_required
 @require_POST
 def unlink(request, slug, pk, link_pk):
-    assessment = get_assessment_for(request.user, slug, pk)
-    _need(assessment.organisation, access.EDIT_ASSESSMENTS)
+    door, assessment = get_assessment_for(request.user, slug, pk)
+    door.need(access.EDIT_ASSESSMENTS)
     found = get_link_for(assessment, link_pk)
     kind, item_pk = ("rows", found.row_id) if found.row_id else ("answers", found.answer_id)
-    try:
-        actions.unlink_evidence(found, by=request.user)
-    except ActionError as exc:
-        messages.error(request, str(exc))
+    act(request, actions.unlink_evidence, found, by=request.user)
     if _is_htmx(request):
         item_obj = _fresh_item(assessment, kind, item_pk)
-        return _fragment(request, assessment, item_obj, kind,
+        return _fragment(request, door, assessment, item_obj, kind,
                          form=KINDS[kind][1](initial=initial_for(item_obj), organisation=assessment.organisation,
                                              item=item_obj))
     return redirect("assessment-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
@@ -302,9 +287,9 @@ def unlink(request, slug, pk, link_pk):
 @login_required
 @require_POST
 def assign_owners(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
-    _need(org, access.EDIT_ASSESSMENTS)
+    door.need(access.EDIT_ASSESSMENTS)
     ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit()]
     owner_id = request.POST.get("owner", "")
     owner = members_of(org).filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
@@ -313,13 +298,9 @@ def assign_owners(request, slug, pk):
     elif owner_id and owner is None:
         messages.error(request, "choose an owner from the organisation's members")
     else:
-        try:
-            count = actions.assign_owner(assessment, ids, owner, by=request.user)
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            who = display_name(owner) if owner else "nobody"
-            messages.success(request, f"{plural(count, 'row')} now owned by {who}.")
+        who = display_name(owner) if owner else "nobody"
+        act(request, actions.assign_owner, assessment, ids, owner, by=request.user,
+            ok=lambda count: f"{plural(count, 'row')} now owned by {who}.")
     return redirect(request.POST.get("next") if _safe_next(request, slug, pk) else
                     reverse("assessment", args=[slug, pk]))
 
@@ -335,93 +316,76 @@ def _safe_next(request, slug, pk) -> bool:
 @login_required
 @require_POST
 def move(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     form = MoveForm(request.POST)
     if not form.is_valid() or form.cleaned_data["to"] not in AssessmentStatus.values:
         messages.error(request, "choose where the assessment goes next")
     else:
         step = TRANSITIONS.get((assessment.status, form.cleaned_data["to"]))
         if step is not None:
-            _need(assessment.organisation, step.permission)
-        try:
-            actions.move(assessment, form.cleaned_data["to"], by=request.user, reason=form.cleaned_data["reason"])
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, now_is(assessment.title, assessment.get_status_display()))
+            door.need(step.permission)
+        act(request, actions.move, assessment, form.cleaned_data["to"], by=request.user,
+            reason=form.cleaned_data["reason"], ok=lambda _: now_is(assessment.title, assessment.get_status_display()))
     return redirect("assessment", slug=slug, pk=pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def details(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
-    org = assessment.organisation
+    door, assessment = get_assessment_for(request.user, slug, pk)
     form = DetailsForm(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk))
     if request.method == "POST":
-        _need(org, access.EDIT_ASSESSMENTS)
+        door.need(access.EDIT_ASSESSMENTS)
         if form.is_valid():
             changes = {f: form.cleaned_data[f] for f in form.changed_data}
-            try:
-                actions.update_details(assessment, by=request.user, **changes)
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "The details are saved.")
+            if act(request, actions.update_details, assessment, by=request.user, **changes, show_on=form,
+                   ok="The details are saved.") is not REFUSED:
                 return redirect("assessment-details", slug=slug, pk=pk)
     history = assessment.status_changes.select_related("by")
     return render(request, "assessments/details.html", _context(
-        request, assessment, form=form, history=history, moves=_moves(assessment),
-        can_edit_details=assessment.status not in SUBMITTED_STATES and _may(org, access.EDIT_ASSESSMENTS)))
+        door, assessment, form=form, history=history, moves=_moves(door, assessment),
+        can_edit_details=not assessment.submitted and door.may(access.EDIT_ASSESSMENTS)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def changes(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
     form = ChangeForm(request.POST or None, organisation=org)
     if request.method == "POST":
-        _need(org, access.EDIT_ASSESSMENTS)
+        door.need(access.EDIT_ASSESSMENTS)
         if form.is_valid():
-            try:
-                actions.add_change(assessment, by=request.user, **form.cleaned_data)
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "The change is recorded.")
+            if act(request, actions.add_change, assessment, by=request.user, **form.cleaned_data, show_on=form,
+                   ok="The change is recorded.") is not REFUSED:
                 return redirect("assessment-changes", slug=slug, pk=pk)
     decision = DecisionForm(initial={"decision": assessment.decision, "reason": assessment.decision_reason})
     return render(request, "assessments/changes.html", _context(
-        request, assessment, form=form, decision_form=decision, moves=_moves(assessment),
+        door, assessment, form=form, decision_form=decision, moves=_moves(door, assessment),
         changes=assessment.changes.select_related("risk", "recorded_by"),
         suggestions=services.suggestions(assessment),
-        can_decide=assessment.status not in SUBMITTED_STATES and _may(org, access.DECIDE_MATERIALITY),
+        can_decide=not assessment.submitted and door.may(access.DECIDE_MATERIALITY),
         decided_by=assessment.decided_by if assessment.decided_by_id else None))
 
 
 @login_required
 @require_POST
 def decide(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
-    _need(assessment.organisation, access.DECIDE_MATERIALITY)
+    door, assessment = get_assessment_for(request.user, slug, pk)
+    door.need(access.DECIDE_MATERIALITY)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "choose a decision and give its reason")
     else:
-        try:
-            actions.decide_materiality(assessment, by=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "The decision is recorded.")
+        act(request, actions.decide_materiality, assessment, by=request.user, **form.cleaned_data,
+            ok="The decision is recorded.")
     return redirect("assessment-changes", slug=slug, pk=pk)
 
 
 @login_required
 @require_GET
 def compare(request, slug, pk):
-    assessment = get_assessment_for(request.user, slug, pk)
+    door, assessment = get_assessment_for(request.user, slug, pk)
     others = Assessment.objects.filter(organisation=assessment.organisation).exclude(pk=assessment.pk)
     other_id = request.GET.get("with", "") or (str(assessment.baseline_id) if assessment.baseline_id else "")
     other = others.filter(pk=int(other_id)).first() if other_id.isdigit() else None
@@ -432,8 +396,8 @@ def compare(request, slug, pk):
         change["before_label"] = render_rows.COMPLIANCE.get(change["before"], "")
         change["after_label"] = render_rows.COMPLIANCE.get(change["after"], "")
     return render(request, "assessments/compare.html", _context(
-        request, assessment, others=others.order_by("-created_at"), other=other, result=result,
-        moves=_moves(assessment)))
+        door, assessment, others=others.order_by("-created_at"), other=other, result=result,
+        moves=_moves(door, assessment)))
 
 
 # --- the risk register ------------------------------------------------------------------------------
@@ -448,34 +412,31 @@ def _risk_fields(form) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def risks(request, slug):
-    org = get_organisation_for(request.user, slug, access.VIEW_ASSESSMENTS)
+    door = open_door(request.user, slug, access.VIEW_ASSESSMENTS)
+    org = door.organisation
     form = RiskForm(request.POST or None, organisation=org)
     if request.method == "POST":
-        _need(org, access.EDIT_RISKS)
+        door.need(access.EDIT_RISKS)
         if form.is_valid():
-            try:
-                risk = actions.add_risk(org, by=request.user, **_risk_fields(form))
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"{risk.ref} is added to the register.")
+            if act(request, actions.add_risk, org, by=request.user, **_risk_fields(form), show_on=form,
+                   ok=lambda risk: f"{risk.ref} is added to the register.") is not REFUSED:
                 return redirect("risks", slug=slug)
     register = org.risks.select_related("owner").order_by("status", "ref")
     return render(request, "assessments/risks.html", {
-        "org": org, "risks": register, "form": form, "can_edit": _may(org, access.EDIT_RISKS),
+        "org": org, "risks": register, "form": form, "can_edit": door.may(access.EDIT_RISKS),
         "threshold": org.material_risk_threshold})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk(request, slug, pk):
-    found = get_risk_for(request.user, slug, pk)
+    door, found = get_risk_for(request.user, slug, pk)
     org = found.organisation
     initial = {f: getattr(found, f) for f in actions.RISK_FIELDS if f != "owner"} | {"owner": found.owner_id}
     form = RiskForm(request.POST or None, organisation=org, initial=initial)
     conflict = None
     if request.method == "POST":
-        _need(org, access.EDIT_RISKS)
+        door.need(access.EDIT_RISKS)
         if form.is_valid():
             try:
                 revision = int(request.POST.get("revision", ""))
@@ -483,7 +444,7 @@ def risk(request, slug, pk):
                                     **_risk_fields(form))
             except actions.StaleEdit as exc:
                 conflict = str(exc)
-                found = get_risk_for(request.user, slug, pk)
+                door, found = get_risk_for(request.user, slug, pk)
             except ValueError as exc:
                 form.add_error(None, str(exc) if isinstance(exc, ActionError) else "the page was out of date")
             else:
@@ -492,7 +453,7 @@ def risk(request, slug, pk):
     history = RiskRevision.objects.filter(risk=found).select_related("by").order_by("-number")
     return render(request, "assessments/risk.html", {
         "org": org, "risk": found, "form": form, "history": history, "conflict": conflict,
-        "can_edit": _may(org, access.EDIT_RISKS)}, status=409 if conflict else 400 if form.errors else 200)
+        "can_edit": door.may(access.EDIT_RISKS)}, status=409 if conflict else 400 if form.errors else 200)
 
 
 # --- obligations and their evidence -------------------------------------------------------------
@@ -504,8 +465,9 @@ def obligations(request, slug):
     """Each obligation that counts with its evidence: the documents linked to it in the current
     assessment and those mapped to it in the register (``evidence_map``), and their freshness.
     It lives here, not with the register, because it reads the assessments too."""
-    org = get_organisation_for(request.user, slug, access.VIEW_DOCUMENTS)
-    _need(org, access.VIEW_ASSESSMENTS)
+    door = open_door(request.user, slug, access.VIEW_DOCUMENTS)
+    org = door.organisation
+    door.need(access.VIEW_ASSESSMENTS)
     found = evidence_map.obligation_evidence(org, timezone.localdate())
     items = list(found.obligations.values())
     state = request.GET.get("state", "")

@@ -8,6 +8,7 @@ import json
 from django.db import transaction
 
 from secassure.audit.context import current_actor, current_request_id
+from secassure.audit.events import AuditEvent
 from secassure.audit.models import GENESIS_HASH, ChainHead, Event, audit_key_id, chain_name
 
 
@@ -35,8 +36,17 @@ def _plain(value):
     return value
 
 
+def _registered(action: AuditEvent | str) -> str:
+    """The stored value of a registered event name; anything else is refused."""
+    try:
+        return AuditEvent(action).value
+    except ValueError:
+        raise ValueError(f"{action!r} is not a registered audit event: add it to AuditEvent in "
+                         "secassure/audit/events.py") from None
+
+
 def record(
-    action: str,
+    action: AuditEvent | str,
     obj=None,
     *,
     organisation=None,
@@ -50,8 +60,10 @@ def record(
     """Append one event to its organisation's chain (or the system chain) and return it.
 
     Runs inside the caller's transaction when there is one, so the event commits or rolls back
-    with the change it describes.
+    with the change it describes. The action is an ``AuditEvent`` (or its value); any other name
+    is refused with ValueError before anything is written.
     """
+    action = _registered(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

@@ -3,13 +3,15 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.audit.models import Event
 
 
 def _organisation_of(obj):
-    from secassure.tenancy.models import Organisation
-
-    return obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
+    """The organisation whose chain the change goes on: the object itself when it is one (the model
+    the audit log's organisation field refers to, which sits above this app), else its own."""
+    organisations = Event._meta.get_field("organisation").related_model
+    return obj if isinstance(obj, organisations) else getattr(obj, "organisation", None)
 
 
 def _plain(data: dict) -> dict:
@@ -25,11 +27,11 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = _plain(model_to_dict(type(obj).objects.get(pk=obj.pk))) if change and obj.pk else None
         super().save_model(request, obj, form, change)
-        record(f"admin.{obj._meta.model_name}.{'changed' if change else 'created'}", obj,
+        record(AuditEvent(f"admin.{obj._meta.model_name}.{'changed' if change else 'created'}"), obj,
                organisation=_organisation_of(obj), before=before, after=_plain(model_to_dict(obj)))
 
     def delete_model(self, request, obj):
-        record(f"admin.{obj._meta.model_name}.deleted", obj, organisation=_organisation_of(obj),
+        record(AuditEvent(f"admin.{obj._meta.model_name}.deleted"), obj, organisation=_organisation_of(obj),
                before=_plain(model_to_dict(obj)))
         super().delete_model(request, obj)
 

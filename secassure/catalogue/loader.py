@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import VersionStatus
 from secassure.catalogue.importers.base import CatalogueData, CatalogueError
 from secassure.catalogue.importers.native import split_target
@@ -85,7 +86,7 @@ def load(data: CatalogueData) -> LoadResult:
     with transaction.atomic():
         version = _write(data, digest, existing, targets)
         record(
-            "catalogue.version.replaced" if existing else "catalogue.version.loaded",
+            AuditEvent.CATALOGUE_VERSION_REPLACED if existing else AuditEvent.CATALOGUE_VERSION_LOADED,
             version,
             after={**result.as_dict(), "file": data.file.rsplit("/", 1)[-1], "origin": data.origin},
         )

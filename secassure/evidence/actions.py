@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from secassure import guards
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
+from secassure.dates import add_months
 from secassure.errors import ActionError
 from secassure.evidence import blobs
+from secassure.evidence.access import require_upload
 from secassure.evidence.choices import TRANSITIONS, Classification, DocumentStatus, DocumentType
 from secassure.evidence.filetypes import FileRefused, identify, safe_name
 from secassure.evidence.models import (
@@ -26,15 +29,23 @@ from secassure.evidence.models import (
     ThirdPartyProvider,
 )
 from secassure.people import display_name
-from secassure.profile.planner import add_months
+from secassure.tenancy import access
 from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
 from secassure.wording import in_sentence
 
 
-def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, provider=None,
+def add_document(org: Organisation, *, by, title: str, doc_type: str, owner=None, provider=None,
                  classification: str = Classification.INTERNAL, review_months: int = 12,
                  status: str = DocumentStatus.DRAFT) -> Document:
+    access.require(by, org, access.UPLOAD)
+    return _add_document(org, title=title, doc_type=doc_type, owner=owner, provider=provider,
+                         classification=classification, review_months=review_months, status=status)
+
+
+def _add_document(org: Organisation, *, title: str, doc_type: str, owner=None, provider=None,
+                  classification: str = Classification.INTERNAL, review_months: int = 12,
+                  status: str = DocumentStatus.DRAFT) -> Document:
     title = guards.line(title, "the title", 300)
     if not title:
         raise ActionError("give the document a title")
@@ -56,15 +67,22 @@ def add_document(org: Organisation, *, title: str, doc_type: str, owner=None, pr
         document = Document.objects.create(organisation=org, title=title, doc_type=doc_type, owner=owner,
                                            provider=provider, classification=classification,
                                            review_months=review_months, status=status)
-        record("evidence.document.added", document, organisation=org,
+        record(AuditEvent.EVIDENCE_DOCUMENT_ADDED, document, organisation=org,
                after={"title": title, "type": doc_type, "owner": owner.email if owner else None,
                       "provider": provider.name if provider else None, "classification": classification})
     return document
 
 
-def add_version(document: Document, *, chunks, name: str, effective_date: dt.date | None = None,
-                expiry_date: dt.date | None = None, note: str = "", uploaded_by=None) -> DocumentVersion:
-    """Check and store an uploaded file as the document's next version."""
+def add_version(document: Document, *, by, chunks, name: str, effective_date: dt.date | None = None,
+                expiry_date: dt.date | None = None, note: str = "") -> DocumentVersion:
+    """Check and store an uploaded file as the document's next version, uploaded by ``by``."""
+    require_upload(by, document)
+    return _add_version(document, by=by, chunks=chunks, name=name, effective_date=effective_date,
+                        expiry_date=expiry_date, note=note)
+
+
+def _add_version(document: Document, *, by, chunks, name: str, effective_date: dt.date | None = None,
+                 expiry_date: dt.date | None = None, note: str = "") -> DocumentVersion:
     try:
         clean_name = safe_name(name)
     except FileRefused as exc:
@@ -87,12 +105,26 @@ def add_version(document: Document, *, chunks, name: str, effective_date: dt.dat
         version = DocumentVersion.objects.create(
             document=locked, number=number, sha256=staged.sha256, size=staged.size, original_name=clean_name,
             media_type=kind.media_type, effective_date=effective_date, expiry_date=expiry_date,
-            note=note, uploaded_by=uploaded_by)
+            note=note, uploaded_by=by)
         if locked.next_review is None or number == 1:
             locked.next_review = add_months(effective_date, locked.review_months)
             locked.save(update_fields=["next_review"])
-        record("evidence.version.added", version, organisation=locked.organisation, after=version.as_dict())
+        record(AuditEvent.EVIDENCE_VERSION_ADDED, version, organisation=locked.organisation, after=version.as_dict())
     return version
+
+
+def keep_imported_file(org: Organisation, *, by, title: str, chunks, name: str, note: str = "") -> DocumentVersion:
+    """Keep a file an import read as the next version of the organisation's record titled ``title``,
+    added the first time. The import has already decided, by its own rule, that ``by`` may make it
+    (a CIO reviewer importing comments keeps their workbook here without being allowed to upload
+    to the register), so this asks only that they belong to the organisation."""
+    if access.door_of(by, org) is None:
+        raise ActionError(f"only a member of {org.name} may import into it")
+    with transaction.atomic():
+        document = Document.objects.filter(organisation=org, title=title).first()
+        if document is None:
+            document = _add_document(org, title=title, doc_type=DocumentType.RECORD)
+        return _add_version(document, by=by, chunks=chunks, name=name, note=note)
 
 
 def verify_blobs(org: Organisation, progress=None) -> list[dict]:
@@ -137,18 +169,20 @@ def orphan_blobs() -> list[str]:
     return orphans
 
 
-def add_provider(org: Organisation, *, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:
+def add_provider(org: Organisation, *, by, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:
+    access.require(by, org, access.EDIT)
     name = guards.line(name, "the provider's name", 200)
     if not name:
         raise ActionError("give the provider's name")
     with transaction.atomic():
         provider = ThirdPartyProvider.objects.create(organisation=org, name=name, kind=kind, **fields)
-        record("evidence.provider.added", provider, organisation=org, after={"name": name, "kind": kind})
+        record(AuditEvent.EVIDENCE_PROVIDER_ADDED, provider, organisation=org, after={"name": name, "kind": kind})
     return provider
 
 
-def accept(document: Document, *, accepted_by, basis: str, valid_until: dt.date | None = None) -> Acceptance:
+def accept(document: Document, *, by, basis: str, valid_until: dt.date | None = None) -> Acceptance:
     """Record that the User accepts the latest version of a provider-maintained document."""
+    access.require(by, document.organisation, access.ACCEPT)
     if document.provider_id is None:
         raise ActionError(f"{document.title} is not maintained by a provider: there is nothing to accept")
     basis = guards.text(basis, "the basis of the acceptance")
@@ -165,29 +199,31 @@ def accept(document: Document, *, accepted_by, basis: str, valid_until: dt.date 
         valid_until = valid_until or (min(limits) if limits else None)
         if valid_until is not None and valid_until < today:
             raise ActionError(f"an acceptance valid until {valid_until.isoformat()} would already have lapsed")
-        acceptance = Acceptance.objects.create(document=locked, version=version, accepted_by=accepted_by,
+        acceptance = Acceptance.objects.create(document=locked, version=version, accepted_by=by,
                                                basis=basis, valid_until=valid_until)
-        record("evidence.acceptance.recorded", acceptance, organisation=locked.organisation,
+        record(AuditEvent.EVIDENCE_ACCEPTANCE_RECORDED, acceptance, organisation=locked.organisation,
                after={"document": locked.title, "version": version.number, "basis": basis,
                       "valid_until": valid_until.isoformat() if valid_until else None})
     return acceptance
 
 
-def assign_provider_member(provider: ThirdPartyProvider, membership) -> ProviderMember:
+def assign_provider_member(provider: ThirdPartyProvider, membership, *, by) -> ProviderMember:
     """Let a Provider-role member work on this provider's documents (and nothing else)."""
+    access.require(by, provider.organisation, access.EDIT)
     if membership.organisation_id != provider.organisation_id:
         raise ActionError("that person belongs to another organisation")
     if membership.role != "provider":
         raise ActionError(f"{display_name(membership.user)} is not in the Provider role; change their role first")
     with transaction.atomic():
         link, _ = ProviderMember.objects.update_or_create(membership=membership, defaults={"provider": provider})
-        record("evidence.provider.member_assigned", link, organisation=provider.organisation,
+        record(AuditEvent.EVIDENCE_PROVIDER_MEMBER_ASSIGNED, link, organisation=provider.organisation,
                after={"email": membership.user.email, "provider": provider.name})
     return link
 
 
-def link_obligations(document: Document, obligations, questions=None) -> None:
+def link_obligations(document: Document, obligations, questions=None, *, by) -> None:
     """Set which obligations (and self-assessment questions) the document evidences."""
+    access.require(by, document.organisation, access.UPLOAD)
     obligations = list(obligations)
     questions = list(document.questions.all()) if questions is None else list(questions)
     with transaction.atomic():
@@ -197,12 +233,13 @@ def link_obligations(document: Document, obligations, questions=None) -> None:
         document.questions.set(questions)
         after = {"obligations": sorted(o.ref for o in obligations), "questions": sorted(q.ref for q in questions)}
         if before != after:
-            record("evidence.document.obligations_linked", document, organisation=document.organisation,
+            record(AuditEvent.EVIDENCE_DOCUMENT_OBLIGATIONS_LINKED, document, organisation=document.organisation,
                    before=before, after=after)
 
 
-def move_document(document: Document, to_status: str, *, changed_by=None, reason: str = "") -> DocumentStatusChange:
+def move_document(document: Document, to_status: str, *, by, reason: str = "") -> DocumentStatusChange:
     """Move a document along its lifecycle (``choices.TRANSITIONS``); anything else is refused."""
+    access.require(by, document.organisation, access.UPLOAD)
     if to_status not in DocumentStatus.values:
         raise ActionError(f"{to_status!r} is not a document status")
     reason = guards.text(reason, "the reason", 500)
@@ -216,11 +253,11 @@ def move_document(document: Document, to_status: str, *, changed_by=None, reason
         if to_status == DocumentStatus.PUBLISHED and not locked.versions.exists():
             raise ActionError("upload a version before publishing the document")
         change = DocumentStatusChange.objects.create(document=locked, from_status=locked.status, to_status=to_status,
-                                                     changed_by=changed_by, reason=reason)
+                                                     changed_by=by, reason=reason)
         before = locked.status
         locked.status = to_status
         locked.save(update_fields=["status"])
-        record("evidence.document.status_changed", locked, organisation=locked.organisation,
+        record(AuditEvent.EVIDENCE_DOCUMENT_STATUS_CHANGED, locked, organisation=locked.organisation,
                before={"status": before}, after={"status": to_status}, reason=reason)
     document.status = to_status
     return change

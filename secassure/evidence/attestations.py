@@ -15,8 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.evidence.models import Attestation, AttestationCampaign, DocumentVersion
+from secassure.tenancy import access
 from secassure.tenancy.models import token_digest
 
 logger = logging.getLogger(__name__)
@@ -64,10 +66,12 @@ def parse_people_csv(name: str, data: bytes) -> list[tuple[str, str]]:
     return people
 
 
-def start_campaign(version: DocumentVersion, people: list[tuple[str, str]], *, created_by=None,
+def start_campaign(version: DocumentVersion, people: list[tuple[str, str]], *, by,
                    due_date: dt.date | None = None) -> tuple[AttestationCampaign, dict[str, str]]:
     """Create the campaign and one private link per person, emailed once committed. Returns the
-    campaign and each email's token (shown nowhere else: only hashes are kept)."""
+    campaign and each email's token (shown nowhere else: only hashes are kept). Run by the
+    organisation's own members who keep its register."""
+    access.require(by, version.document.organisation, access.UPLOAD)
     if not people:
         raise ActionError("name at least one person")
     if due_date and due_date < timezone.localdate():
@@ -75,7 +79,7 @@ def start_campaign(version: DocumentVersion, people: list[tuple[str, str]], *, c
     tokens: dict[str, str] = {}
     org = version.document.organisation
     with transaction.atomic():
-        campaign = AttestationCampaign.objects.create(version=version, created_by=created_by, due_date=due_date)
+        campaign = AttestationCampaign.objects.create(version=version, created_by=by, due_date=due_date)
         for person, email in people:
             token = secrets.token_urlsafe(24)
             tokens[email] = token
@@ -85,7 +89,7 @@ def start_campaign(version: DocumentVersion, people: list[tuple[str, str]], *, c
                                                token_hash=token_digest(token))
             except IntegrityError:
                 raise ActionError(f"{email} is listed twice") from None
-        record("evidence.attestation.campaign_started", campaign, organisation=org,
+        record(AuditEvent.EVIDENCE_ATTESTATION_CAMPAIGN_STARTED, campaign, organisation=org,
                after={"document": version.document.title, "version": version.number, "people": len(people),
                       "due_date": due_date.isoformat() if due_date else None})
         transaction.on_commit(lambda: _send(campaign, tokens))
@@ -130,7 +134,7 @@ def confirm(token: str) -> Attestation:
             attestation.confirmed_at = timezone.now()
             attestation.save(update_fields=["confirmed_at"])
             campaign = attestation.campaign
-            record("evidence.attestation.confirmed", attestation,
+            record(AuditEvent.EVIDENCE_ATTESTATION_CONFIRMED, attestation,
                    organisation=campaign.version.document.organisation,
                    after={"name": attestation.name, "email": attestation.email,
                           "document": campaign.version.document.title, "version": campaign.version.number})

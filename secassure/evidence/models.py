@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from secassure.evidence.choices import Classification, DocumentStatus, DocumentType, ProviderKind
+from secassure.evidence.choices import NOT_IN_FORCE, Classification, DocumentStatus, DocumentType, ProviderKind
 from secassure.tenancy.models import Organisation
 
 
@@ -27,6 +27,12 @@ class ThirdPartyProvider(models.Model):
         return self.name
 
 
+class DocumentQuerySet(models.QuerySet):
+    def in_force(self):
+        """Neither superseded nor retired."""
+        return self.exclude(status__in=NOT_IN_FORCE)
+
+
 class Document(models.Model):
     """An ISMS document (policy, procedure, record ...) whose versions are kept as evidence."""
 
@@ -45,6 +51,8 @@ class Document(models.Model):
     obligations = models.ManyToManyField("catalogue.Obligation", blank=True, related_name="documents")
     questions = models.ManyToManyField("catalogue.Question", blank=True, related_name="documents")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation", "title"]

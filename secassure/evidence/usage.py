@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from secassure.evidence.models import Document
+from secassure.tenancy.access import Door
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class Place:
     note: str = ""
 
 
-# A reader is given the document and the viewer's role in its organisation, and returns the places
+# A reader is given the document and the viewer's door to its organisation, and returns the places
 # that viewer may see, each at a fixed number of queries however many links there are.
-Reader = Callable[[Document, str], list[Place]]
+Reader = Callable[[Document, Door], list[Place]]
 _READERS: list[Reader] = []
 
 
@@ -45,5 +46,5 @@ def add_reader(reader: Reader) -> None:
         _READERS.append(reader)
 
 
-def places_of(document: Document, role: str) -> list[Place]:
-    return [place for reader in _READERS for place in reader(document, role)]
+def places_of(document: Document, door: Door) -> list[Place]:
+    return [place for reader in _READERS for place in reader(document, door)]

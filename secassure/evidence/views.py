@@ -1,5 +1,5 @@
 """The document register, a document's versions, uploads and downloads. Every organisation is
-reached through ``get_organisation_for``; every document through its organisation."""
+reached through ``open_door``; every document through its organisation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure.acting import REFUSED, act
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion
 from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
@@ -40,7 +42,7 @@ from secassure.evidence.models import (
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
 from secassure.evidence.uploads import TOO_LARGE
 from secassure.people import display_name
-from secassure.tenancy.access import EDIT, PERMISSIONS, VIEW_DOCUMENTS, get_organisation_for
+from secassure.tenancy.access import EDIT, VIEW_DOCUMENTS, open_door
 from secassure.tenancy.models import Membership
 from secassure.wording import now_is
 
@@ -59,12 +61,10 @@ def register(request, slug):
         if not scope.can_add_documents:
             raise Http404("Not found")
         if form.is_valid():
-            try:
-                document = actions.add_document(org, owner=request.user, **form.cleaned_data)
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"{document.title} is added: upload its first version.")
+            document = act(request, actions.add_document, org, by=request.user, owner=request.user,
+                           **form.cleaned_data, show_on=form,
+                           ok=lambda document: f"{document.title} is added: upload its first version.")
+            if document is not REFUSED:
                 return redirect("document", slug=org.slug, pk=document.pk)
     filters = {key: request.GET.get(key, "") for key in ("type", "status", "provider", "owner", "state")}
     documents = scope.documents
@@ -109,7 +109,7 @@ def document(request, slug, pk):
                 version = actions.add_version(
                     doc, chunks=upload.chunks(), name=upload.name, effective_date=form.cleaned_data["effective_date"],
                     expiry_date=form.cleaned_data["expiry_date"], note=form.cleaned_data["note"],
-                    uploaded_by=request.user)
+                    by=request.user)
             except ActionError as exc:
                 form.add_error("file", str(exc))
             else:
@@ -124,7 +124,7 @@ def document(request, slug, pk):
         "org": org, "doc": doc, "versions": versions, "form": form, "scope": scope,
         "freshness": freshness_of(doc, timezone.localdate()), "acceptances": acceptances,
         "accept_form": AcceptForm(), "link_form": link_form, "linked": doc.obligations.order_by("order"),
-        "linked_questions": doc.questions.order_by("order"), "places": usage.places_of(doc, org.viewer_role),
+        "linked_questions": doc.questions.order_by("order"), "places": usage.places_of(doc, scope),
         "next_statuses": [(s, DocumentStatus(s).label) for s in sorted(TRANSITIONS[doc.status])],
         "history": doc.status_changes.select_related("changed_by"),
         "campaigns": AttestationCampaign.objects.filter(version__document=doc).select_related("version").annotate(
@@ -140,13 +140,8 @@ def move(request, slug, pk):
     doc = _document_in(scope, pk)
     if not scope.can_add_documents:
         raise PermissionDenied("Only the organisation's own members move a document along its lifecycle")
-    try:
-        actions.move_document(doc, request.POST.get("status", ""), changed_by=request.user,
-                              reason=request.POST.get("reason", ""))
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, now_is(doc.title, doc.get_status_display()))
+    act(request, actions.move_document, doc, request.POST.get("status", ""), by=request.user,
+        reason=request.POST.get("reason", ""), ok=lambda _: now_is(doc.title, doc.get_status_display()))
     return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
 
 
@@ -159,7 +154,8 @@ def link(request, slug, pk):
         raise PermissionDenied("Only the organisation's own members link evidence to obligations")
     form = ObligationLinkForm(request.POST, version=FrameworkVersion.objects.in_force(SEC_FRAMEWORK))
     if form.is_valid():
-        actions.link_obligations(doc, form.cleaned_data["obligations"], form.cleaned_data["questions"])
+        actions.link_obligations(doc, form.cleaned_data["obligations"], form.cleaned_data["questions"],
+                                 by=request.user)
         messages.success(request, "The obligations this document evidences are saved.")
     else:
         messages.error(request, "Choose obligations from the SEC catalogue in force.")
@@ -175,12 +171,8 @@ def accept(request, slug, pk):
         raise PermissionDenied("Only an Owner or Approver records acceptance")
     form = AcceptForm(request.POST)
     if form.is_valid():
-        try:
-            acceptance = actions.accept(doc, accepted_by=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"Version {acceptance.version.number} is accepted.")
+        act(request, actions.accept, doc, by=request.user, **form.cleaned_data,
+            ok=lambda acceptance: f"Version {acceptance.version.number} is accepted.")
     else:
         messages.error(request, "Say what was checked.")
     return redirect("document", slug=scope.organisation.slug, pk=doc.pk)
@@ -204,7 +196,7 @@ def _file_response(version: DocumentVersion):
     try:
         handle = blobs.open_verified(version.sha256)
     except blobs.BlobTampered as exc:
-        record("evidence.blob.tampered", version, organisation=version.document.organisation,
+        record(AuditEvent.EVIDENCE_BLOB_TAMPERED, version, organisation=version.document.organisation,
                after={"sha256": version.sha256}, reason=str(exc))
         return None
     # Always an attachment, never shown inline, with the type we checked and no sniffing.
@@ -219,19 +211,16 @@ def _file_response(version: DocumentVersion):
 @login_required
 @require_http_methods(["GET", "POST"])
 def providers(request, slug):
-    org = get_organisation_for(request.user, slug, VIEW_DOCUMENTS)
-    can_edit = EDIT in PERMISSIONS[org.viewer_role]
+    door = open_door(request.user, slug, VIEW_DOCUMENTS)
+    org = door.organisation
+    can_edit = door.may(EDIT)
     form = ProviderForm(request.POST or None)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("Only an Owner adds providers")
         if form.is_valid():
-            try:
-                provider = actions.add_provider(org, **form.cleaned_data)
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"{provider.name} is added.")
+            if act(request, actions.add_provider, org, by=request.user, **form.cleaned_data, show_on=form,
+                   ok=lambda provider: f"{provider.name} is added.") is not REFUSED:
                 return redirect("providers", slug=org.slug)
     rows = (ThirdPartyProvider.objects.filter(organisation=org).annotate(n_documents=Count("documents", distinct=True))
             .prefetch_related(Prefetch("members", queryset=ProviderMember.objects.select_related("membership__user")))
@@ -245,18 +234,15 @@ def providers(request, slug):
 @login_required
 @require_POST
 def assign_member(request, slug, pk):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     provider = get_object_or_404(ThirdPartyProvider, pk=pk, organisation=org)
     membership = Membership.objects.filter(organisation=org, pk=request.POST.get("membership")).first()
     if membership is None:
         messages.error(request, "Choose a person in the Provider role.")
     else:
-        try:
-            actions.assign_provider_member(provider, membership)
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"{display_name(membership.user)} now works on {provider.name}'s documents.")
+        act(request, actions.assign_provider_member, provider, membership, by=request.user,
+            ok=f"{display_name(membership.user)} now works on {provider.name}'s documents.")
     return redirect("providers", slug=org.slug)
 
 
@@ -284,7 +270,7 @@ def start_campaign(request, slug, pk):
                 listed = attestations.parse_people_csv(upload.name, upload.read())
                 known = {email for _, email in people}
                 people += [(n, e) for n, e in listed if e not in known]
-            campaign, _ = attestations.start_campaign(version, people, created_by=request.user,
+            campaign, _ = attestations.start_campaign(version, people, by=request.user,
                                                       due_date=form.cleaned_data["due_date"])
         except ActionError as exc:
             messages.error(request, str(exc))

@@ -18,11 +18,13 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus
 from secassure.assessments.models import Assessment, QuestionAnswer, ValidationRow
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.exchange import layout, reading
 from secassure.exchange.layout import CIO, USER
 from secassure.exchange.reading import Problem, ReadItem, ReadWorkbook, WorkbookRefused
 from secassure.review.models import Comment
+from secassure.tenancy import access
 from secassure.wording import in_sentence
 
 EVIDENCE_TITLE = "Workbook imports: {title}"
@@ -120,7 +122,7 @@ def _may_import(assessment: Assessment, by) -> str:
 
     theirs = audience_of(assessment, by) if by is not None else USER
     if theirs == USER:
-        assessments.require(by, assessment.organisation, "assessments.edit")
+        access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
         if not assessment.editable:
             raise WorkbookRefused([Problem(f"the assessment is {in_sentence(assessment.get_status_display())}, so "
                                            "nothing in it can change now")])
@@ -198,20 +200,16 @@ def plan(assessment: Assessment, path: Path, *, by) -> Plan:
 def _keep_file(assessment: Assessment, path: Path, name: str, by):
     """The uploaded workbook, kept as the next version of the assessment's import record."""
     from secassure.evidence import actions as evidence
-    from secassure.evidence.models import Document
 
     title = EVIDENCE_TITLE.format(title=assessment.title)[:300]
-    document = Document.objects.filter(organisation=assessment.organisation, title=title).first()
-    if document is None:
-        document = evidence.add_document(assessment.organisation, title=title, doc_type="record")
 
     def chunks():
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 yield chunk
 
-    return evidence.add_version(document, chunks=chunks(), name=name, uploaded_by=by,
-                                note=f"Imported into assessment {assessment.pk}")
+    return evidence.keep_imported_file(assessment.organisation, by=by, title=title, chunks=chunks(), name=name,
+                                       note=f"Imported into assessment {assessment.pk}")
 
 
 def apply(result: Plan, path: Path, *, by, name: str, take: set[str] = frozenset()) -> dict:
@@ -246,7 +244,7 @@ def apply(result: Plan, path: Path, *, by, name: str, take: set[str] = frozenset
                    "sha256": version.sha256, "document": version.document_id, "version": version.number,
                    "applied": len(applied), "kept_product": len(kept),
                    "changed": [c.ref for c in result.changes if c.key in applied]}
-        record("exchange.workbook.imported", assessment, organisation=assessment.organisation, after=summary)
+        record(AuditEvent.EXCHANGE_WORKBOOK_IMPORTED, assessment, organisation=assessment.organisation, after=summary)
     return summary
 
 

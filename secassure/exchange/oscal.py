@@ -283,7 +283,7 @@ def _finding_risk(ctx: _Context, finding: Finding, actions: list[RemediationActi
                         ("response-due", finding.response_due)),
         "status": RISK_STATUS.get(finding.status, "open"),
     }
-    open_dates = [a.target_date for a in actions if a.status not in (ActionStatus.DONE, ActionStatus.CANCELLED)]
+    open_dates = [a.target_date for a in actions if a.still_open]
     _put(risk, "deadline", _when(max(open_dates), end_of_day=True) if open_dates else None)
     _put(risk, "remediations", [_remediation(ctx, a) for a in actions])
     return risk
@@ -488,17 +488,18 @@ def _material_risks(ctx: _Context, assessment: Assessment, answers) -> tuple[lis
     return risks, by_answer
 
 
-def _assessment_results(assessment: Assessment) -> dict:
-    """The assessment-results document: twelve queries, or thirteen while evidence is not yet pinned."""
-    a = _load(assessment)
-    ctx = _Context(a)
-    ctx.seen(a.created_at, a.submitted_at, a.decided_at)
+def _rows_and_answers(a: Assessment) -> tuple[list[ValidationRow], list[QuestionAnswer]]:
+    """The rows with their obligations and the answers with their questions, each with its evidence."""
     rows = list(with_details(ValidationRow.objects.filter(assessment=a).select_related("obligation"))
                 .order_by("order", "pk"))
     answers = list(with_details(QuestionAnswer.objects.filter(assessment=a).select_related("question"))
                    .prefetch_related(Prefetch("question__obligations", queryset=Obligation.objects.only("pk")))
                    .order_by("order", "pk"))
-    resources, evidence_obs, evidence_of = _evidence(ctx, rows, answers)
+    return rows, answers
+
+
+def _comments_by_item(ctx: _Context, a: Assessment) -> tuple[dict[int, list], dict[int, list], list]:
+    """The CIO's comments on each row, on each answer and on the assessment as a whole; each author a party."""
     comments = list(review_comments(a))
     ctx.seen(*(c.updated_at for c in comments))
     on_row, on_answer = {}, {}
@@ -511,22 +512,32 @@ def _assessment_results(assessment: Assessment) -> dict:
         else:
             overall.append(c)
         ctx.person(c.author, "cio-reviewer")
-    outcome = Outcome.objects.filter(assessment=a).first()
-    findings, actions = _findings_and_actions(a)
-    changes = list(StatusChange.objects.filter(assessment=a).select_related("by").order_by("at", "pk"))
+    return on_row, on_answer, overall
 
-    risks, material_by_answer = _material_risks(ctx, a, answers)
+
+def _finding_risks(ctx: _Context, findings: list[Finding], actions: list[RemediationAction]) -> list[dict]:
+    """Each review finding as a risk, with the actions that address it."""
     actions_of: dict[int, list[RemediationAction]] = {}
     for action in actions:
         if action.finding_id:
             actions_of.setdefault(action.finding_id, []).append(action)
-    finding_risks = [_finding_risk(ctx, f, actions_of.get(f.pk, [])) for f in findings]
-    risks += finding_risks
+    return [_finding_risk(ctx, f, actions_of.get(f.pk, [])) for f in findings]
+
+
+def _risks_by_clause(findings: list[Finding], finding_risks: list[dict]) -> dict[str, list[str]]:
+    """The uuids of the findings' risks per clause they were raised against."""
     risks_by_clause: dict[str, list[str]] = {}
     for finding, risk in zip(findings, finding_risks, strict=True):
         if finding.clause:
             risks_by_clause.setdefault(finding.clause, []).append(risk["uuid"])
+    return risks_by_clause
 
+
+def _answer_observations(ctx: _Context, answers, evidence_obs: dict[int, dict], evidence_of: dict[int, dict],
+                         on_answer: dict[int, list], material_by_answer: dict[int, str]
+                         ) -> tuple[list[dict], dict[int, list[str]], dict[int, list[str]]]:
+    """Each answer's observation followed by its evidence's; and per obligation the uuids of the
+    observations of the answers that bear on it and of the risks of those marked material."""
     observations = []
     answer_obs_by_obligation: dict[int, list[str]] = {}
     risks_by_obligation: dict[int, list[str]] = {}
@@ -539,14 +550,26 @@ def _assessment_results(assessment: Assessment) -> dict:
             answer_obs_by_obligation.setdefault(obligation.pk, []).append(observation["uuid"])
             if answer.pk in material_by_answer:
                 risks_by_obligation.setdefault(obligation.pk, []).append(material_by_answer[answer.pk])
-    row_findings = []
+    return observations, answer_obs_by_obligation, risks_by_obligation
+
+
+def _row_findings(ctx: _Context, rows, evidence_obs: dict[int, dict], on_row: dict[int, list],
+                  answer_obs_by_obligation: dict[int, list[str]], risks_by_clause: dict[str, list[str]],
+                  risks_by_obligation: dict[int, list[str]]) -> tuple[list[dict], list[dict]]:
+    """The observations of the rows' evidence, and each row's finding with the observations and
+    risks related to it."""
+    observations, findings = [], []
     for row in rows:
         row_obs = [evidence_obs[link.pk] for link in row.links.all() if link.pk in evidence_obs]
         observations += row_obs
         related = [o["uuid"] for o in row_obs] + answer_obs_by_obligation.get(row.obligation_id, [])
         row_risks = risks_by_clause.get(row.obligation.ref, []) + risks_by_obligation.get(row.obligation_id, [])
-        row_findings.append(_row_finding(ctx, row, related, row_risks, on_row.get(row.pk, [])))
+        findings.append(_row_finding(ctx, row, related, row_risks, on_row.get(row.pk, [])))
+    return observations, findings
 
+
+def _assessment_log(ctx: _Context, changes: list[StatusChange]) -> list[dict]:
+    """The assessment's status changes as log entries, each with its reason and who made it."""
     for change in changes:
         ctx.seen(change.at)
     log = [{"uuid": ctx.uuid("status-change", c.pk), "title": f"{c.get_from_status_display()} to "
@@ -556,7 +579,12 @@ def _assessment_results(assessment: Assessment) -> dict:
         mover = ctx.person(change.by)
         if mover:
             entry["logged-by"] = [{"party-uuid": mover}]
+    return log
 
+
+def _result_notes(ctx: _Context, a: Assessment, overall: list, outcome: Outcome | None) -> tuple[list[dict], list[str]]:
+    """The result's properties and remarks: the materiality decision, the CIO's overall comments and
+    the SSC's outcome."""
     result_props = _props(("assessment-type", a.kind), ("assessment-status", a.status),
                           ("cycle-year", a.cycle_year), ("materiality-decision", a.decision or None))
     remarks = []
@@ -575,7 +603,12 @@ def _assessment_results(assessment: Assessment) -> dict:
                              f"{f' ({outcome.clause})' if outcome.clause else ''}, received "
                              f"{outcome.received_on.isoformat()}"
                              f"{f', reference {outcome.reference}' if outcome.reference else ''}.", outcome.text))
+    return result_props, remarks
 
+
+def _result(ctx: _Context, a: Assessment, rows: list[ValidationRow], answers: list[QuestionAnswer],
+            result_props: list[dict]) -> dict:
+    """The result's heading: what was assessed, over which period, and the obligations reviewed."""
     ctx.person(a.submitted_by, "content-approver")
     if a.period_start:
         start, end = _when(a.period_start), _when(a.period_end, end_of_day=True)
@@ -597,19 +630,18 @@ def _assessment_results(assessment: Assessment) -> dict:
     if not controls:
         selection["remarks"] = "No obligation of the catalogue applied to the organisation."
     result["reviewed-controls"] = {"control-selections": [selection]}
-    _put(result, "assessment-log", {"entries": log} if log else None)
-    _put(result, "observations", observations)
-    _put(result, "risks", risks)
-    _put(result, "findings", row_findings)
-    _put(result, "remarks", _text(*remarks))
+    return result
 
+
+def _results_body(ctx: _Context, a: Assessment, result: dict, resources: dict[int, dict]) -> dict:
+    """The document around the result: metadata, the plan ``import-ap`` points at, and the back matter."""
     plan = _plan_resource(ctx, a)
     metadata = ctx.metadata(
         f"Assessment results: {a.title}", str(a.revision),
         _props(("organisation", ctx.org.slug), ("assessment-id", a.pk), ("assessment-type", a.kind),
                ("assessment-status", a.status), ("catalogue", a.catalogue.label)),
         a.submitted_at)
-    body = {
+    return {
         "metadata": metadata,
         "import-ap": {"href": f"#{plan['uuid']}",
                       "remarks": "The assessment as planned and the catalogue it was assessed against are "
@@ -617,7 +649,38 @@ def _assessment_results(assessment: Assessment) -> dict:
         "results": [result],
         "back-matter": {"resources": [plan, *sorted(resources.values(), key=lambda r: (r["title"], r["uuid"]))]},
     }
-    return _document(ctx, "assessment-results", body)
+
+
+def _assessment_results(assessment: Assessment) -> dict:
+    """The assessment-results document: twelve queries, or thirteen while evidence is not yet pinned."""
+    a = _load(assessment)
+    ctx = _Context(a)
+    ctx.seen(a.created_at, a.submitted_at, a.decided_at)
+    rows, answers = _rows_and_answers(a)
+    resources, evidence_obs, evidence_of = _evidence(ctx, rows, answers)
+    on_row, on_answer, overall = _comments_by_item(ctx, a)
+    outcome = Outcome.objects.filter(assessment=a).first()
+    findings, actions = _findings_and_actions(a)
+    changes = list(StatusChange.objects.filter(assessment=a).select_related("by").order_by("at", "pk"))
+
+    risks, material_by_answer = _material_risks(ctx, a, answers)
+    finding_risks = _finding_risks(ctx, findings, actions)
+    risks += finding_risks
+    observations, answer_obs_by_obligation, risks_by_obligation = _answer_observations(
+        ctx, answers, evidence_obs, evidence_of, on_answer, material_by_answer)
+    row_observations, row_findings = _row_findings(ctx, rows, evidence_obs, on_row, answer_obs_by_obligation,
+                                                   _risks_by_clause(findings, finding_risks), risks_by_obligation)
+    observations += row_observations
+    log = _assessment_log(ctx, changes)
+
+    result_props, remarks = _result_notes(ctx, a, overall, outcome)
+    result = _result(ctx, a, rows, answers, result_props)
+    _put(result, "assessment-log", {"entries": log} if log else None)
+    _put(result, "observations", observations)
+    _put(result, "risks", risks)
+    _put(result, "findings", row_findings)
+    _put(result, "remarks", _text(*remarks))
+    return _document(ctx, "assessment-results", _results_body(ctx, a, result, resources))
 
 
 # --- plan of action and milestones --------------------------------------------------------------
@@ -678,9 +741,9 @@ def _poam(assessment: Assessment) -> dict:
                 "statement": "A remediation action of the plan that addresses no recorded finding"
                              + (f" (clause {action.clause})." if action.clause else "."),
                 "props": _props(("source", "remediation-action"), ("clause", action.clause)),
-                "status": "closed" if action.status in (ActionStatus.DONE, ActionStatus.CANCELLED) else "remediating",
+                "status": "remediating" if action.still_open else "closed",
                 "remediations": [_remediation(ctx, action)]}
-        if action.status not in (ActionStatus.DONE, ActionStatus.CANCELLED):
+        if action.still_open:
             risk["deadline"] = _when(action.target_date, end_of_day=True)
         risks.append(risk)
         items.append({"uuid": ctx.uuid("poam-action", action.pk), "title": _short(action.description),

@@ -43,6 +43,7 @@ from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
 from secassure.people import name_and_email
 from secassure.review import choices as review_choices
+from secassure.review.models import Finding, RemediationAction
 from secassure.review.services import bundle
 from secassure.tenancy.models import DEFAULT_CLASSIFICATION
 
@@ -185,24 +186,25 @@ def _evidence(assessment: Assessment, today: dt.date) -> list[dict]:
 
 
 def _findings_and_actions(review: dict, today: dt.date) -> dict:
-    """Open findings and the remediation plan's actions (open ones listed, overdue marked)."""
-    done_findings = {s.value for s in review_choices.FINDING_DONE}
-    done_actions = {s.value for s in review_choices.ACTION_DONE}
+    """Open findings and the remediation plan's actions (open ones listed, overdue marked). Whether
+    each is still open, or overdue, is the models' own rule, read on the bundle's plain values."""
     findings = [{**f, "kind_label": _label(review_choices.FindingKind, f["kind"]),
                  "severity_label": _label(review_choices.Severity, f["severity"]),
                  "status_label": _label(review_choices.FindingStatus, f["status"]),
                  "source_label": _label(review_choices.FindingSource, f["source"])}
                 for f in review["findings"]]
+    open_findings = [f for f in findings if Finding(status=f["status"]).still_open]
     plan = review["plans"][0] if review["plans"] else None
     actions = []
     for a in plan["actions"] if plan else []:
         target = dt.date.fromisoformat(a["target_date"])
-        open_ = a["status"] not in done_actions
-        actions.append({**a, "status_label": _label(review_choices.ActionStatus, a["status"]), "open": open_,
-                        "overdue": open_ and target < today, "days_overdue": max((today - target).days, 0)})
+        action = RemediationAction(status=a["status"], target_date=target)
+        actions.append({**a, "status_label": _label(review_choices.ActionStatus, a["status"]),
+                        "open": action.still_open, "overdue": action.is_overdue(today),
+                        "days_overdue": max((today - target).days, 0)})
     return {
-        "findings": [f for f in findings if f["status"] not in done_findings],
-        "findings_closed": sum(f["status"] in done_findings for f in findings),
+        "findings": open_findings,
+        "findings_closed": len(findings) - len(open_findings),
         "plan": None if plan is None else {
             "version": plan["version"], "status": plan["status"],
             "status_label": _label(review_choices.PlanStatus, plan["status"]),

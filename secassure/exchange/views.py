@@ -42,12 +42,12 @@ def _context(door, **extra) -> dict:
 
 def _may_import(door) -> bool:
     from secassure.assessments.choices import AssessmentStatus
-    from secassure.tenancy.access import EDIT_ASSESSMENTS, PERMISSIONS
+    from secassure.tenancy.access import EDIT_ASSESSMENTS
 
     a = door.assessment
     if door.is_cio:
         return a.status == AssessmentStatus.CIO_REVIEW
-    return a.editable and EDIT_ASSESSMENTS in PERMISSIONS[a.organisation.viewer_role]
+    return a.editable and door.may(EDIT_ASSESSMENTS)
 
 
 def _files_context(door, **extra) -> dict:

@@ -11,12 +11,14 @@ from django.forms.models import model_to_dict
 
 from secassure import guards
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import UserRole
 from secassure.errors import ActionError
 from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
 from secassure.profile.planner import changed_years
 from secassure.profile.services import plan_for
-from secassure.tenancy.actions import check_past_date
+from secassure.tenancy import access
+from secassure.tenancy.actions import EDITABLE, check_past_date, clean_changes
 from secassure.tenancy.models import Organisation
 
 # Great Britain has about 30 million premises: a count beyond this is a typing error, not a portfolio.
@@ -35,10 +37,12 @@ def _count(value, what: str, *, optional: bool = False) -> int | None:
     return value
 
 
-def add_snapshot(org: Organisation, *, as_of: dt.date, domestic: int, non_domestic: int, smets1: int | None = None,
-                 smets2: int | None = None, source: str = "", recorded_by=None) -> tuple[PortfolioSnapshot, list[dict]]:
+def add_snapshot(org: Organisation, *, by, as_of: dt.date, domestic: int, non_domestic: int,
+                 smets1: int | None = None, smets2: int | None = None,
+                 source: str = "") -> tuple[PortfolioSnapshot, list[dict]]:
     """Record the portfolio on a date. Returns the snapshot and the future assessment years whose
     type it changes."""
+    access.require(by, org, access.ADD_PORTFOLIO)
     check_past_date(as_of, "the snapshot date")
     _count(domestic, "domestic premises")
     _count(non_domestic, "non-domestic premises")
@@ -54,17 +58,18 @@ def add_snapshot(org: Organisation, *, as_of: dt.date, domestic: int, non_domest
         before = plan_for(org)
         snapshot = PortfolioSnapshot.objects.create(
             organisation=org, as_of=as_of, domestic=domestic, non_domestic=non_domestic, smets1=smets1,
-            smets2=smets2, source=guards.text(source, "the source", 300), recorded_by=recorded_by)
-        record("profile.portfolio.added", snapshot, organisation=org, after=snapshot.as_dict())
+            smets2=smets2, source=guards.text(source, "the source", 300), recorded_by=by)
+        record(AuditEvent.PROFILE_PORTFOLIO_ADDED, snapshot, organisation=org, after=snapshot.as_dict())
         changes = changed_years(before, plan_for(org))
         if changes:
-            record("profile.plan.changed", org, organisation=org, after={"changes": changes},
+            record(AuditEvent.PROFILE_PLAN_CHANGED, org, organisation=org, after={"changes": changes},
                    reason=f"portfolio snapshot of {as_of.isoformat()}")
     return snapshot, changes
 
 
-def add_role(org: Organisation, role: str, *, user_ids: list[str] | None = None, start_date: dt.date | None = None,
-             end_date: dt.date | None = None) -> RoleHolding:
+def add_role(org: Organisation, role: str, *, by, user_ids: list[str] | None = None,
+             start_date: dt.date | None = None, end_date: dt.date | None = None) -> RoleHolding:
+    access.require(by, org, access.EDIT)
     if role not in UserRole.values:
         raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
     if start_date and end_date and end_date < start_date:
@@ -78,19 +83,21 @@ def add_role(org: Organisation, role: str, *, user_ids: list[str] | None = None,
             raise ActionError(f"{org.name} already holds the {UserRole(role).label} role; remove it or end it first")
         holding = RoleHolding.objects.create(organisation=org, role=role, user_ids=ids, start_date=start_date,
                                              end_date=end_date)
-        record("profile.role.added", holding, organisation=org, after=_plain(holding))
+        record(AuditEvent.PROFILE_ROLE_ADDED, holding, organisation=org, after=_plain(holding))
     return holding
 
 
-def remove_role_holding(holding: RoleHolding) -> None:
+def remove_role_holding(holding: RoleHolding, *, by) -> None:
     """Remove one record of a User Role held (the page lists each one)."""
+    access.require(by, holding.organisation, access.EDIT)
     with transaction.atomic():
-        record("profile.role.removed", holding, organisation=holding.organisation, before=_plain(holding))
+        record(AuditEvent.PROFILE_ROLE_REMOVED, holding, organisation=holding.organisation, before=_plain(holding))
         holding.delete()
 
 
-def remove_role(org: Organisation, role: str) -> int:
+def remove_role(org: Organisation, role: str, *, by) -> int:
     """Remove every record of a User Role the organisation holds (the command line's form)."""
+    access.require(by, org, access.EDIT)
     if role not in UserRole.values:
         raise ActionError(f"{role!r} is not a User Role; use one of {', '.join(UserRole.values)}")
     with transaction.atomic():
@@ -98,12 +105,13 @@ def remove_role(org: Organisation, role: str) -> int:
         if not holdings:
             raise ActionError(f"{org.name} does not hold the {UserRole(role).label} role")
         for holding in holdings:
-            record("profile.role.removed", holding, organisation=org, before=_plain(holding))
+            record(AuditEvent.PROFILE_ROLE_REMOVED, holding, organisation=org, before=_plain(holding))
             holding.delete()
     return len(holdings)
 
 
-def add_user_system(org: Organisation, **fields) -> UserSystem:
+def add_user_system(org: Organisation, *, by, **fields) -> UserSystem:
+    access.require(by, org, access.EDIT)
     system = UserSystem(organisation=org, **fields)
     if system.kind == "further" and not system.ssc_notified_on:
         raise ActionError("a further User System must be notified to the SSC before use: give the date it was")
@@ -114,11 +122,12 @@ def add_user_system(org: Organisation, **fields) -> UserSystem:
     check_past_date(system.ssc_notified_on, "the SSC notification date")
     with transaction.atomic():
         system.save()
-        record("profile.user_system.added", system, organisation=org, after=_plain(system))
+        record(AuditEvent.PROFILE_USER_SYSTEM_ADDED, system, organisation=org, after=_plain(system))
     return system
 
 
-def add_srp_arrangement(org: Organisation, **fields) -> SrpArrangement:
+def add_srp_arrangement(org: Organisation, *, by, **fields) -> SrpArrangement:
+    access.require(by, org, access.EDIT)
     arrangement = SrpArrangement(organisation=org, **fields)
     if not arrangement.provider_name.strip():
         raise ActionError("give the Shared Resource Provider's name")
@@ -126,10 +135,35 @@ def add_srp_arrangement(org: Organisation, **fields) -> SrpArrangement:
         raise ActionError("the arrangement's end date is before its start date")
     with transaction.atomic():
         arrangement.save()
-        record("profile.srp_arrangement.added", arrangement, organisation=org, after=_plain(arrangement))
+        record(AuditEvent.PROFILE_SRP_ARRANGEMENT_ADDED, arrangement, organisation=org, after=_plain(arrangement))
     return arrangement
 
 
 def _plain(obj) -> dict:
     data = model_to_dict(obj)
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+
+
+def update_organisation(org: Organisation, changes: dict, reason: str = "", *, by) -> list[dict]:
+    """Apply changes to the organisation's own fields. Returns the assessment years whose type
+    the change alters (the planner's view), which the audit log records too."""
+    access.require(by, org, access.EDIT)
+    changes = clean_changes(changes)
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=org.pk)
+        before_plan = plan_for(locked)
+        before = locked.as_dict()
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if locked.as_dict() == before:
+            return []
+        locked.save()
+        record(AuditEvent.TENANCY_ORGANISATION_CHANGED, locked, organisation=locked, before=before,
+               after=locked.as_dict(), reason=reason)
+        changes_to_plan = changed_years(before_plan, plan_for(locked))
+        if changes_to_plan:
+            record(AuditEvent.PROFILE_PLAN_CHANGED, locked, organisation=locked, after={"changes": changes_to_plan},
+                   reason="organisation profile changed")
+    for field in EDITABLE:
+        setattr(org, field, getattr(locked, field))
+    return changes_to_plan

@@ -7,11 +7,11 @@ reasons in words and the ids of the rules behind it, so that a person can check 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
 from secassure.catalogue.choices import PartyCategory
+from secassure.dates import add_months
 from secassure.profile.rules import RuleSetData, Threshold
 from secassure.wording import article
 
@@ -86,13 +86,6 @@ class Plan:
 
     def types(self) -> dict[int, str]:
         return {y.year: y.type for y in self.years}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month, months later; the month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _number(value: float) -> str:

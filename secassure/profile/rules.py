@@ -136,6 +136,27 @@ class RuleSetData:
 
 
 def parse_rules(name: str, doc: Any) -> RuleSetData:
+    _check_document(name, doc)
+    data = _ruleset(name, doc)
+    ids: set[str] = set()
+    for i, node in enumerate(_items(name, doc, "thresholds")):
+        data.thresholds.append(_threshold(name, node, f"thresholds[{i}]", ids))
+    _check_weighted_thresholds(name, data)
+    for i, node in enumerate(_items(name, doc, "cycle")):
+        data.cycle.append(_cycle_rule(name, node, f"cycle[{i}]", ids))
+    for i, node in enumerate(_items(name, doc, "timing")):
+        data.timing.append(_timing_rule(name, node, f"timing[{i}]", ids))
+    for i, node in enumerate(doc.get("outcomes") or []):
+        data.outcomes.append(_outcome_rule(name, node, f"outcomes[{i}]", ids, data))
+    for i, node in enumerate(doc.get("assurance") or []):
+        data.assurance.append(_assurance_names(name, node, f"assurance[{i}]", ids))
+    _check_cycle_covers_every_category(name, data)
+    data.timing_months()
+    return data
+
+
+def _check_document(name: str, doc: Any) -> None:
+    """The file is a mapping in this format, with no key the format does not know."""
     if not isinstance(doc, dict):
         raise DataFileError(name, "root", "expected a mapping")
     if doc.get("format") != FORMAT:
@@ -145,21 +166,20 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise DataFileError(name, unknown[0], "unknown key")
-    effective = doc.get("effective_date")
-    if isinstance(effective, str):
-        try:
-            effective = dt.date.fromisoformat(effective)
-        except ValueError:
-            effective = None
+
+
+def _ruleset(name: str, doc: dict) -> RuleSetData:
+    """The rule set's own fields, checked, with no rules in it yet."""
     for key, limit in (("ruleset", 80), ("version", 100)):
         if isinstance(doc.get(key), str) and len(doc[key]) > limit:
             raise DataFileError(name, key, f"longer than {limit} characters")
+    effective = _date(doc.get("effective_date"))
     if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
         raise DataFileError(name, "effective_date", "expected a date in the form YYYY-MM-DD")
     status = doc.get("status", "published")
     if status not in ("published", "draft"):
         raise DataFileError(name, "status", "expected published or draft")
-    data = RuleSetData(
+    return RuleSetData(
         file=name,
         name=_text(name, doc, "ruleset", ""),
         version=_text(name, doc, "version", ""),
@@ -169,75 +189,88 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
         source_url=_text(name, doc, "source_url", "", required=False),
         document=json.loads(json.dumps(doc, default=str)),
     )
-    ids: set[str] = set()
-    for i, node in enumerate(_items(name, doc, "thresholds")):
-        place = f"thresholds[{i}]"
-        base = _rule_fields(name, node, place, ids, {"measure", "limit", "categories"})
-        measure = node.get("measure")
-        if measure not in MEASURES:
-            raise DataFileError(name, f"{place}.measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
-        limit = node.get("limit")
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
-            raise DataFileError(name, f"{place}.limit", "expected a positive number")
-        data.thresholds.append(Threshold(**base, measure=measure, limit=limit,
-                                         categories=_categories(name, node, place)))
+
+
+def _threshold(name: str, node: Any, place: str, ids: set[str]) -> Threshold:
+    base = _rule_fields(name, node, place, ids, {"measure", "limit", "categories"})
+    measure = node.get("measure")
+    if measure not in MEASURES:
+        raise DataFileError(name, f"{place}.measure", f"{measure!r} is not one of {', '.join(MEASURES)}")
+    limit = node.get("limit")
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        raise DataFileError(name, f"{place}.limit", "expected a positive number")
+    return Threshold(**base, measure=measure, limit=limit, categories=_categories(name, node, place))
+
+
+def _check_weighted_thresholds(name: str, data: RuleSetData) -> None:
+    """A weighted threshold weighs the domestic and non-domestic measures, so a category needs both."""
     for category in PartyCategory.values:
         measures = {t.measure for t in data.thresholds_for(category)}
         if "weighted" in measures and not {"domestic", "non_domestic"} <= measures:
             raise DataFileError(name, "thresholds", f"the weighted threshold for {category} needs domestic and "
                                                     "non_domestic thresholds for it too")
-    for i, node in enumerate(_items(name, doc, "cycle")):
-        place = f"cycle[{i}]"
-        base = _rule_fields(name, node, place, ids, {"categories", "portfolio", "years"})
-        portfolio = node.get("portfolio", "any")
-        if portfolio not in PORTFOLIO_CONDITIONS:
-            raise DataFileError(name, f"{place}.portfolio", f"expected one of {', '.join(PORTFOLIO_CONDITIONS)}")
-        years = node.get("years")
-        if not isinstance(years, list) or len(years) != 3:
-            raise DataFileError(name, f"{place}.years", "expected the three years' assessment types")
-        for j, kind in enumerate(years):
-            if kind not in ASSESSMENT_TYPES:
-                raise DataFileError(name, f"{place}.years[{j}]",
-                                    f"{kind!r} is not one of {', '.join(ASSESSMENT_TYPES)}")
-        data.cycle.append(CycleRule(**base, categories=_categories(name, node, place), portfolio=portfolio,
-                                    years=tuple(years)))
-    for i, node in enumerate(_items(name, doc, "timing")):
-        place = f"timing[{i}]"
-        base = _rule_fields(name, node, place, ids, {"months"})
-        months = node.get("months")
-        if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60):
-            raise DataFileError(name, f"{place}.months", "expected a whole number of months from 1 to 60")
-        data.timing.append(TimingRule(**base, months=months))
-    for i, node in enumerate(doc.get("outcomes") or []):
-        place = f"outcomes[{i}]"
-        base = _rule_fields(name, node, place, ids, {"decision", "clause"})
-        decision = node.get("decision")
-        if decision not in OUTCOME_DECISIONS:
-            raise DataFileError(name, f"{place}.decision", f"expected one of {', '.join(OUTCOME_DECISIONS)}")
-        if data.outcome(decision) is not None:
-            raise DataFileError(name, f"{place}.decision", f"a second rule for {decision!r}")
-        data.outcomes.append(OutcomeRule(**base, decision=decision,
-                                         clause=_text(name, node, "clause", place, required=False)))
-    for i, node in enumerate(doc.get("assurance") or []):
-        place = f"assurance[{i}]"
-        base = _rule_fields(name, node, place, ids, {"renamed_on", "before", "after"})
-        renamed_on = node.get("renamed_on")
-        if isinstance(renamed_on, str):
-            try:
-                renamed_on = dt.date.fromisoformat(renamed_on)
-            except ValueError:
-                renamed_on = None
-        if not isinstance(renamed_on, dt.date):
-            raise DataFileError(name, f"{place}.renamed_on", "expected a date in the form YYYY-MM-DD")
-        names = {key: _status_names(name, node.get(key), f"{place}.{key}") for key in ("before", "after")}
-        data.assurance.append(AssuranceNames(**base, renamed_on=renamed_on, **names))
+
+
+def _cycle_rule(name: str, node: Any, place: str, ids: set[str]) -> CycleRule:
+    base = _rule_fields(name, node, place, ids, {"categories", "portfolio", "years"})
+    portfolio = node.get("portfolio", "any")
+    if portfolio not in PORTFOLIO_CONDITIONS:
+        raise DataFileError(name, f"{place}.portfolio", f"expected one of {', '.join(PORTFOLIO_CONDITIONS)}")
+    years = node.get("years")
+    if not isinstance(years, list) or len(years) != 3:
+        raise DataFileError(name, f"{place}.years", "expected the three years' assessment types")
+    for j, kind in enumerate(years):
+        if kind not in ASSESSMENT_TYPES:
+            raise DataFileError(name, f"{place}.years[{j}]",
+                                f"{kind!r} is not one of {', '.join(ASSESSMENT_TYPES)}")
+    return CycleRule(**base, categories=_categories(name, node, place), portfolio=portfolio, years=tuple(years))
+
+
+def _timing_rule(name: str, node: Any, place: str, ids: set[str]) -> TimingRule:
+    base = _rule_fields(name, node, place, ids, {"months"})
+    months = node.get("months")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60):
+        raise DataFileError(name, f"{place}.months", "expected a whole number of months from 1 to 60")
+    return TimingRule(**base, months=months)
+
+
+def _outcome_rule(name: str, node: Any, place: str, ids: set[str], data: RuleSetData) -> OutcomeRule:
+    """One decision's rule; ``data`` holds the outcome rules read so far, each decision at most once."""
+    base = _rule_fields(name, node, place, ids, {"decision", "clause"})
+    decision = node.get("decision")
+    if decision not in OUTCOME_DECISIONS:
+        raise DataFileError(name, f"{place}.decision", f"expected one of {', '.join(OUTCOME_DECISIONS)}")
+    if data.outcome(decision) is not None:
+        raise DataFileError(name, f"{place}.decision", f"a second rule for {decision!r}")
+    return OutcomeRule(**base, decision=decision, clause=_text(name, node, "clause", place, required=False))
+
+
+def _assurance_names(name: str, node: Any, place: str, ids: set[str]) -> AssuranceNames:
+    base = _rule_fields(name, node, place, ids, {"renamed_on", "before", "after"})
+    renamed_on = _date(node.get("renamed_on"))
+    if not isinstance(renamed_on, dt.date):
+        raise DataFileError(name, f"{place}.renamed_on", "expected a date in the form YYYY-MM-DD")
+    names = {key: _status_names(name, node.get(key), f"{place}.{key}") for key in ("before", "after")}
+    return AssuranceNames(**base, renamed_on=renamed_on, **names)
+
+
+def _check_cycle_covers_every_category(name: str, data: RuleSetData) -> None:
+    """Every Party category has a cycle rule both at or under its thresholds and over one."""
     for category in PartyCategory.values:
         for over in (False, True):
             if data.cycle_rule(category, over) is None:
                 condition = "over a threshold" if over else "at or under the thresholds"
                 raise DataFileError(name, "cycle", f"no rule covers {article(category)} {condition}")
-    data.timing_months()
-    return data
+
+
+def _date(value: Any) -> Any:
+    """A date given as text read as a date (None if the text is no date); anything else as it is."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
 
 
 def _rule_fields(name: str, node: Any, place: str, ids: set[str], extra: set[str]) -> dict:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.datafiles import DataFileError, parse_yaml, paused_gc, read_text
 from secassure.profile.models import PortfolioSnapshot, RuleSet
 from secassure.profile.planner import Plan, Portfolio, plan_cycle
@@ -49,7 +50,7 @@ def load_rules(data: RuleSetData) -> tuple[str, RuleSet]:
             ruleset, outcome = RuleSet.objects.get(pk=existing.pk), "replaced-draft"
         else:
             ruleset, outcome = RuleSet.objects.create(name=data.name, version=data.version, **fields), "created"
-        record(f"profile.rules.{'loaded' if outcome == 'created' else 'replaced'}", ruleset,
+        record(AuditEvent.PROFILE_RULES_LOADED if outcome == "created" else AuditEvent.PROFILE_RULES_REPLACED, ruleset,
                after={"rules": data.label, "status": data.status, "effective_date": data.effective_date.isoformat(),
                       "content_hash": digest, "file": Path(data.file).name})
     return outcome, ruleset

@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from secassure.errors import ActionError
+from secassure.acting import REFUSED, act
 from secassure.profile import actions
 from secassure.profile.forms import RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
 from secassure.profile.models import RoleHolding
-from secassure.tenancy import actions as tenancy_actions
-from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, get_organisation_for
+from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, open_door
 from secassure.tenancy.forms import OrganisationForm
 from secassure.wording import article
 
@@ -20,14 +19,9 @@ from secassure.wording import article
 def _form_page(request, org, form, title, submit, action, success, *, edit=False):
     """One pattern for every 'add or change something about the organisation' page; ``edit`` marks a
     form that shows what is already recorded (saving it unchanged must change nothing)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = action(form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, message or success)
-            return redirect("organisation", slug=org.slug)
+    if request.method == "POST" and form.is_valid() and act(
+            request, action, form.cleaned_data, show_on=form, ok=lambda message: message or success) is not REFUSED:
+        return redirect("organisation", slug=org.slug)
     return render(request, "profile/form.html", {"org": org, "form": form, "title": title, "submit": submit,
                                                  "edit": edit})
 
@@ -35,12 +29,13 @@ def _form_page(request, org, form, title, submit, action, success, *, edit=False
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_organisation(request, slug):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     # The form works on a copy: the action writes the change, with its audit event.
     form = OrganisationForm(request.POST or None, instance=type(org).objects.get(pk=org.pk))
 
     def save(cleaned):
-        changes = tenancy_actions.update_organisation(org, dict(cleaned))
+        changes = actions.update_organisation(org, dict(cleaned), by=request.user)
         return _plan_message(changes, "The organisation's details are saved.")
 
     return _form_page(request, org, form, f"Edit {org.name}", "Save", save, "Saved.", edit=True)
@@ -56,11 +51,12 @@ def _plan_message(changes: list[dict], saved: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_snapshot(request, slug):
-    org = get_organisation_for(request.user, slug, ADD_PORTFOLIO)
+    door = open_door(request.user, slug, ADD_PORTFOLIO)
+    org = door.organisation
     form = SnapshotForm(request.POST or None)
 
     def save(cleaned):
-        _, changes = actions.add_snapshot(org, recorded_by=request.user, **cleaned)
+        _, changes = actions.add_snapshot(org, by=request.user, **cleaned)
         return _plan_message(changes, "The portfolio snapshot is recorded.")
 
     return _form_page(request, org, form, "Add a portfolio snapshot", "Record", save, "Recorded.")
@@ -69,12 +65,13 @@ def add_snapshot(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_role(request, slug):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     form = RoleHoldingForm(request.POST or None)
 
     def save(cleaned):
-        actions.add_role(org, cleaned["role"], user_ids=cleaned["user_ids"], start_date=cleaned["start_date"],
-                         end_date=cleaned["end_date"])
+        actions.add_role(org, cleaned["role"], by=request.user, user_ids=cleaned["user_ids"],
+                         start_date=cleaned["start_date"], end_date=cleaned["end_date"])
         return None
 
     return _form_page(request, org, form, "Add a User Role", "Add", save, "The User Role is added.")
@@ -83,9 +80,10 @@ def add_role(request, slug):
 @login_required
 @require_POST
 def remove_role(request, slug, pk):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     holding = get_object_or_404(RoleHolding.objects.select_related("organisation"), pk=pk, organisation=org)
-    actions.remove_role_holding(holding)
+    actions.remove_role_holding(holding, by=request.user)
     messages.success(request, f"{holding.get_role_display()} is removed.")
     return redirect("organisation", slug=org.slug)
 
@@ -93,17 +91,20 @@ def remove_role(request, slug, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_user_system(request, slug):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     form = UserSystemForm(request.POST or None, organisation=org)
     return _form_page(request, org, form, "Add a User System", "Add",
-                      lambda cleaned: actions.add_user_system(org, **cleaned) and None, "The User System is added.")
+                      lambda cleaned: actions.add_user_system(org, by=request.user, **cleaned) and None,
+                      "The User System is added.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_srp_arrangement(request, slug):
-    org = get_organisation_for(request.user, slug, EDIT)
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
     form = SrpArrangementForm(request.POST or None)
     return _form_page(request, org, form, "Add a Shared Resource Provider arrangement", "Add",
-                      lambda cleaned: actions.add_srp_arrangement(org, **cleaned) and None,
+                      lambda cleaned: actions.add_srp_arrangement(org, by=request.user, **cleaned) and None,
                       "The arrangement is added.")

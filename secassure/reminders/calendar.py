@@ -12,6 +12,7 @@ from django.db import transaction
 from icalendar import Calendar, Event
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.reminders.dates import FEED_DAYS, KIND_NAMES, for_person
 from secassure.reminders.models import CalendarFeed
 
@@ -25,14 +26,14 @@ def new_link(user) -> str:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         CalendarFeed.objects.update_or_create(user=user, defaults={"token_hash": _hash(token)})
-        record("reminders.feed.created", user, after={"user": user.email})
+        record(AuditEvent.REMINDERS_FEED_CREATED, user, after={"user": user.email})
     return token
 
 
 def revoke(user) -> None:
     with transaction.atomic():
         if CalendarFeed.objects.filter(user=user).delete()[0]:
-            record("reminders.feed.revoked", user, after={"user": user.email})
+            record(AuditEvent.REMINDERS_FEED_REVOKED, user, after={"user": user.email})
 
 
 def owner_of(token: str):

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from secassure.evidence.choices import NOT_IN_FORCE
+from secassure.dates import add_months
 from secassure.evidence.models import Document
 from secassure.evidence.services import with_freshness_fields
-from secassure.profile.planner import ASSESSMENT_NAMES, add_months
-from secassure.review.choices import ACTION_DONE, FINDING_DONE
+from secassure.profile.planner import ASSESSMENT_NAMES
 from secassure.review.models import Finding, RemediationAction
 from secassure.tenancy.choices import MemberRole
 
@@ -64,8 +63,7 @@ def _assessment(org, today: dt.date) -> list[Due]:
 
 
 def _documents(org, user, role: str) -> list[Due]:
-    documents = Document.objects.filter(organisation=org).exclude(
-        status__in=NOT_IN_FORCE)
+    documents = Document.objects.filter(organisation=org).in_force()
     if role == MemberRole.OWNER:  # the Owner answers for documents nobody owns
         documents = documents.filter(owner=user) | documents.filter(owner__isnull=True)
     else:
@@ -105,7 +103,7 @@ def _counts(org, today: dt.date) -> list[Due]:
 
 def _actions(org, user) -> list[Due]:
     actions = (RemediationAction.objects.filter(plan__organisation=org, owner=user)
-               .exclude(status__in=ACTION_DONE).select_related("finding").order_by("target_date", "pk"))
+               .still_open().select_related("finding").order_by("target_date", "pk"))
     return [Due("action", f"action-{a.pk}-{a.target_date.isoformat()}",
                 (f"{a.finding.ref}: " if a.finding_id else "") + a.description.splitlines()[0][:150],
                 a.target_date, org.name, reverse("remediation-plan", args=[org.slug, a.plan_id]), a.clause)
@@ -114,7 +112,7 @@ def _actions(org, user) -> list[Due]:
 
 def _responses(org) -> list[Due]:
     findings = (Finding.objects.filter(organisation=org, response="", response_due__isnull=False)
-                .exclude(status__in=FINDING_DONE).order_by("response_due", "ref"))
+                .still_open().order_by("response_due", "ref"))
     return [Due("response", f"response-{f.pk}-{f.response_due.isoformat()}",
                 f"{f.ref}: management response to the SSC", f.response_due, org.name,
                 reverse("finding", args=[org.slug, f.pk]), f.clause) for f in findings]

@@ -11,12 +11,15 @@ from django.http import Http404
 from secassure.assessments.models import Assessment
 from secassure.review.choices import Side
 from secassure.review.models import Share
-from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS, memberships_of
+from secassure.tenancy.access import VIEW_ASSESSMENTS, Door, member_door
 from secassure.tenancy.choices import MemberRole
 
 
-@dataclass
-class ReviewDoor:
+@dataclass(frozen=True)
+class ReviewDoor(Door):
+    """A door to one assessment: the organisation's door, with the assessment and the side of the
+    review the person is on."""
+
     assessment: Assessment
     side: str  # Side.CIO or Side.USER
 
@@ -26,28 +29,25 @@ class ReviewDoor:
 
 
 def review_door(user, slug: str, pk: int) -> ReviewDoor:
-    membership = memberships_of(user).filter(organisation__slug=slug).first()
-    if membership is None:
-        raise Http404("No such assessment")
-    org = membership.organisation
-    org.viewer_role = membership.role
-    query = Assessment.objects.select_related("catalogue__framework", "baseline").filter(organisation=org, pk=pk)
-    if membership.role == MemberRole.CIO_REVIEWER:
-        assessment = query.filter(shares__reviewer=user, shares__revoked_at__isnull=True).first()
+    door = member_door(user, slug, "No such assessment")
+    query = Assessment.objects.select_related("catalogue__framework", "baseline").filter(organisation=door.organisation,
+                                                                                         pk=pk)
+    if door.role == MemberRole.CIO_REVIEWER:
+        shared = Share.objects.active().filter(reviewer=user).values("assessment")
+        assessment = query.filter(pk__in=shared).first()
         side = Side.CIO
-    elif VIEW_ASSESSMENTS in PERMISSIONS[membership.role]:
+    elif door.may(VIEW_ASSESSMENTS):
         assessment, side = query.first(), Side.USER
     else:
         assessment = None
     if assessment is None:
         raise Http404("No such assessment")
-    assessment.organisation = org
-    return ReviewDoor(assessment, side)
+    assessment.organisation = door.organisation
+    return ReviewDoor(door.organisation, door.membership, assessment, side)
 
 
 def shares_of(user):
     """What has been shared with this CIO reviewer, across organisations (their queue)."""
-    return (Share.objects.filter(reviewer=user, revoked_at__isnull=True,
-                                 assessment__organisation__memberships__user=user,
-                                 assessment__organisation__memberships__role=MemberRole.CIO_REVIEWER)
+    return (Share.objects.active().filter(reviewer=user, assessment__organisation__memberships__user=user,
+                                          assessment__organisation__memberships__role=MemberRole.CIO_REVIEWER)
             .select_related("assessment__organisation").order_by("-shared_at"))

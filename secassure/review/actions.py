@@ -19,6 +19,7 @@ from secassure.assessments import actions as assessment_actions
 from secassure.assessments.choices import AssessmentStatus, AssessmentType
 from secassure.assessments.models import Assessment, QuestionAnswer, StatusChange, ValidationRow
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
 from secassure.people import display_name
@@ -30,7 +31,6 @@ from secassure.tenancy.choices import MemberRole
 from secassure.wording import in_sentence, plural
 
 S = AssessmentStatus
-require = assessment_actions.require
 TEXT_LIMIT = 20_000
 
 
@@ -51,9 +51,9 @@ def is_reviewer(user, assessment: Assessment) -> bool:
     """Whether the person is a CIO reviewer of the organisation with whom the assessment is shared."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return Share.objects.filter(assessment=assessment, reviewer=user, revoked_at__isnull=True,
-                                reviewer__memberships__organisation_id=assessment.organisation_id,
-                                reviewer__memberships__role=MemberRole.CIO_REVIEWER).exists()
+    return Share.objects.active().filter(assessment=assessment, reviewer=user,
+                                         reviewer__memberships__organisation_id=assessment.organisation_id,
+                                         reviewer__memberships__role=MemberRole.CIO_REVIEWER).exists()
 
 
 def _require_reviewer(user, assessment: Assessment) -> None:
@@ -68,10 +68,10 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
     """Share a submitted assessment with a CIO reviewer of the organisation; the first share
     starts the CIO review."""
     org = assessment.organisation
-    require(by, org, access.SHARE_REVIEW)
+    access.require(by, org, access.SHARE_REVIEW)
     if assessment.status not in (S.SUBMITTED, S.CIO_REVIEW):
         raise ActionError("only a submitted assessment is shared with the CIO; submit it first"
-                          if assessment.status in assessment_actions.EDITABLE | {S.SIGN_OFF}
+                          if assessment.editable or assessment.status == S.SIGN_OFF
                           else f"the assessment is {in_sentence(assessment.get_status_display())}: "
                                "the CIO's review is over")
     if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
@@ -80,25 +80,25 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
     with transaction.atomic():
         found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
                                                      defaults={"shared_by": by})
-        if not created and found.revoked_at is None:
+        if not created and found.active:
             raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
         if not created:
             found.revoked_at, found.shared_by = None, by
             found.save(update_fields=["revoked_at", "shared_by"])
         if assessment.status == S.SUBMITTED:
             _status_move(assessment, S.CIO_REVIEW, by=by, reason=f"shared with {reviewer.email}")
-        record("review.shared", assessment, organisation=org, after={"reviewer": reviewer.email})
+        record(AuditEvent.REVIEW_SHARED, assessment, organisation=org, after={"reviewer": reviewer.email})
     return found
 
 
 def revoke(share_: Share, *, by) -> None:
     assessment = share_.assessment
-    require(by, assessment.organisation, access.SHARE_REVIEW)
-    if share_.revoked_at is not None:
+    access.require(by, assessment.organisation, access.SHARE_REVIEW)
+    if not share_.active:
         raise ActionError("that share was already withdrawn")
     with transaction.atomic():
         Share.objects.filter(pk=share_.pk).update(revoked_at=timezone.now())
-        record("review.share_revoked", assessment, organisation=assessment.organisation,
+        record(AuditEvent.REVIEW_SHARE_REVOKED, assessment, organisation=assessment.organisation,
                before={"reviewer": share_.reviewer.email})
 
 
@@ -133,7 +133,7 @@ def raise_query(assessment: Assessment, item, *, by, text: str) -> ReviewQuery:
     with transaction.atomic():
         query = ReviewQuery.objects.create(assessment=assessment, raised_by=by, **target)
         QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=text)
-        record("review.query.raised", query, organisation=assessment.organisation,
+        record(AuditEvent.REVIEW_QUERY_RAISED, query, organisation=assessment.organisation,
                after={"item": str(item), "text": text})
     return query
 
@@ -149,7 +149,7 @@ def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None
     if side == Side.USER:
         if by is None:
             raise ActionError("a reply is written by a person")
-        require(by, assessment.organisation, access.ANSWER_QUERIES)
+        access.require(by, assessment.organisation, access.ANSWER_QUERIES)
     elif document is not None:
         raise ActionError("evidence is attached by the User")
     text = _text(text, "the reply")
@@ -159,7 +159,7 @@ def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None
         status = QueryStatus.ANSWERED if side == Side.USER else QueryStatus.OPEN
         ReviewQuery.objects.filter(pk=query.pk).update(status=status)
         query.status = status
-        record("review.query.replied", query, organisation=assessment.organisation,
+        record(AuditEvent.REVIEW_QUERY_REPLIED, query, organisation=assessment.organisation,
                after={"side": side, "text": text,
                       "evidence": f"{document.title} v{evidence['version'].number}" if evidence else None})
     return message
@@ -177,7 +177,7 @@ def close_query(query: ReviewQuery, *, by, note: str = "") -> ReviewQuery:
         now = timezone.now()
         ReviewQuery.objects.filter(pk=query.pk).update(status=QueryStatus.CLOSED, closed_by=by, closed_at=now)
         query.status, query.closed_by, query.closed_at = QueryStatus.CLOSED, by, now
-        record("review.query.closed", query, organisation=assessment.organisation, reason=note)
+        record(AuditEvent.REVIEW_QUERY_CLOSED, query, organisation=assessment.organisation, reason=note)
     return query
 
 
@@ -193,7 +193,7 @@ def comment(assessment: Assessment, *, by, text: str, item=None) -> Comment:
     text = _text(text, "the comment")
     with transaction.atomic():
         found = Comment.objects.create(assessment=assessment, author=by, text=text, **target)
-        record("review.comment.written", found, organisation=assessment.organisation,
+        record(AuditEvent.REVIEW_COMMENT_WRITTEN, found, organisation=assessment.organisation,
                after={"item": str(item) if item is not None else "overall", "text": text})
     return found
 
@@ -212,7 +212,7 @@ def edit_comment(found: Comment, *, by, text: str) -> Comment:
         before = found.text
         found.text = text
         found.save(update_fields=["text", "updated_at"])
-        record("review.comment.changed", found, organisation=assessment.organisation, before={"text": before},
+        record(AuditEvent.REVIEW_COMMENT_CHANGED, found, organisation=assessment.organisation, before={"text": before},
                after={"text": text})
     return found
 
@@ -228,7 +228,7 @@ def finalise(assessment: Assessment, *, by) -> Assessment:
                           f"{'it' if open_queries == 1 else 'them'} first")
     with transaction.atomic():
         _status_move(assessment, S.CIO_FINAL, by=by)
-        record("review.comments.final", assessment, organisation=assessment.organisation,
+        record(AuditEvent.REVIEW_COMMENTS_FINAL, assessment, organisation=assessment.organisation,
                after={"comments": assessment.cio_comments.count()})
     return assessment
 
@@ -240,10 +240,10 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
                    text: str = "", letter: Document | None = None) -> Outcome:
     """Record the SSC's decision. Satisfactory closes the assessment; actions requested opens a
     remediation plan; a formal CIO assessment creates one, linked, with this one as its baseline."""
-    from secassure.review.remediation import open_plan
+    from secassure.review.remediation_actions import open_plan
 
     org = assessment.organisation
-    require(by, org, access.RECORD_OUTCOME)
+    access.require(by, org, access.RECORD_OUTCOME)
     if decision not in Decision.values:
         raise ActionError(f"{decision!r} is not an SSC decision; use one of {', '.join(Decision.values)}")
     # The SSC decides on what the User CIO has reviewed: the outcome follows the CIO's final comments.
@@ -282,7 +282,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
                 title=f"CIO compliance assessment ({rule.clause}) after {assessment.title}"[:200]).assessment
             outcome.follow_up = follow_up
             outcome.save(update_fields=["follow_up"])
-        record("review.outcome.recorded", outcome, organisation=org, after={
+        record(AuditEvent.REVIEW_OUTCOME_RECORDED, outcome, organisation=org, after={
             "decision": decision, "clause": rule.clause, "rule": rule.id, "received_on": received_on.isoformat(),
             "reference": outcome.reference, "follow_up": outcome.follow_up_id})
     return outcome
@@ -292,7 +292,7 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
                      assessment: Assessment | None = None) -> AssuranceRecord:
     """An assurance status as named in the SSC's letter, read by the letter's date (names changed in
     February 2020: an older "Deferred" is today's Rejected)."""
-    require(by, org, access.RECORD_OUTCOME)
+    access.require(by, org, access.RECORD_OUTCOME)
     if assessment is not None and assessment.organisation_id != org.pk:
         raise ActionError("that assessment belongs to another organisation")
     if effective_date > timezone.localdate():
@@ -311,7 +311,7 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
         created = AssuranceRecord.objects.create(
             organisation=org, assessment=assessment, status=status, name_as_given=given,
             effective_date=effective_date, conditions=conditions, recorded_by=by)
-        record("review.assurance.recorded", created, organisation=org, after={
+        record(AuditEvent.REVIEW_ASSURANCE_RECORDED, created, organisation=org, after={
             "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
             "conditions": created.conditions or None})
     return created

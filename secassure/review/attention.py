@@ -13,7 +13,6 @@ from django.db.models import Prefetch
 from secassure.assessments.models import Assessment
 from secassure.evidence.models import Document
 from secassure.people import display_name
-from secassure.review.choices import ACTION_DONE, FINDING_DONE
 from secassure.review.models import DirectorLetter, Finding, ProgressReport, RemediationAction, RemediationPlan
 from secassure.tenancy.models import Organisation
 
@@ -28,8 +27,8 @@ def attention(org: Organisation, today: dt.date) -> dict:
     and their owner's name; findings their ``pk``. Two queries."""
     horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
     result = {"overdue_actions": [], "actions_due_soon": [], "responses_overdue": [], "responses_due_soon": []}
-    actions = (RemediationAction.objects.filter(plan__organisation=org, target_date__lte=horizon)
-               .exclude(status__in=ACTION_DONE).select_related("finding", "owner")
+    actions = (RemediationAction.objects.filter(plan__organisation=org).due_by(horizon)
+               .select_related("finding", "owner")
                .only("pk", "plan_id", "description", "target_date", "finding__ref", "owner__email", "owner__first_name",
                      "owner__last_name", "finding", "owner")
                .order_by("target_date", "pk"))
@@ -40,7 +39,7 @@ def attention(org: Organisation, today: dt.date) -> dict:
         _place(item, today, result["overdue_actions"], result["actions_due_soon"])
     findings = (Finding.objects.filter(organisation=org, response="", response_due__isnull=False,
                                        response_due__lte=horizon)
-                .exclude(status__in=FINDING_DONE).only("pk", "ref", "description", "response_due")
+                .still_open().only("pk", "ref", "description", "response_due")
                 .order_by("response_due", "ref"))
     for finding in findings:
         item = {"ref": finding.ref, "description": finding.description, "date": finding.response_due,

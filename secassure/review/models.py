@@ -4,11 +4,15 @@ and director's letter, and assurance status records."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from secassure.review.choices import (
+    ACTION_DONE,
+    FINDING_DONE,
     OPEN_QUERIES,
     ActionStatus,
     Assurance,
@@ -27,6 +31,12 @@ USER = settings.AUTH_USER_MODEL
 ASSESSMENT = "assessments.Assessment"
 
 
+class ShareQuerySet(models.QuerySet):
+    def active(self):
+        """Not withdrawn: the shares through which a CIO reviewer reaches an assessment now."""
+        return self.filter(revoked_at__isnull=True)
+
+
 class Share(models.Model):
     """An assessment shared with a CIO reviewer: all they may see of the organisation."""
 
@@ -36,12 +46,18 @@ class Share(models.Model):
     shared_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ShareQuerySet.as_manager()
+
     class Meta:
         ordering = ["assessment", "shared_at"]
         constraints = [models.UniqueConstraint(fields=["assessment", "reviewer"], name="review_share_unique")]
 
     def __str__(self) -> str:
         return f"{self.assessment_id} with {self.reviewer_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 class ReviewQueryQuerySet(models.QuerySet):
@@ -139,6 +155,12 @@ class Outcome(models.Model):
         return self.get_decision_display()
 
 
+class FindingQuerySet(models.QuerySet):
+    def still_open(self):
+        """Neither closed nor accepted as a risk: the findings that still call for work."""
+        return self.exclude(status__in=FINDING_DONE)
+
+
 class Finding(models.Model):
     """A finding from a CIO report (or raised by the User) and the User's management response."""
 
@@ -161,12 +183,18 @@ class Finding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
+    objects = FindingQuerySet.as_manager()
+
     class Meta:
         ordering = ["organisation", "ref"]
         constraints = [models.UniqueConstraint(fields=["organisation", "ref"], name="finding_ref_unique")]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.description[:60]}"
+
+    @property
+    def still_open(self) -> bool:
+        return self.status not in FINDING_DONE
 
 
 class RemediationPlan(models.Model):
@@ -192,6 +220,20 @@ class RemediationPlan(models.Model):
         return f"Remediation plan v{self.version}"
 
 
+class RemediationActionQuerySet(models.QuerySet):
+    def still_open(self):
+        """Neither done nor cancelled."""
+        return self.exclude(status__in=ACTION_DONE)
+
+    def due_by(self, day: dt.date):
+        """Still open, with a target date on or before ``day``: overdue, or due by then."""
+        return self.filter(target_date__lte=day).still_open()
+
+    def overdue(self, today: dt.date):
+        """Still open and past the target date. An action due today is not yet overdue."""
+        return self.filter(target_date__lt=today).still_open()
+
+
 class RemediationAction(models.Model):
     plan = models.ForeignKey(RemediationPlan, on_delete=models.CASCADE, related_name="actions")
     finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.PROTECT, related_name="actions")
@@ -205,11 +247,20 @@ class RemediationAction(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
+    objects = RemediationActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["plan", "target_date", "pk"]
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    @property
+    def still_open(self) -> bool:
+        return self.status not in ACTION_DONE
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.still_open and self.target_date < today
 
 
 class ProgressReport(models.Model):

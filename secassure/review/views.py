@@ -6,10 +6,8 @@ through their organisation), every row, query, comment and file through that ass
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,63 +15,27 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure.acting import act
 from secassure.assessments.access import get_answer_for, get_row_for
 from secassure.assessments.models import EvidenceLink, QuestionAnswer, ValidationRow
-from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.evidence.views import _file_response
 from secassure.people import display_name
 from secassure.review import actions, services
 from secassure.review.access import review_door, shares_of
-from secassure.review.choices import OPEN_QUERIES, Decision, QueryStatus
+from secassure.review.choices import OPEN_QUERIES, QueryStatus
+from secassure.review.forms import AssuranceForm, OutcomeForm
 from secassure.review.models import Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
-from secassure.tenancy.access import get_organisation_for
+from secassure.tenancy.access import open_door
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Membership
-from secassure.widgets import DateInput
-
-
-class OutcomeForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
-    received_on = forms.DateField(label="Received on", widget=DateInput())
-    reference = forms.CharField(max_length=100, required=False, label="SSC reference")
-    text = forms.CharField(label="The decision in the SSC's words", widget=forms.Textarea(attrs={"rows": 3}),
-                           required=False)
-    letter = forms.ModelChoiceField(queryset=None, required=False, label="The SSC's letter (from the register)")
-
-    def __init__(self, *args, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["letter"].queryset = Document.objects.filter(organisation=organisation)
-
-
-class AssuranceForm(forms.Form):
-    name = forms.CharField(label="Status as the SSC's letter names it", max_length=60,
-                           help_text="For example Approved, Approved subject to, Deferred, Rejected; a letter "
-                                     "from before 27 February 2020 may say Provisionally Approved.")
-    effective_date = forms.DateField(label="Date of the letter", widget=DateInput())
-    conditions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-def _may(org, permission: str) -> bool:
-    return permission in access.PERMISSIONS.get(org.viewer_role, ())
 
 
 def _back(slug, pk, kind=None, item_pk=None):
     if kind:
         return redirect("review-item", slug=slug, pk=pk, kind=kind, item_pk=item_pk)
     return redirect("review", slug=slug, pk=pk)
-
-
-def _act(request, fn, *args, ok: str = "", **kwargs):
-    try:
-        result = fn(*args, **kwargs)
-    except ActionError as exc:
-        messages.error(request, str(exc)[:1].upper() + str(exc)[1:])
-        return None
-    if ok:
-        messages.success(request, ok)
-    return result
 
 
 @login_required
@@ -104,12 +66,12 @@ def overview(request, slug, pk):
         "overall": [c for c in services.comments(a) if not c.row_id and not c.answer_id],
         "shares": Share.objects.filter(assessment=a).select_related("reviewer"),
         "reviewers": reviewers, "outcome": outcome,
-        "can_share": _may(org, access.SHARE_REVIEW) and a.status in ("submitted", "cio-review"),
-        "can_outcome": _may(org, access.RECORD_OUTCOME) and a.status == "cio-final" and not outcome,
-        "outcome_later": _may(org, access.RECORD_OUTCOME) and a.status in ("submitted", "cio-review"),
+        "can_share": door.may(access.SHARE_REVIEW) and a.status in ("submitted", "cio-review"),
+        "can_outcome": door.may(access.RECORD_OUTCOME) and a.status == "cio-final" and not outcome,
+        "outcome_later": door.may(access.RECORD_OUTCOME) and a.status in ("submitted", "cio-review"),
         "outcome_form": OutcomeForm(organisation=org, initial={"received_on": timezone.localdate()}),
         "assurance": a.assurance_records.all(), "assurance_form": AssuranceForm(),
-        "can_assure": _may(org, access.RECORD_OUTCOME) and a.kind in ("fusa", "follow-up", "cio-compliance")
+        "can_assure": door.may(access.RECORD_OUTCOME) and a.kind in ("fusa", "follow-up", "cio-compliance")
         and a.submitted_at is not None,
         "open_queries": a.queries.still_open().count()})
 
@@ -141,7 +103,7 @@ def item(request, slug, pk, kind, item_pk):
         "documents": Document.objects.filter(organisation=org).only("pk", "title") if not door.is_cio else [],
         "previous": order[at - 1] if at > 0 else None, "next": order[at + 1] if at + 1 < len(order) else None,
         "position": at + 1, "count": len(order),
-        "can_reply": not door.is_cio and _may(org, access.ANSWER_QUERIES) and a.status == "cio-review",
+        "can_reply": not door.is_cio and door.may(access.ANSWER_QUERIES) and a.status == "cio-review",
         "can_write": door.is_cio and a.status == "cio-review"})
 
 
@@ -176,16 +138,15 @@ def message_file(request, slug, pk, message_pk):
 def share(request, slug, pk):
     door = review_door(request.user, slug, pk)
     org = door.assessment.organisation
-    if not _may(org, access.SHARE_REVIEW):
-        raise PermissionDenied("Your role does not allow this")
+    door.need(access.SHARE_REVIEW)
     user_id = request.POST.get("reviewer", "")
     member = Membership.objects.filter(organisation=org, role=MemberRole.CIO_REVIEWER,
                                        user_id=int(user_id) if user_id.isdigit() else -1).select_related("user").first()
     if member is None:
         messages.error(request, "Choose one of the organisation's CIO reviewers (invite them first).")
     else:
-        _act(request, actions.share, door.assessment, member.user, by=request.user,
-             ok=f"Shared with {display_name(member.user)}.")
+        act(request, actions.share, door.assessment, member.user, by=request.user,
+            ok=f"Shared with {display_name(member.user)}.")
     return _back(slug, pk)
 
 
@@ -193,11 +154,10 @@ def share(request, slug, pk):
 @require_POST
 def revoke(request, slug, pk, share_pk):
     door = review_door(request.user, slug, pk)
-    if not _may(door.assessment.organisation, access.SHARE_REVIEW):
-        raise PermissionDenied("Your role does not allow this")
+    door.need(access.SHARE_REVIEW)
     found = get_object_or_404(Share.objects.select_related("reviewer", "assessment"), assessment=door.assessment,
                               pk=share_pk)
-    _act(request, actions.revoke, found, by=request.user, ok="The share is withdrawn.")
+    act(request, actions.revoke, found, by=request.user, ok="The share is withdrawn.")
     return _back(slug, pk)
 
 
@@ -206,8 +166,8 @@ def revoke(request, slug, pk, share_pk):
 def raise_query(request, slug, pk, kind, item_pk):
     door = review_door(request.user, slug, pk)
     found = _item(door, kind, item_pk)
-    _act(request, actions.raise_query, door.assessment, found, by=request.user, text=request.POST.get("text", ""),
-         ok="The query is raised.")
+    act(request, actions.raise_query, door.assessment, found, by=request.user, text=request.POST.get("text", ""),
+        ok="The query is raised.")
     return _back(slug, pk, kind, item_pk)
 
 
@@ -233,8 +193,8 @@ def reply(request, slug, pk, query_pk):
     if document_id and document is None:
         messages.error(request, "Choose a document from this organisation's register.")
     else:
-        _act(request, actions.reply, query, by=request.user, text=request.POST.get("text", ""), document=document,
-             ok="The reply is sent.")
+        act(request, actions.reply, query, by=request.user, text=request.POST.get("text", ""), document=document,
+            ok="The reply is sent.")
     return _back_to_query(slug, pk, query)
 
 
@@ -243,8 +203,8 @@ def reply(request, slug, pk, query_pk):
 def close_query(request, slug, pk, query_pk):
     door = review_door(request.user, slug, pk)
     query = _query(door, query_pk)
-    _act(request, actions.close_query, query, by=request.user, note=request.POST.get("note", ""),
-         ok="The query is closed.")
+    act(request, actions.close_query, query, by=request.user, note=request.POST.get("note", ""),
+        ok="The query is closed.")
     return _back_to_query(slug, pk, query)
 
 
@@ -254,8 +214,8 @@ def comment(request, slug, pk):
     door = review_door(request.user, slug, pk)
     kind, item_pk = request.POST.get("kind", ""), request.POST.get("item", "")
     found = _item(door, kind, int(item_pk)) if kind and item_pk.isdigit() else None
-    _act(request, actions.comment, door.assessment, by=request.user, text=request.POST.get("text", ""), item=found,
-         ok="The comment is saved.")
+    act(request, actions.comment, door.assessment, by=request.user, text=request.POST.get("text", ""), item=found,
+        ok="The comment is saved.")
     return _back(slug, pk, kind if found else None, found.pk if found else None)
 
 
@@ -265,8 +225,8 @@ def edit_comment(request, slug, pk, comment_pk):
     door = review_door(request.user, slug, pk)
     found = get_object_or_404(Comment, assessment=door.assessment, pk=comment_pk)
     found.assessment = door.assessment
-    _act(request, actions.edit_comment, found, by=request.user, text=request.POST.get("text", ""),
-         ok="The comment is changed.")
+    act(request, actions.edit_comment, found, by=request.user, text=request.POST.get("text", ""),
+        ok="The comment is changed.")
     if found.row_id or found.answer_id:
         return _back(slug, pk, "rows" if found.row_id else "answers", found.row_id or found.answer_id)
     return _back(slug, pk)
@@ -276,8 +236,8 @@ def edit_comment(request, slug, pk, comment_pk):
 @require_POST
 def finalise(request, slug, pk):
     door = review_door(request.user, slug, pk)
-    _act(request, actions.finalise, door.assessment, by=request.user,
-         ok="The comments are final: the Validation Workbook can go to the SSC with them.")
+    act(request, actions.finalise, door.assessment, by=request.user,
+        ok="The comments are final: the Validation Workbook can go to the SSC with them.")
     return _back(slug, pk)
 
 
@@ -286,15 +246,14 @@ def finalise(request, slug, pk):
 def outcome(request, slug, pk):
     door = review_door(request.user, slug, pk)
     org = door.assessment.organisation
-    if not _may(org, access.RECORD_OUTCOME):
-        raise PermissionDenied("Your role does not allow this")
+    door.need(access.RECORD_OUTCOME)
     form = OutcomeForm(request.POST, organisation=org)
     if not form.is_valid():
         messages.error(request, "Choose the decision and the date it was received.")
         return _back(slug, pk)
-    recorded = _act(request, actions.record_outcome, door.assessment, by=request.user, **form.cleaned_data,
-                    ok="The SSC's outcome is recorded.")
-    if recorded is not None and recorded.follow_up_id:
+    recorded = act(request, actions.record_outcome, door.assessment, by=request.user, **form.cleaned_data,
+                   ok="The SSC's outcome is recorded.")
+    if recorded and recorded.follow_up_id:
         return redirect("assessment", slug=slug, pk=recorded.follow_up_id)
     return _back(slug, pk)
 
@@ -304,14 +263,13 @@ def outcome(request, slug, pk):
 def assurance(request, slug, pk):
     door = review_door(request.user, slug, pk)
     org = door.assessment.organisation
-    if not _may(org, access.RECORD_OUTCOME):
-        raise PermissionDenied("Your role does not allow this")
+    door.need(access.RECORD_OUTCOME)
     form = AssuranceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the status as named in the letter and the letter's date.")
     else:
-        _act(request, actions.record_assurance, org, by=request.user, assessment=door.assessment,
-             **form.cleaned_data, ok="The assurance status is recorded.")
+        act(request, actions.record_assurance, org, by=request.user, assessment=door.assessment,
+            **form.cleaned_data, ok="The assurance status is recorded.")
     return _back(slug, pk)
 
 
@@ -319,7 +277,8 @@ def assurance(request, slug, pk):
 @require_http_methods(["GET"])
 def inbox(request, slug):
     """The User's queries from the CIO, open ones first."""
-    org = get_organisation_for(request.user, slug, access.VIEW_ASSESSMENTS)
+    door = open_door(request.user, slug, access.VIEW_ASSESSMENTS)
+    org = door.organisation
     queries = (ReviewQuery.objects.filter(assessment__organisation=org)
                .select_related("assessment", "row__obligation", "answer__question", "raised_by")
                .annotate(messages_count=Count("messages"))

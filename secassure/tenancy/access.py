@@ -7,14 +7,18 @@ organisation but not do a thing in it gets 403.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
 
+from secassure.errors import ActionError
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Membership, Organisation
+from secassure.wording import article
 
 VIEW = "org.view"
 EDIT = "org.edit"
@@ -55,27 +59,92 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+def role_allows(role: str | None, permission: str) -> bool:
+    """Whether the role (a ``MemberRole`` value; ``None`` for no membership) allows the permission."""
+    return role is not None and permission in PERMISSIONS.get(role, frozenset())
+
+
+def roles_with(permission: str) -> list[str]:
+    """The roles that allow the permission, in the table's order."""
+    return [role for role, allowed in PERMISSIONS.items() if permission in allowed]
+
+
+@dataclass(frozen=True)
+class Door:
+    """One person's way into one organisation: who they are there and what their role lets them do.
+
+    ``membership`` is ``None`` only for the operator's command line, run by whoever administers the
+    installation, which may do everything. Views ask ``may`` to decide what to offer and ``need`` to
+    refuse (403); actions call ``require``, which refuses with the product's own message."""
+
+    organisation: Organisation
+    membership: Membership | None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership is not None else None
+
+    @property
+    def operator(self) -> bool:
+        return self.membership is None
+
+    def may(self, permission: str) -> bool:
+        return self.operator or role_allows(self.role, permission)
+
+    def need(self, permission: str) -> None:
+        if not self.may(permission):
+            who = article(self.membership.get_role_display())
+            raise PermissionDenied(f"{who[:1].upper()}{who[1:]} may not do this")
+
+
 def memberships_of(user) -> QuerySet[Membership]:
     if not getattr(user, "is_authenticated", False):
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
 
 
-def get_organisation_for(user, slug: str, permission: str = VIEW) -> Organisation:
-    """The organisation, if this person may see it (404 otherwise) and do ``permission`` (403)."""
+def member_door(user, slug: str, missing: str = "No such organisation") -> Door:
+    """The door of a member of the organisation, whatever their role (404 for anyone else). The
+    doors to documents and reviews start here: a Provider or a CIO reviewer reaches only what is
+    theirs, never the organisation as a whole."""
     membership = memberships_of(user).filter(organisation__slug=slug).first()
-    if membership is None or VIEW not in PERMISSIONS[membership.role]:
+    if membership is None:
+        raise Http404(missing)
+    return Door(membership.organisation, membership)
+
+
+def open_door(user, slug: str, permission: str = VIEW) -> Door:
+    """The organisation's door, if this person may see it (404 otherwise, as for one that does not
+    exist) and do ``permission`` there (403)."""
+    door = member_door(user, slug)
+    if not door.may(VIEW):
         raise Http404("No such organisation")
-    if permission not in PERMISSIONS[membership.role]:
-        raise PermissionDenied(f"A {membership.get_role_display()} may not do this")
-    organisation = membership.organisation
-    organisation.viewer_role = membership.role  # for templates: what the viewer may do
-    return organisation
+    door.need(permission)
+    return door
 
 
-def roles_with(permission: str) -> list[str]:
-    """The roles that allow the permission, in the table's order."""
-    return [role for role, allowed in PERMISSIONS.items() if permission in allowed]
+def door_of(user, org: Organisation) -> Door | None:
+    """The person's door to an organisation already in hand; ``None`` when they are not a member.
+    ``user`` ``None`` is the operator's command line."""
+    if user is None:
+        return Door(org, None)
+    membership = Membership.objects.filter(user=user, organisation=org).first()
+    return Door(org, membership) if membership is not None else None
+
+
+def role_of(user, org: Organisation) -> str | None:
+    if user is None:
+        return None
+    return user.memberships.filter(organisation=org).values_list("role", flat=True).first()
+
+
+def require(user, org: Organisation, permission: str) -> None:
+    """The check every action makes before it writes: refuse unless the person's role in the
+    organisation allows the permission. ``None`` is the operator's command line."""
+    if user is None:
+        return
+    if not role_allows(role_of(user, org), permission):
+        raise ActionError(f"your role in {org.name} does not allow this ({permission})")
 
 
 def by_name(path: str = "") -> list:

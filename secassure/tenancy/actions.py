@@ -17,9 +17,11 @@ from django.utils.text import slugify
 
 from secassure import guards
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import PartyCategory
 from secassure.errors import ActionError
 from secassure.people import display_name
+from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
@@ -69,8 +71,12 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def create_organisation(*, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
-                        slug: str | None = None, owner=None) -> Organisation:
+def create_organisation(*, by, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
+                        slug: str | None = None) -> Organisation:
+    """Create an organisation. Anyone signed in may; the person who does becomes its Owner. The
+    operator's command line (``by`` ``None``) creates one with no members, to invite them."""
+    if by is not None and not getattr(by, "is_authenticated", False):
+        raise ActionError("sign in to create an organisation")
     name = guards.line(name, "the legal name", 200)
     sec_party_id = guards.line(sec_party_id, "the SEC Party id", 40)
     if not name:
@@ -87,18 +93,16 @@ def create_organisation(*, name: str, category: str, sec_party_id: str = "", cyc
         org = Organisation.objects.create(name=name, slug=slug or _unique_slug(name), category=category,
                                           sec_party_id=sec_party_id, cycle_start=cycle_start)
         # Every organisation's audit chain starts with its creation (audit verify relies on it).
-        record("tenancy.organisation.created", org, organisation=org, after=org.as_dict())
-        if owner is not None:
-            add_member(org, owner, MemberRole.OWNER)
+        record(AuditEvent.TENANCY_ORGANISATION_CREATED, org, organisation=org, after=org.as_dict())
+        if by is not None:
+            _add_member(org, by, MemberRole.OWNER)
     return org
 
 
-def update_organisation(org: Organisation, changes: dict, reason: str = "") -> list[dict]:
-    """Apply changes to the organisation's own fields. Returns the assessment years whose type
-    the change alters (the planner's view), which the audit log records too."""
-    from secassure.profile.planner import changed_years
-    from secassure.profile.services import plan_for
-
+def clean_changes(changes: dict) -> dict:
+    """The changes to an organisation's own fields, checked and tidied, or ActionError. Applying them
+    (and telling what they do to the assessment plan) is the profile's ``update_organisation``."""
+    changes = dict(changes)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
@@ -122,31 +126,20 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "") -> l
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= 25:
             raise ActionError("the material-risk threshold is a residual score from 1 to 25 (likelihood x impact)")
     _check_organisation_text(changes)
-    with transaction.atomic():
-        locked = Organisation.objects.select_for_update().get(pk=org.pk)
-        before_plan = plan_for(locked)
-        before = locked.as_dict()
-        for field, value in changes.items():
-            setattr(locked, field, value)
-        if locked.as_dict() == before:
-            return []
-        locked.save()
-        record("tenancy.organisation.changed", locked, organisation=locked, before=before, after=locked.as_dict(),
-               reason=reason)
-        changes_to_plan = changed_years(before_plan, plan_for(locked))
-        if changes_to_plan:
-            record("profile.plan.changed", locked, organisation=locked, after={"changes": changes_to_plan},
-                   reason="organisation profile changed")
-    for field in EDITABLE:
-        setattr(org, field, getattr(locked, field))
-    return changes_to_plan
+    return changes
 
 
 def _owners(org: Organisation) -> int:
     return Membership.objects.filter(organisation=org, role=MemberRole.OWNER).count()
 
 
-def add_member(org: Organisation, user, role: str) -> Membership:
+def add_member(org: Organisation, user, role: str, *, by) -> Membership:
+    access.require(by, org, access.MANAGE_MEMBERS)
+    return _add_member(org, user, role)
+
+
+def _add_member(org: Organisation, user, role: str) -> Membership:
+    """The membership itself, for the actions that have already checked who may make it."""
     check_role(role)
     with transaction.atomic():
         try:
@@ -155,11 +148,12 @@ def add_member(org: Organisation, user, role: str) -> Membership:
         except IntegrityError:
             raise ActionError(f"{display_name(user)} is already a member of {org.name}; change their role "
                               "instead") from None
-        record("tenancy.member.added", membership, organisation=org, after={"email": user.email, "role": role})
+        record(AuditEvent.TENANCY_MEMBER_ADDED, membership, organisation=org, after={"email": user.email, "role": role})
     return membership
 
 
-def change_role(membership: Membership, role: str) -> Membership:
+def change_role(membership: Membership, role: str, *, by) -> Membership:
+    access.require(by, membership.organisation, access.MANAGE_MEMBERS)
     check_role(role)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
@@ -171,25 +165,27 @@ def change_role(membership: Membership, role: str) -> Membership:
         before = locked.role
         locked.role = role
         locked.save(update_fields=["role"])
-        record("tenancy.member.role_changed", locked, organisation=locked.organisation,
+        record(AuditEvent.TENANCY_MEMBER_ROLE_CHANGED, locked, organisation=locked.organisation,
                before={"email": locked.user.email, "role": before}, after={"email": locked.user.email, "role": role})
     return locked
 
 
-def remove_member(membership: Membership) -> None:
+def remove_member(membership: Membership, *, by) -> None:
+    access.require(by, membership.organisation, access.MANAGE_MEMBERS)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
         if locked.role == MemberRole.OWNER and _owners(locked.organisation) <= 1:
             raise ActionError(f"{display_name(locked.user)} is the only Owner of {locked.organisation.name}: "
                               "make someone else an Owner first")
-        record("tenancy.member.removed", locked, organisation=locked.organisation,
+        record(AuditEvent.TENANCY_MEMBER_REMOVED, locked, organisation=locked.organisation,
                before={"email": locked.user.email, "role": locked.role})
         locked.delete()
 
 
-def invite(org: Organisation, email: str, role: str, invited_by=None) -> tuple[Invitation, str]:
+def invite(org: Organisation, email: str, role: str, *, by) -> tuple[Invitation, str]:
     """Create an invitation and email its link once committed. Returns the invitation and its
     token (shown once; only its hash is kept)."""
+    access.require(by, org, access.MANAGE_MEMBERS)
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -203,8 +199,8 @@ def invite(org: Organisation, email: str, role: str, invited_by=None) -> tuple[I
     expires = timezone.now() + dt.timedelta(days=settings.SECASSURE_INVITATION_DAYS)
     with transaction.atomic():
         invitation = Invitation.objects.create(organisation=org, email=email, role=role, token_hash=token_digest(token),
-                                               invited_by=invited_by, expires_at=expires)
-        record("tenancy.invitation.created", invitation, organisation=org,
+                                               invited_by=by, expires_at=expires)
+        record(AuditEvent.TENANCY_INVITATION_CREATED, invitation, organisation=org,
                after={"email": email, "role": role, "expires_at": expires.isoformat()})
         transaction.on_commit(lambda: _send_invitation(invitation, token))
     return invitation, token
@@ -258,9 +254,10 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, *, user=None, password: str | None = None) -> Membership:
-    """Join through an invitation: as the signed-in person whose email it was sent to, or as a new
-    person who sets a password now."""
+def accept_invitation(token: str, *, by, password: str | None = None) -> Membership:
+    """Join through an invitation: as the signed-in person whose email it was sent to (``by``), or,
+    with ``by`` ``None``, as a new person who sets a password now. The token is the check: whoever
+    holds an open one may accept it, once, for its own email address."""
     from allauth.account.models import EmailAddress
 
     with transaction.atomic():
@@ -268,6 +265,7 @@ def accept_invitation(token: str, *, user=None, password: str | None = None) -> 
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         find_invitation(token)  # checked again under the lock: two tabs cannot both accept
         User = get_user_model()
+        user = by
         if user is None:
             if (User.objects.filter(email__iexact=invitation.email).exists()
                     or User.objects.filter(username__iexact=invitation.email).exists()):
@@ -282,26 +280,27 @@ def accept_invitation(token: str, *, user=None, password: str | None = None) -> 
             except ValidationError as exc:
                 raise ActionError(" ".join(exc.messages)) from None
             user = User.objects.create_user(username=invitation.email, email=invitation.email, password=password)
-            record("auth.user.created", user, after={"email": user.email}, reason="invitation accepted")
+            record(AuditEvent.AUTH_USER_CREATED, user, after={"email": user.email}, reason="invitation accepted")
         elif user.email.lower() != invitation.email:
             raise ActionError(f"This invitation was sent to {invitation.email}; you are signed in as {user.email}.")
         EmailAddress.objects.update_or_create(user=user, email=invitation.email,
                                               defaults={"verified": True, "primary": True})
-        membership = add_member(invitation.organisation, user, invitation.role)
+        membership = _add_member(invitation.organisation, user, invitation.role)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
-        record("tenancy.invitation.accepted", invitation, organisation=invitation.organisation,
+        record(AuditEvent.TENANCY_INVITATION_ACCEPTED, invitation, organisation=invitation.organisation,
                after={"email": invitation.email, "role": invitation.role})
     return membership
 
 
-def revoke_invitation(invitation: Invitation) -> None:
+def revoke_invitation(invitation: Invitation, *, by) -> None:
+    access.require(by, invitation.organisation, access.MANAGE_MEMBERS)
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.revoked_at or locked.accepted_at:
             return
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        record("tenancy.invitation.revoked", locked, organisation=locked.organisation,
+        record(AuditEvent.TENANCY_INVITATION_REVOKED, locked, organisation=locked.organisation,
                before={"email": locked.email, "role": locked.role})

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 
 from secassure.audit.actions import record
 from secassure.audit.context import acting_as, user_actor
+from secassure.audit.events import AuditEvent
 from secassure.tenancy.choices import MemberRole
 
 SIGNED_IN_AT = "secassure_signed_in_at"
@@ -45,7 +46,7 @@ class SessionTimeoutMiddleware:
                     why = "the session was idle too long"
                 if why:
                     with acting_as(actor=user_actor(user)):
-                        record("auth.session.expired", user, after={"email": user.email}, reason=why)
+                        record(AuditEvent.AUTH_SESSION_EXPIRED, user, after={"email": user.email}, reason=why)
                     logout(request)
                     messages.info(request, f"You were signed out because {why}. Please sign in again.")
                     return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")

@@ -80,6 +80,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither accepted nor withdrawn, expired ones included."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
 class Invitation(models.Model):
     """An invitation by email to join an organisation in a role; its token is kept only as a hash."""
 
@@ -95,6 +101,8 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,5 +1,5 @@
 """Organisation pages: the list a person works from, the organisation's profile and plan,
-members and invitations. Every organisation is reached through ``get_organisation_for``."""
+members and invitations. Every organisation is reached through ``open_door``."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from secassure.acting import REFUSED, act
 from secassure.errors import ActionError
 from secassure.people import display_name
 from secassure.tenancy import actions
-from secassure.tenancy.access import MANAGE_MEMBERS, by_name, get_organisation_for, memberships_of
-from secassure.tenancy.choices import MemberRole
+from secassure.tenancy.access import MANAGE_MEMBERS, by_name, open_door
 from secassure.tenancy.forms import AcceptInvitationForm, InviteForm, NewOrganisationForm, RoleForm
 from secassure.tenancy.models import Invitation, Membership
-
-
-def _refusal(form, exc: ActionError):
-    form.add_error(None, str(exc))
 
 
 @login_required
@@ -26,21 +22,19 @@ def _refusal(form, exc: ActionError):
 def organisation_new(request):
     form = NewOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            org = actions.create_organisation(owner=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            _refusal(form, exc)
-        else:
-            messages.success(request, f"{org.name} is created and you are its Owner.")
+        org = act(request, actions.create_organisation, by=request.user, **form.cleaned_data, show_on=form,
+                  ok=lambda org: f"{org.name} is created and you are its Owner.")
+        if org is not REFUSED:
             return redirect("organisation", slug=org.slug)
     return render(request, "tenancy/organisation_new.html", {"form": form})
 
 
 @login_required
 def members(request, slug):
-    org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
+    door = open_door(request.user, slug, MANAGE_MEMBERS)
+    org = door.organisation
     people = Membership.objects.filter(organisation=org).select_related("user").order_by(*by_name("user__"))
-    invitations = Invitation.objects.filter(organisation=org, accepted_at__isnull=True, revoked_at__isnull=True)
+    invitations = Invitation.objects.filter(organisation=org).pending()
     return render(request, "tenancy/members.html", {
         "org": org, "people": people, "invitations": invitations, "invite_form": InviteForm(),
         "role_form": RoleForm(), "invitation_link": request.session.pop("secassure_last_invitation", None)})
@@ -49,15 +43,15 @@ def members(request, slug):
 @login_required
 @require_POST
 def invite(request, slug):
-    org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
+    door = open_door(request.user, slug, MANAGE_MEMBERS)
+    org = door.organisation
     form = InviteForm(request.POST)
     if form.is_valid():
-        try:
-            invitation, token = actions.invite(org, form.cleaned_data["email"], form.cleaned_data["role"],
-                                               invited_by=request.user)
-        except ActionError as exc:
-            messages.error(request, str(exc))
+        made = act(request, actions.invite, org, form.cleaned_data["email"], form.cleaned_data["role"],
+                   by=request.user)
+        if made is REFUSED:
             return redirect("members", slug=org.slug)
+        invitation, token = made
         if getattr(invitation, "email_failed", ""):
             # The mail server failed: show the link once, to pass on some other way (only its
             # hash is stored, so it cannot be shown again).
@@ -78,41 +72,36 @@ def _membership_in(org, pk) -> Membership:
 @login_required
 @require_POST
 def change_role(request, slug, pk):
-    org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
+    door = open_door(request.user, slug, MANAGE_MEMBERS)
+    org = door.organisation
     membership = _membership_in(org, pk)
     form = RoleForm(request.POST)
     if form.is_valid():
-        try:
-            actions.change_role(membership, form.cleaned_data["role"])
-        except ActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            role = form.cleaned_data["role"].replace("-", " ")
-            messages.success(request, f"{display_name(membership.user)} is now {role}.")
+        role = form.cleaned_data["role"].replace("-", " ")
+        act(request, actions.change_role, membership, form.cleaned_data["role"], by=request.user,
+            ok=f"{display_name(membership.user)} is now {role}.")
     return redirect("members", slug=org.slug)
 
 
 @login_required
 @require_POST
 def remove_member(request, slug, pk):
-    org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
+    door = open_door(request.user, slug, MANAGE_MEMBERS)
+    org = door.organisation
     membership = _membership_in(org, pk)
-    try:
-        actions.remove_member(membership)
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{display_name(membership.user)} no longer belongs to {org.name}.")
+    act(request, actions.remove_member, membership, by=request.user,
+        ok=f"{display_name(membership.user)} no longer belongs to {org.name}.")
     return redirect("members", slug=org.slug)
 
 
 @login_required
 @require_POST
 def revoke_invitation(request, slug, pk):
-    org = get_organisation_for(request.user, slug, MANAGE_MEMBERS)
+    door = open_door(request.user, slug, MANAGE_MEMBERS)
+    org = door.organisation
     invitation = get_object_or_404(Invitation, pk=pk, organisation=org)
-    actions.revoke_invitation(invitation)
-    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    act(request, actions.revoke_invitation, invitation, by=request.user,
+        ok=f"The invitation to {invitation.email} is withdrawn.")
     return redirect("members", slug=org.slug)
 
 
@@ -126,9 +115,9 @@ def accept_invitation(request, token):
     if request.method == "POST":
         try:
             if request.user.is_authenticated:
-                membership = actions.accept_invitation(token, user=request.user)
+                membership = actions.accept_invitation(token, by=request.user)
             elif form.is_valid():
-                membership = actions.accept_invitation(token, password=form.cleaned_data["password1"])
+                membership = actions.accept_invitation(token, by=None, password=form.cleaned_data["password1"])
                 from django.contrib.auth import login
 
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -142,35 +131,3 @@ def accept_invitation(request, token):
             return redirect("home")
     return render(request, "tenancy/invitation.html", {"invitation": invitation, "form": form})
 
-
-def organisation_rows(user):
-    """Each organisation this person belongs to, with their role and, where they may see the
-    profile, the next assessment due: the list a consultant works from. Three queries, however
-    many organisations."""
-    from collections import defaultdict
-
-    from django.utils import timezone
-
-    from secassure.profile.models import PortfolioSnapshot
-    from secassure.profile.planner import Portfolio
-    from secassure.profile.services import plan_for, rules_in_force
-    from secassure.tenancy.access import PERMISSIONS, VIEW
-
-    today = timezone.localdate()
-    memberships = list(memberships_of(user))
-    visible = [m.organisation.pk for m in memberships if VIEW in PERMISSIONS[m.role]]
-    snapshots = defaultdict(list)
-    for snap in PortfolioSnapshot.objects.filter(organisation_id__in=visible).order_by("as_of"):
-        snapshots[snap.organisation_id].append(Portfolio(snap.as_of, snap.domestic, snap.non_domestic))
-    rules = rules_in_force(today) if visible else None
-    rows = []
-    for membership in memberships:
-        org = membership.organisation
-        row = {"org": org, "role": membership.get_role_display(), "role_code": membership.role,
-               "can_view": org.pk in visible,
-               "is_cio": membership.role == MemberRole.CIO_REVIEWER,
-               "is_provider": membership.role == MemberRole.PROVIDER}
-        if row["can_view"]:
-            row["next"] = plan_for(org, today, snapshots=snapshots[org.pk], rules=rules).next_due()
-        rows.append(row)
-    return rows

@@ -33,10 +33,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.catalogue.importers import native
 from secassure.catalogue.loader import load
+from secassure.dates import add_months
 from secassure.profile import actions as profile_actions
-from secassure.profile.planner import add_months
 from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.tenancy import actions as tenancy_actions
 from secassure.tenancy.choices import MemberRole
@@ -125,7 +126,7 @@ def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
             for slug, role in person.roles:
                 org = Organisation.objects.get(slug=slug)
                 if not Membership.objects.filter(organisation=org, user=people[person.key]).exists():
-                    tenancy_actions.add_member(org, people[person.key], role)
+                    tenancy_actions.add_member(org, people[person.key], role, by=None)
     return {"catalogue": lines, "organisations": [ENERGY[1], NETWORKS[1]], "created": made,
             "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
             "people": [{"email": p.email, "name": f"{p.first_name} {p.last_name}", "what": p.what,
@@ -143,7 +144,8 @@ def _user(person: DemoPerson):
                     last_name=person.last_name, is_staff=admin, is_superuser=admin, date_joined=timezone.now())
         user.set_password(DEMO_PASSWORD)
         user.save()
-        record("auth.user.created", user, after={"email": user.email, "is_superuser": admin}, reason="demo data")
+        record(AuditEvent.AUTH_USER_CREATED, user, after={"email": user.email, "is_superuser": admin},
+               reason="demo data")
     return user
 
 
@@ -151,12 +153,12 @@ def _organisation(name_slug: tuple[str, str], people: dict, *, category: str, pa
                   cycle_start: dt.date) -> Organisation:
     name, slug = name_slug
     alice = people["alice"]
-    org = tenancy_actions.create_organisation(name=name, slug=slug, category=category, sec_party_id=party_id,
-                                              cycle_start=cycle_start, owner=alice)
+    org = tenancy_actions.create_organisation(by=alice, name=name, slug=slug, category=category,
+                                              sec_party_id=party_id, cycle_start=cycle_start)
     for person in DEMO_PEOPLE:
         for where, role in person.roles:
             if where == slug and person.key != "alice":
-                tenancy_actions.add_member(org, people[person.key], role)
+                tenancy_actions.add_member(org, people[person.key], role, by=alice)
     return org
 
 
@@ -170,10 +172,10 @@ def _document(org: Organisation, *, title: str, doc_type: str, effective_date: d
     """A document of the register with its first version, uploaded on the step's day."""
     from secassure.evidence import actions as evidence
 
-    document = evidence.add_document(org, title=title, doc_type=doc_type, owner=owner, provider=provider,
+    document = evidence.add_document(org, by=None, title=title, doc_type=doc_type, owner=owner, provider=provider,
                                      review_months=review_months, status="approved")
-    evidence.add_version(document, chunks=[_pdf(title)], name=name or f"{title}.pdf",
-                         uploaded_by=uploaded_by or owner, effective_date=effective_date)
+    evidence.add_version(document, by=uploaded_by or owner, chunks=[_pdf(title)], name=name or f"{title}.pdf",
+                         effective_date=effective_date)
     return document
 
 
@@ -271,14 +273,15 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     with _on(ago(320)):
         org = _organisation(ENERGY, people, category="large-supplier", party_id="DEMO-0042",
                             cycle_start=cycle_start)
-        profile_actions.add_role(org, "import-supplier", user_ids=["90-B3-D5-1F-30-00-00-01"],
+        profile_actions.add_role(org, "import-supplier", by=alice, user_ids=["90-B3-D5-1F-30-00-00-01"],
                                  start_date=cycle_start)
-        profile_actions.add_role(org, "gas-supplier", user_ids=["90-B3-D5-1F-30-00-00-02"], start_date=cycle_start)
-        srp = profile_actions.add_srp_arrangement(org, provider_name="Northgate Shared Metering Services",
+        profile_actions.add_role(org, "gas-supplier", by=alice, user_ids=["90-B3-D5-1F-30-00-00-02"],
+                                 start_date=cycle_start)
+        srp = profile_actions.add_srp_arrangement(org, by=alice, provider_name="Northgate Shared Metering Services",
                                                   provider_party_id="SRP-0007", start_date=cycle_start)
-        profile_actions.add_user_system(org, name="Head-end integration (SRP hosted)", kind="primary",
+        profile_actions.add_user_system(org, by=alice, name="Head-end integration (SRP hosted)", kind="primary",
                                         hosting="srp-hosted", srp_arrangement=srp, in_use_from=cycle_start)
-        profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=90), domestic=150_000,
+        profile_actions.add_snapshot(org, by=alice, as_of=cycle_start - dt.timedelta(days=90), domestic=150_000,
                                      non_domestic=4_000, smets1=40_000, smets2=100_000, source="SECAS count")
         # The ISMS: a policy the board approved after the FUSA, reviewed every two years ...
         documents = {"Information Security Policy": _document(
@@ -286,17 +289,17 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
             effective_date=add_months(today, -19))}
         documents["Access Control Procedure"] = _document(
             org, title="Access Control Procedure", doc_type="procedure", owner=ravi, effective_date=ago(320))
-        northgate = evidence.add_provider(org, name="Northgate Shared Metering Services", kind="srp",
+        northgate = evidence.add_provider(org, by=alice, name="Northgate Shared Metering Services", kind="srp",
                                           services="Hosts and runs the head-end integration (the User System)",
                                           relationship_start=cycle_start)
-        evidence.assign_provider_member(northgate, Membership.objects.get(organisation=org, user=priya))
+        evidence.assign_provider_member(northgate, Membership.objects.get(organisation=org, user=priya), by=alice)
     # ... and the two documents Northgate maintains for the hosted User System, accepted by the director.
     with _on(ago(315)):
         statement = _document(org, title="Northgate Hosting Security Statement", doc_type="standard",
                               provider=northgate, uploaded_by=priya, effective_date=ago(318),
                               name="hosting-security-statement.pdf")
     with _on(ago(313)):
-        evidence.accept(statement, accepted_by=dana,
+        evidence.accept(statement, by=dana,
                         basis="Read against G3 and G5; ISO/IEC 27001 certificate seen; controls match our ISMS.")
     with _on(ago(310)):
         documents["Risk Assessment Methodology"] = _document(
@@ -316,7 +319,7 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
                             provider=northgate, uploaded_by=priya, effective_date=ago(300),
                             name="pen-test-summary.pdf")
     with _on(ago(295)):
-        evidence.accept(summary, accepted_by=dana, basis="Scope covers the hosted head-end; no high findings open.")
+        evidence.accept(summary, by=dana, basis="Scope covers the hosted head-end; no high findings open.")
 
     # Year 2: the VUSA, reviewed by the CIO and found satisfactory by the SSC.
     evidence_for = {"G3": documents["Penetration Test Report"], "G4": documents["Access Control Procedure"],
@@ -353,19 +356,19 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     with _on(ago(148)):
         evidence.add_version(documents["Information Security Policy"],
                              chunks=[_pdf("Information Security Policy", " (reviewed)")],
-                             name="Information Security Policy.pdf", uploaded_by=ravi, effective_date=ago(150),
+                             name="Information Security Policy.pdf", by=ravi, effective_date=ago(150),
                              note="Reviewed after the VUSA: roles and responsibilities brought up to date")
     with _on(ago(60)):
         evidence.add_version(statement, chunks=[_pdf(statement.title, " (revised)")],
-                             name="hosting-security-statement-v2.pdf", uploaded_by=priya, effective_date=ago(62),
+                             name="hosting-security-statement-v2.pdf", by=priya, effective_date=ago(62),
                              note="New data centre provider from this quarter")
     with _on(ago(56)):
         head_end = a.update_risk(head_end, by=ravi, revision=head_end.revision, residual_likelihood=4,
                                  reason="Northgate moved the head-end to a new data centre provider")
         smets1 = a.add_risk(org, by=ravi, title="More SMETS1 meters enrolled under the DCC", asset="SMETS1 estate",
                             inherent_likelihood=3, inherent_impact=4, residual_likelihood=2, residual_impact=4)
-        profile_actions.add_snapshot(org, as_of=ago(60), domestic=196_000, non_domestic=6_000, smets1=52_000,
-                                     smets2=140_000, source="SECAS count")
+        profile_actions.add_snapshot(org, by=alice, as_of=ago(60), domestic=196_000, non_domestic=6_000,
+                                     smets1=52_000, smets2=140_000, source="SECAS count")
 
     # Year 3: the self-assessment, submitted with a material increase and now with the CIO.
     with _on(ago(45)):
@@ -426,7 +429,7 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
     from secassure.review import actions as review
-    from secassure.review import remediation
+    from secassure.review import remediation_actions as remediation
 
     alice, kofi, helen, morgan = (people[k] for k in ("alice", "kofi", "helen", "morgan"))
     ago = _days_before(today)
@@ -435,11 +438,11 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
     with _on(ago(335)):
         org = _organisation(NETWORKS, people, category="electricity-network", party_id="DEMO-0107",
                             cycle_start=cycle_start)
-        profile_actions.add_role(org, "electricity-distributor", user_ids=["90-B3-D5-1F-30-00-01-07"],
+        profile_actions.add_role(org, "electricity-distributor", by=alice, user_ids=["90-B3-D5-1F-30-00-01-07"],
                                  start_date=cycle_start)
-        profile_actions.add_user_system(org, name="Network monitoring User System", kind="primary",
+        profile_actions.add_user_system(org, by=alice, name="Network monitoring User System", kind="primary",
                                         hosting="bespoke", in_use_from=cycle_start)
-        profile_actions.add_snapshot(org, as_of=cycle_start - dt.timedelta(days=60), domestic=104_000,
+        profile_actions.add_snapshot(org, by=alice, as_of=cycle_start - dt.timedelta(days=60), domestic=104_000,
                                      non_domestic=0, source="SECAS count")
         default = _document(org, title="Information Security Policy", doc_type="policy", owner=kofi,
                             review_months=24, effective_date=add_months(today, -18))
@@ -514,14 +517,15 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
         remediation.update_action(done, by=kofi, revision=done.revision, status="in-progress")
     with _on(ago(47)):
         evidence.add_version(scan_report, chunks=[_pdf(scan_report.title, " (authenticated)")],
-                             name="Vulnerability Scan Report.pdf", uploaded_by=kofi, effective_date=ago(48),
+                             name="Vulnerability Scan Report.pdf", by=kofi, effective_date=ago(48),
                              note="Authenticated scan of the User System; every finding fixed or accepted")
     with _on(ago(46)):
         done.refresh_from_db()
         remediation.update_action(done, by=kofi, revision=done.revision, status="done",
                                   closure_evidence=scan_report)
     with _on(ago(44)):
-        profile_actions.add_snapshot(org, as_of=ago(45), domestic=120_000, non_domestic=0, source="SECAS count")
+        profile_actions.add_snapshot(org, by=alice, as_of=ago(45), domestic=120_000, non_domestic=0,
+                                     source="SECAS count")
 
     # Year 3: the self-assessment, carried forward, nearly ready for sign-off.
     with _on(ago(30)):

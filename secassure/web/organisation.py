@@ -12,51 +12,51 @@ from django.utils import timezone
 from secassure.assessments.evidence_map import obligation_evidence
 from secassure.assessments.services import group_order, progress
 from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
-from secassure.profile.journey import next_step
 from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
 from secassure.profile.planner import Portfolio
 from secassure.profile.services import plan_for
 from secassure.review.attention import attention
-from secassure.tenancy import portfolio
 from secassure.tenancy.access import (
     ADD_PORTFOLIO,
     EDIT,
-    PERMISSIONS,
     VIEW_ASSESSMENTS,
     VIEW_DOCUMENTS,
-    get_organisation_for,
+    open_door,
 )
+from secassure.web import portfolio
+from secassure.web.journey import next_step
 
 
 @login_required
 def organisation(request, slug):
-    org = get_organisation_for(request.user, slug)
+    door = open_door(request.user, slug)
+    org = door.organisation
     snapshots = list(PortfolioSnapshot.objects.filter(organisation=org).order_by("-as_of"))
     plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots])
-    allowed = PERMISSIONS[org.viewer_role]
     today = timezone.localdate()
     pressing = attention(org, today)
     return render(request, "profile/organisation.html", {
         "org": org,
         "attention": pressing,
         "next_step": next_step(org, plan, today, pressing),
-        "standing": _standing(org, today),
+        "standing": _standing(door, today),
         "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
         "plan": plan,
         "snapshots": snapshots,
         "roles": RoleHolding.objects.filter(organisation=org),
         "systems": UserSystem.objects.filter(organisation=org).select_related("srp_arrangement"),
         "arrangements": SrpArrangement.objects.filter(organisation=org),
-        "can_edit": EDIT in allowed,
-        "can_add_portfolio": ADD_PORTFOLIO in allowed,
+        "can_edit": door.may(EDIT),
+        "can_add_portfolio": door.may(ADD_PORTFOLIO),
     })
 
 
-def _standing(org, today) -> dict:
+def _standing(door, today) -> dict:
     """Where the organisation stands: the portfolio's signals for it, the current assessment's
     progress by SEC group, the obligations with no evidence, and how fresh the documents are (a
     few queries, however large the register)."""
-    row = {"org": org, "role_code": org.viewer_role}
+    org = door.organisation
+    row = {"org": org, "role_code": door.role}
     portfolio.signals([row], today)
     if row.get("current"):
         groups = progress(row["current"])["groups"]
@@ -64,7 +64,7 @@ def _standing(org, today) -> dict:
                           "compliant_share": round(100 * (p.assessed - p.non_compliant) / p.total) if p.total else 0,
                           "gap_share": round(100 * p.non_compliant / p.total) if p.total else 0}
                          for ref, p in sorted(groups.items(), key=lambda item: group_order(item[0]))]
-    if {VIEW_ASSESSMENTS, VIEW_DOCUMENTS} <= PERMISSIONS[org.viewer_role]:
+    if door.may(VIEW_ASSESSMENTS) and door.may(VIEW_DOCUMENTS):
         # The same count as the obligations page's: an obligation with no document linked to it in
         # the current assessment and none mapped to it in the register.
         found = obligation_evidence(org, today)

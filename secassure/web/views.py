@@ -20,10 +20,9 @@ from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_
 def home(request):
     from django.utils import timezone
 
-    from secassure.tenancy import portfolio
-    from secassure.tenancy.views import organisation_rows
+    from secassure.web import portfolio
 
-    rows = organisation_rows(request.user)
+    rows = portfolio.organisation_rows(request.user)
     portfolio.signals(rows, timezone.localdate())
     key = request.GET.get("sort", "name")
     key = key if key in portfolio.SORTS else "name"

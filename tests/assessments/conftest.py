@@ -1,17 +1,7 @@
-"""Fixtures for assessments: an Approver (dave), org A holding its supplier roles, and a draft SSA
-on the shipped catalogue."""
+"""Fixtures for assessments: org A holding its supplier roles, and a draft SSA on the shipped
+catalogue or on the small test catalogue."""
 
 import pytest
-
-from tests.conftest import join, make_user
-
-
-@pytest.fixture
-def dave(org_a):
-    """Approver in org A: management, who signs off what others prepared."""
-    user = make_user("dave@a.test")
-    join(user, org_a, "approver")
-    return user
 
 
 @pytest.fixture
@@ -46,11 +36,3 @@ def a(cat, org_a, alice):
 
     helpers.hold(org_a, "import-supplier")
     return actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
-
-
-@pytest.fixture
-def olive(org_a):
-    """Observer in org A: reads, changes nothing."""
-    from tests.assessments import helpers
-
-    return helpers.member(org_a, "olive@a.test", "observer")

@@ -11,7 +11,7 @@ from secassure.catalogue.importers import native
 from secassure.catalogue.loader import load
 from secassure.catalogue.models import FrameworkVersion
 from secassure.profile.models import RoleHolding
-from tests.conftest import join, make_user
+from tests.personas import join, make_user
 
 S = AssessmentStatus
 

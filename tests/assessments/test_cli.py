@@ -32,7 +32,7 @@ def test_create_refuses_bad_input_with_one_line(cli, supplier_roles, shipped_cat
 
 
 def test_compare_reports_status_changes(cli, ssa, bob):
-    second = actions.create_assessment(ssa.organisation, kind="follow-up").assessment
+    second = actions.create_assessment(ssa.organisation, kind="follow-up", by=None).assessment
     row = second.rows.select_related("obligation").first()
     row.assessment = second
     actions.save_row(row, by=bob, revision=1, status="non-compliant")

@@ -16,14 +16,14 @@ from tests.evidence import files
 
 
 def document(org, title, versions=1):
-    doc = evidence.add_document(org, title=title, doc_type="record")
+    doc = evidence.add_document(org, title=title, doc_type="record", by=None)
     for n in range(versions):
-        evidence.add_version(doc, chunks=[files.PDF + f"% {title} {n}\n".encode()], name="file.pdf")
+        evidence.add_version(doc, chunks=[files.PDF + f"% {title} {n}\n".encode()], name="file.pdf", by=None)
     return doc
 
 
 def new_version(doc):
-    return evidence.add_version(doc, chunks=[files.PDF + f"% {doc.title} again\n".encode()], name="file.pdf")
+    return evidence.add_version(doc, chunks=[files.PDF + f"% {doc.title} again\n".encode()], name="file.pdf", by=None)
 
 
 def risk(org, by, title, likelihood, impact, **extra):

@@ -23,8 +23,8 @@ def _no_mfa(settings):
 
 
 def _document(org, title: str):
-    document = evidence.add_document(org, title=title, doc_type="policy")
-    evidence.add_version(document, chunks=[f"%PDF-1.4 {title}".encode()], name="file.pdf")
+    document = evidence.add_document(org, title=title, doc_type="policy", by=None)
+    evidence.add_version(document, chunks=[f"%PDF-1.4 {title}".encode()], name="file.pdf", by=None)
     return document
 
 
@@ -48,7 +48,7 @@ def story(a, org_a, alice):
     unused = _document(org_a, "Unused record")
     actions.link_evidence(helpers.row(a, "T1"), linked, by=alice)
     t1 = helpers.row(a, "T1").obligation
-    evidence.link_obligations(mapped, [t1])
+    evidence.link_obligations(mapped, [t1], by=None)
     return {"a": a, "linked": linked, "mapped": mapped, "unused": unused, "t1": t1,
             "t2": helpers.row(a, "T2").obligation}
 
@@ -119,7 +119,7 @@ def test_an_obligation_with_neither_counts_as_without_evidence_everywhere(client
     assert "Linked in" not in _row_html(page, "T1") and "Mapped procedure" in _row_html(page, "T1")
     assert _without_evidence(client.get(f"/orgs/{org_a.slug}/").content.decode()) == (1, 2)
 
-    evidence.link_obligations(story["mapped"], [])
+    evidence.link_obligations(story["mapped"], [], by=None)
     page = client.get(f"/orgs/{org_a.slug}/obligations/").content.decode()
     assert "No evidence yet" in _row_html(page, "T1") and "<strong>2</strong> of 2 obligations" in page
     assert _without_evidence(client.get(f"/orgs/{org_a.slug}/").content.decode()) == (2, 2)
@@ -152,7 +152,7 @@ def test_links_in_an_older_assessment_do_not_count(client, org_a, alice, story):
 def test_a_register_mapping_counts_for_an_assessment_on_another_catalogue_version(org_a, alice, write):
     first = helpers.load_text(write, helpers.numbered(2, "m.1"), "m1.yaml")
     policy = _document(org_a, "Policy")
-    evidence.link_obligations(policy, [first.obligations.get(ref="N0")])
+    evidence.link_obligations(policy, [first.obligations.get(ref="N0")], by=None)
     second = helpers.load_text(write, helpers.numbered(2, "m.2"), "m2.yaml")
     actions.create_assessment(org_a, kind="ssa", by=alice, catalogue=second, title="On m.2")
     found = obligation_evidence(org_a, timezone.localdate())
@@ -170,13 +170,13 @@ def test_with_no_assessment_the_obligations_a_new_one_would_hold_count(client, c
 
 
 def test_a_provider_member_is_not_told_about_assessments(client, org_a, alice, story):
-    from tests.conftest import join, make_user
+    from tests.personas import persona
 
-    provider = evidence.add_provider(org_a, name="Northgate SRS", kind="srp")
-    theirs = evidence.add_document(org_a, title="SRP statement", doc_type="standard", provider=provider)
+    provider = evidence.add_provider(org_a, name="Northgate SRS", kind="srp", by=None)
+    theirs = evidence.add_document(org_a, title="SRP statement", doc_type="standard", provider=provider, by=None)
     actions.link_evidence(helpers.row(story["a"], "T2"), theirs, by=alice)
-    person = make_user("engineer@northgate.test")
-    evidence.assign_provider_member(provider, join(person, org_a, "provider"))
+    person = persona("engineer", org_a)
+    evidence.assign_provider_member(provider, person.membership, by=None)
     client.force_login(person)
     page = client.get(f"/orgs/{org_a.slug}/documents/{theirs.pk}/").content.decode()
     assert "SSA 2026" not in page and "Not mapped to any obligation in the register." in page
@@ -191,7 +191,7 @@ def _grow(org, alice, write, n: int, version: str):
     for i, row in enumerate(helpers.rows_of(assessment)):
         actions.link_evidence(row, _document(org, f"Linked {version}-{i}"), by=alice)
         actions.link_evidence(row, shared, by=alice)
-        evidence.link_obligations(_document(org, f"Mapped {version}-{i}"), [row.obligation])
+        evidence.link_obligations(_document(org, f"Mapped {version}-{i}"), [row.obligation], by=None)
     return shared
 
 

@@ -140,7 +140,7 @@ def test_an_owner_whose_role_changed_stays_until_someone_chooses_another(client,
     alice, bob = people["alice"], people["bob"]
     t1, t2 = helpers.row(a, "T1"), helpers.row(a, "T2")
     actions.assign_owner(a, [t1.pk], bob, by=alice)
-    change_role(Membership.objects.get(user=bob, organisation=org_a), "observer")
+    change_role(Membership.objects.get(user=bob, organisation=org_a), "observer", by=None)
     client.force_login(alice)
 
     workspace = client.get(_url(a)).content.decode()

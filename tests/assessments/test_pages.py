@@ -75,9 +75,9 @@ def test_checking_from_the_workspace_is_maker_checker(client, alice, bob, ssa):
 def test_linking_evidence_from_the_picker_and_refusing_another_organisations_document(
         client, bob, ssa, org_b):
     row = ssa.rows.first()
-    mine = evidence.add_document(ssa.organisation, title="Access Control Policy", doc_type="policy")
-    evidence.add_version(mine, chunks=[files.PDF], name="acp.pdf")
-    theirs = evidence.add_document(org_b, title="Bravo secret plan", doc_type="plan")
+    mine = evidence.add_document(ssa.organisation, title="Access Control Policy", doc_type="policy", by=None)
+    evidence.add_version(mine, chunks=[files.PDF], name="acp.pdf", by=None)
+    theirs = evidence.add_document(org_b, title="Bravo secret plan", doc_type="plan", by=None)
     client.force_login(bob)
     form = client.get(_url(ssa, f"rows/{row.pk}/?edit=1"), **HX).content.decode()
     assert "Access Control Policy" in form and "Bravo secret plan" not in form
@@ -137,7 +137,7 @@ def test_every_tab_renders(client, alice, ssa):
 
 def _grow(assessment, documents: int, start: int = 0):
     """Link a handful of documents to every row."""
-    docs = [evidence.add_document(assessment.organisation, title=f"Doc {i}", doc_type="record")
+    docs = [evidence.add_document(assessment.organisation, title=f"Doc {i}", doc_type="record", by=None)
             for i in range(start, start + documents)]
     from secassure.assessments.models import EvidenceLink
 
@@ -186,7 +186,7 @@ def test_a_locked_assessment_shows_no_edit_controls_and_refuses_saves(client, al
 
 
 def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(client, bob, ssa):
-    small = actions.create_assessment(ssa.organisation, kind="follow-up").assessment
+    small = actions.create_assessment(ssa.organisation, kind="follow-up", by=None).assessment
     ValidationRow.objects.filter(assessment=small).exclude(pk=small.rows.order_by("order").first().pk).delete()
     counts = []
     client.force_login(bob)
@@ -203,7 +203,7 @@ def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(clie
 
 
 def test_an_answer_of_another_assessment_of_the_same_organisation_is_404(client, bob, ssa):
-    other = actions.create_assessment(ssa.organisation, kind="follow-up").assessment
+    other = actions.create_assessment(ssa.organisation, kind="follow-up", by=None).assessment
     foreign = other.answers.first()
     client.force_login(bob)
     assert client.post(_url(ssa, f"answers/{foreign.pk}/"), {"revision": "1", "answer": "yes"}).status_code == 404
@@ -215,7 +215,7 @@ def test_an_answer_of_another_assessment_of_the_same_organisation_is_404(client,
 @pytest.mark.parametrize(("role", "expected"), [("owner", 200), ("contributor", 200), ("approver", 200),
                                                 ("observer", 200), ("provider", 404), ("cio-reviewer", 404)])
 def test_who_sees_assessments(client, ssa, role, expected, settings):
-    from tests.conftest import join, make_user
+    from tests.personas import join, make_user
 
     settings.SECASSURE_REQUIRE_MFA = False
     user = make_user(f"{role}@x.test")

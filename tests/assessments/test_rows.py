@@ -22,8 +22,8 @@ from tests.evidence import files
 
 @pytest.fixture
 def policy(org_a):
-    document = evidence.add_document(org_a, title="Security policy", doc_type="policy")
-    evidence.add_version(document, chunks=[files.PDF], name="policy.pdf")
+    document = evidence.add_document(org_a, title="Security policy", doc_type="policy", by=None)
+    evidence.add_version(document, chunks=[files.PDF], name="policy.pdf", by=None)
     return document
 
 
@@ -321,7 +321,7 @@ def test_a_document_is_linked_to_an_item_only_once(a, bob, policy):
 
 
 def test_another_organisations_document_is_refused(a, bob, org_b):
-    theirs = evidence.add_document(org_b, title="Bravo policy", doc_type="policy")
+    theirs = evidence.add_document(org_b, title="Bravo policy", doc_type="policy", by=None)
     with pytest.raises(ActionError) as caught:
         actions.link_evidence(helpers.row(a, "T1"), theirs, by=bob)
     assert str(caught.value) == "that document is not in this organisation's register"

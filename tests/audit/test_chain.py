@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from secassure.audit.actions import record
 from secassure.audit.context import Actor, acting_as
+from secassure.audit.events import AuditEvent
 from secassure.audit.models import GENESIS_HASH, ChainHead, Event
 from secassure.audit.verify import verify
 from secassure.tenancy.models import Organisation
@@ -19,9 +20,11 @@ def _some_events(n_system=4, n_org=3):
     org = Organisation.objects.create(name="Org A", slug="org-a")
     with acting_as(Actor("tester"), request_id="req-1"):
         for i in range(n_system):
-            record("test.system", object_type="thing", object_id=str(i), after={"i": i, "name": f"é{i}"})
+            record(AuditEvent.CATALOGUE_VERSION_LOADED, object_type="thing", object_id=str(i),
+                   after={"i": i, "name": f"é{i}"})
         for i in range(n_org):
-            record("test.org", org, organisation=org, before={"n": i}, after={"n": i + 1}, reason="because")
+            record(AuditEvent.TENANCY_ORGANISATION_CHANGED, org, organisation=org, before={"n": i}, after={"n": i + 1},
+                   reason="because")
     return org
 
 
@@ -44,10 +47,10 @@ def test_events_chain_per_organisation_and_verify_clean():
 @pytest.mark.django_db
 def test_an_event_rolls_back_with_the_change_it_describes():
     with pytest.raises(RuntimeError), transaction.atomic():
-        record("test.system")
+        record(AuditEvent.CATALOGUE_VERSION_LOADED)
         raise RuntimeError("the change failed")
     assert Event.objects.count() == 0
-    record("test.system")
+    record(AuditEvent.CATALOGUE_VERSION_LOADED)
     assert Event.objects.get().seq == 1 and verify().ok
 
 
@@ -127,7 +130,7 @@ def _tamper_fixtures():
 
     _some_events()
     other_org = Organisation.objects.create(name="Org B", slug="org-b")
-    record("test.org", other_org, organisation=other_org)
+    record(AuditEvent.TENANCY_ORGANISATION_CHANGED, other_org, organisation=other_org)
     other_user = get_user_model().objects.create_user("someone@x.test", "someone@x.test", "a long password here")
     return {"other-user": other_user.pk, "other-org": other_org.pk}
 
@@ -245,9 +248,10 @@ def test_removing_an_organisations_whole_chain_is_found():
 @pytest.mark.django_db
 def test_values_the_database_would_rewrite_still_verify():
     """PostgreSQL's JSON type rewrites some numbers and refuses NUL; the seal must survive both."""
-    record("test.values", after={"big": 1e20, "neg": -0.0, "third": 1 / 3, "nul": "a\x00b", "n": 10**30},
+    record(AuditEvent.PROFILE_RULES_LOADED,
+           after={"big": 1e20, "neg": -0.0, "third": 1 / 3, "nul": "a\x00b", "n": 10**30},
            reason="with a \x00 inside")
-    event = Event.objects.get(action="test.values")
+    event = Event.objects.get(action=AuditEvent.PROFILE_RULES_LOADED)
     assert event.after["big"] == "1e+20" and event.after["n"] == 10**30
     assert verify().ok
 

@@ -126,15 +126,11 @@ def people(write, org_a):
     role a journey needs, none with an authenticator app: owen (Owner), bea (Contributor), dan
     (Approver) and cleo (CIO reviewer)."""
     from tests.assessments import helpers
-    from tests.conftest import join, make_user
+    from tests.personas import persona
 
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
-    found = {}
-    for name, role in (("owen", "owner"), ("bea", "contributor"), ("dan", "approver"), ("cleo", "cio-reviewer")):
-        found[name] = make_user(f"{name}@a.test")
-        join(found[name], org_a, role)
-    return found
+    return {name: persona(name, org_a) for name in ("owen", "bea", "dan", "cleo")}
 
 
 def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280, locale: str = "en-GB"):
@@ -155,7 +151,7 @@ def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280,
 @pytest.fixture
 def open_as(browser, site):
     """A fresh browser window signed in as a person; returns the page."""
-    from tests.conftest import PASSWORD
+    from tests.personas import PASSWORD
 
     contexts = []
 

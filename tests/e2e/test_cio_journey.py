@@ -13,8 +13,8 @@ from tests.evidence import files
 
 @pytest.fixture
 def shared(org_a, people):
-    report = evidence.add_document(org_a, title="SIEM retention report", doc_type="record")
-    evidence.add_version(report, chunks=[files.PDF], name="siem.pdf")
+    report = evidence.add_document(org_a, title="SIEM retention report", doc_type="record", by=None)
+    evidence.add_version(report, chunks=[files.PDF], name="siem.pdf", by=None)
     assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
     helpers.submit(assessment, maker=people["bea"], checker=people["owen"], approver=people["dan"])
     review.share(assessment, people["cleo"], by=people["owen"])

@@ -7,19 +7,19 @@ import pytest
 from secassure.evidence import actions as evidence
 from secassure.evidence.models import DocumentVersion
 from secassure.tenancy.models import Membership
-from tests.conftest import join, make_user
 from tests.evidence import files
+from tests.personas import join, make_user
 
 
 @pytest.fixture
 def provider_member(org_a):
-    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp")
+    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
     person = make_user("pat@host.test")
     join(person, org_a, "provider")
-    evidence.assign_provider_member(host, Membership.objects.get(user=person))
-    theirs = evidence.add_document(org_a, title="Hosting Security Policy", doc_type="policy", provider=host)
-    evidence.add_version(theirs, chunks=[files.PDF], name="hosting-v1.pdf")
-    ours = evidence.add_document(org_a, title="Our Board Minutes", doc_type="record")
+    evidence.assign_provider_member(host, Membership.objects.get(user=person), by=None)
+    theirs = evidence.add_document(org_a, title="Hosting Security Policy", doc_type="policy", provider=host, by=None)
+    evidence.add_version(theirs, chunks=[files.PDF], name="hosting-v1.pdf", by=None)
+    ours = evidence.add_document(org_a, title="Our Board Minutes", doc_type="record", by=None)
     return person, theirs, ours
 
 

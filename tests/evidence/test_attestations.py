@@ -19,8 +19,8 @@ def blob_dir(settings, tmp_path):
 
 @pytest.fixture
 def policy(org_a):
-    doc = actions.add_document(org_a, title="Acceptable use policy", doc_type="policy")
-    actions.add_version(doc, chunks=[files.PDF], name="aup.pdf")
+    doc = actions.add_document(org_a, title="Acceptable use policy", doc_type="policy", by=None)
+    actions.add_version(doc, chunks=[files.PDF], name="aup.pdf", by=None)
     return doc
 
 
@@ -70,7 +70,7 @@ def test_bad_staff_lists_are_refused_naming_the_row(data, problem):
 
 def test_a_formula_in_a_name_is_kept_as_text(policy):
     people = attestations.parse_people_csv("staff.csv", b"name,email\n=HYPERLINK(1),eve@x.test\n")
-    campaign, _ = attestations.start_campaign(policy.versions.get(), people)
+    campaign, _ = attestations.start_campaign(policy.versions.get(), people, by=None)
     assert campaign.attestations.get().name == "=HYPERLINK(1)"
 
 

@@ -21,11 +21,11 @@ def blob_dir(settings, tmp_path):
 
 @pytest.fixture
 def policy(org_a, alice):
-    return actions.add_document(org_a, title="Information Security Policy", doc_type="policy", owner=alice)
+    return actions.add_document(org_a, title="Information Security Policy", doc_type="policy", owner=alice, by=None)
 
 
 def _add(document, content: bytes, name: str, **kwargs):
-    return actions.add_version(document, chunks=[content], name=name, **kwargs)
+    return actions.add_version(document, chunks=[content], name=name, by=None, **kwargs)
 
 
 def _blob_files(blob_dir):
@@ -117,7 +117,7 @@ def test_an_oversized_file_is_refused_while_streaming(policy, blob_dir, settings
             produced.append(1)
             yield b"%PDF-" + b"x" * 1019
     with pytest.raises(ActionError, match="larger than the 4,096-byte upload limit"):
-        actions.add_version(policy, chunks=chunks(), name="big.pdf")
+        actions.add_version(policy, chunks=chunks(), name="big.pdf", by=None)
     assert len(produced) < 10  # it stopped reading, not after the whole file
     assert _blob_files(blob_dir) == [] and not list((blob_dir / "tmp").glob("*"))
 
@@ -127,7 +127,7 @@ def test_an_upload_cut_off_mid_stream_leaves_nothing_behind(policy, blob_dir):
         yield files.PDF
         raise ConnectionResetError("client went away")
     with pytest.raises(ConnectionResetError):
-        actions.add_version(policy, chunks=chunks(), name="policy.pdf")
+        actions.add_version(policy, chunks=chunks(), name="policy.pdf", by=None)
     assert _blob_files(blob_dir) == [] and not list((blob_dir / "tmp").glob("*"))
     assert DocumentVersion.objects.count() == 0
 
@@ -174,7 +174,7 @@ def test_uploading_from_the_web(client, bob, org_a, policy):
 
 
 def test_observers_read_but_do_not_upload(client, org_a, policy, settings):
-    from tests.conftest import join, make_user
+    from tests.personas import join, make_user
 
     settings.SECASSURE_REQUIRE_MFA = False
     _add(policy, files.PDF, "policy.pdf")
@@ -206,7 +206,7 @@ def test_the_register_costs_the_same_for_few_or_many_documents(client, alice, or
     counts = []
     for n in (3, 40):
         for i in range(n - Document.objects.count()):
-            document = actions.add_document(org_a, title=f"Record {i}", doc_type="record")
+            document = actions.add_document(org_a, title=f"Record {i}", doc_type="record", by=None)
             _add(document, files.CSV + str(i).encode(), f"r{i}.csv")
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/orgs/{org_a.slug}/documents/").status_code == 200
@@ -239,9 +239,9 @@ def test_an_oversized_web_upload_is_refused_as_it_arrives(client, alice, org_a, 
 
 
 def test_register_filters(client, alice, org_a):
-    provider = actions.add_provider(org_a, name="Host Co")
-    policy = actions.add_document(org_a, title="Policy A", doc_type="policy", owner=alice)
-    actions.add_document(org_a, title="Record B", doc_type="record", provider=provider)
+    provider = actions.add_provider(org_a, name="Host Co", by=None)
+    policy = actions.add_document(org_a, title="Policy A", doc_type="policy", owner=alice, by=None)
+    actions.add_document(org_a, title="Record B", doc_type="record", provider=provider, by=None)
     _add(policy, files.PDF, "a.pdf")
     client.force_login(alice)
 

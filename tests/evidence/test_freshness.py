@@ -67,31 +67,32 @@ def blob_dir(settings, tmp_path):
 
 
 def test_acceptance_lapses_on_a_new_version_in_the_register(org_a, alice):
-    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp", relationship_end=D(2030, 1, 1))
-    document = actions.add_document(org_a, title="SRP security plan", doc_type="plan", provider=provider)
-    actions.add_version(document, chunks=[files.PDF], name="plan.pdf", effective_date=D(2026, 1, 1))
+    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp", relationship_end=D(2030, 1, 1), by=None)
+    document = actions.add_document(org_a, title="SRP security plan", doc_type="plan", provider=provider, by=None)
+    actions.add_version(document, chunks=[files.PDF], name="plan.pdf", effective_date=D(2026, 1, 1), by=None)
     today = D(2026, 2, 1)
 
     def current_state():
         return dict((d.title, f) for d, f in register_rows(org_a.documents.all(), today))["SRP security plan"]
 
     assert current_state().state == "acceptance-lapsed"
-    acceptance = actions.accept(document, accepted_by=alice, basis="Checked against G3 and G5", valid_until=None)
+    acceptance = actions.accept(document, by=alice, basis="Checked against G3 and G5", valid_until=None)
     assert acceptance.valid_until == D(2027, 1, 1)  # the next review: a year after the effective date
     assert current_state().state == "current"
-    actions.add_version(document, chunks=[files.PDF + b"%v2"], name="plan-v2.pdf", effective_date=D(2026, 1, 20))
+    actions.add_version(document, chunks=[files.PDF + b"%v2"], name="plan-v2.pdf", effective_date=D(2026, 1, 20),
+                        by=None)
     assert current_state().state == "acceptance-lapsed"
     assert "version 2 was uploaded after version 1" in current_state().reason
 
 
 def test_acceptance_is_only_for_provider_documents_with_a_basis(org_a, alice):
-    own = actions.add_document(org_a, title="Own policy", doc_type="policy")
+    own = actions.add_document(org_a, title="Own policy", doc_type="policy", by=None)
     with pytest.raises(actions.ActionError, match="not maintained by a provider"):
-        actions.accept(own, accepted_by=alice, basis="fine")
-    provider = actions.add_provider(org_a, name="Host Co", kind="hosting")
-    theirs = actions.add_document(org_a, title="Hosting controls", doc_type="report", provider=provider)
+        actions.accept(own, by=alice, basis="fine")
+    provider = actions.add_provider(org_a, name="Host Co", kind="hosting", by=None)
+    theirs = actions.add_document(org_a, title="Hosting controls", doc_type="report", provider=provider, by=None)
     with pytest.raises(actions.ActionError, match="no version to accept"):
-        actions.accept(theirs, accepted_by=alice, basis="fine")
-    actions.add_version(theirs, chunks=[files.PDF], name="controls.pdf")
+        actions.accept(theirs, by=alice, basis="fine")
+    actions.add_version(theirs, chunks=[files.PDF], name="controls.pdf", by=None)
     with pytest.raises(actions.ActionError, match="say what was checked"):
-        actions.accept(theirs, accepted_by=alice, basis="  ")
+        actions.accept(theirs, by=alice, basis="  ")

@@ -38,11 +38,11 @@ def _keys(s3):
 
 @pytest.fixture
 def policy(org_a, alice):
-    return actions.add_document(org_a, title="Information Security Policy", doc_type="policy", owner=alice)
+    return actions.add_document(org_a, title="Information Security Policy", doc_type="policy", owner=alice, by=None)
 
 
 def test_versions_go_to_the_bucket_under_their_hash_and_nothing_to_the_folder(bucket, policy, settings):
-    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     sha = version.sha256
     assert _keys(bucket) == [f"secassure/blobs/{sha[:2]}/{sha[2:4]}/{sha}"]
     assert bucket.get_object(Bucket=BUCKET, Key=_keys(bucket)[0])["Body"].read() == files.PDF
@@ -51,17 +51,17 @@ def test_versions_go_to_the_bucket_under_their_hash_and_nothing_to_the_folder(bu
     # The same content again is one object, not two, and is not written a second time.
     puts = []
     original = blobs.S3Store.put
-    other = actions.add_document(policy.organisation, title="Copy", doc_type="policy")
+    other = actions.add_document(policy.organisation, title="Copy", doc_type="policy", by=None)
     blobs.S3Store.put = lambda self, staged: puts.append(self.exists(staged.sha256)) or original(self, staged)
     try:
-        actions.add_version(other, chunks=[files.PDF], name="copy.pdf")
+        actions.add_version(other, chunks=[files.PDF], name="copy.pdf", by=None)
     finally:
         blobs.S3Store.put = original
     assert puts == [True] and len(_keys(bucket)) == 1
 
 
 def test_download_and_verify_read_from_the_bucket(bucket, client, alice, org_a, policy, cli):
-    actions.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+    actions.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     client.force_login(alice)
     response = client.get(f"/orgs/{org_a.slug}/documents/{policy.pk}/versions/1/download/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == files.PDF
@@ -70,7 +70,7 @@ def test_download_and_verify_read_from_the_bucket(bucket, client, alice, org_a, 
 
 
 def test_an_object_changed_in_the_bucket_is_found_and_refused(bucket, client, alice, org_a, policy, cli):
-    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     key = blobs.store().key_of(version.sha256)
     bucket.put_object(Bucket=BUCKET, Key=key, Body=files.PDF.replace(b"Catalog", b"Catalox"))
     result = cli("doc", "verify", org_a.slug, "--json")
@@ -87,13 +87,13 @@ def test_an_object_changed_in_the_bucket_is_found_and_refused(bucket, client, al
 
 def test_refused_and_cut_off_uploads_leave_no_object(bucket, policy, settings):
     with pytest.raises(ActionError, match="a program, not a document"):
-        actions.add_version(policy, chunks=[b"MZ\x90\x00" + b"\x00" * 200], name="report.pdf")
+        actions.add_version(policy, chunks=[b"MZ\x90\x00" + b"\x00" * 200], name="report.pdf", by=None)
 
     def cut_off():
         yield files.PDF
         raise ConnectionResetError("client went away")
     with pytest.raises(ConnectionResetError):
-        actions.add_version(policy, chunks=cut_off(), name="policy.pdf")
+        actions.add_version(policy, chunks=cut_off(), name="policy.pdf", by=None)
     assert _keys(bucket) == [] and DocumentVersion.objects.count() == 0
     assert not list((settings.SECASSURE_BLOB_DIR / "tmp").glob("*"))
 
@@ -101,12 +101,12 @@ def test_refused_and_cut_off_uploads_leave_no_object(bucket, policy, settings):
 def test_a_store_that_refuses_writes_is_a_clear_error_and_no_version(bucket, policy, settings):
     settings.SECASSURE_BLOB_S3_BUCKET = "no-such-bucket"
     with pytest.raises(ActionError, match="object store refused"):
-        actions.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+        actions.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     assert DocumentVersion.objects.count() == 0
 
 
 def test_orphans_are_listed_not_deleted(bucket, policy, cli):
-    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf")
+    version = actions.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     stray = "ab" * 32
     bucket.put_object(Bucket=BUCKET, Key=blobs.store().key_of(stray), Body=b"left over")
     result = cli("doc", "orphans", "--json")

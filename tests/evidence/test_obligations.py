@@ -17,11 +17,11 @@ def blob_dir(settings, tmp_path):
 
 
 def test_linking_evidence_and_seeing_its_freshness(client, alice, org_a, shipped_catalogue):
-    policy = actions.add_document(org_a, title="Risk management policy", doc_type="policy")
-    actions.add_version(policy, chunks=[files.PDF], name="risk.pdf")
-    stale = actions.add_document(org_a, title="Old risk register", doc_type="record")
+    policy = actions.add_document(org_a, title="Risk management policy", doc_type="policy", by=None)
+    actions.add_version(policy, chunks=[files.PDF], name="risk.pdf", by=None)
+    stale = actions.add_document(org_a, title="Old risk register", doc_type="record", by=None)
     actions.add_version(stale, chunks=[files.CSV], name="register.csv",
-                        effective_date=timezone.localdate() - dt.timedelta(days=500))
+                        effective_date=timezone.localdate() - dt.timedelta(days=500), by=None)
     g514 = Obligation.objects.get(version__framework__slug="sec-g", ref="G5.14")
     client.force_login(alice)
     client.post(f"/orgs/{org_a.slug}/documents/{policy.pk}/obligations/", {"obligations": [g514.pk]})
@@ -57,9 +57,9 @@ def test_the_obligations_page_costs_the_same_however_much_evidence(client, alice
     counts = []
     for n in (1, 12):
         for i in range(n):
-            document = actions.add_document(org_a, title=f"Evidence {n}-{i}", doc_type="record")
-            actions.add_version(document, chunks=[files.CSV + f"{n}-{i}".encode()], name="e.csv")
-            actions.link_obligations(document, obligations[: i + 1])
+            document = actions.add_document(org_a, title=f"Evidence {n}-{i}", doc_type="record", by=None)
+            actions.add_version(document, chunks=[files.CSV + f"{n}-{i}".encode()], name="e.csv", by=None)
+            actions.link_obligations(document, obligations[: i + 1], by=None)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/orgs/{org_a.slug}/obligations/").status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -69,7 +69,7 @@ def test_the_obligations_page_costs_the_same_however_much_evidence(client, alice
 def test_a_document_links_to_self_assessment_questions_too(client, alice, org_a, shipped_catalogue):
     from secassure.catalogue.models import Question
 
-    policy = actions.add_document(org_a, title="Risk method", doc_type="procedure")
+    policy = actions.add_document(org_a, title="Risk method", doc_type="procedure", by=None)
     question = Question.objects.filter(version__framework__slug="sec-g").first()
     g514 = Obligation.objects.get(version__framework__slug="sec-g", ref="G5.14")
     client.force_login(alice)
@@ -82,7 +82,7 @@ def test_a_document_links_to_self_assessment_questions_too(client, alice, org_a,
 
 
 def test_observers_see_the_obligations_page(client, org_a, shipped_catalogue, settings):
-    from tests.conftest import join, make_user
+    from tests.personas import join, make_user
 
     settings.SECASSURE_REQUIRE_MFA = False
     observer = make_user("auditor@a.test")

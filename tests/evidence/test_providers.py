@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from secassure.audit.models import Event
 from secassure.evidence import actions
 from secassure.evidence.models import DocumentVersion
-from tests.conftest import join, make_user
 from tests.evidence import files
+from tests.personas import join, make_user, persona
 
 
 @pytest.fixture(autouse=True)
@@ -18,15 +18,14 @@ def blob_dir(settings, tmp_path):
 @pytest.fixture
 def setup(org_a, alice, settings):
     settings.SECASSURE_REQUIRE_MFA = False
-    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp")
+    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp", by=None)
     theirs = actions.add_document(org_a, title="SRP key management procedure", doc_type="procedure",
-                                  provider=provider)
-    actions.add_version(theirs, chunks=[files.PDF], name="keys.pdf")
-    own = actions.add_document(org_a, title="Board minutes", doc_type="record")
-    actions.add_version(own, chunks=[files.PDF + b"own"], name="minutes.pdf")
-    person = make_user("engineer@northgate.test")
-    membership = join(person, org_a, "provider")
-    actions.assign_provider_member(provider, membership)
+                                  provider=provider, by=None)
+    actions.add_version(theirs, chunks=[files.PDF], name="keys.pdf", by=None)
+    own = actions.add_document(org_a, title="Board minutes", doc_type="record", by=None)
+    actions.add_version(own, chunks=[files.PDF + b"own"], name="minutes.pdf", by=None)
+    person = persona("engineer", org_a)
+    actions.assign_provider_member(provider, person.membership, by=None)
     return {"person": person, "theirs": theirs, "own": own, "org": org_a}
 
 
@@ -70,11 +69,11 @@ def test_a_provider_member_not_yet_assigned_sees_nothing(client, org_a, setup):
 def test_only_provider_role_members_of_the_organisation_can_be_assigned(org_a, org_b, bob, mallory):
     from secassure.tenancy.models import Membership
 
-    provider = actions.add_provider(org_a, name="Host Co")
+    provider = actions.add_provider(org_a, name="Host Co", by=None)
     with pytest.raises(actions.ActionError, match="not in the Provider role"):
-        actions.assign_provider_member(provider, Membership.objects.get(user=bob))
+        actions.assign_provider_member(provider, Membership.objects.get(user=bob), by=None)
     with pytest.raises(actions.ActionError, match="another organisation"):
-        actions.assign_provider_member(provider, Membership.objects.get(user=mallory))
+        actions.assign_provider_member(provider, Membership.objects.get(user=mallory), by=None)
 
 
 def test_owners_record_acceptance_from_the_page(client, alice, setup):
@@ -110,7 +109,7 @@ def test_owners_add_providers_and_assign_their_people_from_the_web(client, alice
 
 def test_a_document_cannot_name_another_organisations_provider(client, alice, org_a, org_b, settings):
     settings.SECASSURE_REQUIRE_MFA = False
-    theirs = actions.add_provider(org_b, name="B's host")
+    theirs = actions.add_provider(org_b, name="B's host", by=None)
     client.force_login(alice)
     response = client.post(f"/orgs/{org_a.slug}/documents/", {"title": "X", "doc_type": "report",
                                                               "classification": "internal", "review_months": 12,

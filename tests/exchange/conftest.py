@@ -16,20 +16,14 @@ from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
 from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.review import actions as review
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from tests.assessments import helpers
 from tests.evidence import files
 
 
-@pytest.fixture
-def dave(org_a):
-    """Approver in org A: signs off what others prepared."""
-    return helpers.member(org_a, "dave@a.test", "approver")
-
-
 def document(org, title: str, doc_type: str = "policy"):
-    found = evidence.add_document(org, title=title, doc_type=doc_type)
-    evidence.add_version(found, chunks=[files.PDF], name=f"{title.lower().replace(' ', '-')}.pdf")
+    found = evidence.add_document(org, title=title, doc_type=doc_type, by=None)
+    evidence.add_version(found, chunks=[files.PDF], name=f"{title.lower().replace(' ', '-')}.pdf", by=None)
     return found
 
 

@@ -17,12 +17,6 @@ from tests.exchange import crafted
 ANSWER = "column D (Answer)"
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    """The personas' passwords are hashed with argon2 at creation; nobody signs in here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def k(write, org_a, alice, bob):
     """An SSA in preparation on the answer-kinds catalogue: K1, K2 yes-no, K3 status, K4 words, on

@@ -12,7 +12,7 @@ import pytest
 from secassure.errors import ActionError
 from secassure.evidence.blobs import scratch_dir
 from secassure.exchange import flat, oscal, pack, report, workbook
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from tests.exchange.test_oscal import nist_schemas, schema_errors  # noqa: F401 (fixture)
 
 ROOTS = {"assessment-results": "assessment-results", "poam": "plan-of-action-and-milestones", "catalog": "catalog"}

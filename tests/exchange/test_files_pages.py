@@ -145,8 +145,7 @@ def test_a_preview_token_is_the_uploaders_own_and_cannot_be_forged(client, draft
     assert helpers.row(drafting, "T2").narrative == ""
 
 
-def test_an_observer_downloads_but_cannot_import(client, drafting, org_a):
-    olive = helpers.member(org_a, "olive@a.test", "observer")
+def test_an_observer_downloads_but_cannot_import(client, drafting, olive):
     client.force_login(olive)
     page = client.get(_url(drafting))
     assert page.status_code == 200 and _url(drafting, "import/").encode() not in page.content
@@ -158,8 +157,7 @@ def test_an_observer_downloads_but_cannot_import(client, drafting, org_a):
 
 
 @pytest.fixture
-def in_cio_review(drafting, alice, bob, carol, org_a):
-    dave = helpers.member(org_a, "dave@a.test", "approver")
+def in_cio_review(drafting, alice, bob, carol, dave):
     assessment = helpers.submit(drafting, maker=bob, checker=alice, approver=dave)
     review.share(assessment, carol, by=alice)
     assessment.refresh_from_db()

@@ -32,7 +32,7 @@ from secassure.errors import ActionError
 from secassure.evidence import actions as evidence
 from secassure.evidence.models import DocumentVersion
 from secassure.exchange import oscal
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from secassure.review.models import Comment, Finding
 from tests.assessments import helpers
 from tests.evidence import files
@@ -319,7 +319,7 @@ def test_evidence_resources_carry_the_versions_sha256(reviewed, tmp_path):
 
 def test_before_submission_evidence_follows_the_latest_version(drafting, org_a):
     policy = EvidenceLink.objects.get(assessment=drafting).document
-    evidence.add_version(policy, chunks=[files.PDF.replace(b"1.4", b"1.7")], name="policy-v2.pdf")
+    evidence.add_version(policy, chunks=[files.PDF.replace(b"1.4", b"1.7")], name="policy-v2.pdf", by=None)
     latest = policy.versions.order_by("-number").first()
     assert latest.number == 2
     doc = oscal.build(drafting, "assessment-results")

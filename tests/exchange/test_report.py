@@ -23,9 +23,9 @@ from secassure.audit.models import Event
 from secassure.evidence import actions as evidence
 from secassure.exchange import report
 from secassure.exchange.report import render_pdf, report_data
-from secassure.review import remediation
+from secassure.profile.actions import update_organisation
+from secassure.review import remediation_actions as remediation
 from secassure.review.models import Comment, QueryMessage, ReviewQuery
-from secassure.tenancy.actions import update_organisation
 from secassure.tenancy.models import DEFAULT_CLASSIFICATION, Organisation
 from tests.assessments import helpers
 from tests.evidence import files
@@ -44,9 +44,9 @@ def rich(reviewed, org_a, alice, bob):
         status="non-compliant", narrative="The SIEM keeps logs for six months only.")
     QuestionAnswer.objects.filter(assessment=reviewed, question__ref="Q2").update(
         material=True, material_rationale="The new hosting provider now carries User System traffic.")
-    stale = evidence.add_document(org_a, title="Firewall rule review", doc_type="record")
+    stale = evidence.add_document(org_a, title="Firewall rule review", doc_type="record", by=None)
     version = evidence.add_version(stale, chunks=[files.PDF], name="fw.pdf", effective_date=dt.date(2025, 3, 1),
-                                   expiry_date=TODAY - dt.timedelta(days=30))
+                                   expiry_date=TODAY - dt.timedelta(days=30), by=None)
     EvidenceLink.objects.create(assessment=reviewed, document=stale, version=version,
                                 row=ValidationRow.objects.get(assessment=reviewed, obligation__ref="T2"))
     plan = reviewed.remediation_plans.get()
@@ -176,7 +176,7 @@ TYPST = ['#panic("x")', '#read("/etc/passwd")', "*bold*", "$x$", "<label>", "@re
 
 def test_text_that_looks_like_typst_is_printed_as_it_is(rich, org_a, alice):
     sample = " ".join(TYPST)
-    update_organisation(org_a, {"name": f"Alpha {TYPST[0]}", "classification_label": "*SECRET* #panic(1)"})
+    update_organisation(org_a, {"name": f"Alpha {TYPST[0]}", "classification_label": "*SECRET* #panic(1)"}, by=None)
     type(rich).objects.filter(pk=rich.pk).update(title=f"SSA {TYPST[2]} {TYPST[3]}", decision_reason=sample)
     ValidationRow.objects.filter(assessment=rich, obligation__ref="T2").update(narrative=sample)
     QuestionAnswer.objects.filter(assessment=rich, question__ref="Q2").update(material_rationale=sample)
@@ -244,7 +244,7 @@ def test_report_data_reads_the_same_number_of_queries_however_much_there_is(rich
                                           assessment=rich)
         remediation.add_action(plan, by=alice, description=f"Action {i}", target_date=TODAY, owner=bob,
                                finding=finding)
-        doc = evidence.add_document(org_a, title=f"Record {i}", doc_type="record")
+        doc = evidence.add_document(org_a, title=f"Record {i}", doc_type="record", by=None)
         EvidenceLink.objects.create(assessment=rich, document=doc, row=rows[i % 2] if i < 3 else None,
                                     answer=answers[i % 2] if i >= 3 else None)
         Comment.objects.create(assessment=rich, author=carol, text=f"Comment {i}", row=rows[i % 2])
@@ -261,7 +261,8 @@ def numbered_assessment(write, org, owner, n: int):
     """An SSA of n rows on a catalogue of its own, a third non-compliant, each row with evidence."""
     catalogue = helpers.load_text(write, helpers.numbered(n, f"rows.{n}"), f"rows-{n}.yaml")
     assessment = assessments.create_assessment(org, kind="ssa", by=owner, catalogue=catalogue).assessment
-    documents = [evidence.add_document(org, title=f"Document {n}.{i}", doc_type="record") for i in range(n // 3 + 1)]
+    documents = [evidence.add_document(org, title=f"Document {n}.{i}", doc_type="record", by=None)
+                 for i in range(n // 3 + 1)]
     rows = list(assessment.rows.all())
     for i, row in enumerate(rows):
         row.status = ("compliant", "partial", "non-compliant")[i % 3]

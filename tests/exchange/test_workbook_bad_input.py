@@ -31,12 +31,6 @@ UNSIGNED = "sheet '_meta' does not carry this installation's signature: the work
            "secassure, or its hidden metadata was edited"
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    """The personas' passwords are hashed with argon2 at creation; nobody signs in here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def exported(drafting, bob, tmp_path) -> Path:
     """Bob's copy of the drafting assessment's Validation Workbook, as exported."""

@@ -42,12 +42,6 @@ ROW_FIELDS = layout.ITEM_FIELDS["row"]
 ANSWER_FIELDS = layout.ITEM_FIELDS["answer"]
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    """The personas' passwords are hashed with argon2 at creation; nobody signs in here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def items_of(assessment) -> dict[str, dict]:
     """Every stored field of the assessment's rows and answers, by key (row:ID, answer:ID)."""
     found = {f"row:{r['id']}": r for r in ValidationRow.objects.filter(assessment=assessment).values()}
@@ -493,8 +487,7 @@ def test_a_workbook_is_imported_only_by_the_side_it_was_written_for(under_review
     assert "this workbook was written for the CIO reviewer" in refused(under_review, carols, bob)
 
 
-def test_an_observer_cannot_import(drafting, org_a, bob, tmp_path):
-    olive = helpers.member(org_a, "olive@a.test", "observer")
+def test_an_observer_cannot_import(drafting, bob, olive, tmp_path):
     for by in (bob, olive):
         path = crafted.export(drafting, tmp_path / f"{by.pk}.xlsx", by=by)
         edited = crafted.edit(path, tmp_path / f"{by.pk}-edited.xlsx",

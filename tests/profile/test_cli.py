@@ -16,11 +16,11 @@ import pytest
 from django.utils import timezone
 
 from secassure.audit.models import Event
+from secassure.dates import add_months
 from secassure.profile.models import PortfolioSnapshot, RoleHolding, RuleSet
-from secassure.profile.planner import add_months
 from secassure.profile.services import shipped_rule_files
 from secassure.tenancy.models import Invitation, Organisation
-from tests.conftest import make_org
+from tests.personas import make_org
 
 CATEGORIES = ["large-supplier", "small-supplier", "electricity-network", "gas-network", "other-user", "srp"]
 
@@ -538,7 +538,7 @@ def test_duplicate_role_is_refused_and_nothing_written(cli, supplier):
 
 
 def test_inviting_a_member_again_is_refused(cli, supplier):
-    from tests.conftest import join, make_user
+    from tests.personas import join, make_user
 
     join(make_user("member@example.test"), supplier, "observer")
     before = counts()

@@ -9,11 +9,11 @@ from django.utils import timezone
 from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
-from secassure.profile.journey import next_step, steps
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement
 from secassure.profile.services import load_rules, plan_for, read_rules, shipped_rule_files
 from secassure.review import actions as review
 from secassure.review.models import Finding, RemediationAction, RemediationPlan
+from secassure.web.journey import next_step, steps
 from tests.assessments import helpers
 
 
@@ -36,9 +36,8 @@ def test_every_step_has_its_reason_clauses_and_confidence():
     assert found["actions"].clauses == ("G8.28(b)",) and found["counts"].clauses == ("G5.27",)
 
 
-def test_the_next_step_follows_the_cycle(rules, write, org_a, alice, bob, carol):
+def test_the_next_step_follows_the_cycle(rules, write, org_a, alice, bob, carol, dave):
     helpers.tiny(write)
-    dave = helpers.member(org_a, "dave@a.test", "approver")
     assert _next(org_a) == "roles"
     helpers.hold(org_a, "import-supplier")
     assert _next(org_a) == "portfolio"
@@ -88,10 +87,10 @@ def test_the_organisation_page_shows_the_next_step_and_where_it_stands(client, s
     assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
     t1 = helpers.row(assessment, "T1")
     assessments.save_row(t1, by=bob, revision=t1.revision, status="partial", narrative="Mostly")
-    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp")
-    statement = evidence.add_document(org_a, title="Host statement", doc_type="standard", provider=host)
-    evidence.add_version(statement, chunks=[b"%PDF-1.4 host"], name="host.pdf")  # never accepted
-    evidence.add_document(org_a, title="Old statement", doc_type="standard", provider=host, status="retired")
+    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
+    statement = evidence.add_document(org_a, title="Host statement", doc_type="standard", provider=host, by=None)
+    evidence.add_version(statement, chunks=[b"%PDF-1.4 host"], name="host.pdf", by=None)  # never accepted
+    evidence.add_document(org_a, title="Old statement", doc_type="standard", provider=host, status="retired", by=None)
     client.force_login(bob)
     text = client.get(f"/orgs/{org_a.slug}/").content.decode()
     assert "<strong class=\"bad\">1</strong> third-party acceptance lapsed" in text

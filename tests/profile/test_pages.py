@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
+from secassure.dates import add_months
 from secassure.evidence import actions as evidence
 from secassure.profile import actions
+from secassure.profile.actions import update_organisation
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement, UserSystem
-from secassure.profile.planner import add_months
 from secassure.profile.services import load_rules, read_rules, shipped_rule_files
-from secassure.tenancy.actions import update_organisation
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def rules(db):
 def year_three_org(org_a, rules):
     """Org A, twenty months into its cycle, last reported under every threshold."""
     today = timezone.localdate()
-    update_organisation(org_a, {"cycle_start": add_months(today, -20)})
-    actions.add_snapshot(org_a, as_of=add_months(today, -22), domestic=180_000, non_domestic=5_000)
+    update_organisation(org_a, {"cycle_start": add_months(today, -20)}, by=None)
+    actions.add_snapshot(org_a, as_of=add_months(today, -22), domestic=180_000, non_domestic=5_000, by=None)
     return org_a
 
 
@@ -103,7 +103,7 @@ def test_a_further_user_system_needs_its_ssc_notification_date(client, alice, or
 
 
 def test_another_organisations_srp_arrangement_cannot_be_chosen(client, alice, org_a, org_b):
-    theirs = actions.add_srp_arrangement(org_b, provider_name="Their SRP")
+    theirs = actions.add_srp_arrangement(org_b, provider_name="Their SRP", by=None)
     client.force_login(alice)
     form_page = client.get(f"/orgs/{org_a.slug}/systems/add/").content.decode()
     assert "Their SRP" not in form_page
@@ -132,12 +132,12 @@ def test_the_organisation_page_costs_the_same_however_much_it_holds(client, alic
     for extra in (0, 15):
         for n in range(extra):
             actions.add_snapshot(org_a, as_of=dt.date(2020, 1, 1) + dt.timedelta(days=n), domestic=n,
-                                 non_domestic=n)
-            actions.add_srp_arrangement(org_a, provider_name=f"SRP {extra}-{n}")
-            provider = evidence.add_provider(org_a, name=f"Provider {extra}-{n}")
+                                 non_domestic=n, by=None)
+            actions.add_srp_arrangement(org_a, provider_name=f"SRP {extra}-{n}", by=None)
+            provider = evidence.add_provider(org_a, name=f"Provider {extra}-{n}", by=None)
             document = evidence.add_document(org_a, title=f"Statement {extra}-{n}", doc_type="standard",
-                                             provider=provider)
-            evidence.add_version(document, chunks=[b"%PDF-1.4 statement"], name="statement.pdf")
+                                             provider=provider, by=None)
+            evidence.add_version(document, chunks=[b"%PDF-1.4 statement"], name="statement.pdf", by=None)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/orgs/{org_a.slug}/").status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -154,15 +154,14 @@ def test_removing_one_role_record_keeps_the_others(client, alice, org_a):
 
 def profile_actions_add_role(org, role, end=False):
     start = dt.date(2020, 1, 1)
-    return actions.add_role(org, role, start_date=start, end_date=dt.date(2022, 1, 1) if end else None)
+    return actions.add_role(org, role, start_date=start, end_date=dt.date(2022, 1, 1) if end else None, by=None)
 
 
-def test_the_home_page_gives_each_organisations_next_assessment(client, db, rules, settings):
-    from tests.conftest import join, make_org, make_user
+def test_the_home_page_gives_each_organisations_next_assessment(client, consultant, rules, settings):
+    from tests.personas import join, make_org
 
     settings.SECASSURE_REQUIRE_MFA = False
     today = timezone.localdate()
-    consultant = make_user("consultant@advisers.test")
     mid = make_org("Mid Cycle Ltd", "mid", category="other-user", cycle_start=add_months(today, -6))
     late = make_org("Late Cycle Ltd", "late", category="other-user", cycle_start=add_months(today, -18))
     over = make_org("Finished Cycle Ltd", "over", category="other-user", cycle_start=add_months(today, -40))

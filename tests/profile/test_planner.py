@@ -19,7 +19,8 @@ import pytest
 
 import secassure
 from secassure.datafiles import DataFileError, parse_yaml, read_text
-from secassure.profile.planner import Plan, Portfolio, add_months, changed_years, plan_cycle
+from secassure.dates import add_months
+from secassure.profile.planner import Plan, Portfolio, changed_years, plan_cycle
 from secassure.profile.rules import RuleSetData, parse_rules
 
 RULES_PATH = str(Path(secassure.__file__).resolve().parent / "data" / "rules" / "assessment-cycle.yaml")

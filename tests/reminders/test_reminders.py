@@ -27,10 +27,10 @@ def dated(today, write, org_a, alice, bob, mallory, org_b):
     helpers.hold(org_a, "import-supplier")
 
     def document(org, title: str, owner, next_review: dt.date, expiry: dt.date | None = None):
-        found = evidence.add_document(org, title=title, doc_type="policy", owner=owner)
+        found = evidence.add_document(org, title=title, doc_type="policy", owner=owner, by=None)
         if expiry:
             evidence.add_version(found, chunks=[b"%PDF-1.4 x"], name="x.pdf", effective_date=TODAY - 30 * DAY,
-                                 expiry_date=expiry)
+                                 expiry_date=expiry, by=None)
         Document.objects.filter(pk=found.pk).update(next_review=next_review)
         return found
 

@@ -1,6 +1,6 @@
-"""Fixtures and helpers for the findings and remediation tests: dave (Approver) and olive (Observer)
-in org A, a submitted assessment in each organisation on the small test catalogue, documents with a
-file, an open plan, and a clock frozen on a known day.
+"""Fixtures and helpers for the findings and remediation tests: a submitted assessment in each
+organisation on the small test catalogue, documents with a file, an open plan, and a clock frozen on
+a known day.
 
 The test modules import the fixtures they use by name."""
 
@@ -14,9 +14,8 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus
 from secassure.assessments.models import Assessment
 from secassure.evidence import actions as evidence
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from tests.assessments import helpers
-from tests.conftest import join, make_user
 from tests.evidence import files
 
 TODAY = dt.date(2026, 3, 2)
@@ -30,22 +29,6 @@ def today(monkeypatch):
 
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     return TODAY
-
-
-@pytest.fixture
-def dave(org_a):
-    """Approver in org A: a director, who signs the letter covering the remediation plan."""
-    user = make_user("dave@a.test")
-    join(user, org_a, "approver")
-    return user
-
-
-@pytest.fixture
-def olive(org_a):
-    """Observer in org A: reads, changes nothing."""
-    user = make_user("olive@a.test")
-    join(user, org_a, "observer")
-    return user
 
 
 def submitted_assessment(org, by, title: str) -> Assessment:
@@ -75,8 +58,8 @@ def their_ssa(cat, org_b, mallory):
 
 
 def document(org, title: str, doc_type: str = "record"):
-    found = evidence.add_document(org, title=title, doc_type=doc_type)
-    evidence.add_version(found, chunks=[files.PDF], name=f"{title.lower().replace(' ', '-')}.pdf")
+    found = evidence.add_document(org, title=title, doc_type=doc_type, by=None)
+    evidence.add_version(found, chunks=[files.PDF], name=f"{title.lower().replace(' ', '-')}.pdf", by=None)
     return found
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from secassure.errors import ActionError
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from secassure.tenancy.actions import change_role
 from secassure.tenancy.models import Membership
 from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
@@ -16,8 +16,6 @@ from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
     TODAY,
     action,
     cat,
-    dave,
-    olive,
     plan,
     ssa,
     today,
@@ -68,7 +66,7 @@ def test_the_board_offers_only_people_who_may_carry_remediation_forward(client, 
 def test_an_action_keeps_an_owner_whose_role_changed_until_someone_chooses_another(client, named, alice, bob,
                                                                                    org_a, plan, today):
     item = action(plan, bob, owner=bob)
-    change_role(Membership.objects.get(user=bob, organisation=org_a), "observer")
+    change_role(Membership.objects.get(user=bob, organisation=org_a), "observer", by=None)
     client.force_login(alice)
     board = client.get(plan_url(plan)).content.decode()
     assert "Bob Baker" not in _options(board, 'id="add-owner"')

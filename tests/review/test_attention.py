@@ -5,7 +5,7 @@ queries however many items there are."""
 
 import json
 
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from secassure.review.attention import DUE_SOON_DAYS, attention, findings_and_actions
 from secassure.review.models import Finding, RemediationAction
 from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
@@ -13,7 +13,6 @@ from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
     TODAY,
     action,
     cat,
-    dave,
     doc,
     finding,
     plan,

@@ -9,10 +9,9 @@ from tests.assessments import helpers
 
 
 @pytest.fixture
-def submitted(write, org_a, alice, bob):
+def submitted(write, org_a, alice, bob, dave):
     for path in shipped_rule_files():
         load_rules(read_rules(path, 10_000_000))
-    dave = helpers.member(org_a, "dave@a.test", "approver")
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
     assessment = assessment_actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment

@@ -25,11 +25,6 @@ def rules(db):
 
 
 @pytest.fixture
-def dave(org_a):
-    return helpers.member(org_a, "dave@a.test", "approver")
-
-
-@pytest.fixture
 def final(write, rules, org_a, alice, bob, carol, dave):
     """A submitted SSA whose CIO review is over (comments final)."""
     helpers.tiny(write)

@@ -11,18 +11,16 @@ import pytest
 from secassure.assessments.actions import StaleEdit
 from secassure.audit.models import Event
 from secassure.errors import ActionError
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from secassure.review.models import DirectorLetter, Finding, RemediationAction, RemediationPlan
 from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
     DAY,
     TODAY,
     action,
     cat,
-    dave,
     doc,
     document,
     finding,
-    olive,
     plan,
     ssa,
     their_doc,

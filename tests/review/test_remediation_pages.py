@@ -7,15 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from secassure.review import remediation
+from secassure.review import remediation_actions as remediation
 from secassure.review.models import DirectorLetter, Finding, RemediationPlan
-from tests.conftest import join, make_user
+from tests.personas import join, make_user
 from tests.review.remediation_fixtures import (  # noqa: F401 (fixtures)
     DAY,
     TODAY,
     action,
     cat,
-    dave,
     doc,
     document,
     finding,

@@ -10,13 +10,8 @@ from secassure.evidence import actions as evidence
 from secassure.review import actions, services
 from secassure.review.models import Comment, QueryMessage, ReviewQuery
 from tests.assessments import helpers
-from tests.conftest import make_user
 from tests.evidence import files
-
-
-@pytest.fixture
-def dave(org_a):
-    return helpers.member(org_a, "dave@a.test", "approver")
+from tests.personas import make_user, persona
 
 
 @pytest.fixture
@@ -72,8 +67,8 @@ def test_a_query_thread_from_question_to_close(shared, carol, bob, alice):
     row = helpers.row(shared, "T1")
     query = actions.raise_query(shared, row, by=carol, text="Show the monitoring alerts for March.")
     assert query.status == "open" and query.row == row
-    policy = evidence.add_document(shared.organisation, title="Monitoring report", doc_type="report")
-    evidence.add_version(policy, chunks=[files.PDF], name="report.pdf")
+    policy = evidence.add_document(shared.organisation, title="Monitoring report", doc_type="report", by=None)
+    evidence.add_version(policy, chunks=[files.PDF], name="report.pdf", by=None)
     answer = actions.reply(query, by=bob, text="Attached.", document=policy)
     assert answer.side == "user" and answer.version.number == 1
     query.refresh_from_db()
@@ -90,7 +85,7 @@ def test_a_query_thread_from_question_to_close(shared, carol, bob, alice):
 
 
 def test_only_the_cio_raises_and_closes_queries_and_only_the_user_attaches_evidence(shared, carol, bob, alice,
-                                                                                    org_b, mallory):
+                                                                                    olive, org_b, mallory):
     row = helpers.row(shared, "T1")
     for person in (alice, bob):
         with pytest.raises(ActionError, match="only a CIO reviewer"):
@@ -98,20 +93,19 @@ def test_only_the_cio_raises_and_closes_queries_and_only_the_user_attaches_evide
     query = actions.raise_query(shared, row, by=carol, text="Why?")
     with pytest.raises(ActionError, match="only a CIO reviewer"):
         actions.close_query(query, by=alice)
-    document = evidence.add_document(shared.organisation, title="Policy", doc_type="policy")
-    evidence.add_version(document, chunks=[files.PDF], name="p.pdf")
+    document = evidence.add_document(shared.organisation, title="Policy", doc_type="policy", by=None)
+    evidence.add_version(document, chunks=[files.PDF], name="p.pdf", by=None)
     with pytest.raises(ActionError, match="evidence is attached by the User"):
         actions.reply(query, by=carol, text="here", document=document)
-    theirs = evidence.add_document(org_b, title="B", doc_type="policy")
+    theirs = evidence.add_document(org_b, title="B", doc_type="policy", by=None)
     with pytest.raises(ActionError, match="not in this organisation's register"):
         actions.reply(query, by=bob, text="here", document=theirs)
-    observer = helpers.member(shared.organisation, "olive@a.test", "observer")
     with pytest.raises(ActionError, match="does not allow"):
-        actions.reply(query, by=observer, text="I see")
+        actions.reply(query, by=olive, text="I see")
 
 
 def test_a_cio_reviewer_the_assessment_is_not_shared_with_can_do_nothing(shared, org_a):
-    other_cio = helpers.member(org_a, "cio2@cio.test", "cio-reviewer")
+    other_cio = persona("other_cio", org_a)
     row = helpers.row(shared, "T1")
     for attempt in (lambda: actions.raise_query(shared, row, by=other_cio, text="?"),
                     lambda: actions.comment(shared, by=other_cio, text="Fine"),
@@ -139,7 +133,7 @@ def test_comments_belong_to_their_author_until_final(shared, carol, alice, bob, 
     for person in (alice, bob, None):
         with pytest.raises(ActionError, match="only the CIO who wrote a comment may change it"):
             actions.edit_comment(on_row, by=person, text="Evidence is fine.")
-    other_cio = helpers.member(org_a, "cio2@cio.test", "cio-reviewer")
+    other_cio = persona("other_cio", org_a)
     actions.share(shared, other_cio, by=alice)
     with pytest.raises(ActionError, match="only the CIO who wrote"):
         actions.edit_comment(on_row, by=other_cio, text="mine now")
@@ -155,7 +149,7 @@ def test_the_cio_cannot_change_the_users_answers_or_evidence(shared, carol):
     row = helpers.row(shared, "T1")
     with pytest.raises(ActionError):
         assessment_actions.save_row(row, by=carol, revision=row.revision, status="non-compliant")
-    document = evidence.add_document(shared.organisation, title="Policy", doc_type="policy")
+    document = evidence.add_document(shared.organisation, title="Policy", doc_type="policy", by=None)
     with pytest.raises(ActionError):
         assessment_actions.link_evidence(row, document, by=carol)
     assert row.links.count() == 0

@@ -17,17 +17,12 @@ def _no_mfa(settings):
 
 
 @pytest.fixture
-def dave(org_a):
-    return helpers.member(org_a, "dave@a.test", "approver")
-
-
-@pytest.fixture
 def shared(write, org_a, alice, bob, carol, dave):
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
     assessment = assessment_actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
-    document = evidence.add_document(org_a, title="Monitoring report", doc_type="report")
-    evidence.add_version(document, chunks=[files.PDF], name="report.pdf")
+    document = evidence.add_document(org_a, title="Monitoring report", doc_type="report", by=None)
+    evidence.add_version(document, chunks=[files.PDF], name="report.pdf", by=None)
     t1 = helpers.row(assessment, "T1")
     assessment_actions.link_evidence(t1, document, by=bob)
     helpers.submit(assessment, maker=bob, checker=alice, approver=dave)
@@ -82,8 +77,8 @@ def test_the_cio_raises_a_query_and_the_user_answers_it_with_evidence(client, sh
     client.force_login(bob)
     inbox = client.get(f"/orgs/{shared.organisation.slug}/queries/").content.decode()
     assert f"Query {query.pk}" in inbox and "Waiting for the User&#x27;s answer" in inbox
-    document = evidence.add_document(shared.organisation, title="March alerts", doc_type="record")
-    evidence.add_version(document, chunks=[files.PDF], name="march.pdf")
+    document = evidence.add_document(shared.organisation, title="March alerts", doc_type="record", by=None)
+    evidence.add_version(document, chunks=[files.PDF], name="march.pdf", by=None)
     page = client.get(_url(shared, f"rows/{t1.pk}/")).content.decode()
     assert "Attach evidence" in page and "Raise a query" not in page
     client.post(_url(shared, f"queries/{query.pk}/reply/"), {"text": "Attached.", "document": document.pk})
@@ -133,14 +128,13 @@ def test_another_organisations_cio_sees_nothing(client, shared, org_b):
     assert client.get("/review/").content.decode().count("SSA 2026") == 0
 
 
-def test_an_assurance_status_is_recorded_from_the_review_page(client, alice, bob, carol, org_a, write):
+def test_an_assurance_status_is_recorded_from_the_review_page(client, alice, bob, carol, dave, org_a, write):
     from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 
     for path in shipped_rule_files():
         load_rules(read_rules(path, 10_000_000))
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
-    dave = helpers.member(org_a, "dave2@a.test", "approver")
     fusa = assessment_actions.create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2019").assessment
     helpers.submit(fusa, maker=bob, checker=alice, approver=dave)
     client.force_login(alice)
@@ -174,7 +168,7 @@ def test_the_organisation_page_shows_overdue_actions_and_response_deadlines(clie
 
     from django.utils import timezone
 
-    from secassure.review import remediation
+    from secassure.review import remediation_actions as remediation
 
     plan = remediation.open_plan(shared, by=alice)
     remediation.add_action(plan, by=bob, description="Rotate the head-end keys", target_date=dt.date(2026, 11, 20))

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from secassure.profile import actions as profile_actions
 from secassure.tenancy.actions import invite
 from secassure.tenancy.models import Membership
-from tests.conftest import join, make_user
+from tests.personas import join, make_user
 
 TENANT_PREFIXES = ("orgs/",)
 
@@ -79,18 +79,18 @@ def org_b_objects(org_b, mallory, shipped_catalogue):
     """One of each kind of org-B object that an org-A person might try to reach by id."""
     from secassure.evidence.actions import add_document, add_provider, add_version
 
-    holding = profile_actions.add_role(org_b, "import-supplier")
-    invitation, _ = invite(org_b, "someone@b.test", "contributor")
-    document = add_document(org_b, title="B's policy", doc_type="policy")
-    add_version(document, chunks=[b"%PDF-1.4 b"], name="b.pdf")
-    provider = add_provider(org_b, name="B's host")
+    holding = profile_actions.add_role(org_b, "import-supplier", by=None)
+    invitation, _ = invite(org_b, "someone@b.test", "contributor", by=None)
+    document = add_document(org_b, title="B's policy", doc_type="policy", by=None)
+    add_version(document, chunks=[b"%PDF-1.4 b"], name="b.pdf", by=None)
+    provider = add_provider(org_b, name="B's host", by=None)
     from secassure.assessments import actions as assessment_actions
 
     assessment = assessment_actions.create_assessment(org_b, kind="ssa", by=mallory).assessment
     risk = assessment_actions.add_risk(org_b, by=mallory, title="B's risk", inherent_likelihood=3, inherent_impact=3,
                                        residual_likelihood=2, residual_impact=2)
     from secassure.review.models import RemediationPlan
-    from secassure.review.remediation import add_finding
+    from secassure.review.remediation_actions import add_finding
 
     finding = add_finding(org_b, by=mallory, kind="potential", description="B's finding")
     plan = RemediationPlan.objects.create(organisation=org_b, assessment=assessment)
@@ -200,11 +200,10 @@ def test_only_owners_change_the_organisation(client, org_a, role, settings):
     assert response.status_code in (403, 404)
 
 
-def test_a_consultant_sees_their_three_clients_and_only_them(client, db, settings):
-    from tests.conftest import make_org
+def test_a_consultant_sees_their_three_clients_and_only_them(client, consultant, settings):
+    from tests.personas import make_org
 
     settings.SECASSURE_REQUIRE_MFA = False
-    consultant = make_user("consultant@advisers.test")
     clients = [make_org(f"Client {n} Energy", f"client-{n}") for n in (1, 2, 3)]
     make_org("Not A Client Ltd", "not-a-client")
     for org in clients:
@@ -230,7 +229,7 @@ def test_home_page_costs_the_same_for_one_or_many_organisations(client, db, sett
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.conftest import make_org
+    from tests.personas import make_org
 
     settings.SECASSURE_REQUIRE_MFA = False
     few, many = make_user("few@x.test"), make_user("many@x.test")
@@ -252,8 +251,8 @@ def test_home_page_costs_the_same_for_one_or_many_organisations(client, db, sett
 @pytest.mark.parametrize("role", ["contributor", "approver", "observer", "provider", "cio-reviewer"])
 def test_role_matrix_for_changes(client, org_a, alice, role, settings):
     settings.SECASSURE_REQUIRE_MFA = False
-    holding = profile_actions.add_role(org_a, "gas-supplier")
-    invitation, _ = invite(org_a, "pending@a.test", "observer")
+    holding = profile_actions.add_role(org_a, "gas-supplier", by=None)
+    invitation, _ = invite(org_a, "pending@a.test", "observer", by=None)
     user = make_user(f"{role}@a.test")
     own = join(user, org_a, role)
     owner = Membership.objects.get(user=alice)

@@ -8,7 +8,7 @@ from secassure.audit.verify import verify
 from secassure.profile import actions as profile_actions
 from secassure.tenancy import actions
 from secassure.tenancy.models import Membership, Organisation
-from tests.conftest import PASSWORD, give_totp, make_user
+from tests.personas import PASSWORD, give_totp, make_user
 
 
 def _new_events(since: int):
@@ -29,20 +29,22 @@ def test_each_action_writes_its_event_on_the_organisations_chain(db):
         return result
 
     owner = make_user("owner@x.test")
-    org = step("create", actions.create_organisation, name="Echo Energy", category="small-supplier", owner=owner)
-    step("update", actions.update_organisation, org, {"cycle_start": dt.date(2025, 1, 31), "sec_party_id": "E1"})
-    step("role", profile_actions.add_role, org, "import-supplier", user_ids=["X"])
-    step("role removed", profile_actions.remove_role, org, "import-supplier")
-    srp = step("srp", profile_actions.add_srp_arrangement, org, provider_name="Shared Co")
-    step("system", profile_actions.add_user_system, org, name="Main", kind="primary", hosting="srp-hosted",
-         srp_arrangement=srp)
-    step("snapshot", profile_actions.add_snapshot, org, as_of=dt.date(2025, 6, 1), domestic=10, non_domestic=1)
-    _, token = step("invite", actions.invite, org, "new@x.test", "contributor")
-    membership = step("accept", actions.accept_invitation, token, password=PASSWORD)
-    step("role change", actions.change_role, membership, "approver")
-    step("remove member", actions.remove_member, membership)
-    _, token2 = step("invite again", actions.invite, org, "later@x.test", "observer")
-    step("revoke", actions.revoke_invitation, actions.find_invitation(token2))
+    org = step("create", actions.create_organisation, by=owner, name="Echo Energy", category="small-supplier")
+    step("update", profile_actions.update_organisation, org,
+         {"cycle_start": dt.date(2025, 1, 31), "sec_party_id": "E1"}, by=owner)
+    step("role", profile_actions.add_role, org, "import-supplier", by=owner, user_ids=["X"])
+    step("role removed", profile_actions.remove_role, org, "import-supplier", by=owner)
+    srp = step("srp", profile_actions.add_srp_arrangement, org, by=owner, provider_name="Shared Co")
+    step("system", profile_actions.add_user_system, org, by=owner, name="Main", kind="primary",
+         hosting="srp-hosted", srp_arrangement=srp)
+    step("snapshot", profile_actions.add_snapshot, org, by=owner, as_of=dt.date(2025, 6, 1), domestic=10,
+         non_domestic=1)
+    _, token = step("invite", actions.invite, org, "new@x.test", "contributor", by=owner)
+    membership = step("accept", actions.accept_invitation, token, by=None, password=PASSWORD)
+    step("role change", actions.change_role, membership, "approver", by=owner)
+    step("remove member", actions.remove_member, membership, by=owner)
+    _, token2 = step("invite again", actions.invite, org, "later@x.test", "observer", by=owner)
+    step("revoke", actions.revoke_invitation, actions.find_invitation(token2), by=owner)
     step("mfa", give_totp, owner)
     names = dict(steps)
     assert names["create"] == ["tenancy.organisation.created", "tenancy.member.added"]

@@ -7,7 +7,7 @@ import pytest
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
 from secassure.tenancy.middleware import LAST_SEEN, SIGNED_IN_AT
-from tests.conftest import PASSWORD, give_totp, join, make_user, totp_code
+from tests.personas import PASSWORD, give_totp, join, make_user, totp_code
 
 SETUP = "/accounts/2fa/totp/activate/"
 
@@ -40,11 +40,11 @@ def test_a_cio_reviewer_needs_mfa_too_but_a_contributor_does_not(client, org_a):
 
 
 def test_an_organisation_can_require_mfa_of_everyone(client, org_a, bob):
-    from secassure.tenancy.actions import update_organisation
+    from secassure.profile.actions import update_organisation
 
     client.force_login(bob)
     assert client.get("/").status_code == 200
-    update_organisation(org_a, {"require_mfa": True})
+    update_organisation(org_a, {"require_mfa": True}, by=None)
     client.force_login(bob)
     assert client.get("/")["Location"] == SETUP
     assert Event.objects.filter(action="tenancy.organisation.changed", after__require_mfa=True).exists()
@@ -206,7 +206,7 @@ def test_request_logs_do_not_show_invitation_tokens(org_a, caplog):
     from secassure.tenancy.actions import invite
     from secassure.tenancy.logging import RedactInvitationTokens
 
-    _, token = invite(org_a, "kim@a.test", "observer")
+    _, token = invite(org_a, "kim@a.test", "observer", by=None)
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Gone: %s",
                                (f"/invitations/{token}/",), None)
     RedactInvitationTokens().filter(record)

@@ -12,7 +12,7 @@ from secassure.audit.verify import verify
 from secassure.errors import ActionError
 from secassure.tenancy import actions
 from secassure.tenancy.models import Invitation, Membership
-from tests.conftest import PASSWORD, join, make_user
+from tests.personas import PASSWORD, join, make_user
 
 
 def _link_from(mail) -> str:
@@ -47,60 +47,60 @@ def test_owner_invites_and_the_invitee_joins_by_setting_a_password(client, alice
 
 
 def test_an_invitation_link_works_once(client, org_a):
-    _, token = actions.invite(org_a, "erin@a.test", "observer")
-    actions.accept_invitation(token, password=PASSWORD)
+    _, token = actions.invite(org_a, "erin@a.test", "observer", by=None)
+    actions.accept_invitation(token, password=PASSWORD, by=None)
     with pytest.raises(ActionError, match="already been used"):
-        actions.accept_invitation(token, password=PASSWORD)
+        actions.accept_invitation(token, password=PASSWORD, by=None)
     response = client.get(f"/invitations/{token}/")
     assert response.status_code == 410 and b"already been used" in response.content
 
 
 def test_an_expired_or_withdrawn_or_unknown_invitation_is_refused(client, org_a):
-    invitation, token = actions.invite(org_a, "frank@a.test", "observer")
+    invitation, token = actions.invite(org_a, "frank@a.test", "observer", by=None)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     with pytest.raises(ActionError, match="expired"):
-        actions.accept_invitation(token, password=PASSWORD)
-    invitation2, token2 = actions.invite(org_a, "gina@a.test", "observer")
-    actions.revoke_invitation(invitation2)
+        actions.accept_invitation(token, password=PASSWORD, by=None)
+    invitation2, token2 = actions.invite(org_a, "gina@a.test", "observer", by=None)
+    actions.revoke_invitation(invitation2, by=None)
     with pytest.raises(ActionError, match="withdrawn"):
-        actions.accept_invitation(token2, password=PASSWORD)
+        actions.accept_invitation(token2, password=PASSWORD, by=None)
     assert client.get("/invitations/not-a-real-token/").status_code == 410
     assert not Membership.objects.filter(user__email__in=["frank@a.test", "gina@a.test"]).exists()
 
 
 def test_a_signed_in_person_accepts_only_their_own_invitation(client, org_a, org_b, mallory):
-    _, token = actions.invite(org_a, "someone-else@a.test", "contributor")
+    _, token = actions.invite(org_a, "someone-else@a.test", "contributor", by=None)
     client.force_login(mallory)
     response = client.post(f"/invitations/{token}/")
     assert response.status_code == 200 and b"was sent to someone-else@a.test" in response.content
     assert not Membership.objects.filter(user=mallory, organisation=org_a).exists()
-    _, own = actions.invite(org_a, "mallory@b.test", "observer")
+    _, own = actions.invite(org_a, "mallory@b.test", "observer", by=None)
     assert client.post(f"/invitations/{own}/").status_code == 302
     assert Membership.objects.get(user=mallory, organisation=org_a).role == "observer"
 
 
 def test_an_existing_account_must_sign_in_to_accept(org_a, bob):
-    charlie = actions.create_organisation(name="Charlie Gas", category="gas-network")
-    _, token = actions.invite(charlie, "bob@a.test", "observer")
+    charlie = actions.create_organisation(name="Charlie Gas", category="gas-network", by=None)
+    _, token = actions.invite(charlie, "bob@a.test", "observer", by=None)
     with pytest.raises(ActionError, match="sign in first"):
-        actions.accept_invitation(token, password=PASSWORD)
+        actions.accept_invitation(token, password=PASSWORD, by=None)
 
 
 def test_inviting_a_member_again_is_refused(org_a, bob):
     with pytest.raises(ActionError, match="already a member"):
-        actions.invite(org_a, "BOB@a.test", "observer")
+        actions.invite(org_a, "BOB@a.test", "observer", by=None)
     with pytest.raises(ActionError, match="not an email address"):
-        actions.invite(org_a, "not-an-address", "observer")
+        actions.invite(org_a, "not-an-address", "observer", by=None)
     with pytest.raises(ActionError, match="is not a role"):
-        actions.invite(org_a, "x@a.test", "emperor")
+        actions.invite(org_a, "x@a.test", "emperor", by=None)
 
 
 def test_the_last_owner_cannot_leave_or_be_demoted(client, alice, org_a):
     membership = Membership.objects.get(user=alice, organisation=org_a)
     with pytest.raises(ActionError, match="only Owner"):
-        actions.change_role(membership, "observer")
+        actions.change_role(membership, "observer", by=alice)
     with pytest.raises(ActionError, match="only Owner"):
-        actions.remove_member(membership)
+        actions.remove_member(membership, by=alice)
     client.force_login(alice)
     response = client.post(f"/orgs/{org_a.slug}/members/{membership.pk}/role/", {"role": "observer"}, follow=True)
     assert b"is the only Owner" in response.content
@@ -119,7 +119,7 @@ def test_role_changes_are_audited_and_a_second_owner_frees_the_first(client, ali
     assert event.after == {"email": "bob@a.test", "role": "owner"}
     assert event.actor == alice and event.chain == f"org:{org_a.pk}"
     alice_membership = Membership.objects.get(user=alice)
-    actions.change_role(alice_membership, "observer")
+    actions.change_role(alice_membership, "observer", by=bob)
     assert Membership.objects.get(user=alice).role == "observer"
     assert verify().ok
 
@@ -138,7 +138,7 @@ def test_when_the_mail_server_fails_the_invitation_is_kept_and_says_so(org_a, se
                                                                       django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "tests.failing_mail.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        invitation, token = actions.invite(org_a, "hal@a.test", "observer")
+        invitation, token = actions.invite(org_a, "hal@a.test", "observer", by=None)
     assert "SMTPServerDisconnected" in invitation.email_failed
     assert Invitation.objects.filter(email="hal@a.test").exists()
     assert actions.find_invitation(token).pk == invitation.pk  # the link still works
@@ -170,6 +170,6 @@ def test_an_account_whose_username_is_the_address_must_sign_in(org_a):
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user("ivy@a.test", "ivy.old@elsewhere.test", PASSWORD)
-    _, token = actions.invite(org_a, "ivy@a.test", "observer")
+    _, token = actions.invite(org_a, "ivy@a.test", "observer", by=None)
     with pytest.raises(ActionError, match="sign in first"):
-        actions.accept_invitation(token, password=PASSWORD)
+        actions.accept_invitation(token, password=PASSWORD, by=None)

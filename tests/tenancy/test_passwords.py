@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from secassure.tenancy import actions
 from secassure.tenancy.passwords import ONE_CHARACTER, SHORT_PATTERN, RepetitionValidator
-from tests.conftest import PASSWORD
+from tests.personas import PASSWORD
 
 WEAK = "aaaaaaaaaaaa"  # twelve characters: long enough, and on no common-password list
 GOOD = "quiet lantern orbits the meadow"
@@ -44,7 +44,7 @@ def test_the_rule_is_one_of_the_sites_password_validators():
 
 
 def test_a_weak_password_is_refused_when_accepting_an_invitation(client, org_a):
-    _, token = actions.invite(org_a, "dana@a.test", "contributor")
+    _, token = actions.invite(org_a, "dana@a.test", "contributor", by=None)
     response = client.post(f"/invitations/{token}/", {"password1": WEAK, "password2": WEAK})
     assert response.status_code == 200
     assert ONE_CHARACTER in response.content.decode()

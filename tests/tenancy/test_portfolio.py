@@ -16,16 +16,17 @@ from secassure.evidence.models import Document
 from secassure.review.models import RemediationAction, RemediationPlan, ReviewQuery
 from secassure.tenancy.models import Membership, Organisation
 from tests.assessments import helpers
-from tests.conftest import join, make_org, make_user
+from tests.personas import join, make_org
 
 DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def consultant(db, settings, write):
+def consultant(consultant, settings, write):
+    """The suite's consultant, here with MFA not required and the small test catalogue loaded."""
     settings.SECASSURE_REQUIRE_MFA = False
     helpers.tiny(write)
-    return make_user("consultant@advisers.test")
+    return consultant
 
 
 def _busy(org, consultant, *, overdue: int, due_documents: int, expired: bool):
@@ -41,12 +42,12 @@ def _busy(org, consultant, *, overdue: int, due_documents: int, expired: bool):
         RemediationAction.objects.create(plan=plan, description=f"Action {n}", target_date=today - DAY)
     RemediationAction.objects.create(plan=plan, description="Later", target_date=today + DAY)
     for n in range(due_documents):
-        found = evidence.add_document(org, title=f"Policy {n}", doc_type="policy")
+        found = evidence.add_document(org, title=f"Policy {n}", doc_type="policy", by=None)
         Document.objects.filter(pk=found.pk).update(next_review=today + 10 * DAY)
     if expired:
-        found = evidence.add_document(org, title="Pen test", doc_type="report")
+        found = evidence.add_document(org, title="Pen test", doc_type="report", by=None)
         evidence.add_version(found, chunks=[b"%PDF-1.4 x"], name="pt.pdf", effective_date=today - 100 * DAY,
-                             expiry_date=today - DAY)
+                             expiry_date=today - DAY, by=None)
         Document.objects.filter(pk=found.pk).update(next_review=today + 300 * DAY)
     return assessment
 
@@ -77,10 +78,9 @@ def test_signals_are_right_and_only_for_ones_own_organisations(client, consultan
     assert "Not A Client" not in page and "50% assessed" in page
 
 
-def test_open_cio_queries_are_counted(client, consultant, org_a, alice, bob, carol):
+def test_open_cio_queries_are_counted(client, consultant, org_a, alice, bob, carol, dave):
     from secassure.review import actions as review
 
-    dave = helpers.member(org_a, "dave@a.test", "approver")
     helpers.hold(org_a, "import-supplier")
     assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA").assessment
     helpers.submit(assessment, maker=bob, checker=alice, approver=dave)
@@ -142,17 +142,17 @@ def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, co
     from secassure.evidence.services import freshness_states, register_rows, state_counts
 
     today = timezone.localdate()
-    provider = evidence.add_provider(org_a, name="Northgate", kind="srp")
-    ended = evidence.add_provider(org_a, name="Former host", kind="hosting")
+    provider = evidence.add_provider(org_a, name="Northgate", kind="srp", by=None)
+    ended = evidence.add_provider(org_a, name="Former host", kind="hosting", by=None)
     made = {}
 
     def document(name, *, by=provider, versions=1, accept=True, **dates):
-        found = evidence.add_document(org_a, title=name, doc_type="standard", provider=by)
-        evidence.add_version(found, chunks=[b"%PDF-1.4 v1"], name="v1.pdf")
+        found = evidence.add_document(org_a, title=name, doc_type="standard", provider=by, by=None)
+        evidence.add_version(found, chunks=[b"%PDF-1.4 v1"], name="v1.pdf", by=None)
         if accept:
-            evidence.accept(found, accepted_by=None, basis="Checked")
+            evidence.accept(found, by=None, basis="Checked")
         for n in range(2, versions + 1):
-            evidence.add_version(found, chunks=[f"%PDF-1.4 v{n}".encode()], name=f"v{n}.pdf")
+            evidence.add_version(found, chunks=[f"%PDF-1.4 v{n}".encode()], name=f"v{n}.pdf", by=None)
         if "expiry" in dates:
             found.versions.order_by("-number").update(expiry_date=dates["expiry"])
         if "review" in dates:
@@ -170,19 +170,19 @@ def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, co
     document("relationship ended", by=ended)
     document("review overdue comes first", review=today - DAY)
     document("expired comes first", versions=2, expiry=today - DAY)
-    evidence.add_document(org_a, title="no version yet", doc_type="standard", provider=provider)
-    own = evidence.add_document(org_a, title="our own policy", doc_type="policy")
-    evidence.add_version(own, chunks=[b"%PDF-1.4 own"], name="own.pdf")
+    evidence.add_document(org_a, title="no version yet", doc_type="standard", provider=provider, by=None)
+    own = evidence.add_document(org_a, title="our own policy", doc_type="policy", by=None)
+    evidence.add_version(own, chunks=[b"%PDF-1.4 own"], name="own.pdf", by=None)
     ThirdPartyProvider.objects.filter(pk=ended.pk).update(relationship_end=today - DAY)
 
     for name, review in (("review due in 30 days", today + 30 * DAY), ("review due in 31 days", today + 31 * DAY),
                          ("review due today", today)):
-        found = evidence.add_document(org_a, title=name, doc_type="policy")
-        evidence.add_version(found, chunks=[b"%PDF-1.4 ours"], name="ours.pdf")
+        found = evidence.add_document(org_a, title=name, doc_type="policy", by=None)
+        evidence.add_version(found, chunks=[b"%PDF-1.4 ours"], name="ours.pdf", by=None)
         Document.objects.filter(pk=found.pk).update(next_review=review)
-    ending = evidence.add_document(org_a, title="expires today", doc_type="report")
+    ending = evidence.add_document(org_a, title="expires today", doc_type="report", by=None)
     evidence.add_version(ending, chunks=[b"%PDF-1.4 x"], name="x.pdf", effective_date=today - 9 * DAY,
-                         expiry_date=today)
+                         expiry_date=today, by=None)
 
     everything = Document.objects.filter(organisation=org_a)
     by_python = {d.title: f.state for d, f in register_rows(everything, today)}

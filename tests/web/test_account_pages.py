@@ -3,7 +3,7 @@ account library's defaults."""
 
 import pytest
 
-from tests.conftest import PASSWORD, give_totp, make_user
+from tests.personas import PASSWORD, give_totp, make_user
 
 LAYOUT = ('<header class="topbar">', "<footer>secassure · SEC security assurance workbench</footer>")
 SIGNED_IN_NAV = '<nav aria-label="Main">'

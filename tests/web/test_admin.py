@@ -9,7 +9,7 @@ from tests.catalogue.samples import native_yaml
 
 @pytest.fixture
 def admin_client_(client, db):
-    from tests.conftest import give_totp
+    from tests.personas import give_totp
 
     user = get_user_model().objects.create_superuser("root@x.test", "root@x.test", "a long admin password")
     give_totp(user)  # administrators must use MFA

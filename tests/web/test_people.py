@@ -7,7 +7,7 @@ from django.template import engines
 
 from secassure.assessments.forms import RiskForm
 from secassure.people import display_name, labels, name_and_email
-from tests.conftest import join, make_user
+from tests.personas import join, make_user
 
 
 def _person(pk, email, first="", last=""):

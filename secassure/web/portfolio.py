@@ -7,10 +7,22 @@ hundred."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db.models import Count
+from django.utils import timezone
 
-from secassure.tenancy.access import PERMISSIONS, VIEW_ASSESSMENTS, VIEW_DOCUMENTS
+from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus, Decision
+from secassure.assessments.models import Assessment
+from secassure.assessments.services import progress_many
+from secassure.evidence.models import Document
+from secassure.evidence.services import state_counts
+from secassure.profile.models import PortfolioSnapshot
+from secassure.profile.planner import Portfolio
+from secassure.profile.services import plan_for, rules_in_force
+from secassure.review.models import RemediationAction, ReviewQuery
+from secassure.tenancy.access import VIEW, VIEW_ASSESSMENTS, VIEW_DOCUMENTS, memberships_of, role_allows
+from secassure.tenancy.choices import MemberRole
 
 REVIEW_AHEAD_DAYS = 30
 SORTS = ("name", "due", "progress", "queries", "overdue", "documents", "expired", "lapsed", "decisions")
@@ -21,19 +33,10 @@ def _counts(queryset, field: str) -> dict[int, int]:
 
 
 def signals(rows: list[dict], today: dt.date) -> None:
-    """Add each visible row's signals (in place); rows come from tenancy.views.organisation_rows."""
-    from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus, Decision
-    from secassure.assessments.models import Assessment
-    from secassure.assessments.services import progress_many
-    from secassure.evidence.choices import NOT_IN_FORCE
-    from secassure.evidence.models import Document
-    from secassure.evidence.services import state_counts
-    from secassure.review.choices import ACTION_DONE
-    from secassure.review.models import RemediationAction, ReviewQuery
-
+    """Add each visible row's signals (in place); rows come from ``organisation_rows``."""
     roles = {row["org"].pk: row["role_code"] for row in rows}
-    assessing = [pk for pk, role in roles.items() if VIEW_ASSESSMENTS in PERMISSIONS[role]]
-    documenting = [pk for pk, role in roles.items() if VIEW_DOCUMENTS in PERMISSIONS[role]]
+    assessing = [pk for pk, role in roles.items() if role_allows(role, VIEW_ASSESSMENTS)]
+    documenting = [pk for pk, role in roles.items() if role_allows(role, VIEW_DOCUMENTS)]
 
     current: dict[int, Assessment] = {}
     for a in (Assessment.objects.filter(organisation_id__in=assessing).exclude(status=AssessmentStatus.CLOSED)
@@ -42,13 +45,13 @@ def signals(rows: list[dict], today: dt.date) -> None:
     figures = progress_many(list(current.values())) if current else {}
     queries = _counts(ReviewQuery.objects.filter(assessment__organisation_id__in=assessing).still_open(),
                       "assessment__organisation_id")
-    overdue = _counts(RemediationAction.objects.filter(plan__organisation_id__in=assessing, target_date__lt=today)
-                      .exclude(status__in=ACTION_DONE), "plan__organisation_id")
+    overdue = _counts(RemediationAction.objects.filter(plan__organisation_id__in=assessing).overdue(today),
+                      "plan__organisation_id")
     decisions = _counts(Assessment.objects.filter(organisation_id__in=assessing, kind__in=MATERIALITY_TYPES,
                                                   decision=Decision.UNDECIDED)
                         .exclude(status__in=(AssessmentStatus.CLOSED,)).filter(submitted_at__isnull=True),
                         "organisation_id")
-    live = Document.objects.filter(organisation_id__in=documenting).exclude(status__in=NOT_IN_FORCE)
+    live = Document.objects.filter(organisation_id__in=documenting).in_force()
     reviews = _counts(live.filter(next_review__lte=today + dt.timedelta(days=REVIEW_AHEAD_DAYS)), "organisation_id")
     states: dict[int, dict[str, int]] = {}
     for (org, state), n in state_counts(live, today, by="organisation_id").items():
@@ -83,3 +86,27 @@ def sort(rows: list[dict], key: str, descending: bool) -> list[dict]:
     present = [r for r in rows if value(r) is not None]
     missing = [r for r in rows if value(r) is None]
     return sorted(present, key=value, reverse=descending) + missing
+
+
+def organisation_rows(user):
+    """Each organisation this person belongs to, with their role and, where they may see the
+    profile, the next assessment due: the list a consultant works from. Three queries, however
+    many organisations."""
+    today = timezone.localdate()
+    memberships = list(memberships_of(user))
+    visible = [m.organisation.pk for m in memberships if role_allows(m.role, VIEW)]
+    snapshots = defaultdict(list)
+    for snap in PortfolioSnapshot.objects.filter(organisation_id__in=visible).order_by("as_of"):
+        snapshots[snap.organisation_id].append(Portfolio(snap.as_of, snap.domestic, snap.non_domestic))
+    rules = rules_in_force(today) if visible else None
+    rows = []
+    for membership in memberships:
+        org = membership.organisation
+        row = {"org": org, "role": membership.get_role_display(), "role_code": membership.role,
+               "can_view": org.pk in visible,
+               "is_cio": membership.role == MemberRole.CIO_REVIEWER,
+               "is_provider": membership.role == MemberRole.PROVIDER}
+        if row["can_view"]:
+            row["next"] = plan_for(org, today, snapshots=snapshots[org.pk], rules=rules).next_due()
+        rows.append(row)
+    return rows

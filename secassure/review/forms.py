@@ -1,13 +1,15 @@
-"""Forms of the findings and remediation pages. Pickers are filled from lists the view has already
-read (the organisation's people, documents, findings), so that a page with twenty action forms
-costs no more queries than a page with one."""
+"""Forms of the review pages: the SSC's outcome and assurance status, and the findings and
+remediation pages. Pickers are filled from lists the view has already read (the organisation's
+people, documents, findings), so that a page with twenty action forms costs no more queries than a
+page with one."""
 
 from __future__ import annotations
 
 from django import forms
 
+from secassure.evidence.models import Document
 from secassure.people import labels
-from secassure.review.choices import ActionStatus, FindingKind, FindingSource, FindingStatus, Severity
+from secassure.review.choices import ActionStatus, Decision, FindingKind, FindingSource, FindingStatus, Severity
 from secassure.widgets import DateInput
 
 DATE = DateInput()
@@ -156,3 +158,27 @@ class ApprovalForm(PickerForm):
     approved_on = forms.DateField(label="Approved on", widget=DATE)
     reference = forms.CharField(label="SSC reference", max_length=100)
     ids = "approval-%s"
+
+
+# --- the SSC's decision ------------------------------------------------------------------------
+
+
+class OutcomeForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
+    received_on = forms.DateField(label="Received on", widget=DateInput())
+    reference = forms.CharField(max_length=100, required=False, label="SSC reference")
+    text = forms.CharField(label="The decision in the SSC's words", widget=forms.Textarea(attrs={"rows": 3}),
+                           required=False)
+    letter = forms.ModelChoiceField(queryset=None, required=False, label="The SSC's letter (from the register)")
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["letter"].queryset = Document.objects.filter(organisation=organisation)
+
+
+class AssuranceForm(forms.Form):
+    name = forms.CharField(label="Status as the SSC's letter names it", max_length=60,
+                           help_text="For example Approved, Approved subject to, Deferred, Rejected; a letter "
+                                     "from before 27 February 2020 may say Provisionally Approved.")
+    effective_date = forms.DateField(label="Date of the letter", widget=DateInput())
+    conditions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

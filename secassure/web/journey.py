@@ -12,7 +12,14 @@ from pathlib import Path
 from django.db.models import Count
 from django.urls import reverse
 
+from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
+from secassure.assessments.models import Assessment
+from secassure.assessments.services import progress
 from secassure.datafiles import parse_yaml, read_text
+from secassure.profile.models import PortfolioSnapshot, RoleHolding
+from secassure.reminders.dates import count_due
+from secassure.review.attention import attention
+from secassure.review.choices import QueryStatus
 from secassure.wording import plural
 
 STEPS_FILE = Path(__file__).resolve().parent.parent / "data" / "journey" / "steps.yaml"
@@ -49,14 +56,6 @@ def _step(name: str, detail: str = "", url: str = "") -> Step:
 def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
     """The one thing to do next for the organisation, most pressing first. pressing is what
     review.attention.attention returned for today, when the caller has it already."""
-    from secassure.assessments.choices import EDITABLE, MATERIALITY_TYPES, AssessmentStatus
-    from secassure.assessments.models import Assessment
-    from secassure.assessments.services import progress
-    from secassure.profile.models import PortfolioSnapshot, RoleHolding
-    from secassure.reminders.dates import count_due
-    from secassure.review.attention import attention
-    from secassure.review.choices import QueryStatus
-
     S = AssessmentStatus
     slug = org.slug
     pressing = pressing if pressing is not None else attention(org, today)
@@ -85,7 +84,7 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
         return _step("create", f"{year.type.upper()} for cycle year {year.year}, due by {year.due_by:%d %b %Y}",
                      reverse("assessments", args=[slug]))
     url = reverse("assessment", args=[slug, current.pk])
-    if current.status in EDITABLE:
+    if current.editable:
         figures = progress(current)
         rows, questions = figures["rows"], figures["questions"]
         if rows.assessed < rows.total or questions.assessed < questions.total:

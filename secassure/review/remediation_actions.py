@@ -16,17 +16,17 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from secassure import guards
 from secassure.assessments import actions as assessment_actions
 from secassure.assessments.actions import StaleEdit
-from secassure.assessments.choices import SUBMITTED_STATES
 from secassure.assessments.models import Assessment
 from secassure.audit.actions import record
+from secassure.audit.events import AuditEvent
 from secassure.audit.models import Event
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.people import display_name
 from secassure.review.choices import (
-    FINDING_DONE,
     ActionStatus,
     FindingKind,
     FindingSource,
@@ -78,18 +78,11 @@ ACTION_FIELDS = (*COMMITMENTS, "status", "closure_evidence")
 FINDING_REF = re.compile(r"^F-(\d+)$")
 
 
-# --- who may, and small checks ------------------------------------------------------------------
-
-
-role_in = assessment_actions.role_of
-require = assessment_actions.require
-
-
-_text = assessment_actions._text
+# --- small checks -------------------------------------------------------------------------------
 
 
 def _needed(value, what: str, limit: int = TEXT_LIMIT) -> str:
-    value = _text(value, what, limit)
+    value = guards.text(value, what, limit)
     if not value:
         raise ActionError(f"give {what}")
     return value
@@ -161,12 +154,12 @@ def add_finding(org: Organisation, *, by, kind: str, description: str, clause: s
                 response_due: dt.date | None = None) -> Finding:
     """Record a finding (from the CIO's report, the SSC or the User's own), numbered F-001, F-002 ...
     in the organisation."""
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     _choice(kind, FindingKind, "kind of finding")
     _choice(severity, Severity, "severity")
     _choice(source, FindingSource, "source of findings")
     description = _needed(description, "a description of the finding")
-    clause = _text(clause, "the clause", 40)
+    clause = guards.text(clause, "the clause", 40)
     if assessment is not None and assessment.organisation_id != org.pk:
         raise ActionError("that assessment is not one of this organisation's")
     if response_due is not None:
@@ -176,7 +169,7 @@ def add_finding(org: Organisation, *, by, kind: str, description: str, clause: s
         finding = Finding.objects.create(organisation=org, ref=_next_ref(org), kind=kind, description=description,
                                          clause=clause, severity=severity, source=source, assessment=assessment,
                                          response_due=response_due, created_by=by)
-        record("review.finding.added", finding, organisation=org, after=finding_facts(finding))
+        record(AuditEvent.REVIEW_FINDING_ADDED, finding, organisation=org, after=finding_facts(finding))
     return finding
 
 
@@ -184,7 +177,7 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
     """Save the management response to a finding, unless someone else saved one after this person
     opened it (``StaleEdit``, carrying the finding as it now stands)."""
     org = finding.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     response = _needed(response, "the management response")
     with transaction.atomic():
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
@@ -193,7 +186,7 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
                    if locked.responded_by_id else "")
             raise StaleEdit(f"{locked.ref} was changed after you opened it{who}, so your response was not saved. "
                             "It is shown as it now stands: make your change again on it.", locked)
-        if locked.status in FINDING_DONE:
+        if not locked.still_open:
             raise ActionError(f"{locked.ref} is {_label(F, locked.status)}; its response can no longer change")
         if response == locked.response and locked.status != F.OPEN:  # saved unchanged
             return locked
@@ -203,7 +196,7 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
             locked.status = F.RESPONSE_DRAFTED
         locked.revision += 1
         locked.save(update_fields=["response", "responded_by", "responded_at", "status", "revision"])
-        record("review.finding.responded", locked, organisation=org, before=before,
+        record(AuditEvent.REVIEW_FINDING_RESPONDED, locked, organisation=org, before=before,
                after={"response": locked.response, "status": locked.status})
     return locked
 
@@ -217,8 +210,8 @@ def finding_moves(finding: Finding) -> list[str]:
 def set_finding_status(finding: Finding, *, by, status: str, reason: str = "") -> Finding:
     """Move a finding along the table above. Risk acceptance needs the reason (the SSC's words)."""
     org = finding.organisation
-    require(by, org, access.MANAGE_FINDINGS)
-    reason = _text(reason, "the reason", 2000)
+    access.require(by, org, access.MANAGE_FINDINGS)
+    reason = guards.text(reason, "the reason", 2000)
     with transaction.atomic():
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if status not in FINDING_MOVES.get(locked.status, frozenset()):
@@ -233,8 +226,8 @@ def set_finding_status(finding: Finding, *, by, status: str, reason: str = "") -
         locked.status = status
         locked.revision += 1
         locked.save(update_fields=["status", "revision"])
-        record("review.finding.moved", locked, organisation=org, before={"status": before}, after={"status": status},
-               reason=reason)
+        record(AuditEvent.REVIEW_FINDING_MOVED, locked, organisation=org, before={"status": before},
+               after={"status": status}, reason=reason)
     finding.status, finding.revision = locked.status, locked.revision
     return locked
 
@@ -242,14 +235,14 @@ def set_finding_status(finding: Finding, *, by, status: str, reason: str = "") -
 def link_finding_evidence(finding: Finding, document: Document, *, by) -> None:
     """Link a document of the organisation's register to the finding as evidence."""
     org = finding.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     if document is None or document.organisation_id != org.pk:
         raise ActionError("that document is not in this organisation's register")
     with transaction.atomic():
         if finding.evidence.filter(pk=document.pk).exists():
             raise ActionError(f"{document.title!r} is already linked to {finding.ref}")
         finding.evidence.add(document)
-        record("review.finding.evidence_linked", finding, organisation=org,
+        record(AuditEvent.REVIEW_FINDING_EVIDENCE_LINKED, finding, organisation=org,
                after={"ref": finding.ref, "document": document.title, "document_id": document.pk})
 
 
@@ -259,8 +252,8 @@ def link_finding_evidence(finding: Finding, document: Document, *, by) -> None:
 def open_plan(assessment: Assessment, *, by) -> RemediationPlan:
     """The assessment's remediation plan: the one already open, or a new draft at version 1."""
     org = assessment.organisation
-    require(by, org, access.MANAGE_FINDINGS)
-    if assessment.status not in SUBMITTED_STATES:
+    access.require(by, org, access.MANAGE_FINDINGS)
+    if not assessment.submitted:
         raise ActionError(f"{assessment.title!r} has not been submitted; a remediation plan answers the SSC's "
                           "request after submission")
     with transaction.atomic():
@@ -270,7 +263,7 @@ def open_plan(assessment: Assessment, *, by) -> RemediationPlan:
             return plan
         plan = RemediationPlan.objects.create(organisation=org, assessment=assessment, version=1,
                                               status=PlanStatus.DRAFT)
-        record("review.plan.opened", plan, organisation=org,
+        record(AuditEvent.REVIEW_PLAN_OPENED, plan, organisation=org,
                after={"assessment": assessment.pk, "title": assessment.title, "version": 1})
     return plan
 
@@ -300,7 +293,7 @@ def _revise(plan: RemediationPlan, change: str) -> bool:
     plan.version += 1
     plan.status = PlanStatus.DRAFT
     plan.save(update_fields=["version", "status"])
-    record("review.plan.revised", plan, organisation=plan.organisation, before=before,
+    record(AuditEvent.REVIEW_PLAN_REVISED, plan, organisation=plan.organisation, before=before,
            after={"version": plan.version, "status": plan.status, "change": change},
            reason=f"changed after the director signed version {before['version']}")
     return True
@@ -313,7 +306,7 @@ def _clean_action(org: Organisation, changes: dict, action: RemediationAction | 
     if "description" in changes:
         changes["description"] = _needed(changes["description"], "a description of the action", 5000)
     if "clause" in changes:
-        changes["clause"] = _text(changes["clause"], "the clause", 40)
+        changes["clause"] = guards.text(changes["clause"], "the clause", 40)
     if "target_date" in changes:
         _date(changes["target_date"], "the target date")
     owner = changes.get("owner")
@@ -337,7 +330,7 @@ def add_action(plan: RemediationPlan, *, by, description: str, target_date: dt.d
                finding: Finding | None = None, clause: str = "") -> RemediationAction:
     """Add an action to the plan. A new action after the director signed makes a new version."""
     org = plan.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     fields = _clean_action(org, {"description": description, "target_date": target_date, "owner": owner,
                                  "clause": clause})
     _finding_of(finding, org)
@@ -345,7 +338,7 @@ def add_action(plan: RemediationPlan, *, by, description: str, target_date: dt.d
         locked = _lock_plan(plan)
         action = RemediationAction.objects.create(plan=locked, finding=finding, **fields)
         facts = action_facts(action)
-        record("review.action.added", action, organisation=org, after=facts)
+        record(AuditEvent.REVIEW_ACTION_ADDED, action, organisation=org, after=facts)
         _revise(locked, f"action added: {action.description[:80]}")
     plan.version, plan.status = locked.version, locked.status
     return action
@@ -357,7 +350,7 @@ def update_action(action: RemediationAction, *, by, revision: int, **changes) ->
     makes a new version of the plan; a status change does not."""
     plan = action.plan
     org = plan.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     changes = _clean_action(org, dict(changes), action)
     with transaction.atomic():
         locked_plan = _lock_plan(plan)
@@ -383,7 +376,7 @@ def update_action(action: RemediationAction, *, by, revision: int, **changes) ->
             return locked
         locked.revision += 1
         locked.save()
-        record("review.action.changed", locked, organisation=org, before={k: before[k] for k in changed},
+        record(AuditEvent.REVIEW_ACTION_CHANGED, locked, organisation=org, before={k: before[k] for k in changed},
                after={k: after[k] for k in changed})
         committed = [k for k in changed if k in COMMITMENTS]
         if committed:
@@ -399,14 +392,14 @@ def record_report(plan: RemediationPlan, *, by, sent_on: dt.date, summary: str,
                   document: Document | None = None) -> ProgressReport:
     """Record a progress report sent to the SSC (G8.28(b)): when, what it said, and the copy sent."""
     org = plan.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     _date(sent_on, "the date the report was sent", not_after_today=True)
     summary = _needed(summary, "a summary of what the report said")
     _document(document, org)
     with transaction.atomic():
         report = ProgressReport.objects.create(plan=plan, sent_on=sent_on, summary=summary, document=document,
                                                recorded_by=by)
-        record("review.report.recorded", report, organisation=org,
+        record(AuditEvent.REVIEW_REPORT_RECORDED, report, organisation=org,
                after={"plan": plan.pk, "sent_on": sent_on.isoformat(), "summary": summary,
                       "document": document.title if document else None})
     return report
@@ -422,9 +415,9 @@ def sign_letter(plan: RemediationPlan, *, by, signed_on: dt.date, commitments: s
     """Record the director's signed cover letter for the plan's current version, with a copy of its
     actions as they were signed. Only an Approver (a director) of the organisation may sign."""
     org = plan.organisation
-    if by is None or role_in(by, org) != MemberRole.APPROVER:
+    if by is None or access.role_of(by, org) != MemberRole.APPROVER:
         raise ActionError(f"only an Approver of {org.name} (a director) may sign the director's letter")
-    require(by, org, access.SIGN_LETTER)
+    access.require(by, org, access.SIGN_LETTER)
     _date(signed_on, "the date the letter was signed", not_after_today=True)
     commitments = _needed(commitments, "the commitments the letter makes")
     _document(document, org)
@@ -448,7 +441,7 @@ def sign_letter(plan: RemediationPlan, *, by, signed_on: dt.date, commitments: s
         before = locked.status
         locked.status = PlanStatus.SIGNED
         locked.save(update_fields=["status"])
-        record("review.letter.signed", letter, organisation=org, before={"status": before},
+        record(AuditEvent.REVIEW_LETTER_SIGNED, letter, organisation=org, before={"status": before},
                after={"plan": locked.pk, "version": locked.version, "signed_on": signed_on.isoformat(),
                       "signatory": by.email, "actions": len(actions), "status": locked.status})
     plan.status = locked.status
@@ -458,7 +451,7 @@ def sign_letter(plan: RemediationPlan, *, by, signed_on: dt.date, commitments: s
 def send_plan(plan: RemediationPlan, *, by, sent_on: dt.date) -> RemediationPlan:
     """Record that the signed plan and its letter went to the SSC for approval."""
     org = plan.organisation
-    require(by, org, access.MANAGE_FINDINGS)
+    access.require(by, org, access.MANAGE_FINDINGS)
     _date(sent_on, "the date the plan was sent", not_after_today=True)
     with transaction.atomic():
         locked = _lock_plan(plan)
@@ -473,7 +466,7 @@ def send_plan(plan: RemediationPlan, *, by, sent_on: dt.date) -> RemediationPlan
                               f"{day(letter.signed_on)}")
         locked.status, locked.sent_on, locked.sent_version = PlanStatus.SENT, sent_on, locked.version
         locked.save(update_fields=["status", "sent_on", "sent_version"])
-        record("review.plan.sent", locked, organisation=org, before={"status": PlanStatus.SIGNED},
+        record(AuditEvent.REVIEW_PLAN_SENT, locked, organisation=org, before={"status": PlanStatus.SIGNED},
                after={"status": locked.status, "version": locked.version, "sent_on": sent_on.isoformat()})
     plan.status, plan.sent_on, plan.sent_version = locked.status, locked.sent_on, locked.sent_version
     return locked
@@ -482,7 +475,7 @@ def send_plan(plan: RemediationPlan, *, by, sent_on: dt.date) -> RemediationPlan
 def record_approval(plan: RemediationPlan, *, by, approved_on: dt.date, reference: str) -> RemediationPlan:
     """Record the SSC's approval of the plan as sent, from its notification."""
     org = plan.organisation
-    require(by, org, access.RECORD_OUTCOME)
+    access.require(by, org, access.RECORD_OUTCOME)
     _date(approved_on, "the date of the SSC's approval", not_after_today=True)
     reference = _needed(reference, "the SSC's reference for the approval", 100)
     with transaction.atomic():
@@ -495,7 +488,7 @@ def record_approval(plan: RemediationPlan, *, by, approved_on: dt.date, referenc
         locked.status, locked.approved_on, locked.approval_reference = PlanStatus.APPROVED, approved_on, reference
         locked.approved_version = locked.version
         locked.save(update_fields=["status", "approved_on", "approval_reference", "approved_version"])
-        record("review.plan.approved", locked, organisation=org, before=before,
+        record(AuditEvent.REVIEW_PLAN_APPROVED, locked, organisation=org, before=before,
                after={"status": locked.status, "version": locked.version, "approved_on": approved_on.isoformat(),
                       "reference": reference})
     plan.status, plan.approved_on, plan.approval_reference = locked.status, approved_on, reference

@@ -1,0 +1,315 @@
+"""Every action checks who acts before it writes, with the rule its page applies: called directly,
+as the page would call it, a role the page turns away is refused, as is a member of another
+organisation, and nothing is written, not even an audit event. Every action that writes an audit
+event names who acts in the same way, ``by``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+import secassure
+from secassure.audit.models import Event
+from secassure.errors import ActionError
+from secassure.evidence import actions as evidence
+from secassure.profile import actions as profile
+from secassure.tenancy import actions as tenancy
+from secassure.tenancy.choices import MemberRole
+from secassure.tenancy.models import Invitation, Membership
+from tests.assessments import helpers
+from tests.evidence import files
+from tests.personas import join, make_user, persona
+
+
+def _everything() -> dict:
+    """Every row of the tables these actions write (people, organisations, the profile, evidence,
+    the audit log) and every stored file: what a refused action must leave as it was."""
+    from django.apps import apps
+
+    written = {"django.contrib.auth", "allauth.account", "secassure.audit", "secassure.tenancy", "secassure.profile",
+               "secassure.evidence"}
+    rows = {}
+    for config in apps.get_app_configs():
+        if config.name in written:
+            for model in config.get_models(include_auto_created=True):
+                rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    rows["stored files"] = sorted(str(p) for p in Path(settings.SECASSURE_BLOB_DIR).rglob("*"))
+    return rows
+
+
+def _refused(run: Callable, by, match: str = "does not allow this") -> None:
+    events, before = Event.objects.count(), _everything()
+    with pytest.raises(ActionError, match=match):
+        run(by)
+    assert Event.objects.count() == events, "the refused action added an audit event"
+    assert _everything() == before, "the refused action wrote something"
+
+
+# --- what each action needs, set up by the operator, and the call a page would make ---------------
+
+
+def _add_document(org, tmp_path):
+    return lambda by: evidence.add_document(org, by=by, title="Access Control Policy", doc_type="policy")
+
+
+def _add_version(org, tmp_path):
+    document = evidence.add_document(org, by=None, title="Access Control Policy", doc_type="policy")
+    return lambda by: evidence.add_version(document, by=by, chunks=[files.PDF], name="policy.pdf")
+
+
+def _add_provider(org, tmp_path):
+    return lambda by: evidence.add_provider(org, by=by, name="Northgate SRS", kind="srp")
+
+
+def _accept(org, tmp_path):
+    host = evidence.add_provider(org, by=None, name="Northgate SRS", kind="srp")
+    statement = evidence.add_document(org, by=None, title="Hosting statement", doc_type="standard", provider=host)
+    evidence.add_version(statement, by=None, chunks=[files.PDF], name="statement.pdf")
+    return lambda by: evidence.accept(statement, by=by, basis="Read against G3 and G5")
+
+
+def _assign_provider_member(org, tmp_path):
+    host = evidence.add_provider(org, by=None, name="Northgate SRS", kind="srp")
+    membership = join(make_user("pat@northgate.test"), org, MemberRole.PROVIDER)
+    return lambda by: evidence.assign_provider_member(host, membership, by=by)
+
+
+def _link_obligations(org, tmp_path):
+    def write(name, text):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    obligation = helpers.load_text(write, helpers.numbered(1, "doors.1"), "doors.yaml").obligations.get()
+    document = evidence.add_document(org, by=None, title="Monitoring procedure", doc_type="procedure")
+    return lambda by: evidence.link_obligations(document, [obligation], by=by)
+
+
+def _move_document(org, tmp_path):
+    document = evidence.add_document(org, by=None, title="Access Control Policy", doc_type="policy")
+    return lambda by: evidence.move_document(document, "in-review", by=by, reason="Annual review")
+
+
+def _add_snapshot(org, tmp_path):
+    import datetime as dt
+
+    return lambda by: profile.add_snapshot(org, by=by, as_of=dt.date(2025, 6, 1), domestic=10, non_domestic=1)
+
+
+def _add_role(org, tmp_path):
+    return lambda by: profile.add_role(org, "import-supplier", by=by, user_ids=["90-B3-D5-1F-30-00-00-01"])
+
+
+def _remove_role_holding(org, tmp_path):
+    holding = profile.add_role(org, "import-supplier", by=None)
+    return lambda by: profile.remove_role_holding(holding, by=by)
+
+
+def _remove_role(org, tmp_path):
+    profile.add_role(org, "import-supplier", by=None)
+    return lambda by: profile.remove_role(org, "import-supplier", by=by)
+
+
+def _add_user_system(org, tmp_path):
+    return lambda by: profile.add_user_system(org, by=by, name="Head-end integration", kind="primary",
+                                              hosting="bespoke")
+
+
+def _add_srp_arrangement(org, tmp_path):
+    return lambda by: profile.add_srp_arrangement(org, by=by, provider_name="Shared Metering Services")
+
+
+def _update_organisation(org, tmp_path):
+    return lambda by: profile.update_organisation(org, {"sec_party_id": "CHANGED-1"}, by=by)
+
+
+def _add_member(org, tmp_path):
+    newcomer = make_user("newcomer@a.test")
+    return lambda by: tenancy.add_member(org, newcomer, MemberRole.OBSERVER, by=by)
+
+
+def _change_role(org, tmp_path):
+    membership = join(make_user("pat@a.test"), org, MemberRole.OBSERVER)
+    return lambda by: tenancy.change_role(membership, MemberRole.CONTRIBUTOR, by=by)
+
+
+def _remove_member(org, tmp_path):
+    membership = join(make_user("pat@a.test"), org, MemberRole.OBSERVER)
+    return lambda by: tenancy.remove_member(membership, by=by)
+
+
+def _invite(org, tmp_path):
+    return lambda by: tenancy.invite(org, "newcomer@a.test", MemberRole.OBSERVER, by=by)
+
+
+def _revoke_invitation(org, tmp_path):
+    invitation, _ = tenancy.invite(org, "pending@a.test", MemberRole.OBSERVER, by=None)
+    return lambda by: tenancy.revoke_invitation(invitation, by=by)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An action and the roles whose page lets them do it."""
+
+    prepare: Callable  # prepare(org, tmp_path) makes what the action needs and gives back run(by)
+    allowed: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        return self.prepare.__name__.lstrip("_")
+
+    @property
+    def refused(self) -> tuple[str, ...]:
+        return tuple(role for role in MemberRole.values if role not in self.allowed)
+
+
+OWNER, CONTRIBUTOR, APPROVER = MemberRole.OWNER, MemberRole.CONTRIBUTOR, MemberRole.APPROVER
+UPLOADERS = (OWNER, CONTRIBUTOR)  # who adds documents, versions, links and moves on the register
+RULES = [
+    Rule(_add_document, UPLOADERS),
+    Rule(_add_version, UPLOADERS),  # and a Provider linked to the document's provider: see below
+    Rule(_add_provider, (OWNER,)),
+    Rule(_accept, (OWNER, APPROVER)),
+    Rule(_assign_provider_member, (OWNER,)),
+    Rule(_link_obligations, UPLOADERS),
+    Rule(_move_document, UPLOADERS),
+    Rule(_add_snapshot, (OWNER, CONTRIBUTOR)),
+    Rule(_add_role, (OWNER,)),
+    Rule(_remove_role_holding, (OWNER,)),
+    Rule(_remove_role, (OWNER,)),
+    Rule(_add_user_system, (OWNER,)),
+    Rule(_add_srp_arrangement, (OWNER,)),
+    Rule(_update_organisation, (OWNER,)),
+    Rule(_add_member, (OWNER,)),
+    Rule(_change_role, (OWNER,)),
+    Rule(_remove_member, (OWNER,)),
+    Rule(_invite, (OWNER,)),
+    Rule(_revoke_invitation, (OWNER,)),
+]
+
+
+def _member(org, role: str):
+    return join(make_user(f"{role}@{org.slug}.test"), org, role).user
+
+
+@pytest.mark.parametrize(("rule", "role"), [(rule, role) for rule in RULES for role in rule.refused],
+                         ids=lambda value: value.action if isinstance(value, Rule) else str(value))
+def test_a_role_the_page_turns_away_is_refused_before_anything_is_written(rule, role, org_a, tmp_path):
+    run = rule.prepare(org_a, tmp_path)
+    _refused(run, _member(org_a, role))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.action)
+def test_a_member_of_another_organisation_is_refused(rule, org_a, org_b, tmp_path):
+    run = rule.prepare(org_a, tmp_path)
+    _refused(run, _member(org_b, OWNER))  # an Owner there, who may do all of this in their own
+
+
+@pytest.mark.parametrize(("rule", "role"), [(rule, role) for rule in RULES for role in rule.allowed],
+                         ids=lambda value: value.action if isinstance(value, Rule) else str(value))
+def test_a_role_the_page_lets_in_may(rule, role, org_a, tmp_path):
+    run = rule.prepare(org_a, tmp_path)
+    events = Event.objects.count()
+    run(_member(org_a, role))
+    assert Event.objects.count() > events
+
+
+def test_a_provider_adds_versions_only_to_the_documents_of_the_provider_they_work_for(org_a):
+    host = evidence.add_provider(org_a, by=None, name="Northgate SRS", kind="srp")
+    other = evidence.add_provider(org_a, by=None, name="Other Host", kind="hosting")
+    theirs = evidence.add_document(org_a, by=None, title="Hosting statement", doc_type="standard", provider=host)
+    elsewhere = evidence.add_document(org_a, by=None, title="Other statement", doc_type="standard", provider=other)
+    ours = evidence.add_document(org_a, by=None, title="Board minutes", doc_type="record")
+    engineer = persona("engineer", org_a)
+    evidence.assign_provider_member(host, engineer.membership, by=None)
+    for document in (elsewhere, ours):
+        _refused(lambda by, document=document: evidence.add_version(document, by=by, chunks=[files.PDF],
+                                                                     name="statement.pdf"), engineer)
+    version = evidence.add_version(theirs, by=engineer, chunks=[files.PDF], name="statement.pdf")
+    assert version.uploaded_by == engineer
+
+
+def test_an_import_keeps_its_file_for_a_member_whatever_their_role_and_for_nobody_else(org_a, org_b):
+    def keep(by):
+        return evidence.keep_imported_file(org_a, by=by, title="Workbook imports", chunks=[files.CSV],
+                                           name="workbook.csv")
+
+    _refused(keep, _member(org_b, OWNER), match="only a member")
+    reviewer = _member(org_a, MemberRole.CIO_REVIEWER)
+    version = keep(reviewer)
+    assert (version.document.title, version.uploaded_by) == ("Workbook imports", reviewer)
+
+
+def test_anyone_signed_in_may_create_an_organisation_and_becomes_its_owner(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    founder = make_user("founder@x.test")
+    org = tenancy.create_organisation(by=founder, name="Golf Energy", category="small-supplier")
+    assert list(Membership.objects.filter(organisation=org).values_list("user", "role")) == [(founder.pk, OWNER)]
+    _refused(lambda by: tenancy.create_organisation(by=by, name="Hotel Gas", category="gas-network"),
+             AnonymousUser(), match="sign in")
+    made = tenancy.create_organisation(by=None, name="India Power", category="small-supplier")
+    assert not Membership.objects.filter(organisation=made).exists()  # the command line invites its people
+
+
+def test_only_the_person_an_invitation_was_sent_to_may_accept_it(org_a, mallory):
+    _, token = tenancy.invite(org_a, "pat@a.test", MemberRole.OBSERVER, by=None)
+    _refused(lambda by: tenancy.accept_invitation(token, by=by), mallory, match="was sent to pat@a.test")
+    _, own = tenancy.invite(org_a, mallory.email, MemberRole.OBSERVER, by=None)
+    membership = tenancy.accept_invitation(own, by=mallory)
+    assert (membership.user, membership.organisation, membership.role) == (mallory, org_a, MemberRole.OBSERVER)
+    assert Invitation.objects.get(email=mallory.email).accepted_by == mallory
+
+
+# --- the shape of every action ---------------------------------------------------------------------
+
+SOURCE = Path(secassure.__file__).parent
+ACTION_MODULES = [*sorted(SOURCE.glob("*/actions.py")), SOURCE / "review" / "remediation_actions.py",
+                  SOURCE / "exchange" / "importing.py"]
+OTHER_NAMES_FOR_WHO_ACTS = {"uploaded_by", "accepted_by", "changed_by", "invited_by", "created_by", "recorded_by",
+                            "actor"}
+
+
+def _writes(name: str, functions: dict, seen: set) -> bool:
+    """Whether the module's function ``name`` calls ``record``, itself or through the module's own
+    functions."""
+    seen.add(name)
+    calls = {getattr(node.func, "id", getattr(node.func, "attr", ""))
+             for node in ast.walk(functions[name]) if isinstance(node, ast.Call)}
+    return "record" in calls or any(_writes(c, functions, seen) for c in calls if c in functions and c not in seen)
+
+
+def _public_functions() -> dict[str, tuple[ast.FunctionDef, bool]]:
+    """Each module's public functions, with whether each writes an audit event."""
+    found = {}
+    for path in ACTION_MODULES:
+        functions = {node.name: node for node in ast.parse(path.read_text(), str(path)).body
+                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+        for name, node in functions.items():
+            if not name.startswith("_"):
+                found[f"{path.relative_to(SOURCE.parent)}:{name}"] = (node, _writes(name, functions, set()))
+    return found
+
+
+def test_every_action_that_writes_an_audit_event_takes_by():
+    functions = _public_functions()
+    # The scan sees an event written directly, and one written through a helper.
+    assert functions["secassure/evidence/actions.py:add_provider"][1]
+    assert functions["secassure/evidence/actions.py:add_version"][1]
+    offenders = [name for name, (function, writes) in functions.items()
+                 if writes and "by" not in [a.arg for a in function.args.kwonlyargs]]
+    assert not offenders, f"these write an audit event without a keyword-only by: {', '.join(offenders)}"
+
+
+def test_no_action_names_who_acts_any_other_way():
+    offenders = []
+    for name, (function, _) in _public_functions().items():
+        args = function.args
+        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a]
+        offenders += [f"{name}({arg})" for arg in names if arg in OTHER_NAMES_FOR_WHO_ACTS]
+    assert not offenders, f"say by instead: {', '.join(offenders)}"
