@@ -1,5 +1,5 @@
-"""The one check every piece of text a person gives passes before it is stored, from a web form, the
-command line or an imported workbook alike.
+"""The checks every value a person gives passes before it is stored, from a web form, the command
+line or an imported workbook alike.
 
 Text is trimmed, its line breaks are written one way (browsers send a text area's lines ending
 ``\\r\\n``; the command line and files send ``\\n``: stored as given, the same words saved from two
@@ -10,7 +10,10 @@ it, and neither belongs in a record a regulator reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from django.utils import timezone
 
 from secassure.errors import ActionError
 
@@ -41,3 +44,18 @@ def text(value, what: str, limit: int = TEXT_LIMIT, *, required: bool = False) -
 def line(value, what: str, limit: int) -> str:
     """A one-line value (a name, a title, a reference): runs of white space become one space."""
     return " ".join(text(value, what, limit).split())
+
+
+def past_date(day: dt.date | None, what: str) -> dt.date | None:
+    """A date something happened on: never in the future."""
+    if day is not None and day > timezone.localdate():
+        raise ActionError(f"{what} {day.isoformat()} is in the future: record it once it has happened")
+    return day
+
+
+def fits(model, field: str, value: str, what: str) -> str:
+    """Text within the length the model's field holds."""
+    limit = model._meta.get_field(field).max_length
+    if value and len(value) > limit:
+        raise ActionError(f"{what} is {len(value)} characters long; the most it can be is {limit}")
+    return value

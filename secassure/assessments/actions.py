@@ -48,7 +48,6 @@ from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
 from secassure.people import display_name
 from secassure.tenancy import access
-from secassure.tenancy.actions import check_length
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
 from secassure.wording import article, in_sentence, plural
@@ -656,7 +655,7 @@ def _clean_risk(org: Organisation, fields: dict, risk: Risk | None = None) -> di
         fields["title"] = guards.line(fields["title"], "the title", 200)
         if not fields["title"]:
             raise ActionError("give the risk a title")
-        check_length(Risk, "title", fields["title"], "the title")
+        guards.fits(Risk, "title", fields["title"], "the title")
     if "asset" in fields:
         fields["asset"] = _text(fields["asset"], "the asset or scope", 300)
     for field in ("threat", "vulnerability", "treatment_plan"):

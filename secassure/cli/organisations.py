@@ -253,7 +253,8 @@ def rules_load(
     from django.db import transaction
 
     from secassure.datafiles import DataFileError
-    from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+    from secassure.profile.actions import load_rules
+    from secassure.profile.services import read_rules, shipped_rule_files
 
     paths = list(files or []) + (shipped_rule_files() if shipped else [])
     if not paths:
@@ -262,7 +263,7 @@ def rules_load(
         with cli_context(), transaction.atomic():
             results = []
             for path in paths:
-                outcome, ruleset = load_rules(read_rules(path, max_bytes()))
+                outcome, ruleset = load_rules(read_rules(path, max_bytes()), by=None)
                 results.append({"file": str(path), "rules": str(ruleset), "outcome": outcome})
     except DataFileError as exc:
         fail(str(exc))

@@ -30,7 +30,6 @@ from secassure.evidence.models import (
 )
 from secassure.people import display_name
 from secassure.tenancy import access
-from secassure.tenancy.actions import check_length
 from secassure.tenancy.models import Organisation
 from secassure.wording import in_sentence
 
@@ -49,7 +48,7 @@ def _add_document(org: Organisation, *, title: str, doc_type: str, owner=None, p
     title = guards.line(title, "the title", 300)
     if not title:
         raise ActionError("give the document a title")
-    check_length(Document, "title", title, "the title")
+    guards.fits(Document, "title", title, "the title")
     if doc_type not in DocumentType.values:
         raise ActionError(f"{doc_type!r} is not a document type; use one of {', '.join(DocumentType.values)}")
     if classification not in Classification.values:

@@ -8,20 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.acting import REFUSED, act
-from secassure.audit.actions import record
-from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion
 from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
 from secassure.errors import ActionError
-from secassure.evidence import actions, attestations, blobs, usage
+from secassure.evidence import actions, attestations, usage
 from secassure.evidence.access import document_scope
 from secassure.evidence.choices import TRANSITIONS, DocumentStatus, DocumentType
+from secassure.evidence.downloads import version_download
 from secassure.evidence.forms import (
     AcceptForm,
     CampaignForm,
@@ -185,27 +184,10 @@ def download(request, slug, pk, number):
     org = scope.organisation
     doc = _document_in(scope, pk)
     version = get_object_or_404(DocumentVersion, document=doc, number=number)
-    response = _file_response(version)
+    response = version_download(version)
     if response is None:
         return render(request, "evidence/tampered.html", {"org": org, "doc": doc, "version": version}, status=409)
     return response
-
-
-def _file_response(version: DocumentVersion):
-    """The version's file as a download, or None (audited) when its bytes no longer match."""
-    try:
-        handle = blobs.open_verified(version.sha256)
-    except blobs.BlobTampered as exc:
-        record(AuditEvent.EVIDENCE_BLOB_TAMPERED, version, organisation=version.document.organisation,
-               after={"sha256": version.sha256}, reason=str(exc))
-        return None
-    # Always an attachment, never shown inline, with the type we checked and no sniffing.
-    response = FileResponse(handle, as_attachment=True, filename=version.original_name,
-                            content_type=version.media_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
 
 
 @login_required
@@ -301,7 +283,7 @@ def attest_file(request, token):
         attestation = attestations.find(token)
     except ActionError:
         raise Http404("Not found") from None
-    response = _file_response(attestation.campaign.version)
+    response = version_download(attestation.campaign.version)
     if response is None:
         raise Http404("This file is not available")
     return response

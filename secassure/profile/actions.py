@@ -5,6 +5,7 @@ an assessment still to come says so, and the audit log records it."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -13,12 +14,14 @@ from secassure import guards
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import UserRole
+from secassure.datafiles import DataFileError
 from secassure.errors import ActionError
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, RuleSet, SrpArrangement, UserSystem
 from secassure.profile.planner import changed_years
+from secassure.profile.rules import RuleSetData
 from secassure.profile.services import plan_for
 from secassure.tenancy import access
-from secassure.tenancy.actions import EDITABLE, check_past_date, clean_changes
+from secassure.tenancy.actions import EDITABLE, clean_changes
 from secassure.tenancy.models import Organisation
 
 # Great Britain has about 30 million premises: a count beyond this is a typing error, not a portfolio.
@@ -43,7 +46,7 @@ def add_snapshot(org: Organisation, *, by, as_of: dt.date, domestic: int, non_do
     """Record the portfolio on a date. Returns the snapshot and the future assessment years whose
     type it changes."""
     access.require(by, org, access.ADD_PORTFOLIO)
-    check_past_date(as_of, "the snapshot date")
+    guards.past_date(as_of, "the snapshot date")
     _count(domestic, "domestic premises")
     _count(non_domestic, "non-domestic premises")
     _count(smets1, "SMETS1 systems", optional=True)
@@ -119,7 +122,7 @@ def add_user_system(org: Organisation, *, by, **fields) -> UserSystem:
         raise ActionError("that SRP arrangement belongs to another organisation")
     if system.hosting == "srp-hosted" and not system.srp_arrangement_id:
         raise ActionError("an SRP-hosted system needs the SRP arrangement it runs under")
-    check_past_date(system.ssc_notified_on, "the SSC notification date")
+    guards.past_date(system.ssc_notified_on, "the SSC notification date")
     with transaction.atomic():
         system.save()
         record(AuditEvent.PROFILE_USER_SYSTEM_ADDED, system, organisation=org, after=_plain(system))
@@ -167,3 +170,32 @@ def update_organisation(org: Organisation, changes: dict, reason: str = "", *, b
     for field in EDITABLE:
         setattr(org, field, getattr(locked, field))
     return changes_to_plan
+
+
+def load_rules(data: RuleSetData, *, by) -> tuple[str, RuleSet]:
+    """Store a rules version. The same content again does nothing; different content under a
+    published version is refused: publish it under a new version. Rules hold for every
+    organisation, so only the operator loads them (``by`` is ``None``: the command line)."""
+    if by is not None:
+        raise ActionError("assessment rules are loaded by whoever runs the installation, from the command line")
+    digest = data.content_hash()
+    existing = RuleSet.objects.filter(name=data.name, version=data.version).first()
+    if existing is not None:
+        if existing.content_hash == digest:
+            return "unchanged", existing
+        if existing.status == "published":
+            raise DataFileError(data.file, "version", f"{data.label} is already published with different content; "
+                                                      "give this content a new version string")
+    with transaction.atomic():
+        fields = {"status": data.status, "effective_date": data.effective_date, "source": data.source,
+                  "source_url": data.source_url, "document": data.document, "content_hash": digest,
+                  "loaded_at": dt.datetime.now(dt.UTC)}
+        if existing is not None:
+            RuleSet.objects.filter(pk=existing.pk).update(**fields)
+            ruleset, outcome = RuleSet.objects.get(pk=existing.pk), "replaced-draft"
+        else:
+            ruleset, outcome = RuleSet.objects.create(name=data.name, version=data.version, **fields), "created"
+        record(AuditEvent.PROFILE_RULES_LOADED if outcome == "created" else AuditEvent.PROFILE_RULES_REPLACED, ruleset,
+               after={"rules": data.label, "status": data.status, "effective_date": data.effective_date.isoformat(),
+                      "content_hash": digest, "file": Path(data.file).name})
+    return outcome, ruleset

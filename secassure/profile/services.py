@@ -1,4 +1,4 @@
-"""Loading rule files and planning an organisation's cycle from what the database holds."""
+"""Reading rule files and planning an organisation's cycle from what the database holds."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
-from secassure.audit.actions import record
-from secassure.audit.events import AuditEvent
-from secassure.datafiles import DataFileError, parse_yaml, paused_gc, read_text
+from secassure.datafiles import parse_yaml, paused_gc, read_text
 from secassure.profile.models import PortfolioSnapshot, RuleSet
 from secassure.profile.planner import Plan, Portfolio, plan_cycle
 from secassure.profile.rules import RuleSetData, parse_rules
@@ -28,32 +25,6 @@ def read_rules(path: str | Path, max_bytes: int) -> RuleSetData:
     name = str(path)
     with paused_gc():
         return parse_rules(name, parse_yaml(name, read_text(path, max_bytes)))
-
-
-def load_rules(data: RuleSetData) -> tuple[str, RuleSet]:
-    """Store a rules version. The same content again does nothing; different content under a
-    published version is refused: publish it under a new version."""
-    digest = data.content_hash()
-    existing = RuleSet.objects.filter(name=data.name, version=data.version).first()
-    if existing is not None:
-        if existing.content_hash == digest:
-            return "unchanged", existing
-        if existing.status == "published":
-            raise DataFileError(data.file, "version", f"{data.label} is already published with different content; "
-                                                      "give this content a new version string")
-    with transaction.atomic():
-        fields = {"status": data.status, "effective_date": data.effective_date, "source": data.source,
-                  "source_url": data.source_url, "document": data.document, "content_hash": digest,
-                  "loaded_at": dt.datetime.now(dt.UTC)}
-        if existing is not None:
-            RuleSet.objects.filter(pk=existing.pk).update(**fields)
-            ruleset, outcome = RuleSet.objects.get(pk=existing.pk), "replaced-draft"
-        else:
-            ruleset, outcome = RuleSet.objects.create(name=data.name, version=data.version, **fields), "created"
-        record(AuditEvent.PROFILE_RULES_LOADED if outcome == "created" else AuditEvent.PROFILE_RULES_REPLACED, ruleset,
-               after={"rules": data.label, "status": data.status, "effective_date": data.effective_date.isoformat(),
-                      "content_hash": digest, "file": Path(data.file).name})
-    return outcome, ruleset
 
 
 @lru_cache(maxsize=16)

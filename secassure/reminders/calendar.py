@@ -5,42 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 
 from django.conf import settings
-from django.db import transaction
 from icalendar import Calendar, Event
 
-from secassure.audit.actions import record
-from secassure.audit.events import AuditEvent
 from secassure.reminders.dates import FEED_DAYS, KIND_NAMES, for_person
 from secassure.reminders.models import CalendarFeed
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_link(user) -> str:
-    """A new private token for the person's feed, replacing any earlier one (which stops working)."""
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        CalendarFeed.objects.update_or_create(user=user, defaults={"token_hash": _hash(token)})
-        record(AuditEvent.REMINDERS_FEED_CREATED, user, after={"user": user.email})
-    return token
-
-
-def revoke(user) -> None:
-    with transaction.atomic():
-        if CalendarFeed.objects.filter(user=user).delete()[0]:
-            record(AuditEvent.REMINDERS_FEED_REVOKED, user, after={"user": user.email})
 
 
 def owner_of(token: str):
     """The person whose feed this token opens, or None."""
     if not token or len(token) > 100:
         return None
-    feed = CalendarFeed.objects.select_related("user").filter(token_hash=_hash(token)).first()
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_hash(token)).first()
     return feed.user if feed is not None and feed.user.is_active else None
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from secassure.reminders import calendar
+from secassure.reminders import actions, calendar
 from secassure.reminders.dates import KIND_NAMES, for_person
 from secassure.reminders.models import CalendarFeed
 
@@ -21,10 +21,10 @@ def page(request):
     token = None
     if request.method == "POST":
         if request.POST.get("action") == "stop":
-            calendar.revoke(request.user)
+            actions.revoke_feed(by=request.user)
             messages.success(request, "Your calendar feed is stopped: its link no longer works.")
             return redirect("calendar")
-        token = calendar.new_link(request.user)
+        token = actions.new_feed_link(by=request.user)
         messages.success(request, "A new private link is ready. Copy it now: it is shown only once, and any "
                                   "earlier link has stopped working.")
     today = timezone.localdate()

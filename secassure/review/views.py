@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from secassure.acting import act
 from secassure.assessments.access import get_answer_for, get_row_for
 from secassure.assessments.models import EvidenceLink, QuestionAnswer, ValidationRow
+from secassure.evidence.downloads import version_download
 from secassure.evidence.models import Document
-from secassure.evidence.views import _file_response
 from secassure.people import display_name
 from secassure.review import actions, services
 from secassure.review.access import review_door, shares_of
@@ -118,7 +118,7 @@ def evidence_file(request, slug, pk, link_pk):
 
 
 def _serve(version):
-    response = _file_response(version)
+    response = version_download(version)
     if response is None:
         raise Http404("The file has been changed on disk; it is refused and reported")
     return response

@@ -42,24 +42,11 @@ def check_role(role: str) -> str:
     return role
 
 
-def check_past_date(day: dt.date | None, what: str) -> dt.date | None:
-    if day is not None and day > timezone.localdate():
-        raise ActionError(f"{what} {day.isoformat()} is in the future: record it once it has happened")
-    return day
-
-
-def check_length(model, field: str, value: str, what: str) -> str:
-    limit = model._meta.get_field(field).max_length
-    if value and len(value) > limit:
-        raise ActionError(f"{what} is {len(value)} characters long; the most it can be is {limit}")
-    return value
-
-
 def _check_organisation_text(fields: dict) -> None:
     for field, what in (("name", "the legal name"), ("slug", "the slug"), ("sec_party_id", "the SEC Party id"),
                         ("classification_label", "the classification label")):
         if isinstance(fields.get(field), str):
-            check_length(Organisation, field, fields[field], what)
+            guards.fits(Organisation, field, fields[field], what)
 
 
 def _unique_slug(name: str) -> str:
@@ -83,7 +70,7 @@ def create_organisation(*, by, name: str, category: str, sec_party_id: str = "",
         raise ActionError("give the organisation's legal name")
     _check_organisation_text({"name": name, "slug": slug, "sec_party_id": sec_party_id})
     check_category(category)
-    check_past_date(cycle_start, "the cycle start (end of the year-1 FUSA fieldwork)")
+    guards.past_date(cycle_start, "the cycle start (end of the year-1 FUSA fieldwork)")
     if slug is not None:
         if slug != slugify(slug) or not slug:
             raise ActionError(f"{slug!r} is not a slug: use lower-case letters, digits and '-'")
@@ -109,7 +96,7 @@ def clean_changes(changes: dict) -> dict:
     if "category" in changes:
         check_category(changes["category"])
     if "cycle_start" in changes:
-        check_past_date(changes["cycle_start"], "the cycle start (end of the year-1 FUSA fieldwork)")
+        guards.past_date(changes["cycle_start"], "the cycle start (end of the year-1 FUSA fieldwork)")
     if "name" in changes:
         changes["name"] = guards.line(changes["name"], "the legal name", 200)
         if not changes["name"]:
@@ -191,7 +178,7 @@ def invite(org: Organisation, email: str, role: str, *, by) -> tuple[Invitation,
         validate_email(email)
     except Exception:  # noqa: BLE001 - Django raises ValidationError; the message is ours
         raise ActionError(f"{email!r} is not an email address: give one like name@example.org") from None
-    check_length(Invitation, "email", email, "the email address")
+    guards.fits(Invitation, "email", email, "the email address")
     check_role(role)
     if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
         raise ActionError(f"{email} is already a member of {org.name}")

@@ -10,12 +10,12 @@ import pytest
 
 from secassure.assessments import actions as assessments
 from secassure.evidence import actions as evidence
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.review import actions as review
 from secassure.review import remediation_actions as remediation
 from tests.assessments import helpers
 from tests.e2e.conftest import sign_in
 from tests.evidence import files
+from tests.shipped import load_shipped_rules
 
 AXE = Path(os.environ.get("SECASSURE_AXE_JS", Path(__file__).resolve().parents[2] / ".venv/axe/package/axe.min.js"))
 
@@ -25,8 +25,7 @@ def everything(org_a, people):
     """An organisation with a reviewed assessment whose SSC outcome asked for actions, and a draft."""
     if not AXE.exists():
         pytest.skip(f"axe-core is not at {AXE}: `make test` fetches it from the npm registry when npm is installed")
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     policy = evidence.add_document(org_a, title="Information Security Policy", doc_type="policy", by=None)
     evidence.add_version(policy, chunks=[files.PDF], name="policy.pdf", by=None)
     done = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2025").assessment

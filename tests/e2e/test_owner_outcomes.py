@@ -5,15 +5,14 @@ CIO assessment creates one (G8.3(d))."""
 import pytest
 
 from secassure.assessments import actions as assessments
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.review import actions as review
 from tests.assessments import helpers
+from tests.shipped import load_shipped_rules
 
 
 @pytest.fixture
 def submitted(org_a, people):
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     assessment = assessments.create_assessment(org_a, kind="ssa", by=people["owen"], title="SSA 2026").assessment
     helpers.submit(assessment, maker=people["bea"], checker=people["owen"], approver=people["dan"])
     # The SSC decides on what the User CIO reviewed: the outcome follows the CIO's final comments.

@@ -14,11 +14,11 @@ import pytest
 from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.review import actions as review
 from secassure.review import remediation_actions as remediation
 from tests.assessments import helpers
 from tests.evidence import files
+from tests.shipped import load_shipped_rules
 
 
 def document(org, title: str, doc_type: str = "policy"):
@@ -51,8 +51,7 @@ def drafting(write, org_a, alice, bob):
 def reviewed(drafting, org_a, alice, bob, carol, dave):
     """The same SSA submitted, reviewed by the CIO (a closed query, comments made final) and
     answered by the SSC with actions requested, a finding and a plan with one action."""
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     assessment = helpers.submit(drafting, maker=bob, checker=alice, approver=dave)
     review.share(assessment, carol, by=alice)
     assessment.refresh_from_db()

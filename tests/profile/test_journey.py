@@ -10,11 +10,12 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement
-from secassure.profile.services import load_rules, plan_for, read_rules, shipped_rule_files
+from secassure.profile.services import plan_for
 from secassure.review import actions as review
 from secassure.review.models import Finding, RemediationAction, RemediationPlan
 from secassure.web.journey import next_step, steps
 from tests.assessments import helpers
+from tests.shipped import load_shipped_rules
 
 
 def _next(org) -> str:
@@ -23,8 +24,7 @@ def _next(org) -> str:
 
 @pytest.fixture
 def rules(db):
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
 
 
 def test_every_step_has_its_reason_clauses_and_confidence():

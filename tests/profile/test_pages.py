@@ -14,13 +14,12 @@ from secassure.evidence import actions as evidence
 from secassure.profile import actions
 from secassure.profile.actions import update_organisation
 from secassure.profile.models import PortfolioSnapshot, SrpArrangement, UserSystem
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from tests.shipped import load_shipped_rules
 
 
 @pytest.fixture
 def rules(db):
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
 
 
 @pytest.fixture

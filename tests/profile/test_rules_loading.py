@@ -8,13 +8,15 @@ import yaml
 
 from secassure.audit.models import Event
 from secassure.datafiles import DataFileError
-from secassure.profile.services import load_rules, read_rules, rules_in_force, shipped_rule_files
+from secassure.profile.actions import load_rules
+from secassure.profile.models import RuleSet
+from secassure.profile.services import read_rules, rules_in_force, shipped_rule_files
 
 
 @pytest.fixture
 def shipped(db):
     path = shipped_rule_files()[0]
-    load_rules(read_rules(path, 10_000_000))
+    load_rules(read_rules(path, 10_000_000), by=None)
     return yaml.safe_load(path.read_text())
 
 
@@ -29,7 +31,7 @@ def test_a_newer_version_takes_over_from_its_effective_date(shipped, write):
     doc["cycle"][0]["years"] = ["FUSA", "VUSA", "VUSA"]
     newer = read_rules(write("newer.yaml", yaml.safe_dump({**doc, "version": "2027.1",
                                                            "effective_date": "2027-01-01"})), 10_000_000)
-    outcome, _ = load_rules(newer)
+    outcome, _ = load_rules(newer, by=None)
     assert outcome == "created"
     assert rules_in_force(dt.date(2026, 12, 31)).version == "2026.2"
     in_force = rules_in_force(dt.date(2027, 1, 1))
@@ -40,17 +42,17 @@ def test_a_newer_version_takes_over_from_its_effective_date(shipped, write):
 def test_a_draft_is_never_in_force_and_may_be_replaced(shipped, write):
     draft = _variant(shipped, write, "draft.yaml", version="2030.0-draft", status="draft",
                      effective_date="2020-01-01")
-    load_rules(draft)
+    load_rules(draft, by=None)
     assert rules_in_force(dt.date(2030, 1, 1)).version == "2026.2"
     again = _variant(shipped, write, "draft2.yaml", version="2030.0-draft", status="draft",
                      effective_date="2020-01-02")
-    assert load_rules(again)[0] == "replaced-draft"
+    assert load_rules(again, by=None)[0] == "replaced-draft"
 
 
 def test_changed_content_under_a_published_version_is_refused(shipped, write):
     changed = _variant(shipped, write, "changed.yaml", source="something else")
     with pytest.raises(DataFileError, match="already published with different content"):
-        load_rules(changed)
+        load_rules(changed, by=None)
 
 
 def test_the_plan_follows_the_rules_in_force(org_a, shipped, write):
@@ -61,6 +63,15 @@ def test_the_plan_follows_the_rules_in_force(org_a, shipped, write):
         if "large-supplier" in rule["categories"] and rule["portfolio"] == "at-or-under":
             rule["years"] = ["FUSA", "VUSA", "VUSA"]
     load_rules(read_rules(write("strict.yaml", yaml.safe_dump({**doc, "version": "2027.1",
-                                                               "effective_date": "2027-01-01"})), 10_000_000))
+                                                               "effective_date": "2027-01-01"})), 10_000_000),
+               by=None)
     assert plan_for(org_a, dt.date(2026, 6, 1)).years[2].type == "SSA"
     assert plan_for(org_a, dt.date(2027, 2, 1)).years[2].type == "VUSA"
+
+
+def test_only_the_operator_loads_rules(db, alice):
+    from secassure.errors import ActionError
+
+    with pytest.raises(ActionError, match="command line"):
+        load_rules(read_rules(shipped_rule_files()[0], 10_000_000), by=alice)
+    assert not RuleSet.objects.exists()

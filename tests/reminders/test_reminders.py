@@ -16,6 +16,7 @@ from secassure.profile.models import PortfolioSnapshot, SrpArrangement
 from secassure.reminders.models import Digest
 from secassure.review.models import Finding, RemediationAction, RemediationPlan
 from tests.assessments import helpers
+from tests.pages import without_form_tokens
 from tests.review.remediation_fixtures import DAY, TODAY, today  # noqa: F401 (fixture)
 
 
@@ -122,10 +123,11 @@ def test_a_failed_send_is_not_recorded_so_the_next_run_tries_again(cli, dated, m
 
 
 def test_the_next_assessment_is_a_reminder_once_it_is_close(cli, today, org_a, alice, bob, settings):
-    from secassure.profile.services import load_rules, plan_for, read_rules, shipped_rule_files
+    from secassure.profile.actions import load_rules
+    from secassure.profile.services import plan_for, read_rules, shipped_rule_files
 
     for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+        load_rules(read_rules(path, 10_000_000), by=None)
     due = plan_for(org_a, TODAY).next_due().due_by
     cli("remind", "--date", (due - 15 * DAY).isoformat())
     assert mail.outbox == []
@@ -179,7 +181,7 @@ def test_the_feed_is_private_to_its_token(signed_in, dated, bob, alice, client):
     token = _new_link(signed_in(bob))
     wrong = client.get("/calendar/" + "x" * 43 + ".ics")
     assert wrong.status_code == 404
-    assert _page(client.get(f"/calendar/{token[:-1]}.ics")) == _page(wrong)
+    assert without_form_tokens(client.get(f"/calendar/{token[:-1]}.ics")) == without_form_tokens(wrong)
     replaced = _new_link(signed_in(bob))
     assert client.get(f"/calendar/{token}.ics").status_code == 404
     assert client.get(f"/calendar/{replaced}.ics").status_code == 200
@@ -201,8 +203,16 @@ def test_the_page_shows_what_is_due_and_is_for_signed_in_people(signed_in, dated
     assert "Create my private link" in text
 
 
-def _page(response) -> str:
-    """The page less its form token, which differs on every response (the sign-out form holds one)."""
-    import re
+def test_a_calendar_link_is_made_and_stopped_only_by_a_signed_in_person_for_themself(bob):
+    from secassure.errors import ActionError
+    from secassure.reminders import actions
+    from secassure.reminders.models import CalendarFeed
 
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    for refused in (actions.new_feed_link, actions.revoke_feed):
+        with pytest.raises(ActionError, match="signed-in person"):
+            refused(by=None)
+    assert not CalendarFeed.objects.exists()
+    actions.new_feed_link(by=bob)
+    assert list(CalendarFeed.objects.values_list("user", flat=True)) == [bob.pk]
+    actions.revoke_feed(by=bob)
+    assert not CalendarFeed.objects.exists()

@@ -3,15 +3,14 @@
 import pytest
 
 from secassure.assessments import actions as assessment_actions
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
 from secassure.review.models import Outcome
 from tests.assessments import helpers
+from tests.shipped import load_shipped_rules
 
 
 @pytest.fixture
 def submitted(write, org_a, alice, bob, dave):
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
     assessment = assessment_actions.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment

@@ -10,18 +10,19 @@ from secassure.assessments import actions as assessment_actions
 from secassure.assessments.models import Assessment
 from secassure.audit.models import Event
 from secassure.errors import ActionError
-from secassure.profile.services import load_rules, read_rules, shipped_rule_files
+from secassure.profile.actions import load_rules
+from secassure.profile.services import read_rules, shipped_rule_files
 from secassure.review import actions
 from secassure.review.models import AssuranceRecord, Outcome, RemediationPlan
 from tests.assessments import helpers
+from tests.shipped import load_shipped_rules
 
 TODAY = dt.date(2026, 11, 28)
 
 
 @pytest.fixture
 def rules(db):
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_the_clause_comes_from_the_rules_in_force(final, alice, write):
     doc = yaml.safe_load(path.read_text())
     doc["version"], doc["effective_date"] = "2026.9", "2026-06-01"
     next(o for o in doc["outcomes"] if o["decision"] == "actions")["clause"] = "G8.99(z)"
-    load_rules(read_rules(write("newer.yaml", yaml.safe_dump(doc)), 10_000_000))
+    load_rules(read_rules(write("newer.yaml", yaml.safe_dump(doc)), 10_000_000), by=None)
     outcome = actions.record_outcome(final, by=alice, decision="actions", received_on=TODAY)
     assert outcome.clause == "G8.99(z)"
 

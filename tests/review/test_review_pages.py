@@ -9,6 +9,7 @@ from secassure.review import actions
 from secassure.review.models import Comment, QueryMessage, ReviewQuery
 from tests.assessments import helpers
 from tests.evidence import files
+from tests.shipped import load_shipped_rules
 
 
 @pytest.fixture(autouse=True)
@@ -102,10 +103,7 @@ def test_the_user_cannot_change_the_cios_comments(client, shared, carol, alice):
 
 
 def test_sharing_and_recording_the_outcome_from_the_page(client, shared, alice, carol, bob, org_a):
-    from secassure.profile.services import load_rules, read_rules, shipped_rule_files
-
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     client.force_login(bob)
     assert client.post(_url(shared, "outcome/"), {"decision": "satisfactory"}).status_code == 403
     client.force_login(carol)
@@ -129,10 +127,7 @@ def test_another_organisations_cio_sees_nothing(client, shared, org_b):
 
 
 def test_an_assurance_status_is_recorded_from_the_review_page(client, alice, bob, carol, dave, org_a, write):
-    from secassure.profile.services import load_rules, read_rules, shipped_rule_files
-
-    for path in shipped_rule_files():
-        load_rules(read_rules(path, 10_000_000))
+    load_shipped_rules()
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
     fusa = assessment_actions.create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2019").assessment
