@@ -577,16 +577,24 @@ def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str
     return assessment
 
 
+FIELDWORK = frozenset({"fieldwork_start", "fieldwork_end"})
+
+
 def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
-    """Dates, booking reference and title: the planning details, editable until submission."""
+    """Dates, booking reference and title: the planning details, editable until submission. The
+    fieldwork dates are facts of the CIO's engagement, recorded once they have happened, whenever
+    that is: the next assessment falls due within 12 months of the fieldwork's end (G8.40)."""
     access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     allowed = {"title", "cycle_year", "period_start", "period_end", "planned_start", "planned_end",
-               "booking_reference", "fieldwork_start", "fieldwork_end"}
+               "booking_reference", *FIELDWORK}
     unknown = set(changes) - allowed
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
-    if assessment.submitted:
+    if assessment.submitted and {f for f in changes if changes[f] != getattr(assessment, f)} - FIELDWORK:
         raise ActionError("the assessment is submitted; re-open it to change its details")
+    for field, what in (("fieldwork_start", "the fieldwork's start"), ("fieldwork_end", "the fieldwork's end")):
+        if field in changes:
+            guards.past_date(changes[field], what)
     if "title" in changes:
         changes["title"] = _text(changes["title"], "the title", 200)
         if not changes["title"]:

@@ -13,3 +13,15 @@ class AssessmentsConfig(AppConfig):
         from secassure.evidence import usage
 
         usage.add_reader(document_places)
+
+        # The planner dates each cycle year from the fieldwork recorded on the assessments before
+        # it; the profile, below, asks this reader: one query for any number of organisations.
+        from secassure.assessments.models import Assessment
+        from secassure.profile import recorded
+
+        def assessments_of(organisation_ids):
+            return (Assessment.objects.filter(organisation_id__in=list(organisation_ids)).order_by()
+                    .values_list("organisation_id", "kind", "cycle_year", "fieldwork_start", "fieldwork_end", "pk",
+                                 "status"))
+
+        recorded.add_reader("assessments", assessments_of)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from secassure.assessments.choices import Compliance
 from secassure.assessments.models import (
@@ -22,6 +23,7 @@ from secassure.assessments.models import (
 from secassure.evidence.freshness import Freshness
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
+from secassure.profile.services import rules_in_force
 
 # --- progress -----------------------------------------------------------------------------------
 
@@ -90,6 +92,13 @@ def progress_many(assessments) -> dict[int, dict]:
     return figures
 
 
+def conductor(assessment: Assessment, on: dt.date | None = None):
+    """Who conducts an assessment of this type under the rules in force: the User, or the User CIO
+    (with the clause and source that say so); None when no rules are loaded."""
+    rules = rules_in_force(on or timezone.localdate())
+    return rules.conductor_of(assessment.kind) if rules is not None else None
+
+
 def export(assessment: Assessment) -> dict:
     """The whole assessment as plain data: details, progress, rows and answers with their evidence."""
     figures = progress(assessment)
@@ -106,7 +115,7 @@ def export(assessment: Assessment) -> dict:
     rows = with_details(assessment.rows.select_related("obligation"))
     answers = with_details(assessment.answers.select_related("question"))
     return {
-        "assessment": assessment.as_dict(),
+        "assessment": {**assessment.as_dict(), "conducted_by": getattr(conductor(assessment), "by", None)},
         "progress": {"groups": {ref: p.as_dict() for ref, p in figures["groups"].items()},
                      "rows": figures["rows"].as_dict(), "questions": figures["questions"].as_dict()},
         "rows": [{"ref": r.obligation.ref, "group": r.group_ref, "status": r.status, "narrative": r.narrative,

@@ -344,6 +344,7 @@ def details(request, slug, pk):
     history = assessment.status_changes.select_related("by")
     return render(request, "assessments/details.html", _context(
         door, assessment, form=form, history=history, moves=_moves(door, assessment),
+        conductor=services.conductor(assessment),
         can_edit_details=not assessment.submitted and door.may(access.EDIT_ASSESSMENTS)))
 
 

@@ -47,6 +47,8 @@ class AuditEvent(StrEnum):
     PROFILE_SRP_ARRANGEMENT_ADDED = "profile.srp_arrangement.added"
     PROFILE_RULES_LOADED = "profile.rules.loaded"
     PROFILE_RULES_REPLACED = "profile.rules.replaced"
+    PROFILE_ADVICE_RECORDED = "profile.advice.recorded"
+    PROFILE_ADVICE_REPLACED = "profile.advice.replaced"
 
     # Catalogue versions loaded from files.
     CATALOGUE_VERSION_LOADED = "catalogue.version.loaded"

@@ -96,11 +96,46 @@ def assessment_show(
         return
     a = data["assessment"]
     typer.echo(f"{a['title']} ({a['type']}, {a['status']}) on {a['catalogue']}")
+    who = {"user": "the User", "cio": "the User CIO"}.get(a["conducted_by"], "not known (load the assessment rules)")
+    typer.echo(f"  conducted by {who}")
     for ref, p in data["progress"]["groups"].items():
         typer.echo(f"  {ref or '-'}: {p['assessed']}/{p['total']} assessed, {p['checked']} checked"
                    + (f", {p['unconfirmed']} to confirm" if p["unconfirmed"] else ""))
     q = data["progress"]["questions"]
     typer.echo(f"  questions: {q['assessed']}/{q['total']} answered, {q['checked']} checked")
+
+
+@assessment_app.command("set")
+def assessment_set(
+    assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The assessment's id.")],
+    fieldwork_start: Annotated[str | None, typer.Option(
+        "--fieldwork-start", help="First day of the CIO's fieldwork (YYYY-MM-DD), once it has happened.")] = None,
+    fieldwork_end: Annotated[str | None, typer.Option(
+        "--fieldwork-end", help="Last day of the CIO's fieldwork (YYYY-MM-DD): the next assessment falls due "
+                                "within 12 months of it (G8.40).")] = None,
+    title: Annotated[str | None, typer.Option(help="A new title.")] = None,
+    booking_reference: Annotated[str | None, typer.Option(
+        "--booking-reference", help="SECAS's booking reference.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an assessment's details: its fieldwork dates (at any stage) and, until it is submitted,
+    its title and booking reference. What is not given stays as it is."""
+    setup_django()
+    from secassure.assessments.actions import update_details
+
+    assessment = find_assessment(assessment_id)
+    changes = {"fieldwork_start": parse_date(fieldwork_start, "the fieldwork's start"),
+               "fieldwork_end": parse_date(fieldwork_end, "the fieldwork's end"),
+               "title": title, "booking_reference": booking_reference}
+    changes = {field: value for field, value in changes.items() if value is not None}
+    if not changes:
+        fail("give at least one of --fieldwork-start, --fieldwork-end, --title, --booking-reference")
+    updated = act(update_details, assessment, by=None, **changes)
+    if as_json:
+        print_json(updated.as_dict())
+        return
+    start, end = updated.as_dict()["fieldwork"]
+    typer.echo(f"{updated.title}: fieldwork {start or 'not recorded'} to {end or 'not recorded'}")
 
 
 @assessment_app.command("compare")

@@ -140,6 +140,25 @@ def _report_plan_changes(org, plan_changes: list[dict], as_json: bool, data: dic
         typer.echo(f"plan changed: year {c['year']} is now a {c['to']} (was {c['from']}), due by {c['due_by'] or '-'}")
 
 
+@org_app.command("advise")
+def org_advise(
+    org: Annotated[str, typer.Argument(help="Slug or id.")],
+    year: Annotated[int, typer.Option("--year", help="The cycle year advised on: 1, 2 or 3.")],
+    kind: Annotated[str, typer.Option("--type", help="The type SECAS advised: fusa, vusa or ssa.")],
+    date: Annotated[str, typer.Option("--date", help="Date of the advice (YYYY-MM-DD).")],
+    reference: Annotated[str, typer.Option("--reference", help="SECAS's reference, or where the advice is.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record the assessment type SECAS advised for a year of the current cycle; the plan follows it."""
+    setup_django()
+    from secassure.profile.actions import record_advice
+
+    found = find_org(org)
+    advice, plan_changes = act(record_advice, found, by=None, year=year, kind=kind,
+                               advised_on=parse_date(date, "--date"), reference=reference)
+    _report_plan_changes(found, plan_changes, as_json, advice.as_dict())
+
+
 @org_role_app.command("add")
 def org_role_add(
     org: Annotated[str, typer.Argument(help="Slug or id.")],
@@ -235,11 +254,20 @@ def plan(
     con.print(esc(f"{result.organisation}: {result.category}, cycle start {result.cycle_start or '-'}, "
                  f"rules {result.ruleset or '-'}"))
     for y in result.years:
-        con.print(f"[bold]Year {y.year}: {esc(y.type)}[/bold] due by {esc(y.due_by or '-')}")
+        con.print(f"[bold]Year {y.year}: {esc(y.type)}[/bold] due by {esc(y.due_by or '-')} "
+                  f"(type from {esc(y.basis_words)}{_due_words(y)})")
         for reason in y.reasons:
             con.print(f"  - {esc(reason)}")
     for warning in result.warnings:
         con.print(f"[yellow]warning:[/yellow] {esc(warning)}")
+
+
+def _due_words(year) -> str:
+    if year.due_basis == "recorded-fieldwork":
+        return f"; date from the fieldwork recorded on assessment {year.due_from.pk}"
+    if year.due_basis == "estimate":
+        return "; date estimated"
+    return ""
 
 
 @rules_app.command("load")

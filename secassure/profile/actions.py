@@ -1,6 +1,7 @@
-"""Changing the party profile: portfolio snapshots, User Roles held, User Systems, SRP
-arrangements. Each writes an audit event in its transaction; a snapshot that changes the type of
-an assessment still to come says so, and the audit log records it."""
+"""Changing the party profile: portfolio snapshots, SECAS's advice on the assessment type, User
+Roles held, User Systems, SRP arrangements. Each writes an audit event in its transaction; a
+snapshot or advice that changes the type of an assessment still to come says so, and the audit log
+records it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from secassure import guards
 from secassure.audit.actions import record
@@ -16,8 +18,16 @@ from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import UserRole
 from secassure.datafiles import DataFileError
 from secassure.errors import ActionError
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, RuleSet, SrpArrangement, UserSystem
-from secassure.profile.planner import changed_years
+from secassure.profile.choices import AdvisedType
+from secassure.profile.models import (
+    PortfolioSnapshot,
+    RoleHolding,
+    RuleSet,
+    SecasAdvice,
+    SrpArrangement,
+    UserSystem,
+)
+from secassure.profile.planner import CYCLE_YEARS, changed_years
 from secassure.profile.rules import RuleSetData
 from secassure.profile.services import plan_for
 from secassure.tenancy import access
@@ -68,6 +78,48 @@ def add_snapshot(org: Organisation, *, by, as_of: dt.date, domestic: int, non_do
             record(AuditEvent.PROFILE_PLAN_CHANGED, org, organisation=org, after={"changes": changes},
                    reason=f"portfolio snapshot of {as_of.isoformat()}")
     return snapshot, changes
+
+
+def record_advice(org: Organisation, *, by, year: int, kind: str, advised_on: dt.date,
+                  reference: str = "") -> tuple[SecasAdvice, list[dict]]:
+    """Record the assessment type SECAS advised for a year of the current cycle. SECAS counts the
+    Smart Metering Inventory and advises the type, so the plan follows its advice. Advice for a year
+    that has some replaces it (the audit event shows both). Returns the advice and the years still to
+    come whose type it changes."""
+    access.require(by, org, access.EDIT)
+    if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= CYCLE_YEARS:
+        raise ActionError(f"the cycle year must be 1, 2 or 3, not {year!r}")
+    if kind not in AdvisedType.values:
+        raise ActionError(f"{kind!r} is not a type SECAS advises; use one of {', '.join(AdvisedType.values)}")
+    if not isinstance(advised_on, dt.date) or isinstance(advised_on, dt.datetime):
+        raise ActionError("give the date of SECAS's advice")
+    guards.past_date(advised_on, "the date of the advice")
+    reference = guards.line(reference, "the reference", SecasAdvice._meta.get_field("reference").max_length)
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=org.pk)
+        existing = SecasAdvice.objects.filter(organisation=locked, year=year).first()
+        fields = {"kind": kind, "advised_on": advised_on, "reference": reference, "cycle_start": locked.cycle_start}
+        if existing is not None and all(getattr(existing, k) == v for k, v in fields.items()):
+            return existing, []
+        before_plan = plan_for(locked)
+        if existing is None:
+            advice = SecasAdvice.objects.create(organisation=locked, year=year, recorded_by=by,
+                                                recorded_at=timezone.now(), **fields)
+            record(AuditEvent.PROFILE_ADVICE_RECORDED, advice, organisation=locked, after=advice.as_dict())
+        else:
+            before = existing.as_dict()
+            for key, value in fields.items():
+                setattr(existing, key, value)
+            existing.recorded_by, existing.recorded_at = by, timezone.now()
+            existing.save()
+            advice = existing
+            record(AuditEvent.PROFILE_ADVICE_REPLACED, advice, organisation=locked, before=before,
+                   after=advice.as_dict())
+        changes = changed_years(before_plan, plan_for(locked))
+        if changes:
+            record(AuditEvent.PROFILE_PLAN_CHANGED, locked, organisation=locked, after={"changes": changes},
+                   reason=f"SECAS advice for year {year}")
+    return advice, changes
 
 
 def add_role(org: Organisation, role: str, *, by, user_ids: list[str] | None = None,

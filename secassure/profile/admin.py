@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from secassure.audit.admin import AuditedAdmin, ReadOnlyAdmin
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, RuleSet, SrpArrangement, UserSystem
+from secassure.profile.models import (
+    PortfolioSnapshot,
+    RoleHolding,
+    RuleSet,
+    SecasAdvice,
+    SrpArrangement,
+    UserSystem,
+)
 
 
 @admin.register(RoleHolding)
@@ -29,6 +36,14 @@ class PortfolioSnapshotAdmin(ReadOnlyAdmin):
     """Snapshots are kept as reported: a correction is a new snapshot."""
 
     list_display = ["organisation", "as_of", "domestic", "non_domestic", "smets1", "smets2"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(SecasAdvice)
+class SecasAdviceAdmin(ReadOnlyAdmin):
+    """Advice is recorded through the organisation page or `secassure org advise`, with its audit event."""
+
+    list_display = ["organisation", "year", "kind", "advised_on", "reference", "recorded_at"]
     list_select_related = ["organisation"]
 
 

@@ -4,6 +4,7 @@ from django import forms
 
 from secassure.catalogue.choices import UserRole
 from secassure.profile.actions import MAX_PREMISES
+from secassure.profile.choices import AdvisedType
 from secassure.profile.models import SrpArrangement, UserSystem
 from secassure.widgets import DateInput
 
@@ -15,6 +16,16 @@ class SnapshotForm(forms.Form):
     smets1 = forms.IntegerField(label="Enrolled SMETS1 systems", min_value=0, max_value=MAX_PREMISES, required=False)
     smets2 = forms.IntegerField(label="SMETS2 systems", min_value=0, max_value=MAX_PREMISES, required=False)
     source = forms.CharField(max_length=300, required=False, help_text="For example: SECAS count of 30 June.")
+
+
+class AdviceForm(forms.Form):
+    """SECAS's advice on the assessment type for a year of the current cycle."""
+
+    year = forms.TypedChoiceField(label="Cycle year", choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int)
+    kind = forms.ChoiceField(label="Type SECAS advised", choices=AdvisedType.choices)
+    advised_on = forms.DateField(label="Date of the advice", widget=DateInput())
+    reference = forms.CharField(max_length=200, required=False,
+                                help_text="SECAS's reference, or where the advice is kept.")
 
 
 class RoleHoldingForm(forms.Form):

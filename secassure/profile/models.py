@@ -1,5 +1,6 @@
 """The party profile: User Roles held, Shared Resource Provider arrangements, User Systems,
-dated portfolio snapshots, and the versioned assessment-cycle rules the planner reads."""
+dated portfolio snapshots, SECAS's advice on the assessment type, and the versioned
+assessment-cycle rules the planner reads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from secassure.catalogue.choices import UserRole
-from secassure.profile.choices import Hosting, SystemKind
+from secassure.profile.choices import AdvisedType, Hosting, SystemKind
 from secassure.tenancy.models import Organisation
 
 
@@ -88,6 +89,39 @@ class PortfolioSnapshot(models.Model):
     def as_dict(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "domestic": self.domestic, "non_domestic": self.non_domestic,
                 "smets1": self.smets1, "smets2": self.smets2, "source": self.source}
+
+
+class SecasAdvice(models.Model):
+    """The assessment type SECAS advised the User of for one year of its cycle. SECAS counts the
+    Smart Metering Inventory and advises the type, so its advice is the authority over the planner's
+    estimate. One per organisation and year: newer advice replaces the old, and the audit log keeps both."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="secas_advice")
+    year = models.PositiveSmallIntegerField("cycle year")
+    kind = models.CharField("advised type", max_length=8, choices=AdvisedType.choices)
+    advised_on = models.DateField("advised on")
+    reference = models.CharField(max_length=200, blank=True, help_text="SECAS's reference, or where the advice is.")
+    cycle_start = models.DateField(null=True, blank=True,
+                                   help_text="The cycle start when the advice was recorded: the cycle it is for.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["organisation", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="profile_one_advice_a_year"),
+            models.CheckConstraint(condition=models.Q(year__gte=1, year__lte=3), name="profile_advice_year_1_to_3"),
+        ]
+        verbose_name = "SECAS advice"
+        verbose_name_plural = "SECAS advice"
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: year {self.year} {self.kind}"
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "type": self.kind, "advised_on": self.advised_on.isoformat(),
+                "reference": self.reference, "cycle_start": self.cycle_start.isoformat() if self.cycle_start else None}
 
 
 class RuleSet(models.Model):

@@ -19,6 +19,10 @@ from secassure.wording import article
 FORMAT = "secassure.rules/1"
 ASSESSMENT_TYPES = ("FUSA", "VUSA", "SSA", "UNKNOWN")
 MEASURES = ("domestic", "non_domestic", "weighted")
+# The assessment types the workbench records (the values of the assessments' AssessmentType, which
+# sits above this app): who conducts each is rule data.
+CONDUCTED_KINDS = ("ssa", "fusa", "vusa", "follow-up", "cio-compliance")
+CONDUCTORS = ("user", "cio")
 PORTFOLIO_CONDITIONS = ("at-or-under", "over", "any")
 
 
@@ -69,6 +73,21 @@ class AssuranceNames(Rule):
     after: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Conductor:
+    """Who conducts one type of assessment (``kind``): the User itself (``by`` "user") or the User
+    CIO ("cio"), the clause that says so, and, as every rule, how sure we are and where it comes from."""
+
+    id: str
+    kind: str
+    by: str
+    clause: str
+    confidence: str
+    verified: bool
+    source_url: str
+    explanation: str
+
+
 OUTCOME_DECISIONS = ("satisfactory", "actions", "cio-assessment")
 ASSURANCE_STATUSES = ("approved", "approved-subject-to", "deferred", "rejected")
 
@@ -89,6 +108,7 @@ class RuleSetData:
     timing: list[TimingRule] = field(default_factory=list)
     outcomes: list[OutcomeRule] = field(default_factory=list)
     assurance: list[AssuranceNames] = field(default_factory=list)
+    conductors: list[Conductor] = field(default_factory=list)
     document: dict = field(default_factory=dict)
 
     @property
@@ -99,8 +119,8 @@ class RuleSetData:
         text = json.dumps(self.document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def rule(self, rule_id: str) -> Rule:
-        for rule in (*self.thresholds, *self.cycle, *self.timing, *self.outcomes, *self.assurance):
+    def rule(self, rule_id: str) -> Rule | Conductor:
+        for rule in (*self.thresholds, *self.cycle, *self.timing, *self.outcomes, *self.assurance, *self.conductors):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
@@ -120,6 +140,11 @@ class RuleSetData:
 
     def outcome(self, decision: str) -> OutcomeRule | None:
         return next((rule for rule in self.outcomes if rule.decision == decision), None)
+
+    def conductor_of(self, kind: str) -> Conductor | None:
+        """Who conducts that type of assessment; None for a type these rules do not name (rules
+        stored before they said who conducts each type)."""
+        return next((rule for rule in self.conductors if rule.kind == kind), None)
 
     def assurance_status(self, name: str, on: dt.date) -> tuple[str, AssuranceNames] | None:
         """The current status a name in an SSC letter of that date stands for."""
@@ -150,6 +175,7 @@ def parse_rules(name: str, doc: Any) -> RuleSetData:
         data.outcomes.append(_outcome_rule(name, node, f"outcomes[{i}]", ids, data))
     for i, node in enumerate(doc.get("assurance") or []):
         data.assurance.append(_assurance_names(name, node, f"assurance[{i}]", ids))
+    _conductors(name, doc, data, ids)
     _check_cycle_covers_every_category(name, data)
     data.timing_months()
     return data
@@ -162,7 +188,7 @@ def _check_document(name: str, doc: Any) -> None:
     if doc.get("format") != FORMAT:
         raise DataFileError(name, "format", f"expected {FORMAT!r}, found {doc.get('format')!r}")
     allowed = {"format", "ruleset", "version", "status", "effective_date", "source", "source_url",
-               "thresholds", "cycle", "timing", "outcomes", "assurance"}
+               "thresholds", "cycle", "timing", "outcomes", "assurance", "conducted_by"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
         raise DataFileError(name, unknown[0], "unknown key")
@@ -252,6 +278,30 @@ def _assurance_names(name: str, node: Any, place: str, ids: set[str]) -> Assuran
         raise DataFileError(name, f"{place}.renamed_on", "expected a date in the form YYYY-MM-DD")
     names = {key: _status_names(name, node.get(key), f"{place}.{key}") for key in ("before", "after")}
     return AssuranceNames(**base, renamed_on=renamed_on, **names)
+
+
+def _conductors(name: str, doc: dict, data: RuleSetData, ids: set[str]) -> None:
+    """Who conducts each assessment type: one entry for every type, no other. Rule files written
+    before the section existed have none; given, it must name every type."""
+    if "conducted_by" not in doc:
+        return
+    nodes = _items(name, doc, "conducted_by")
+    for i, node in enumerate(nodes):
+        place = f"conducted_by[{i}]"
+        base = _rule_fields(name, node, place, ids, {"kind", "by", "clause"})
+        kind = node.get("kind")
+        if kind not in CONDUCTED_KINDS:
+            raise DataFileError(name, f"{place}.kind", f"{kind!r} is not one of {', '.join(CONDUCTED_KINDS)}")
+        if data.conductor_of(kind) is not None:
+            raise DataFileError(name, f"{place}.kind", f"a second entry for {kind!r}")
+        by = node.get("by")
+        if by not in CONDUCTORS:
+            raise DataFileError(name, f"{place}.by", f"{by!r} is not one of {', '.join(CONDUCTORS)}")
+        data.conductors.append(Conductor(**base, kind=kind, by=by, clause=_text(name, node, "clause", place)))
+    missing = [kind for kind in CONDUCTED_KINDS if data.conductor_of(kind) is None]
+    if missing:
+        raise DataFileError(name, "conducted_by", f"no entry for {', '.join(repr(k) for k in missing)}: say who "
+                                                  "conducts every assessment type")
 
 
 def _check_cycle_covers_every_category(name: str, data: RuleSetData) -> None:

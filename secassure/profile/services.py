@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
 from django.utils import timezone
 
 from secassure.datafiles import parse_yaml, paused_gc, read_text
-from secassure.profile.models import PortfolioSnapshot, RuleSet
-from secassure.profile.planner import Plan, Portfolio, plan_cycle
+from secassure.profile.models import PortfolioSnapshot, RuleSet, SecasAdvice
+from secassure.profile.planner import Advice, Plan, Portfolio, plan_cycle
+from secassure.profile.recorded import RecordedAssessment, recorded_of
 from secassure.profile.rules import RuleSetData, parse_rules
 
 CYCLE_RULES = "assessment-cycle"
@@ -50,12 +52,28 @@ def snapshots_of(organisation) -> list[Portfolio]:
             for s in PortfolioSnapshot.objects.filter(organisation=organisation).order_by("as_of")]
 
 
+def as_advice(record: SecasAdvice) -> Advice:
+    return Advice(year=record.year, type=record.kind.upper(), advised_on=record.advised_on,
+                  reference=record.reference, cycle_start=record.cycle_start)
+
+
+def advice_for(organisation_ids) -> dict[int, list[Advice]]:
+    """Each organisation's SECAS advice, in one query however many organisations."""
+    found: dict[int, list[Advice]] = defaultdict(list)
+    for record in SecasAdvice.objects.filter(organisation_id__in=list(organisation_ids)).order_by("year"):
+        found[record.organisation_id].append(as_advice(record))
+    return found
+
+
 _UNSET = object()
 
 
 def plan_for(organisation, today: dt.date | None = None, snapshots: list[Portfolio] | None = None,
-             rules=_UNSET) -> Plan:
-    """The organisation's plan; pass snapshots and rules to plan many organisations at a fixed cost."""
+             rules=_UNSET, recorded: list[RecordedAssessment] | None = None,
+             advice: list[Advice] | None = None) -> Plan:
+    """The organisation's plan. Pass snapshots, rules, the recorded assessments
+    (``recorded.recorded_for``) and the advice (``advice_for``) to plan many organisations at a
+    fixed cost; each left out is read for this organisation."""
     today = today or timezone.localdate()
     if rules is _UNSET:
         rules = rules_in_force(today)
@@ -66,4 +84,6 @@ def plan_for(organisation, today: dt.date | None = None, snapshots: list[Portfol
     return plan_cycle(organisation=organisation.slug, category=organisation.category,
                       cycle_start=organisation.cycle_start,
                       snapshots=snapshots if snapshots is not None else snapshots_of(organisation),
-                      today=today, rules=rules)
+                      today=today, rules=rules,
+                      assessments=recorded if recorded is not None else recorded_of(organisation),
+                      advice=advice if advice is not None else advice_for([organisation.pk])[organisation.pk])

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.acting import REFUSED, act
 from secassure.profile import actions
-from secassure.profile.forms import RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
+from secassure.profile.forms import AdviceForm, RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
 from secassure.profile.models import RoleHolding
 from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, open_door
 from secassure.tenancy.forms import OrganisationForm
@@ -60,6 +60,21 @@ def add_snapshot(request, slug):
         return _plan_message(changes, "The portfolio snapshot is recorded.")
 
     return _form_page(request, org, form, "Add a portfolio snapshot", "Record", save, "Recorded.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_advice(request, slug):
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
+    form = AdviceForm(request.POST or None)
+
+    def save(cleaned):
+        _, changes = actions.record_advice(org, by=request.user, **cleaned)
+        return _plan_message(changes, f"SECAS's advice for year {cleaned['year']} is recorded.")
+
+    return _form_page(request, org, form, "Record SECAS's advice on the assessment type", "Record", save,
+                      "Recorded.")
 
 
 @login_required

@@ -12,9 +12,10 @@ from django.utils import timezone
 from secassure.assessments.evidence_map import obligation_evidence
 from secassure.assessments.services import group_order, progress
 from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, SrpArrangement, UserSystem
+from secassure.profile.forms import AdviceForm
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, SecasAdvice, SrpArrangement, UserSystem
 from secassure.profile.planner import Portfolio
-from secassure.profile.services import plan_for
+from secassure.profile.services import as_advice, plan_for
 from secassure.review.attention import attention
 from secassure.tenancy.access import (
     ADD_PORTFOLIO,
@@ -32,7 +33,9 @@ def organisation(request, slug):
     door = open_door(request.user, slug)
     org = door.organisation
     snapshots = list(PortfolioSnapshot.objects.filter(organisation=org).order_by("-as_of"))
-    plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots])
+    advice = list(SecasAdvice.objects.filter(organisation=org).select_related("recorded_by").order_by("year"))
+    plan = plan_for(org, snapshots=[Portfolio(s.as_of, s.domestic, s.non_domestic) for s in snapshots],
+                    advice=[as_advice(a) for a in advice])
     today = timezone.localdate()
     pressing = attention(org, today)
     return render(request, "profile/organisation.html", {
@@ -43,6 +46,8 @@ def organisation(request, slug):
         "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
         "plan": plan,
         "snapshots": snapshots,
+        "advice": advice,
+        "advice_form": AdviceForm() if door.may(EDIT) else None,
         "roles": RoleHolding.objects.filter(organisation=org),
         "systems": UserSystem.objects.filter(organisation=org).select_related("srp_arrangement"),
         "arrangements": SrpArrangement.objects.filter(organisation=org),

@@ -29,6 +29,7 @@ PINNED = [
     "tenancy.invitation.accepted", "tenancy.invitation.revoked",
     "profile.portfolio.added", "profile.plan.changed", "profile.role.added", "profile.role.removed",
     "profile.user_system.added", "profile.srp_arrangement.added", "profile.rules.loaded", "profile.rules.replaced",
+    "profile.advice.recorded", "profile.advice.replaced",
     "catalogue.version.loaded", "catalogue.version.replaced",
     "assessments.assessment.created", "assessments.assessment.changed", "assessments.row.saved",
     "assessments.row.checked", "assessments.answer.saved", "assessments.answer.checked",

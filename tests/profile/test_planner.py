@@ -470,11 +470,15 @@ def test_as_dict_is_json_and_has_the_keys(rules):
     assert d["organisation"] == "Acme Energy"
     assert d["category"] == "large-supplier"
     assert d["cycle_start"] == "2025-03-31"
-    assert d["ruleset"] == "assessment-cycle@2026.2"
+    assert d["ruleset"] == "assessment-cycle@2026.3"
     assert d["as_of"] == "2025-06-01"
     assert len(d["cycle"]) == 3
     for entry in d["cycle"]:
-        assert set(entry) == {"year", "type", "type_name", "due_by", "reasons", "rules"}
+        assert set(entry) == {"year", "type", "type_name", "due_by", "reasons", "rules", "basis", "estimated_type",
+                              "confidence", "due_basis", "due_from", "assessment", "advice"}
+        assert entry["basis"] == "estimate" and entry["assessment"] is None and entry["advice"] is None
+    assert [e["due_basis"] for e in d["cycle"]] == ["cycle-start", "estimate", "estimate"]
+    assert [e["confidence"] for e in d["cycle"]] == [None, "I", "R"]  # year 2's VUSA holds either side
     assert [e["type"] for e in d["cycle"]] == ["FUSA", "VUSA", "VUSA"]
     assert [e["due_by"] for e in d["cycle"]] == list(STANDARD_DUES)
     assert json.loads(json.dumps(d)) == d
@@ -528,7 +532,7 @@ def test_changed_years_without_cycle_start(rules):
 
 
 def test_shipped_rules_parse(rules):
-    assert rules.label == "assessment-cycle@2026.2"
+    assert rules.label == "assessment-cycle@2026.3"
     assert rules.status == "published"
     assert rules.effective_date == D(2019, 2, 28)
     limits = {t.id: (t.measure, t.limit, set(t.categories)) for t in rules.thresholds}
