@@ -128,6 +128,13 @@ def _update_organisation(org, tmp_path):
     return lambda by: profile.update_organisation(org, {"sec_party_id": "CHANGED-1"}, by=by)
 
 
+def _record_advice(org, tmp_path):
+    import datetime as dt
+
+    return lambda by: profile.record_advice(org, by=by, year=2, kind="vusa", advised_on=dt.date(2025, 11, 3),
+                                            reference="SECAS-ADV-1")
+
+
 def _add_member(org, tmp_path):
     newcomer = make_user("newcomer@a.test")
     return lambda by: tenancy.add_member(org, newcomer, MemberRole.OBSERVER, by=by)
@@ -185,6 +192,7 @@ RULES = [
     Rule(_add_user_system, (OWNER,)),
     Rule(_add_srp_arrangement, (OWNER,)),
     Rule(_update_organisation, (OWNER,)),
+    Rule(_record_advice, (OWNER,)),
     Rule(_add_member, (OWNER,)),
     Rule(_change_role, (OWNER,)),
     Rule(_remove_member, (OWNER,)),

@@ -145,6 +145,16 @@ class DetailsForm(forms.ModelForm):
         widgets = {f: DATE for f in fields if f.endswith(("_start", "_end"))}
 
 
+class FieldworkForm(forms.ModelForm):
+    """The CIO's fieldwork dates, which are recorded whenever they become known, after submission too."""
+
+    class Meta:
+        model = Assessment
+        fields = ["fieldwork_start", "fieldwork_end"]
+        widgets = {f: DATE for f in fields}
+        help_texts = {"fieldwork_end": "The next assessment falls due within 12 months of this date (G8.40)."}
+
+
 class MoveForm(forms.Form):
     to = forms.CharField()
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

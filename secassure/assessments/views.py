@@ -27,6 +27,7 @@ from secassure.assessments.forms import (
     CreateForm,
     DecisionForm,
     DetailsForm,
+    FieldworkForm,
     MoveForm,
     RiskForm,
     RowForm,
@@ -333,7 +334,9 @@ def move(request, slug, pk):
 @require_http_methods(["GET", "POST"])
 def details(request, slug, pk):
     door, assessment = get_assessment_for(request.user, slug, pk)
-    form = DetailsForm(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk))
+    # Once submitted, only the fieldwork dates are still to record.
+    form_class = FieldworkForm if assessment.submitted else DetailsForm
+    form = form_class(request.POST or None, instance=Assessment.objects.get(pk=assessment.pk))
     if request.method == "POST":
         door.need(access.EDIT_ASSESSMENTS)
         if form.is_valid():
@@ -345,7 +348,8 @@ def details(request, slug, pk):
     return render(request, "assessments/details.html", _context(
         door, assessment, form=form, history=history, moves=_moves(door, assessment),
         conductor=services.conductor(assessment),
-        can_edit_details=not assessment.submitted and door.may(access.EDIT_ASSESSMENTS)))
+        can_edit_details=not assessment.submitted and door.may(access.EDIT_ASSESSMENTS),
+        can_record_fieldwork=assessment.submitted and door.may(access.EDIT_ASSESSMENTS)))
 
 
 @login_required

@@ -336,6 +336,8 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
             on=(ago(278), ago(276), ago(273)))
     with _on(ago(270)):
         review.share(vusa, morgan, by=alice)
+    with _on(ago(264)):  # Morgan's fieldwork: the next assessment falls due within 12 months of its end
+        a.update_details(vusa, by=alice, fieldwork_start=ago(268), fieldwork_end=ago(265))
     with _on(ago(262)):
         first = vusa.rows.select_related("obligation").order_by("order").first()
         query = review.raise_query(vusa, first, by=morgan, text="Please show the alert log behind this row.")
@@ -472,6 +474,8 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
             on=(ago(292), ago(290), ago(287)))
     with _on(ago(284)):
         review.share(vusa, morgan, by=alice)
+    with _on(ago(276)):  # Morgan's fieldwork on site
+        a.update_details(vusa, by=alice, fieldwork_start=ago(281), fieldwork_end=ago(278))
     with _on(ago(270)):
         review.comment(vusa, by=morgan, text="Leaver reviews for privileged accounts are not evidenced, and the "
                                              "last vulnerability scan of the User System was unauthenticated.")

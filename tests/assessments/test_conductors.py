@@ -92,3 +92,22 @@ def test_fieldwork_dates_are_recorded_after_submission_but_nothing_else_is(cli, 
     assert refused.exit_code == 1 and "re-open it" in refused.stderr
     with pytest.raises(ActionError, match="does not allow this"):
         actions.update_details(submitted, by=dave, fieldwork_end=dt.date(2026, 3, 5))
+
+
+def test_after_submission_the_details_page_records_only_the_fieldwork(client, a, org_a, alice, bob, dave):
+    submitted = helpers.submit(a, maker=bob, checker=alice, approver=dave)
+    url = f"/orgs/{org_a.slug}/assessments/{submitted.pk}/details/"
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    assert "The CIO's fieldwork" in page and 'name="fieldwork_end"' in page and 'name="title"' not in page
+    saved = client.post(url, {"fieldwork_start": "2026-03-02", "fieldwork_end": "2026-03-06",
+                              "title": "Not changed this way"})
+    assert saved.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.fieldwork_start, submitted.fieldwork_end) == (dt.date(2026, 3, 2), dt.date(2026, 3, 6))
+    assert submitted.title == "SSA 2026"
+    backwards = client.post(url, {"fieldwork_start": "2026-03-09", "fieldwork_end": "2026-03-06"})
+    assert backwards.status_code == 200 and "The fieldwork ends before it starts" in backwards.content.decode()
+    client.force_login(dave)  # an Approver signs off; recording the engagement's dates is not theirs
+    assert 'name="fieldwork_end"' not in client.get(url).content.decode()
+    assert client.post(url, {"fieldwork_end": "2026-03-05"}).status_code == 403

@@ -60,6 +60,14 @@ def test_the_demo_tells_the_story(cli):
     # Demo Energy: a supplier in year 3 with a VUSA baseline found satisfactory ...
     vusa, ssa = Assessment.objects.filter(organisation=energy).order_by("pk")
     assert (vusa.kind, vusa.status, vusa.outcome.decision) == ("vusa", "closed", "satisfactory")
+    # ... whose CIO fieldwork is recorded, so this year's assessment falls due 12 months after it.
+    from secassure.dates import add_months
+    from secassure.profile.services import plan_for
+
+    year3 = plan_for(energy).years[2]
+    assert vusa.fieldwork_start < vusa.fieldwork_end < ssa.created_at.date()
+    assert (year3.due_basis, year3.due_from.pk) == ("recorded-fieldwork", vusa.pk)
+    assert year3.due_by == add_months(vusa.fieldwork_end, 12)
     assert vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
     # ... an SRP-hosted User System with provider-maintained documents, one acceptance lapsed ...
     system = energy.user_systems.get()
