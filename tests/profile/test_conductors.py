@@ -24,7 +24,7 @@ EXPECTED = {
     "ssa": ("user", "G8.18", "S", "https://smartenergycodecompany.co.uk/glossary/user-security-self-assessment/"),
     "fusa": ("cio", "G8.16", "S", "https://smartenergycodecompany.co.uk/glossary/full-user-security-assessment/"),
     "vusa": ("cio", "G8.22", "S", "https://smartenergycodecompany.co.uk/glossary/user-security-assessment-report/"),
-    "follow-up": ("cio", "G8", "I", "https://smartenergycodecompany.co.uk/sec/security-assessment-process/"),
+    "follow-up": ("cio", "G8", "I", "https://smartenergycodecompany.co.uk/assessment-process/"),
     "cio-compliance": ("cio", "G8.3(d)", "I", "https://smartenergycodecompany.co.uk/sec/security-assessments"),
 }
 
