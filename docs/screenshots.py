@@ -96,6 +96,9 @@ def take(base: str, chromium: str) -> None:
         morgan.click("a:has-text('what is shared with you')")
         morgan.click("a:has-text('Self-assessment (cycle year 3)')")
         morgan.shoot("cio-review")
+        morgan.page.goto(f"{base}/review/")
+        morgan.click("tr:has-text('Demo Northern Networks plc') a:has-text('VUSA (cycle year 2)')")
+        morgan.shoot("cio-assessment")
 
         priya = Session(browser, base, "priya@northgate.demo.secassure.test")
         priya.click("a:has-text('the documents you maintain')")

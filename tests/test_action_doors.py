@@ -135,6 +135,16 @@ def _record_advice(org, tmp_path):
                                             reference="SECAS-ADV-1")
 
 
+def _record_system_decision(org, tmp_path):
+    import datetime as dt
+
+    from secassure.profile.models import UserSystem
+
+    system = UserSystem.objects.create(organisation=org, name="Second head-end", kind="further",
+                                       ssc_notified_on=dt.date(2025, 10, 1))
+    return lambda by: profile.record_system_decision(system, by=by, decision="ad-hoc", decided_on=dt.date(2025, 11, 3))
+
+
 def _add_member(org, tmp_path):
     newcomer = make_user("newcomer@a.test")
     return lambda by: tenancy.add_member(org, newcomer, MemberRole.OBSERVER, by=by)
@@ -193,6 +203,7 @@ RULES = [
     Rule(_add_srp_arrangement, (OWNER,)),
     Rule(_update_organisation, (OWNER,)),
     Rule(_record_advice, (OWNER,)),
+    Rule(_record_system_decision, (OWNER,)),
     Rule(_add_member, (OWNER,)),
     Rule(_change_role, (OWNER,)),
     Rule(_remove_member, (OWNER,)),
@@ -278,6 +289,7 @@ def test_only_the_person_an_invitation_was_sent_to_may_accept_it(org_a, mallory)
 
 SOURCE = Path(secassure.__file__).parent
 ACTION_MODULES = [*sorted(SOURCE.glob("*/actions.py")), SOURCE / "review" / "remediation_actions.py",
+                  SOURCE / "review" / "fieldwork_actions.py",
                   SOURCE / "exchange" / "importing.py"]
 OTHER_NAMES_FOR_WHO_ACTS = {"uploaded_by", "accepted_by", "changed_by", "invited_by", "created_by", "recorded_by",
                             "actor"}
@@ -321,3 +333,203 @@ def test_no_action_names_who_acts_any_other_way():
         names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a]
         offenders += [f"{name}({arg})" for arg in names if arg in OTHER_NAMES_FOR_WHO_ACTS]
     assert not offenders, f"say by instead: {', '.join(offenders)}"
+
+
+# --- the CIO's fieldwork and report, and the User's response to it ------------------------------------
+#
+# What the CIO conducting an assessment writes (its dates, results and report) only the CIO reviewer
+# with whom it is shared may write: every role of the organisation is refused, a CIO reviewer with
+# whom it is not shared included. The date the SSC set and the sending of the response are the
+# Owner's (as the SSC's outcome is); signing off a response is the Approver's.
+
+
+def _everything_with_the_review() -> dict:
+    """What ``_everything`` covers, and the assessments and review tables the fieldwork writes."""
+    from django.apps import apps
+
+    rows = _everything()
+    for label in ("assessments", "review"):
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    return rows
+
+
+def _refused_in_the_review(run: Callable, by, match: str) -> None:
+    events, before = Event.objects.count(), _everything_with_the_review()
+    with pytest.raises(ActionError, match=match):
+        run(by)
+    assert Event.objects.count() == events, "the refused action added an audit event"
+    assert _everything_with_the_review() == before, "the refused action wrote something"
+
+
+def _conducted(org, tmp_path, until: str):
+    """A FUSA on the small test catalogue, which the User CIO conducts (the shipped rules say so),
+    shared with its CIO and taken as far as ``until``: "fieldwork" (dates, a result on each row, T1
+    actual, and the summary drafted), "issued" (the report issued: finding F-001 on T1), "responded"
+    (its response written) or "signed-off" (and signed off by an Approver)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from secassure.assessments import actions as assessments
+    from secassure.review import actions as review
+    from secassure.review import fieldwork_actions as fieldwork
+    from secassure.review import remediation_actions as remediation
+    from tests.shipped import load_shipped_rules
+
+    def write(name, text):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    load_shipped_rules()
+    helpers.tiny(write)
+    helpers.hold(org, "import-supplier")
+    cio = join(make_user("conducting@cio.test"), org, MemberRole.CIO_REVIEWER).user
+    fusa = assessments.create_assessment(org, kind="fusa", by=None, title="FUSA 2026").assessment
+    review.share(fusa, cio, by=None)
+    fusa.refresh_from_db()
+    today = timezone.localdate()
+    fieldwork.record_fieldwork(fusa, by=cio, start=today - dt.timedelta(days=5), end=today - dt.timedelta(days=3))
+    for row in helpers.rows_of(fusa):
+        if row.obligation.ref == "T1":
+            fieldwork.record_result(row, by=cio, result="actual", note="No quarterly review")
+        else:
+            fieldwork.record_result(row, by=cio, result="compliant")
+    fieldwork.write_report(fusa, by=cio, summary="Two days on site.")
+    if until == "fieldwork":
+        return fusa
+    fieldwork.issue_report(fusa, by=cio)
+    fusa.refresh_from_db()
+    if until == "issued":
+        return fusa
+    finding = fusa.findings.get()
+    finding = remediation.respond(finding, by=None, response="Quarterly reviews from April.",
+                                  revision=finding.revision)
+    if until == "responded":
+        return fusa
+    director = join(make_user("director@a.test"), org, MemberRole.APPROVER).user
+    fieldwork.approve_response(finding, by=director, revision=finding.revision)
+    return fusa
+
+
+def _record_fieldwork(org, tmp_path):
+    import datetime as dt
+
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "fieldwork")
+    day = fusa.fieldwork_start - dt.timedelta(days=7)
+    return lambda by: fieldwork.record_fieldwork(fusa, by=by, start=day, end=day)
+
+
+def _record_result(org, tmp_path):
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "fieldwork")
+    t2 = helpers.row(fusa, "T2")
+    return lambda by: fieldwork.record_result(t2, by=by, result="potential", note="One reviewer only")
+
+
+def _write_report(org, tmp_path):
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "fieldwork")
+    return lambda by: fieldwork.write_report(fusa, by=by, summary="Three days on site.")
+
+
+def _issue_report(org, tmp_path):
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "fieldwork")
+    return lambda by: fieldwork.issue_report(fusa, by=by)
+
+
+def _reopen_report(org, tmp_path):
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "issued")
+    return lambda by: fieldwork.reopen_report(fusa, by=by, reason="T2's sample was too small")
+
+
+def _set_response_due(org, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "issued")
+    return lambda by: fieldwork.set_response_due(fusa, by=by, due=timezone.localdate() + dt.timedelta(days=30))
+
+
+def _approve_response(org, tmp_path):
+    from secassure.review import fieldwork_actions as fieldwork
+
+    finding = _conducted(org, tmp_path, "responded").findings.get()
+    return lambda by: fieldwork.approve_response(finding, by=by, revision=finding.revision)
+
+
+def _send_response(org, tmp_path):
+    from django.utils import timezone
+
+    from secassure.review import fieldwork_actions as fieldwork
+
+    fusa = _conducted(org, tmp_path, "signed-off")
+    return lambda by: fieldwork.send_response(fusa, by=by, sent_on=timezone.localdate())
+
+
+ONLY_THE_CIO = ()  # no role lets anyone in: only the CIO reviewer with whom the assessment is shared
+FIELDWORK_RULES = [
+    Rule(_record_fieldwork, ONLY_THE_CIO),
+    Rule(_record_result, ONLY_THE_CIO),
+    Rule(_write_report, ONLY_THE_CIO),
+    Rule(_issue_report, ONLY_THE_CIO),
+    Rule(_reopen_report, ONLY_THE_CIO),
+    Rule(_set_response_due, (OWNER,)),  # as the SSC's outcome is (RECORD_OUTCOME)
+    Rule(_send_response, (OWNER,)),
+    Rule(_approve_response, (APPROVER,)),
+]
+NOT_SHARED = "only a CIO reviewer with whom the assessment is shared"
+
+
+def _refusal(rule: Rule) -> str:
+    return "does not allow this" if rule.allowed else NOT_SHARED
+
+
+@pytest.mark.parametrize(("rule", "role"), [(rule, role) for rule in FIELDWORK_RULES for role in rule.refused],
+                         ids=lambda value: value.action if isinstance(value, Rule) else str(value))
+def test_in_the_cios_fieldwork_a_role_the_page_turns_away_is_refused(rule, role, org_a, tmp_path):
+    run = rule.prepare(org_a, tmp_path)
+    _refused_in_the_review(run, _member(org_a, role), _refusal(rule))
+
+
+@pytest.mark.parametrize("rule", FIELDWORK_RULES, ids=lambda rule: rule.action)
+def test_in_the_cios_fieldwork_a_member_of_another_organisation_is_refused(rule, org_a, org_b, tmp_path):
+    run = rule.prepare(org_a, tmp_path)
+    _refused_in_the_review(run, _member(org_b, OWNER), _refusal(rule))
+    _refused_in_the_review(run, _member(org_b, MemberRole.CIO_REVIEWER), _refusal(rule))
+
+
+@pytest.mark.parametrize("rule", [rule for rule in FIELDWORK_RULES if rule.allowed == ONLY_THE_CIO],
+                         ids=lambda rule: rule.action)
+def test_in_the_cios_fieldwork_a_cio_whose_share_was_withdrawn_is_refused(rule, org_a, tmp_path):
+    from secassure.review import actions as review
+    from secassure.review.models import Share
+
+    run = rule.prepare(org_a, tmp_path)
+    share = Share.objects.get()
+    review.revoke(share, by=None)
+    _refused_in_the_review(run, share.reviewer, NOT_SHARED)
+
+
+@pytest.mark.parametrize(("rule", "role"),
+                         [(rule, role) for rule in FIELDWORK_RULES for role in rule.allowed or ("conducting-cio",)],
+                         ids=lambda value: value.action if isinstance(value, Rule) else str(value))
+def test_in_the_cios_fieldwork_the_one_the_page_lets_in_may(rule, role, org_a, tmp_path):
+    from secassure.review.models import Share
+
+    run = rule.prepare(org_a, tmp_path)
+    events = Event.objects.count()
+    run(Share.objects.get().reviewer if role == "conducting-cio" else _member(org_a, role))
+    assert Event.objects.count() > events

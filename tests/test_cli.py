@@ -68,3 +68,26 @@ def test_every_setting_read_from_the_environment_is_documented():
     for name in sorted(names):
         stem = name.removeprefix("SECASSURE_EMAIL_")
         assert name in readme or (name.startswith("SECASSURE_EMAIL_") and f"`_{stem}`" in readme), name
+
+
+def test_outcome_record_refuses_an_assessment_the_cio_conducts(cli, write, org_a, alice, bob, carol, dave):
+    from secassure.assessments.actions import create_assessment
+    from secassure.review.models import Outcome
+    from tests.assessments import helpers
+    from tests.shipped import load_shipped_rules
+
+    load_shipped_rules()
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    fusa = create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2026").assessment
+    helpers.conduct(fusa, owner=alice, cio=carol, responder=bob, approver=dave,
+                    results={"T1": ("actual", "No quarterly review of privileged access")})
+    assert fusa.status == "response-sent"
+    for decision in ("satisfactory", "actions", "cio-assessment"):
+        result = cli("outcome", "record", str(fusa.pk), "--decision", decision)
+        assert result.exit_code != 0, result.stdout
+        assert "G8.22" in result.stderr and "G8.24" in result.stderr, result.stderr
+        assert "recorded" not in result.stdout
+    assert not Outcome.objects.exists()
+    fusa.refresh_from_db()
+    assert fusa.status == "response-sent"

@@ -23,8 +23,8 @@ from secassure.tenancy.models import Invitation, token_digest
 TODAY = dt.date(2026, 3, 2)
 DAY = dt.timedelta(days=1)
 
-SUBMITTED = {"submitted", "cio-review", "cio-final", "actions-requested", "closed"}
-EDITABLE = {"draft", "preparation", "internal-review"}
+SUBMITTED = {"submitted", "cio-review", "cio-final", "actions-requested", "closed", "report-issued", "response-sent"}
+EDITABLE = {"draft", "preparation", "internal-review", "fieldwork"}
 FINDINGS_OPEN = {"open", "response-drafted", "action-planned", "in-remediation", "evidence-submitted"}
 ACTIONS_OPEN = {"planned", "in-progress"}
 DOCUMENTS_IN_FORCE = {"draft", "in-review", "approved", "published"}

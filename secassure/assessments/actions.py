@@ -41,6 +41,7 @@ from secassure.assessments.models import (
     ValidationRow,
     answered,
 )
+from secassure.assessments.services import led_by_cio
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
@@ -513,6 +514,8 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         access.require(by, locked.organisation, step.permission)
         if by is None:
             raise ActionError("lifecycle moves are made by a person, through the web")
+        if to in (AssessmentStatus.SIGN_OFF, AssessmentStatus.SUBMITTED):
+            refuse_user_flow(locked, step.label)
         reason = _text(reason, "the reason", 2000)
         if step.needs_reason and not reason:
             raise ActionError(f"{step.label}: give a reason")
@@ -526,7 +529,7 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         if to == AssessmentStatus.SUBMITTED:
             locked.submitted_by, locked.submitted_at = by, timezone.now()
             fields += ["submitted_by", "submitted_at"]
-            pinned = _pin_evidence(locked)
+            pinned = pin_evidence(locked)
             snapped = snapshot_risks(locked)
         locked.save(update_fields=fields)
         StatusChange.objects.create(assessment=locked, from_status=before, to_status=to, by=by, reason=reason)
@@ -540,7 +543,19 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
     return locked
 
 
-def _pin_evidence(assessment: Assessment) -> int:
+def refuse_user_flow(assessment: Assessment, what: str) -> None:
+    """Refuse a step of the User's own flow (sign-off, submission) on an assessment the User CIO
+    conducts, saying what happens instead."""
+    rule = led_by_cio(assessment)
+    if rule is not None:
+        kind = AssessmentType(assessment.kind).label
+        raise ActionError(f"{what}: not for this assessment. A {kind} is conducted by the User CIO "
+                          f"({rule.clause}): share it with the CIO, who records the fieldwork and issues the "
+                          "User Security Assessment Report (G8.22); the User then gives its response (G8.24)")
+
+
+def pin_evidence(assessment: Assessment) -> int:
+    """Pin every link to its document's latest version: what the CIO and the SSC saw."""
     latest = DocumentVersion.objects.filter(document=OuterRef("document")).order_by("-number").values("pk")[:1]
     return assessment.links.update(version=Subquery(latest))
 
@@ -558,6 +573,14 @@ def snapshot_risks(assessment: Assessment) -> int:
 def decide_materiality(assessment: Assessment, *, by, decision: str, reason: str) -> Assessment:
     """A person's decision on whether security risk materially increased since the baseline."""
     access.require(by, assessment.organisation, access.DECIDE_MATERIALITY)
+    if assessment.kind not in MATERIALITY_TYPES:
+        rule = led_by_cio(assessment)
+        if assessment.kind == AssessmentType.VUSA:
+            raise ActionError("on a VUSA the User CIO identifies any material increase in security risk since "
+                              f"the last FUSA ({rule.clause if rule else 'G8.22'}): it is the CIO's result on the "
+                              "obligation concerned, in the User Security Assessment Report, not the User's decision")
+        raise ActionError(f"a {AssessmentType(assessment.kind).label} has no materiality decision: the User "
+                          "decides that only in its self-assessment")
     if assessment.submitted:
         raise ActionError("the assessment is submitted; re-open it to change the decision")
     if decision not in (Decision.MATERIAL, Decision.NOT_MATERIAL):
@@ -592,6 +615,9 @@ def update_details(assessment: Assessment, *, by, **changes) -> Assessment:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
     if assessment.submitted and {f for f in changes if changes[f] != getattr(assessment, f)} - FIELDWORK:
         raise ActionError("the assessment is submitted; re-open it to change its details")
+    if (by is not None and assessment.status in (AssessmentStatus.FIELDWORK, AssessmentStatus.REPORT_ISSUED)
+            and any(changes[f] != getattr(assessment, f) for f in FIELDWORK & set(changes))):
+        raise ActionError("the User CIO conducting the assessment records the fieldwork's dates")
     for field, what in (("fieldwork_start", "the fieldwork's start"), ("fieldwork_end", "the fieldwork's end")):
         if field in changes:
             guards.past_date(changes[field], what)

@@ -17,9 +17,10 @@ class AssessmentType(models.TextChoices):
     CIO_COMPLIANCE = "cio-compliance", "CIO compliance assessment (G8.3(d))"
 
 
-# The types whose purpose is to show whether security risk has materially increased since the
-# last assessment: they need a recorded decision before submission.
-MATERIALITY_TYPES = frozenset({AssessmentType.VUSA, AssessmentType.SSA})
+# The types in which the User itself decides whether security risk has materially increased since
+# the last assessment: it needs a recorded decision before submission. On a VUSA the User CIO
+# identifies any material increase (G8.22), as a result on the obligation concerned.
+MATERIALITY_TYPES = frozenset({AssessmentType.SSA})
 
 
 class AssessmentStatus(models.TextChoices):
@@ -31,15 +32,23 @@ class AssessmentStatus(models.TextChoices):
     # After submission the review app moves it on: the CIO reviews, the SSC decides.
     CIO_REVIEW = "cio-review", "Under CIO review"
     CIO_FINAL = "cio-final", "CIO comments final"
+    # An assessment the User CIO conducts (FUSA, VUSA, follow-up, G8.3(d)) goes another way once it is
+    # shared: the CIO's fieldwork, the CIO's report, the User's response.
+    FIELDWORK = "fieldwork", "CIO fieldwork under way"
+    REPORT_ISSUED = "report-issued", "CIO report issued"
+    RESPONSE_SENT = "response-sent", "Response sent to the SSC"
     ACTIONS_REQUESTED = "actions-requested", "Actions requested by the SSC"
     CLOSED = "closed", "Closed"
 
 
-# Content may be changed in these states; later ones are locked.
-EDITABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.PREPARATION, AssessmentStatus.INTERNAL_REVIEW})
-# Submitted at least once: its content is what the CIO and the SSC saw.
+# Content may be changed in these states; later ones are locked. During the CIO's fieldwork the User
+# still links evidence and brings its rows up to date: that is how evidence requests are answered.
+EDITABLE = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.PREPARATION, AssessmentStatus.INTERNAL_REVIEW,
+                      AssessmentStatus.FIELDWORK})
+# Submitted at least once, or reported on by the CIO: its content is what the CIO and the SSC saw.
 SUBMITTED_STATES = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.CIO_REVIEW, AssessmentStatus.CIO_FINAL,
-                              AssessmentStatus.ACTIONS_REQUESTED, AssessmentStatus.CLOSED})
+                              AssessmentStatus.ACTIONS_REQUESTED, AssessmentStatus.CLOSED,
+                              AssessmentStatus.REPORT_ISSUED, AssessmentStatus.RESPONSE_SENT})
 
 
 class Compliance(models.TextChoices):

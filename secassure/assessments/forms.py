@@ -133,8 +133,9 @@ class CreateForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["baseline"].queryset = Assessment.objects.filter(organisation=organisation,
-                                                                     submitted_at__isnull=False).order_by("-submitted_at")
+        # A baseline is a finished assessment: submitted by the User, or reported on by the User CIO.
+        self.fields["baseline"].queryset = (Assessment.objects.filter(organisation=organisation).submitted()
+                                            .order_by("-created_at", "-pk"))
 
 
 class DetailsForm(forms.ModelForm):

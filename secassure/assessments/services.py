@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from secassure.assessments.choices import Compliance
+from secassure.assessments.choices import AssessmentStatus, Compliance
 from secassure.assessments.models import (
     Assessment,
     EvidenceLink,
@@ -97,6 +97,27 @@ def conductor(assessment: Assessment, on: dt.date | None = None):
     (with the clause and source that say so); None when no rules are loaded."""
     rules = rules_in_force(on or timezone.localdate())
     return rules.conductor_of(assessment.kind) if rules is not None else None
+
+
+def led_by_cio(assessment: Assessment):
+    """The rule saying the User CIO conducts this type of assessment (FUSA, VUSA, follow-up, G8.3(d));
+    None when the User conducts it, or when no rules are loaded to say."""
+    found = conductor(assessment)
+    return found if found is not None and found.by == "cio" else None
+
+
+# Where a submitted self-assessment stands while the CIO reviews it and the SSC decides.
+SELF_ASSESSMENT_REVIEW = (AssessmentStatus.SUBMITTED, AssessmentStatus.CIO_REVIEW, AssessmentStatus.CIO_FINAL)
+
+
+def conducted_by_cio(assessment: Assessment):
+    """The rule saying the User CIO conducts the assessment, for one going the CIO's way; None for a
+    self-assessment, and for one submitted through the User's own flow before the rules said the CIO
+    conducts its type, which finishes that way (shared, reviewed, the SSC's outcome) rather than
+    being stranded."""
+    if assessment.submitted_at is not None and assessment.status in SELF_ASSESSMENT_REVIEW:
+        return None
+    return led_by_cio(assessment)
 
 
 def export(assessment: Assessment) -> dict:
@@ -198,8 +219,9 @@ class Suggestion:
 
 
 def register_of(assessment: Assessment) -> dict[int, dict]:
-    """The register an assessment is judged on: its snapshot once submitted, the live register before."""
-    if assessment.submitted_at is not None:  # submitted at least once: its snapshot holds
+    """The register an assessment is judged on: its snapshot once submitted (or once the CIO who
+    conducts it has issued the report, which copies the register too), the live register before."""
+    if assessment.submitted_at is not None or assessment.submitted:  # its snapshot holds
         return {s.risk_id: {**s.data, "residual_score": s.residual_score}
                 for s in RiskSnapshot.objects.filter(assessment=assessment)}
     return {r.pk: {**r.as_dict(), "residual_score": r.residual_score}
@@ -326,7 +348,7 @@ def _version_number(link: EvidenceLink | None, assessment: Assessment, documents
         return None
     if link.version_id:
         return link.version.number
-    return None if assessment.submitted_at else documents[link.document_id].latest_number
+    return None if assessment.submitted else documents[link.document_id].latest_number
 
 
 def _evidence_change(old: EvidenceLink | None, new: EvidenceLink | None, before: int | None, after: int | None,

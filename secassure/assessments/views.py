@@ -20,7 +20,7 @@ from secassure.acting import REFUSED, act
 from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
-from secassure.assessments.choices import TRANSITIONS, AssessmentStatus, Compliance
+from secassure.assessments.choices import EDITABLE, TRANSITIONS, AssessmentStatus, Compliance
 from secassure.assessments.forms import (
     AnswerForm,
     ChangeForm,
@@ -50,16 +50,24 @@ def _is_htmx(request) -> bool:
 
 
 def _moves(door, assessment: Assessment) -> list[dict]:
+    """The lifecycle moves open to this person; on an assessment the User CIO conducts, not the sign-off
+    and submission, which belong to the User's self-assessment."""
+    user_flow_only = (AssessmentStatus.SIGN_OFF, AssessmentStatus.SUBMITTED)
+    led = assessment.status in EDITABLE and services.led_by_cio(assessment) is not None
     return [{"to": to, "move": move} for (frm, to), move in TRANSITIONS.items()
-            if frm == assessment.status and door.may(move.permission)]
+            if frm == assessment.status and door.may(move.permission) and not (led and to in user_flow_only)]
 
 
 def _context(door, assessment: Assessment, **extra) -> dict:
     org = assessment.organisation
+    requests = []
+    if assessment.status == AssessmentStatus.FIELDWORK:
+        requests = list(assessment.queries.still_open().filter(purpose="evidence")
+                        .select_related("row__obligation").order_by("row__order", "pk"))
     return {"org": org, "a": assessment, "base": reverse("assessment", args=[org.slug, assessment.pk]),
             "can_edit": assessment.editable and door.may(access.EDIT_ASSESSMENTS),
             "can_check": assessment.editable and door.may(access.CHECK_ASSESSMENTS),
-            "statuses": AssessmentStatus, **extra}
+            "statuses": AssessmentStatus, "evidence_requests": requests, **extra}
 
 
 # --- list and create ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from secassure.catalogue.models import FrameworkVersion, Group, Mapping, Obligat
 
 OBLIGATION_FIELDS = (
     "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
-    "source_url", "assessable", "mappings",
+    "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "mappings",
 )
 QUESTION_FIELDS = ("text", "topic", "answer_kind", "concern", "categories", "help", "clauses")
 
@@ -35,7 +35,7 @@ def data_of_version(version: FrameworkVersion) -> CatalogueData:
                 ref=o.ref, uid=o.uid, title=o.title, group=o.group.uid if o.group else None,
                 parent=o.parent.uid if o.parent else None, summary=o.summary, guidance=o.guidance,
                 categories=o.categories, roles=o.roles, confidence=o.confidence, source_url=o.source_url,
-                assessable=o.assessable,
+                assessable=o.assessable, extra=o.extra or {},
                 maps_to=[MappingData(target=f"{m.target.version.label}:{m.target.ref}", relationship=m.relationship)
                          for m in o.mappings_out.all()],
             )
@@ -70,6 +70,7 @@ def snapshot_of_data(data: CatalogueData) -> dict:
                 "roles": sorted(o.roles),
                 "confidence": o.confidence,
                 "source_url": o.source_url,
+                **{key: (o.extra or {}).get(key, "") for key in ("source_title", "scf_ref", "ai_ref")},
                 "assessable": o.assessable,
                 "mappings": sorted(f"{m.target} {m.relationship}" for m in o.maps_to),
             }

@@ -56,6 +56,7 @@ def version_as_dict(v: FrameworkVersion) -> dict:
         "origin": v.origin,
         "source": v.source,
         "source_url": v.source_url,
+        "reflects": (v.extra or {}).get("reflects", {}),
         "content_hash": v.content_hash,
         "loaded_at": v.loaded_at.isoformat(),
         "obligations": getattr(v, "n_obligations", None),
@@ -100,6 +101,9 @@ def obligation_as_dict(ob: Obligation) -> dict:
         "confidence": ob.confidence,
         "confidence_label": ob.get_confidence_display(),
         "source_url": ob.source_url,
+        "source_title": (ob.extra or {}).get("source_title"),
+        "scf_ref": (ob.extra or {}).get("scf_ref"),
+        "ai_ref": (ob.extra or {}).get("ai_ref"),
         "assessable": ob.assessable,
         "mappings": [
             {

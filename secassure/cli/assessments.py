@@ -207,6 +207,8 @@ def outcome_record(
     assessment_id: Annotated[str, typer.Argument(metavar="ID", help="The submitted assessment's id.")],
     decision: Annotated[str, typer.Option("--decision", help="satisfactory, actions or cio-assessment.")],
     received_on: Annotated[str | None, typer.Option("--received", help="YYYY-MM-DD; today when left out.")] = None,
+    sent_on: Annotated[str | None, typer.Option("--sent", help="YYYY-MM-DD: when the assessment went to the SSC "
+                                                               "with the CIO's final comments.")] = None,
     reference: Annotated[str, typer.Option("--reference", help="The SSC's reference.")] = "",
     text: Annotated[str, typer.Option("--text", help="The decision in the SSC's words.")] = "",
     as_json: JsonOpt = False,
@@ -220,10 +222,12 @@ def outcome_record(
 
     assessment = find_assessment(assessment_id)
     day = parse_date(received_on, "--received") or timezone.localdate()
+    sent = parse_date(sent_on, "--sent")
     outcome = act(record_outcome, assessment, by=None, decision=decision, received_on=day, reference=reference,
-                   text=text)
+                  text=text, sent_on=sent)
     data = {"assessment": assessment.pk, "decision": outcome.decision, "clause": outcome.clause or None,
-            "rule": outcome.rule_id, "received_on": day.isoformat(), "follow_up": outcome.follow_up_id}
+            "rule": outcome.rule_id, "sent_on": sent.isoformat() if sent else None, "received_on": day.isoformat(),
+            "follow_up": outcome.follow_up_id}
     if as_json:
         print_json(data)
         return

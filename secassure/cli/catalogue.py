@@ -19,7 +19,7 @@ from secassure.cli.common import (
     setup_django,
 )
 
-catalogue_app = typer.Typer(help="The obligations catalogue: list, show, load, import, export, diff.",
+catalogue_app = typer.Typer(help="The obligations catalogue: list, show, load, lint, import, export, diff.",
                             no_args_is_help=True)
 
 
@@ -77,7 +77,11 @@ def catalogue_show(
         con.print(f"Group: {esc(data['group']['ref'])} {esc(data['group']['title'])}")
     con.print(f"Confidence: {esc(data['confidence'])} ({esc(data['confidence_label'])})")
     if data["source_url"]:
-        con.print(f"Source: {esc(data['source_url'])}")
+        title = f"{data['source_title']}: " if data["source_title"] else ""
+        con.print(f"Source: {esc(title)}{esc(data['source_url'])}")
+    for key, what in (("scf_ref", "Security Controls Framework"), ("ai_ref", "Agreed Interpretations")):
+        if data[key]:
+            con.print(f"{what}: {esc(data[key])}")
     con.print(f"Applies to categories: {esc(', '.join(data['applicability']['categories']))}")
     con.print(f"Applies to roles: {esc(', '.join(data['applicability']['roles']))}")
     if data["summary"]:
@@ -215,6 +219,34 @@ def catalogue_export_oscal(
     except OSError as exc:
         fail(f"{output}: cannot write ({exc.strerror})")
     typer.echo(f"{output}: wrote {v.label} as an OSCAL catalog")
+
+
+@catalogue_app.command("lint")
+def catalogue_lint(
+    files: Annotated[list[Path] | None,
+                     typer.Argument(help="Catalogue YAML files; the shipped ones by default.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check catalogue files against the rules their content must meet: an entry tagged S names the
+    page that states it; ids are well formed; questions cite obligations that exist; no two entries
+    share an id. Exits non-zero when any rule is broken."""
+    setup_django()
+    from secassure.catalogue.lint import lint_file
+
+    paths = list(files or []) or shipped_files()
+    found = {str(path): lint_file(path, max_bytes()) for path in paths}
+    broken = sum(len(problems) for problems in found.values())
+    if as_json:
+        print_json({"files": {name: [p.as_dict() for p in problems] for name, problems in found.items()},
+                    "problems": broken})
+    else:
+        for name, problems in found.items():
+            for p in problems:
+                typer.echo(f"{name}: {p.place}{f' ({p.ref})' if p.ref else ''}: {p.rule}: {p.message}")
+            if not problems:
+                typer.echo(f"{name}: no problems")
+    if broken:
+        raise typer.Exit(1)
 
 
 @catalogue_app.command("diff")

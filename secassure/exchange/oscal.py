@@ -480,7 +480,7 @@ def _material_risks(ctx: _Context, assessment: Assessment, answers) -> tuple[lis
             "props": _props(("source", "risk-register"), ("register-ref", entry["ref"]),
                             ("treatment", entry.get("treatment")), ("review-date", entry.get("review_date")),
                             ("material-risk-threshold", threshold),
-                            ("register-as", "snapshot at submission" if assessment.submitted_at else "live")),
+                            ("register-as", "snapshot at submission" if assessment.submitted else "live")),
             "status": "open", "origins": ctx.actor(),
             "characterizations": [{"origin": {"actors": [{"type": "party", "actor-uuid": ctx.organisation()}]},
                                    "facets": facets}],

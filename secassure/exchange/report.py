@@ -43,7 +43,7 @@ from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
 from secassure.people import name_and_email
 from secassure.review import choices as review_choices
-from secassure.review.models import Finding, RemediationAction
+from secassure.review.models import CioReport, Finding, RemediationAction
 from secassure.review.services import bundle
 from secassure.tenancy.models import DEFAULT_CLASSIFICATION
 
@@ -142,7 +142,7 @@ def _high_risks(assessment: Assessment, threshold: int) -> dict:
                    key=lambda r: (-r["residual_score"], r["ref"]))
     return {
         "threshold": threshold,
-        "source": "snapshot" if assessment.submitted_at is not None else "live",
+        "source": "snapshot" if assessment.submitted else "live",
         "risks": [{"ref": r["ref"], "title": r["title"], "residual": r["residual"], "inherent": r["inherent"],
                    "treatment_label": _label(Treatment, r["treatment"]), "treatment_plan": r["treatment_plan"],
                    "owner": r["owner"], "review_date": r["review_date"]} for r in risks],
@@ -215,7 +215,19 @@ def _findings_and_actions(review: dict, today: dt.date) -> dict:
     }
 
 
-def report_data(assessment: Assessment, *, today: dt.date | None = None) -> dict:
+def _cio_report(report: CioReport | None) -> dict | None:
+    """An issued version of the User CIO's report, with its results as issued."""
+    if report is None:
+        return None
+    results = [{"ref": r["ref"], "result": r["result"], "result_label": r["result_label"], "note": r["note"],
+                "examined": r["examined"]} for r in report.results]
+    return {"version": report.version, "summary": report.summary, "issued_by": _email(report.issued_by),
+            "issued_at": _iso(report.issued_at), "response_due": _iso(report.response_due),
+            "response_sent_on": _iso(report.response_sent_on), "results": results,
+            "non_compliant": sum(r["result"] in review_choices.NON_COMPLIANT_RESULTS for r in results)}
+
+
+def report_data(assessment: Assessment, *, today: dt.date | None = None, cio_report: CioReport | None = None) -> dict:
     """Everything the report shows, as plain JSON-ready values (dates as ISO strings, moments in
     local time to the minute, choices with their labels): the organisation and the assessment,
     progress, the materiality decision, the SSC outcome, compliance counts per SEC group, the
@@ -232,7 +244,12 @@ def report_data(assessment: Assessment, *, today: dt.date | None = None) -> dict
     outcome = review["outcome"]
     comments = [{**c, "at": _iso(dt.datetime.fromisoformat(c["at"]))} for c in review["comments"]]
     queries = Counter(q["status"] for q in review["queries"])
+    cio_first = cio_report is not None
+    if cio_report is None:
+        cio_report = (CioReport.objects.filter(assessment=a, issued_at__isnull=False).select_related("issued_by")
+                      .order_by("-version").first())
     return {
+        "cio_report": _cio_report(cio_report), "cio_first": cio_first,
         "produced_on": today.isoformat(),
         "classification": org.classification_label.strip() or DEFAULT_CLASSIFICATION,
         "organisation": {"name": org.name, "sec_party_id": org.sec_party_id or None,
@@ -241,7 +258,7 @@ def report_data(assessment: Assessment, *, today: dt.date | None = None) -> dict
             "title": a.title, "type": a.kind, "type_label": _label(AssessmentType, a.kind),
             "cycle_year": a.cycle_year, "catalogue": a.catalogue.label, "catalogue_name": a.catalogue.framework.name,
             "status": a.status, "status_label": _label(AssessmentStatus, a.status),
-            "submitted": a.submitted_at is not None,
+            "submitted": a.submitted,
             "period": [_iso(a.period_start), _iso(a.period_end)],
             "fieldwork": [_iso(a.fieldwork_start), _iso(a.fieldwork_end)],
             "booking_reference": a.booking_reference or None,
@@ -296,10 +313,16 @@ def compiler(data: dict) -> typst.Compiler:
                           sys_inputs={"data": json.dumps(printable(data), ensure_ascii=False)})
 
 
-def render_pdf(assessment: Assessment, *, today: dt.date | None = None) -> bytes:
+def render_cio_report(report: CioReport, *, today: dt.date | None = None) -> bytes:
+    """An issued version of the User CIO's User Security Assessment Report (G8.22) as a PDF: the CIO's
+    report first, then the assessment's facts as the assessment report gives them."""
+    return render_pdf(report.assessment, today=today, cio_report=report)
+
+
+def render_pdf(assessment: Assessment, *, today: dt.date | None = None, cio_report: CioReport | None = None) -> bytes:
     """The report as a PDF (A4, tagged for accessibility). The same data on the same day gives the
     same bytes: the creation date is the report's date."""
     today = today or timezone.localdate()
-    data = report_data(assessment, today=today)
+    data = report_data(assessment, today=today, cio_report=cio_report)
     stamp = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
     return compiler(data).compile(format="pdf", timestamp=stamp)

@@ -8,6 +8,7 @@ urlpatterns = [
     path(F, views.files, name="exchange"),
     path(F + "workbook.xlsx", views.download_workbook, name="exchange-workbook"),
     path(F + "report.pdf", views.download_report, name="exchange-report"),
+    path(F + "cio-report-v<int:version>.pdf", views.download_cio_report, name="exchange-cio-report"),
     path(F + "pack.zip", views.download_pack, name="exchange-pack"),
     path(F + "<str:what>.csv", views.download_csv, name="exchange-csv"),
     path(F + "oscal/<str:model>.json", views.download_oscal, name="exchange-oscal"),

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -143,6 +143,20 @@ def download_report(request, slug, pk):
     from secassure.exchange import report
 
     return _attachment(HttpResponse(report.render_pdf(a), content_type="application/pdf"), a, "report.pdf")
+
+
+@login_required
+@require_GET
+@_refusals_shown
+def download_cio_report(request, slug, pk, version):
+    """An issued version of the User CIO's User Security Assessment Report, as a PDF."""
+    door, a = _door(request, slug, pk)
+    from secassure.exchange import report
+    from secassure.review.models import CioReport
+
+    found = get_object_or_404(CioReport, assessment=a, version=version, issued_at__isnull=False)
+    return _attachment(HttpResponse(report.render_cio_report(found), content_type="application/pdf"), a,
+                       f"cio-report-v{found.version}.pdf")
 
 
 @login_required

@@ -18,7 +18,7 @@ from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import UserRole
 from secassure.datafiles import DataFileError
 from secassure.errors import ActionError
-from secassure.profile.choices import AdvisedType
+from secassure.profile.choices import AdvisedType, SscReview, SystemKind
 from secassure.profile.models import (
     PortfolioSnapshot,
     RoleHolding,
@@ -178,6 +178,34 @@ def add_user_system(org: Organisation, *, by, **fields) -> UserSystem:
     with transaction.atomic():
         system.save()
         record(AuditEvent.PROFILE_USER_SYSTEM_ADDED, system, organisation=org, after=_plain(system))
+    return system
+
+
+def record_system_decision(system: UserSystem, *, by, decision: str, decided_on: dt.date) -> UserSystem:
+    """The SSC's decision on a further User System notified to it before use (G3.9): review it at
+    the next annual assessment or in an ad hoc review."""
+    org = system.organisation
+    access.require(by, org, access.EDIT)
+    if system.kind != SystemKind.FURTHER:
+        raise ActionError("the SSC decides on a further User System notified to it; this is the primary one")
+    if system.ssc_notified_on is None:
+        raise ActionError("record when the system was notified to the SSC first")
+    if decision not in (SscReview.NEXT_ASSESSMENT, SscReview.AD_HOC):
+        raise ActionError(f"{decision!r} is not an SSC decision; use {SscReview.NEXT_ASSESSMENT} or {SscReview.AD_HOC}")
+    guards.past_date(decided_on, "the date of the SSC's decision")
+    if decided_on is None:
+        raise ActionError("give the date of the SSC's decision")
+    if decided_on < system.ssc_notified_on:
+        raise ActionError("the SSC decided before the system was notified to it; check the dates")
+    if (decision, decided_on) == (system.ssc_decision, system.ssc_decided_on):  # saved unchanged
+        return system
+    with transaction.atomic():
+        before = {"decision": system.ssc_decision or None,
+                  "decided_on": system.ssc_decided_on.isoformat() if system.ssc_decided_on else None}
+        UserSystem.objects.filter(pk=system.pk).update(ssc_decision=decision, ssc_decided_on=decided_on)
+        system.ssc_decision, system.ssc_decided_on = decision, decided_on
+        record(AuditEvent.PROFILE_USER_SYSTEM_DECIDED, system, organisation=org, before=before,
+               after={"decision": decision, "decided_on": decided_on.isoformat()})
     return system
 
 

@@ -8,6 +8,15 @@ class SystemKind(models.TextChoices):
     FURTHER = "further", "Further User System"
 
 
+class SscReview(models.TextChoices):
+    """What the SSC decided on a further User System notified to it before use (G3.9): review it at
+    the User's next annual assessment, or in an ad hoc review."""
+
+    UNDECIDED = "", "Not yet decided"
+    NEXT_ASSESSMENT = "next-assessment", "At the next annual assessment"
+    AD_HOC = "ad-hoc", "In an ad hoc review"
+
+
 class Hosting(models.TextChoices):
     BESPOKE = "bespoke", "Bespoke (own or contracted hosting)"
     SRP_HOSTED = "srp-hosted", "Hosted by a Shared Resource Provider"

@@ -4,7 +4,7 @@ from django import forms
 
 from secassure.catalogue.choices import UserRole
 from secassure.profile.actions import MAX_PREMISES
-from secassure.profile.choices import AdvisedType
+from secassure.profile.choices import AdvisedType, SscReview
 from secassure.profile.models import SrpArrangement, UserSystem
 from secassure.widgets import DateInput
 
@@ -48,6 +48,12 @@ class UserSystemForm(forms.ModelForm):
         model = UserSystem
         fields = ["name", "kind", "hosting", "hosting_detail", "srp_arrangement", "ssc_notified_on", "in_use_from"]
         widgets = {"ssc_notified_on": DateInput(), "in_use_from": DateInput()}
+
+
+class SystemDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="The SSC's decision", choices=[
+        c for c in SscReview.choices if c[0]], widget=forms.RadioSelect)
+    decided_on = forms.DateField(label="Decided on", widget=DateInput())
 
 
 class SrpArrangementForm(forms.ModelForm):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from secassure.catalogue.choices import UserRole
-from secassure.profile.choices import AdvisedType, Hosting, SystemKind
+from secassure.profile.choices import AdvisedType, Hosting, SscReview, SystemKind
 from secassure.tenancy.models import Organisation
 
 
@@ -56,6 +56,9 @@ class UserSystem(models.Model):
     srp_arrangement = models.ForeignKey(SrpArrangement, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="user_systems")
     ssc_notified_on = models.DateField("notified to the SSC on", null=True, blank=True)
+    ssc_decision = models.CharField("the SSC's decision", max_length=16, choices=SscReview.choices, blank=True,
+                                    default=SscReview.UNDECIDED)
+    ssc_decided_on = models.DateField("decided on", null=True, blank=True)
     in_use_from = models.DateField(null=True, blank=True)
 
     class Meta:

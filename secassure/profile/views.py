@@ -9,8 +9,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.acting import REFUSED, act
 from secassure.profile import actions
-from secassure.profile.forms import AdviceForm, RoleHoldingForm, SnapshotForm, SrpArrangementForm, UserSystemForm
-from secassure.profile.models import RoleHolding
+from secassure.profile.forms import (
+    AdviceForm,
+    RoleHoldingForm,
+    SnapshotForm,
+    SrpArrangementForm,
+    SystemDecisionForm,
+    UserSystemForm,
+)
+from secassure.profile.models import RoleHolding, UserSystem
 from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, open_door
 from secassure.tenancy.forms import OrganisationForm
 from secassure.wording import article
@@ -112,6 +119,20 @@ def add_user_system(request, slug):
     return _form_page(request, org, form, "Add a User System", "Add",
                       lambda cleaned: actions.add_user_system(org, by=request.user, **cleaned) and None,
                       "The User System is added.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_system_decision(request, slug, pk):
+    """The SSC's decision on a further User System notified to it (G3.9)."""
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
+    system = get_object_or_404(UserSystem.objects.select_related("organisation"), pk=pk, organisation=org)
+    initial = {"decision": system.ssc_decision or None, "decided_on": system.ssc_decided_on}
+    form = SystemDecisionForm(request.POST or None, initial=initial)
+    return _form_page(request, org, form, f"The SSC's decision on {system.name} (G3.9)", "Record",
+                      lambda cleaned: actions.record_system_decision(system, by=request.user, **cleaned) and None,
+                      f"The SSC's decision on {system.name} is recorded.", edit=bool(system.ssc_decision))
 
 
 @login_required

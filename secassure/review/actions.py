@@ -17,14 +17,15 @@ from django.utils import timezone
 from secassure import guards
 from secassure.assessments import actions as assessment_actions
 from secassure.assessments.choices import AssessmentStatus, AssessmentType
-from secassure.assessments.models import Assessment, QuestionAnswer, StatusChange, ValidationRow
+from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, StatusChange, ValidationRow
+from secassure.assessments.services import conducted_by_cio
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
 from secassure.people import display_name
 from secassure.profile.services import rules_in_force
-from secassure.review.choices import Decision, QueryStatus, Side
+from secassure.review.choices import Decision, QueryPurpose, QueryStatus, Side
 from secassure.review.models import AssuranceRecord, Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
@@ -32,6 +33,10 @@ from secassure.wording import in_sentence, plural
 
 S = AssessmentStatus
 TEXT_LIMIT = 20_000
+# The CIO-conducted types the Panel gives an assurance status (G8.34), and the statuses after which a
+# follow-up security assessment comes.
+ASSURED_TYPES = frozenset({AssessmentType.FUSA, AssessmentType.FOLLOW_UP})
+FOLLOW_UP_AFTER = frozenset({"deferred", "rejected"})
 
 
 def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
@@ -69,14 +74,15 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
     starts the CIO review."""
     org = assessment.organisation
     access.require(by, org, access.SHARE_REVIEW)
+    rule = conducted_by_cio(assessment)
+    if rule is not None:
+        return _share_for_fieldwork(assessment, reviewer, rule, by=by)
     if assessment.status not in (S.SUBMITTED, S.CIO_REVIEW):
         raise ActionError("only a submitted assessment is shared with the CIO; submit it first"
                           if assessment.editable or assessment.status == S.SIGN_OFF
                           else f"the assessment is {in_sentence(assessment.get_status_display())}: "
                                "the CIO's review is over")
-    if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
-        raise ActionError(f"{display_name(reviewer)} is not a CIO reviewer of {org.name}; invite them in that role "
-                          "first")
+    _reviewer_of(org, reviewer)
     with transaction.atomic():
         found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
                                                      defaults={"shared_by": by})
@@ -88,6 +94,36 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
         if assessment.status == S.SUBMITTED:
             _status_move(assessment, S.CIO_REVIEW, by=by, reason=f"shared with {reviewer.email}")
         record(AuditEvent.REVIEW_SHARED, assessment, organisation=org, after={"reviewer": reviewer.email})
+    return found
+
+
+def _reviewer_of(org, reviewer) -> None:
+    if not reviewer.memberships.filter(organisation=org, role=MemberRole.CIO_REVIEWER).exists():
+        raise ActionError(f"{display_name(reviewer)} is not a CIO reviewer of {org.name}; invite them in that role "
+                          "first")
+
+
+def _share_for_fieldwork(assessment: Assessment, reviewer, rule, *, by) -> Share:
+    """Share an assessment the User CIO conducts: before the fieldwork or during it; the first share
+    starts the fieldwork, in which the CIO asks for evidence and records a result on each obligation."""
+    org = assessment.organisation
+    if assessment.status not in (S.DRAFT, S.PREPARATION, S.INTERNAL_REVIEW, S.FIELDWORK, S.REPORT_ISSUED):
+        raise ActionError(f"the assessment is {in_sentence(assessment.get_status_display())}: the CIO's report "
+                          "is answered; there is nothing more to share")
+    _reviewer_of(org, reviewer)
+    with transaction.atomic():
+        found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
+                                                     defaults={"shared_by": by})
+        if not created and found.active:
+            raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
+        if not created:
+            found.revoked_at, found.shared_by = None, by
+            found.save(update_fields=["revoked_at", "shared_by"])
+        if assessment.editable and assessment.status != S.FIELDWORK:
+            _status_move(assessment, S.FIELDWORK, by=by,
+                         reason=f"shared with {reviewer.email}, who conducts it ({rule.clause})")
+        record(AuditEvent.REVIEW_SHARED, assessment, organisation=org,
+               after={"reviewer": reviewer.email, "conducted_by": "cio"})
     return found
 
 
@@ -124,17 +160,30 @@ def _evidence(assessment: Assessment, document: Document | None) -> dict:
     return {"document": document, "version": version}
 
 
-def raise_query(assessment: Assessment, item, *, by, text: str) -> ReviewQuery:
+# While the CIO is at work on an assessment: reviewing a submitted self-assessment, or conducting one.
+CIO_AT_WORK = (S.CIO_REVIEW, S.FIELDWORK)
+
+
+def raise_query(assessment: Assessment, item, *, by, text: str, purpose: str = QueryPurpose.QUESTION) -> ReviewQuery:
+    """A query on a row or answer; or, during the fieldwork of an assessment the CIO conducts, a
+    request for evidence on an obligation, which the User answers from its register."""
     _require_reviewer(by, assessment)
-    if assessment.status != S.CIO_REVIEW:
-        raise ActionError("queries are raised while the assessment is under CIO review")
+    if purpose not in QueryPurpose.values:
+        raise ActionError(f"{purpose!r} is neither a query nor an evidence request")
+    if purpose == QueryPurpose.EVIDENCE:
+        if assessment.status != S.FIELDWORK:
+            raise ActionError("evidence is requested during the fieldwork of an assessment the CIO conducts")
+        if not isinstance(item, ValidationRow):
+            raise ActionError("evidence is requested on an obligation")
+    elif assessment.status not in CIO_AT_WORK:
+        raise ActionError("queries are raised while the CIO reviews or conducts the assessment")
     target = _item_of(assessment, item)
-    text = _text(text, "the question")
+    text = _text(text, "the request" if purpose == QueryPurpose.EVIDENCE else "the question")
     with transaction.atomic():
-        query = ReviewQuery.objects.create(assessment=assessment, raised_by=by, **target)
+        query = ReviewQuery.objects.create(assessment=assessment, raised_by=by, purpose=purpose, **target)
         QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=text)
         record(AuditEvent.REVIEW_QUERY_RAISED, query, organisation=assessment.organisation,
-               after={"item": str(item), "text": text})
+               after={"item": str(item), "text": text, "purpose": purpose})
     return query
 
 
@@ -143,7 +192,7 @@ def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None
     assessment = query.assessment
     if query.status == QueryStatus.CLOSED:
         raise ActionError("the query is closed")
-    if assessment.status != S.CIO_REVIEW:
+    if assessment.status not in CIO_AT_WORK:
         raise ActionError("the CIO's review is over; the thread is kept as it is")
     side = Side.CIO if is_reviewer(by, assessment) else Side.USER
     if side == Side.USER:
@@ -159,10 +208,23 @@ def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None
         status = QueryStatus.ANSWERED if side == Side.USER else QueryStatus.OPEN
         ReviewQuery.objects.filter(pk=query.pk).update(status=status)
         query.status = status
+        if evidence and query.purpose == QueryPurpose.EVIDENCE and query.row_id:
+            _offer(query, document, by=by)
         record(AuditEvent.REVIEW_QUERY_REPLIED, query, organisation=assessment.organisation,
                after={"side": side, "text": text,
                       "evidence": f"{document.title} v{evidence['version'].number}" if evidence else None})
     return message
+
+
+def _offer(query: ReviewQuery, document: Document, *, by) -> None:
+    """Evidence sent in answer to a request is offered on the obligation too, as the User would link it."""
+    link, created = EvidenceLink.objects.get_or_create(assessment=query.assessment, row_id=query.row_id,
+                                                       document=document, defaults={"added_by": by})
+    if created:
+        # Evidence is part of what a checker saw: as when the User links it, the row wants a fresh check.
+        ValidationRow.objects.filter(pk=query.row_id).update(checked_by=None, checked_at=None)
+        record(AuditEvent.ASSESSMENTS_EVIDENCE_LINKED, link, organisation=query.assessment.organisation,
+               after={"item": str(query.row), "document": document.title, "request": query.pk})
 
 
 def close_query(query: ReviewQuery, *, by, note: str = "") -> ReviewQuery:
@@ -237,13 +299,20 @@ def finalise(assessment: Assessment, *, by) -> Assessment:
 
 
 def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt.date, reference: str = "",
-                   text: str = "", letter: Document | None = None) -> Outcome:
+                   text: str = "", letter: Document | None = None, sent_on: dt.date | None = None) -> Outcome:
     """Record the SSC's decision. Satisfactory closes the assessment; actions requested opens a
     remediation plan; a formal CIO assessment creates one, linked, with this one as its baseline."""
     from secassure.review.remediation_actions import open_plan
 
     org = assessment.organisation
     access.require(by, org, access.RECORD_OUTCOME)
+    rule = conducted_by_cio(assessment)
+    if rule is not None:
+        raise ActionError(f"the SSC's self-assessment outcomes are not for a {AssessmentType(assessment.kind).label}, "
+                          f"which the User CIO conducts ({rule.clause}): it ends with the CIO's User Security "
+                          "Assessment Report (G8.22) and the User's response to it (G8.24)"
+                          + (", then the assurance status the Panel assigns"
+                             if assessment.kind != AssessmentType.VUSA else ""))
     if decision not in Decision.values:
         raise ActionError(f"{decision!r} is not an SSC decision; use one of {', '.join(Decision.values)}")
     # The SSC decides on what the User CIO has reviewed: the outcome follows the CIO's final comments.
@@ -258,6 +327,8 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
         raise ActionError("the SSC's outcome is already recorded")
     if received_on > timezone.localdate():
         raise ActionError("the date the SSC's decision was received is in the future")
+    if sent_on is not None and sent_on > received_on:
+        raise ActionError("the assessment was sent to the SSC after its decision was received; check the dates")
     if letter is not None and letter.organisation_id != org.pk:
         raise ActionError("that letter is not in this organisation's register")
     reference, text = guards.line(reference, "the SSC reference", 100), guards.text(text, "the decision's text")
@@ -269,7 +340,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
     with transaction.atomic():
         outcome = Outcome.objects.create(
             assessment=assessment, decision=decision, clause=rule.clause, rule_id=rule.id, received_on=received_on,
-            reference=reference, text=text, letter=letter, recorded_by=by)
+            sent_on=sent_on, reference=reference, text=text, letter=letter, recorded_by=by)
         if decision == Decision.ACTIONS:
             _status_move(assessment, S.ACTIONS_REQUESTED, by=by, reason=f"SSC: actions requested ({rule.clause})")
             open_plan(assessment, by=by)
@@ -284,6 +355,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
             outcome.save(update_fields=["follow_up"])
         record(AuditEvent.REVIEW_OUTCOME_RECORDED, outcome, organisation=org, after={
             "decision": decision, "clause": rule.clause, "rule": rule.id, "received_on": received_on.isoformat(),
+            "sent_on": sent_on.isoformat() if sent_on else None,
             "reference": outcome.reference, "follow_up": outcome.follow_up_id})
     return outcome
 
@@ -307,11 +379,27 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
     conditions, given = guards.text(conditions, "the conditions"), guards.line(name, "the status's name", 60)
     if status == "approved-subject-to" and not conditions:
         raise ActionError("Approved subject to: give the conditions")
+    conducted = assessment is not None and conducted_by_cio(assessment) is not None
+    if conducted:
+        if assessment.kind not in ASSURED_TYPES:
+            raise ActionError(f"the Panel assigns an assurance status after a FUSA or a follow-up assessment, not "
+                              f"after a {AssessmentType(assessment.kind).label}")
+        if assessment.status != S.RESPONSE_SENT:
+            raise ActionError("the assurance status follows the CIO's report and the User's response to it; "
+                              "record that the response was sent to the SSC first")
     with transaction.atomic():
         created = AssuranceRecord.objects.create(
             organisation=org, assessment=assessment, status=status, name_as_given=given,
             effective_date=effective_date, conditions=conditions, recorded_by=by)
+        follow_up = None
+        if conducted:
+            _status_move(assessment, S.CLOSED, by=by, reason=f"assurance status: {given}")
+            if status in FOLLOW_UP_AFTER:
+                follow_up = assessment_actions.create_assessment(
+                    org, kind=AssessmentType.FOLLOW_UP, by=None, baseline=assessment, catalogue=assessment.catalogue,
+                    title=f"Follow-up security assessment after {assessment.title}"[:200]).assessment
         record(AuditEvent.REVIEW_ASSURANCE_RECORDED, created, organisation=org, after={
             "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
-            "conditions": created.conditions or None})
+            "conditions": created.conditions or None, "follow_up": follow_up.pk if follow_up else None})
+    created.follow_up = follow_up
     return created

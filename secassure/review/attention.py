@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
+from secassure.assessments.choices import AssessmentStatus
 from secassure.assessments.models import Assessment
 from secassure.evidence.models import Document
 from secassure.people import display_name
@@ -37,7 +38,10 @@ def attention(org: Organisation, today: dt.date) -> dict:
                 "date": action.target_date, "plan": action.plan_id, "pk": action.pk,
                 "owner": display_name(action.owner) if action.owner_id else ""}
         _place(item, today, result["overdue_actions"], result["actions_due_soon"])
-    findings = (Finding.objects.filter(organisation=org, response="", response_due__isnull=False,
+    # A response to the CIO's report is given only once signed off and sent: until then a finding of
+    # an issued report awaits its response, written or not.
+    awaiting = Q(response="") | Q(assessment__status=AssessmentStatus.REPORT_ISSUED)
+    findings = (Finding.objects.filter(awaiting, organisation=org, response_due__isnull=False,
                                        response_due__lte=horizon)
                 .still_open().only("pk", "ref", "description", "response_due")
                 .order_by("response_due", "ref"))

@@ -23,6 +23,29 @@ class QueryStatus(models.TextChoices):
 OPEN_QUERIES = (QueryStatus.OPEN, QueryStatus.ANSWERED)
 
 
+class QueryPurpose(models.TextChoices):
+    """A query asks about what the User wrote; an evidence request, raised during the CIO's fieldwork,
+    asks the User for evidence from its register on one obligation."""
+
+    QUESTION = "question", "Query"
+    EVIDENCE = "evidence", "Evidence request"
+
+
+class Result(models.TextChoices):
+    """The User CIO's result on one obligation of an assessment the CIO conducts (G8.22): for a FUSA,
+    actual or potential non-compliance; for a VUSA, also a material increase in security risk since
+    the last FUSA. Each non-compliant result becomes a finding of the same kind when the report is
+    issued."""
+
+    COMPLIANT = "compliant", "Compliant"
+    ACTUAL = "actual", "Actual non-compliance"
+    POTENTIAL = "potential", "Potential non-compliance"
+    MATERIAL = "material", "Material increase in security risk"
+
+
+NON_COMPLIANT_RESULTS = frozenset({Result.ACTUAL, Result.POTENTIAL, Result.MATERIAL})
+
+
 class Decision(models.TextChoices):
     """The SSC's three outcomes for a self-assessment; their clause ids come from the rule data."""
 

@@ -9,7 +9,15 @@ from django import forms
 
 from secassure.evidence.models import Document
 from secassure.people import labels
-from secassure.review.choices import ActionStatus, Decision, FindingKind, FindingSource, FindingStatus, Severity
+from secassure.review.choices import (
+    ActionStatus,
+    Decision,
+    FindingKind,
+    FindingSource,
+    FindingStatus,
+    Result,
+    Severity,
+)
 from secassure.widgets import DateInput
 
 DATE = DateInput()
@@ -165,7 +173,9 @@ class ApprovalForm(PickerForm):
 
 class OutcomeForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
-    received_on = forms.DateField(label="Received on", widget=DateInput())
+    sent_on = forms.DateField(label="Sent to the SSC on", widget=DateInput(),
+                              help_text="When the Validation Workbook went to the SSC with the CIO's final comments.")
+    received_on = forms.DateField(label="Decision received on", widget=DateInput())
     reference = forms.CharField(max_length=100, required=False, label="SSC reference")
     text = forms.CharField(label="The decision in the SSC's words", widget=forms.Textarea(attrs={"rows": 3}),
                            required=False)
@@ -182,3 +192,63 @@ class AssuranceForm(forms.Form):
                                      "from before 27 February 2020 may say Provisionally Approved.")
     effective_date = forms.DateField(label="Date of the letter", widget=DateInput())
     conditions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+# --- an assessment the User CIO conducts ---------------------------------------------------------------
+
+
+class FieldworkForm(forms.Form):
+    start = forms.DateField(label="Fieldwork started", widget=DateInput(), required=False)
+    end = forms.DateField(label="Fieldwork ended", widget=DateInput(), required=False,
+                          help_text="The next assessment falls due within 12 months of this date.")
+    ids = "fieldwork-%s"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
+
+
+class ResultForm(forms.Form):
+    result = forms.ChoiceField(choices=[("", "Choose…"), *Result.choices])
+    note = forms.CharField(label="What was found", widget=_area(3), required=False,
+                           help_text="Needed for a non-compliance: it becomes the finding's description.")
+    examined = forms.MultipleChoiceField(label="Evidence examined", required=False,
+                                         widget=forms.CheckboxSelectMultiple, choices=[])
+
+    def __init__(self, *args, documents=(), material: bool = False, **kwargs):
+        kwargs.setdefault("auto_id", "result-%s")
+        super().__init__(*args, **kwargs)
+        self.documents = {str(d.pk): d for d in documents}
+        self.fields["examined"].choices = [(key, d.title) for key, d in self.documents.items()]
+        if not material:
+            self.fields["result"].choices = [c for c in self.fields["result"].choices if c[0] != Result.MATERIAL]
+
+    def clean_examined(self):
+        return [self.documents[key] for key in self.cleaned_data["examined"]]
+
+
+class CioReportForm(forms.Form):
+    summary = forms.CharField(label="Summary", widget=_area(6),
+                              help_text="What was assessed, how, and what was found. The results on each "
+                                        "obligation are added to the report as they stand when it is issued.")
+    ids = "report-%s"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
+
+
+class ResponseDueForm(forms.Form):
+    due = forms.DateField(label="The SSC's date for the response", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "due-%s")
+        super().__init__(*args, **kwargs)
+
+
+class SendResponseForm(forms.Form):
+    sent_on = forms.DateField(label="Sent to the SSC and the CIO on", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sent-%s")
+        super().__init__(*args, **kwargs)

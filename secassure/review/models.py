@@ -21,7 +21,9 @@ from secassure.review.choices import (
     FindingSource,
     FindingStatus,
     PlanStatus,
+    QueryPurpose,
     QueryStatus,
+    Result,
     Severity,
     Side,
 )
@@ -74,6 +76,7 @@ class ReviewQuery(models.Model):
                             related_name="queries")
     answer = models.ForeignKey("assessments.QuestionAnswer", null=True, blank=True, on_delete=models.CASCADE,
                                related_name="queries")
+    purpose = models.CharField(max_length=10, choices=QueryPurpose.choices, default=QueryPurpose.QUESTION)
     status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
     raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(auto_now_add=True)
@@ -143,6 +146,8 @@ class Outcome(models.Model):
     decision = models.CharField(max_length=16, choices=Decision.choices)
     clause = models.CharField(max_length=40, blank=True, help_text="From the rule data in force.")
     rule_id = models.CharField(max_length=80, blank=True)
+    sent_on = models.DateField("sent to the SSC on", null=True, blank=True,
+                               help_text="When the Validation Workbook went to the SSC with the CIO's final comments.")
     received_on = models.DateField()
     reference = models.CharField(max_length=100, blank=True)
     text = models.TextField("decision text", blank=True)
@@ -178,6 +183,8 @@ class Finding(models.Model):
     response_due = models.DateField("SSC deadline for the response", null=True, blank=True)
     responded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField(null=True, blank=True)
+    response_approved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    response_approved_at = models.DateTimeField(null=True, blank=True)
     evidence = models.ManyToManyField("evidence.Document", blank=True, related_name="findings")
     created_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -195,6 +202,54 @@ class Finding(models.Model):
     @property
     def still_open(self) -> bool:
         return self.status not in FINDING_DONE
+
+
+class RowResult(models.Model):
+    """The User CIO's result on one obligation of an assessment the CIO conducts, with the evidence
+    examined (the versions as they stood when the result was recorded). Only the CIO writes it."""
+
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.CASCADE, related_name="cio_results")
+    row = models.OneToOneField("assessments.ValidationRow", on_delete=models.CASCADE, related_name="cio_result")
+    result = models.CharField(max_length=10, choices=Result.choices)
+    note = models.TextField(blank=True)
+    examined = models.ManyToManyField("evidence.DocumentVersion", blank=True, related_name="+")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["assessment", "row__order"]
+
+    def __str__(self) -> str:
+        return self.get_result_display()
+
+
+class CioReport(models.Model):
+    """One version of the User CIO's User Security Assessment Report (G8.22). A version is a draft
+    until the CIO issues it; an issued version is never changed, and a revision is a new version.
+    ``results`` keeps the results as issued; the User's response (G8.24) is due by the SSC's date."""
+
+    assessment = models.ForeignKey(ASSESSMENT, on_delete=models.PROTECT, related_name="cio_reports")
+    version = models.PositiveIntegerField()
+    summary = models.TextField()
+    results = models.JSONField(default=list, blank=True)
+    issued_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(null=True, blank=True)
+    response_due = models.DateField("SSC's date for the User's response", null=True, blank=True)
+    response_sent_on = models.DateField(null=True, blank=True)
+    written_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "version"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "version"], name="cio_report_version")]
+
+    def __str__(self) -> str:
+        return f"User Security Assessment Report v{self.version}"
+
+    @property
+    def issued(self) -> bool:
+        return self.issued_at is not None
 
 
 class RemediationPlan(models.Model):

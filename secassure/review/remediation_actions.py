@@ -190,14 +190,18 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
             raise ActionError(f"{locked.ref} is {_label(F, locked.status)}; its response can no longer change")
         if response == locked.response and locked.status != F.OPEN:  # saved unchanged
             return locked
-        before = {"response": locked.response, "status": locked.status}
+        before = {"response": locked.response, "status": locked.status,
+                  "approved_by": locked.response_approved_by.email if locked.response_approved_by_id else None}
         locked.response, locked.responded_by, locked.responded_at = response, by, timezone.now()
+        # A changed response is not the one the Approver signed off: it needs signing off again.
+        locked.response_approved_by, locked.response_approved_at = None, None
         if locked.status == F.OPEN:
             locked.status = F.RESPONSE_DRAFTED
         locked.revision += 1
-        locked.save(update_fields=["response", "responded_by", "responded_at", "status", "revision"])
+        locked.save(update_fields=["response", "responded_by", "responded_at", "response_approved_by",
+                                   "response_approved_at", "status", "revision"])
         record(AuditEvent.REVIEW_FINDING_RESPONDED, locked, organisation=org, before=before,
-               after={"response": locked.response, "status": locked.status})
+               after={"response": locked.response, "status": locked.status, "approved_by": None})
     return locked
 
 

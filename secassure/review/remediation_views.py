@@ -148,6 +148,8 @@ def _finding_page(request, door, finding, *, response_form=None, status_form=Non
     return render(request, "review/finding.html", {
         "org": org, "finding": finding, "evidence": linked, "actions": actions, "conflict": conflict,
         "can_manage": can_manage, "can_respond": can_manage and finding.still_open,
+        "can_approve": (door.may(access.APPROVE_ASSESSMENTS) and bool(finding.response) and finding.still_open
+                        and not finding.response_approved_by_id),
         "response_form": response_form or ResponseForm(initial={"revision": finding.revision,
                                                                 "response": finding.response}),
         "status_form": status_form or FindingStatusForm(moves=moves),

@@ -47,6 +47,7 @@ def bundle(assessment: Assessment) -> dict:
                       "at": c.updated_at.isoformat()} for c in comments(assessment)],
         "outcome": None if outcome is None else {
             "decision": outcome.decision, "clause": outcome.clause or None, "rule": outcome.rule_id,
+            "sent_on": outcome.sent_on.isoformat() if outcome.sent_on else None,
             "received_on": outcome.received_on.isoformat(), "reference": outcome.reference or None,
             "text": outcome.text or None, "follow_up": outcome.follow_up_id},
         **findings_and_actions(assessment),

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 import secassure.assessments.urls  # noqa: F401 - registers the <kind:...> converter
-from secassure.review import views
+from secassure.review import fieldwork_views, views
 
 R = "orgs/<slug:slug>/assessments/<int:pk>/review/"
 
@@ -21,6 +21,15 @@ urlpatterns = [
     path(R + "final/", views.finalise, name="review-final"),
     path(R + "outcome/", views.outcome, name="review-outcome"),
     path(R + "assurance/", views.assurance, name="review-assurance"),
+    path(R + "fieldwork/", fieldwork_views.record_fieldwork, name="review-fieldwork"),
+    path(R + "rows/<int:item_pk>/result/", fieldwork_views.record_result, name="review-result"),
+    path(R + "report/", fieldwork_views.write_report, name="review-report"),
+    path(R + "report/issue/", fieldwork_views.issue_report, name="review-report-issue"),
+    path(R + "report/reopen/", fieldwork_views.reopen_report, name="review-report-reopen"),
+    path(R + "response/due/", fieldwork_views.response_due, name="review-response-due"),
+    path(R + "response/send/", fieldwork_views.send_response, name="review-response-send"),
+    path("orgs/<slug:slug>/findings/<int:pk>/approve/", fieldwork_views.approve_response,
+         name="finding-approve"),
     path("orgs/<slug:slug>/queries/", views.inbox, name="query-inbox"),
     path("", include("secassure.review.remediation_urls")),
 ]

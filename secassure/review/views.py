@@ -18,14 +18,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from secassure.acting import act
 from secassure.assessments.access import get_answer_for, get_row_for
 from secassure.assessments.models import EvidenceLink, QuestionAnswer, ValidationRow
+from secassure.assessments.services import conducted_by_cio
 from secassure.evidence.downloads import version_download
 from secassure.evidence.models import Document
 from secassure.people import display_name
 from secassure.review import actions, services
+from secassure.review import fieldwork_actions as fieldwork
 from secassure.review.access import review_door, shares_of
-from secassure.review.choices import OPEN_QUERIES, QueryStatus
-from secassure.review.forms import AssuranceForm, OutcomeForm
-from secassure.review.models import Comment, Outcome, QueryMessage, ReviewQuery, Share
+from secassure.review.choices import NON_COMPLIANT_RESULTS, OPEN_QUERIES, QueryPurpose, QueryStatus
+from secassure.review.fieldwork_views import examinable, report_findings
+from secassure.review.forms import (
+    AssuranceForm,
+    CioReportForm,
+    FieldworkForm,
+    OutcomeForm,
+    ResponseDueForm,
+    ResultForm,
+    SendResponseForm,
+)
+from secassure.review.models import Comment, Outcome, QueryMessage, ReviewQuery, RowResult, Share
 from secassure.tenancy import access
 from secassure.tenancy.access import open_door
 from secassure.tenancy.choices import MemberRole
@@ -53,10 +64,12 @@ def queue(request):
 def overview(request, slug, pk):
     door = review_door(request.user, slug, pk)
     a, org = door.assessment, door.assessment.organisation
+    led = conducted_by_cio(a)
     counts = {"n_queries": Count("queries", distinct=True),
               "n_open": Count("queries", filter=Q(queries__status__in=OPEN_QUERIES), distinct=True),
               "n_comments": Count("cio_comments", distinct=True), "n_evidence": Count("links", distinct=True)}
-    rows = ValidationRow.objects.filter(assessment=a).select_related("obligation").annotate(**counts).order_by("order")
+    rows = (ValidationRow.objects.filter(assessment=a).select_related("obligation", "cio_result").annotate(**counts)
+            .order_by("order"))
     answers = QuestionAnswer.objects.filter(assessment=a).select_related("question").annotate(**counts).order_by(
         "order")
     reviewers = Membership.objects.filter(organisation=org, role=MemberRole.CIO_REVIEWER).select_related("user")
@@ -66,14 +79,45 @@ def overview(request, slug, pk):
         "overall": [c for c in services.comments(a) if not c.row_id and not c.answer_id],
         "shares": Share.objects.filter(assessment=a).select_related("reviewer"),
         "reviewers": reviewers, "outcome": outcome,
-        "can_share": door.may(access.SHARE_REVIEW) and a.status in ("submitted", "cio-review"),
-        "can_outcome": door.may(access.RECORD_OUTCOME) and a.status == "cio-final" and not outcome,
-        "outcome_later": door.may(access.RECORD_OUTCOME) and a.status in ("submitted", "cio-review"),
+        "can_share": door.may(access.SHARE_REVIEW) and a.status in (SHAREABLE_CONDUCTED if led else SHAREABLE),
+        "can_outcome": door.may(access.RECORD_OUTCOME) and a.status == "cio-final" and not outcome and not led,
+        "outcome_later": door.may(access.RECORD_OUTCOME) and a.status in ("submitted", "cio-review") and not led,
         "outcome_form": OutcomeForm(organisation=org, initial={"received_on": timezone.localdate()}),
         "assurance": a.assurance_records.all(), "assurance_form": AssuranceForm(),
-        "can_assure": door.may(access.RECORD_OUTCOME) and a.kind in ("fusa", "follow-up", "cio-compliance")
-        and a.submitted_at is not None,
-        "open_queries": a.queries.still_open().count()})
+        "can_assure": door.may(access.RECORD_OUTCOME) and (
+            a.kind in actions.ASSURED_TYPES and a.status == "response-sent" if led else
+            a.kind in ("fusa", "follow-up", "cio-compliance") and a.submitted_at is not None),
+        "open_queries": a.queries.still_open().count(), "led": led,
+        **(_conducting(door, a) if led else {})})
+
+
+SHAREABLE = ("submitted", "cio-review")
+SHAREABLE_CONDUCTED = ("draft", "preparation", "internal-review", "fieldwork", "report-issued")
+
+
+def _conducting(door, a) -> dict:
+    """What the overview shows of an assessment the CIO conducts: the fieldwork, the report's
+    versions, and the User's response to the findings."""
+    reports = list(a.cio_reports.select_related("issued_by", "written_by").order_by("-version"))
+    draft = next((r for r in reports if not r.issued), None)
+    issued = next((r for r in reports if r.issued), None)
+    results = dict(RowResult.objects.filter(assessment=a).values_list("result").annotate(n=Count("pk")))
+    findings = list(report_findings(a))
+    at_work = door.is_cio and a.status == "fieldwork"
+    answering = not door.is_cio and door.may(access.RECORD_OUTCOME) and a.status == "report-issued"
+    return {
+        "reports": reports, "draft": draft, "issued": issued, "report_findings": findings,
+        "results": results, "resulted": sum(results.values()), "non_compliant": sum(
+            n for result, n in results.items() if result in NON_COMPLIANT_RESULTS),
+        "at_work": at_work, "answering": answering,
+        "can_fieldwork": door.is_cio and a.status in ("fieldwork", "report-issued"),
+        "issue_problems": fieldwork.problems_before_issue(a) if at_work else [],
+        "send_problems": fieldwork.problems_before_sending(a) if answering else [],
+        "fieldwork_form": FieldworkForm(initial={"start": a.fieldwork_start, "end": a.fieldwork_end}),
+        "report_form": CioReportForm(initial={"summary": (draft or issued).summary if (draft or issued) else ""}),
+        "due_form": ResponseDueForm(initial={"due": issued.response_due if issued else None}),
+        "send_form": SendResponseForm(initial={"sent_on": timezone.localdate()}),
+    }
 
 
 def _item(door, kind, item_pk):
@@ -102,9 +146,27 @@ def item(request, slug, pk, kind, item_pk):
         "queries": services.threads(a).filter(**target),
         "documents": Document.objects.filter(organisation=org).only("pk", "title") if not door.is_cio else [],
         "previous": order[at - 1] if at > 0 else None, "next": order[at + 1] if at + 1 < len(order) else None,
-        "position": at + 1, "count": len(order),
-        "can_reply": not door.is_cio and door.may(access.ANSWER_QUERIES) and a.status == "cio-review",
-        "can_write": door.is_cio and a.status == "cio-review"})
+        "position": at + 1, "count": len(order), "at_work": a.status in actions.CIO_AT_WORK,
+        "can_reply": not door.is_cio and door.may(access.ANSWER_QUERIES) and a.status in actions.CIO_AT_WORK,
+        "can_write": door.is_cio and a.status == "cio-review",
+        "can_query": door.is_cio and a.status in actions.CIO_AT_WORK, **_result(door, a, kind, found)})
+
+
+def _result(door, a, kind: str, found) -> dict:
+    """On an obligation of an assessment the CIO conducts: the CIO's result, and its form during the fieldwork."""
+    if kind != "rows" or a.status not in CONDUCTED_STATES:
+        return {}
+    result = RowResult.objects.filter(row=found).prefetch_related("examined__document").first()
+    can_result = door.is_cio and a.status == "fieldwork"
+    form = None
+    if can_result:
+        initial = {"result": result.result, "note": result.note,
+                   "examined": [str(v.document_id) for v in result.examined.all()]} if result else {}
+        form = ResultForm(initial=initial, documents=examinable(found), material=a.kind == "vusa")
+    return {"result": result, "can_result": can_result, "result_form": form, "can_request": can_result}
+
+
+CONDUCTED_STATES = ("fieldwork", "report-issued", "response-sent", "actions-requested", "closed")
 
 
 @login_required
@@ -166,8 +228,10 @@ def revoke(request, slug, pk, share_pk):
 def raise_query(request, slug, pk, kind, item_pk):
     door = review_door(request.user, slug, pk)
     found = _item(door, kind, item_pk)
+    purpose = request.POST.get("purpose", QueryPurpose.QUESTION)
     act(request, actions.raise_query, door.assessment, found, by=request.user, text=request.POST.get("text", ""),
-        ok="The query is raised.")
+        purpose=purpose,
+        ok="The evidence request is sent." if purpose == QueryPurpose.EVIDENCE else "The query is raised.")
     return _back(slug, pk, kind, item_pk)
 
 
@@ -204,7 +268,7 @@ def close_query(request, slug, pk, query_pk):
     door = review_door(request.user, slug, pk)
     query = _query(door, query_pk)
     act(request, actions.close_query, query, by=request.user, note=request.POST.get("note", ""),
-        ok="The query is closed.")
+        ok="The evidence request is closed." if query.purpose == QueryPurpose.EVIDENCE else "The query is closed.")
     return _back_to_query(slug, pk, query)
 
 
@@ -249,7 +313,8 @@ def outcome(request, slug, pk):
     door.need(access.RECORD_OUTCOME)
     form = OutcomeForm(request.POST, organisation=org)
     if not form.is_valid():
-        messages.error(request, "Choose the decision and the date it was received.")
+        messages.error(request, "Choose the decision, and give the dates the assessment was sent to the SSC and "
+                                "the decision received.")
         return _back(slug, pk)
     recorded = act(request, actions.record_outcome, door.assessment, by=request.user, **form.cleaned_data,
                    ok="The SSC's outcome is recorded.")

@@ -1,14 +1,17 @@
 """Demo data for a first look: the shipped catalogue and a believable story in two organisations.
 
-- **Demo Energy Supply Ltd**, a supplier in year 3 of its cycle. Last year's VUSA is the baseline
-  (the SSC found it satisfactory). Its User System is hosted by a Shared Resource Provider that
-  maintains two of its documents, one of whose acceptances has lapsed since the provider uploaded
-  a new version. This year's self-assessment records a change that materially increased risk, was
-  submitted, and is with the User CIO, who has raised queries and written comments.
-- **Demo Northern Networks plc**, an electricity network operator also in year 3. The SSC asked
-  for actions after its VUSA; the remediation plan is signed and sent, one action is overdue. Its
-  year-3 self-assessment is nearly ready: three rows and a question wait to be confirmed, checked,
-  signed off and submitted, which a newcomer can finish in the browser.
+- **Demo Energy Supply Ltd**, a supplier in year 3 of its cycle. Last year's VUSA, conducted by
+  the User CIO, is the baseline: the CIO's report found one potential non-compliance, which was put
+  right before the User's response went to the SSC, so the VUSA is closed. Its User System is
+  hosted by a Shared Resource Provider that maintains two of its documents, one of whose
+  acceptances has lapsed since the provider uploaded a new version. This year's self-assessment
+  records a change that materially increased risk, was submitted, and is with the User CIO, who
+  has raised queries and written comments.
+- **Demo Northern Networks plc**, an electricity network operator also in year 3. The User CIO's
+  report on its VUSA found two non-compliances that were still open when the response was sent, so
+  a remediation plan followed; it is signed and sent, one action is overdue. Its year-3
+  self-assessment is nearly ready: three rows and a question wait to be confirmed, checked, signed
+  off and submitted, which a newcomer can finish in the browser.
 - **Alice**, a consultant who runs both for her clients, is the login ``make run`` prints. Everyone
   in the story can sign in with the same published password (``DEMO_PEOPLE`` says who is who).
 
@@ -75,7 +78,8 @@ DEMO_PEOPLE = (
                ((NETWORKS[1], MemberRole.APPROVER),), "Demo Northern Networks' director, who signs off"),
     DemoPerson("morgan", "morgan@cio.demo.secassure.test", "Morgan", "Reid",
                ((ENERGY[1], MemberRole.CIO_REVIEWER), (NETWORKS[1], MemberRole.CIO_REVIEWER)),
-               "the independent User CIO, who reviews both organisations' assessments"),
+               "the independent User CIO, who conducts both organisations' VUSAs and reviews their "
+               "self-assessments"),
 )
 DEMO_EMAIL = DEMO_PEOPLE[0].email
 # The people in the story started using the workbench this many days before the demo is loaded;
@@ -244,6 +248,17 @@ def _submit(assessment, *, preparer, checker, approver, decision: str, reason: s
         a.move(assessment, "submitted", by=approver)
 
 
+def _record_results(assessment, *, by, found: dict[str, tuple[str, str]]) -> None:
+    """The CIO's result on every row, with the evidence offered on it as examined: compliant, but for
+    the obligations ``found`` names, each with its result and what was found."""
+    from secassure.review import fieldwork_actions as fieldwork
+
+    for row in assessment.rows.select_related("obligation").order_by("order"):
+        result, note = found.get(row.obligation.ref, ("compliant", ""))
+        examined = [link.document for link in assessment.links.filter(row=row).select_related("document")]
+        fieldwork.record_result(row, by=by, result=result, note=note, examined=examined)
+
+
 def _days_before(today: dt.date):
     """The story's calendar: ago(n) is the day n days before the demo is loaded."""
 
@@ -255,10 +270,12 @@ def _days_before(today: dt.date):
 # --- Demo Energy Supply Ltd ------------------------------------------------------------------------
 #
 # Its year-1 FUSA's fieldwork ended 20 months ago, which started the cycle. It began using the
-# workbench about ten months ago to prepare the year-2 VUSA, submitted it within twelve months
-# of the FUSA, and the SSC found it satisfactory some 200 days ago. Northgate moved the head-end two
-# months ago; the year-3 self-assessment followed, was submitted 25 days ago, and has been with the
-# User CIO for three weeks.
+# workbench about ten months ago to prepare the year-2 VUSA, which the User CIO conducted within
+# twelve months of the FUSA: the fieldwork ended some 265 days ago and the report, issued 250 days
+# ago, found one potential non-compliance. That was put right, and the response went to the SSC
+# some 200 days ago, before the date it set. Northgate moved the head-end two months ago; the
+# year-3 self-assessment followed, was submitted 25 days ago, and has been with the User CIO for
+# three weeks.
 
 
 def _energy_supply(people: dict, today: dt.date) -> Organisation:
@@ -266,6 +283,8 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
     from secassure.review import actions as review
+    from secassure.review import fieldwork_actions as fieldwork
+    from secassure.review import remediation_actions as remediation
 
     alice, ravi, dana, priya, morgan = (people[k] for k in ("alice", "ravi", "dana", "priya", "morgan"))
     ago = _days_before(today)
@@ -322,7 +341,9 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     with _on(ago(295)):
         evidence.accept(summary, by=dana, basis="Scope covers the hosted head-end; no high findings open.")
 
-    # Year 2: the VUSA, reviewed by the CIO and found satisfactory by the SSC.
+    # Year 2: the VUSA, conducted by the User CIO. Ravi prepares the rows and their evidence, Morgan
+    # does the fieldwork and reports one potential non-compliance, which is put right before the
+    # response goes to the SSC.
     evidence_for = {"G3": documents["Penetration Test Report"], "G4": documents["Access Control Procedure"],
                     "G5": documents["Risk Assessment Methodology"]}
     with _on(ago(290)):
@@ -331,28 +352,55 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     with _on(ago(285)):
         _answer_everything(vusa, by=ravi, evidence_for=evidence_for, default_document=documents[
             "Information Security Policy"], narrative="No change of this kind since the FUSA.")
-    _submit(vusa, preparer=ravi, checker=alice, approver=dana, decision="not-material",
-            reason="No new systems or providers; residual risks unchanged since the FUSA.",
-            on=(ago(278), ago(276), ago(273)))
-    with _on(ago(270)):
+    with _on(ago(270)):  # sharing it with Morgan starts the fieldwork
         review.share(vusa, morgan, by=alice)
-    with _on(ago(264)):  # Morgan's fieldwork: the next assessment falls due within 12 months of its end
-        a.update_details(vusa, by=alice, fieldwork_start=ago(268), fieldwork_end=ago(265))
-    with _on(ago(262)):
+    with _on(ago(267)):
         first = vusa.rows.select_related("obligation").order_by("order").first()
-        query = review.raise_query(vusa, first, by=morgan, text="Please show the alert log behind this row.")
-    with _on(ago(259)):
-        review.reply(query, by=ravi, text="The monthly alert report is attached.",
+        request = review.raise_query(vusa, first, by=morgan, purpose="evidence",
+                                     text="Please send the alert log behind this obligation.")
+    with _on(ago(266)):
+        review.reply(request, by=ravi, text="The monthly alert report is attached.",
                      document=documents["Penetration Test Report"])
-    with _on(ago(255)):
-        review.close_query(query, by=morgan, note="Seen; thank you.")
-    with _on(ago(250)):
-        review.comment(vusa, by=morgan, text="Responses are proportionate; no non-compliance found.")
-    with _on(ago(248)):
-        review.finalise(vusa, by=morgan)
-    with _on(ago(199)):  # the SSC's letter came the day before
-        review.record_outcome(vusa, by=alice, decision="satisfactory", received_on=ago(200),
-                              reference="SSC-DEMO-01", text="The SSC found the verification assessment satisfactory.")
+    with _on(ago(264)):  # Morgan's fieldwork: the next assessment falls due within 12 months of its end
+        fieldwork.record_fieldwork(vusa, by=morgan, start=ago(268), end=ago(265))
+    with _on(ago(262)):
+        review.close_query(request, by=morgan, note="Seen; thank you.")
+    with _on(ago(258)):
+        _record_results(vusa, by=morgan, found={
+            "G4.4": ("potential", "Leavers' accounts are removed promptly, but the review of leavers' access to "
+                                  "the head-end console Northgate hosts was not evidenced for the period.")})
+    with _on(ago(253)):
+        fieldwork.write_report(vusa, by=morgan, summary="Fieldwork at the head office and by remote session with "
+                                                        "Northgate. Responses are proportionate and evidenced; "
+                                                        "one potential non-compliance, under G4.4.")
+    with _on(ago(250)):  # the report's one non-compliant result becomes a finding
+        fieldwork.issue_report(vusa, by=morgan)
+
+    # The User's response: the finding is answered, signed off and put right before the response goes.
+    with _on(ago(247)):  # the SSC set the date for the response
+        fieldwork.set_response_due(vusa, by=alice, due=ago(190))
+    leavers = vusa.findings.get(clause="G4.4")
+    with _on(ago(244)):
+        leavers = remediation.respond(leavers, by=ravi, revision=leavers.revision,
+                                      response="Accepted. We will review leavers' access to the head-end console "
+                                               "against HR leaver records and add the console to the monthly "
+                                               "leaver check.")
+    with _on(ago(242)):
+        leavers = fieldwork.approve_response(leavers, by=dana, revision=leavers.revision)
+    with _on(ago(240)):
+        remediation.set_finding_status(leavers, by=ravi, status="action-planned")
+    with _on(ago(236)):
+        remediation.set_finding_status(leavers, by=ravi, status="in-remediation")
+    with _on(ago(222)):
+        review_record = _document(org, title="Head-end Console Leaver Review", doc_type="record", owner=ravi,
+                                  effective_date=ago(223))
+        remediation.link_finding_evidence(leavers, review_record, by=ravi)
+        remediation.set_finding_status(leavers, by=ravi, status="evidence-submitted")
+    with _on(ago(210)):
+        remediation.set_finding_status(leavers, by=alice, status="closed",
+                                       reason="The review record shows every leaver's console access removed.")
+    with _on(ago(200)):  # no non-compliance remains, so sending the response closes the VUSA
+        fieldwork.send_response(vusa, by=alice, sent_on=ago(200))
 
     # Since then: the policy's interim review, and Northgate's move of the head-end, with a new
     # statement not yet accepted.
@@ -421,9 +469,10 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
 
 # --- Demo Northern Networks plc --------------------------------------------------------------------
 #
-# Its cycle started 21 months ago. It began using the workbench some eleven months ago, submitted
-# its VUSA within twelve months of the FUSA, and heard from the SSC 75 days ago that it wants a
-# remediation plan. The director signed the plan two months ago and it went to the SSC two days
+# Its cycle started 21 months ago. It began using the workbench some eleven months ago to prepare
+# its VUSA, which the User CIO conducted within twelve months of the FUSA. The CIO's report found
+# two non-compliances; the response went to the SSC 75 days ago with both still open, which opened
+# the remediation plan. The director signed the plan two months ago and it went to the SSC two days
 # later; one action is done, one is overdue. The year-3 self-assessment was started a month ago.
 
 
@@ -432,6 +481,7 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
     from secassure.assessments import actions as a
     from secassure.evidence import actions as evidence
     from secassure.review import actions as review
+    from secassure.review import fieldwork_actions as fieldwork
     from secassure.review import remediation_actions as remediation
 
     alice, kofi, helen, morgan = (people[k] for k in ("alice", "kofi", "helen", "morgan"))
@@ -469,38 +519,40 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
     with _on(ago(300)):
         _answer_everything(vusa, by=kofi, evidence_for=evidence_for, default_document=default,
                            narrative="No change of this kind since the FUSA.")
-    _submit(vusa, preparer=kofi, checker=alice, approver=helen, decision="not-material",
-            reason="The User System and its operators are unchanged since the FUSA.",
-            on=(ago(292), ago(290), ago(287)))
-    with _on(ago(284)):
+    with _on(ago(284)):  # sharing it with Morgan starts the fieldwork
         review.share(vusa, morgan, by=alice)
     with _on(ago(276)):  # Morgan's fieldwork on site
-        a.update_details(vusa, by=alice, fieldwork_start=ago(281), fieldwork_end=ago(278))
-    with _on(ago(270)):
-        review.comment(vusa, by=morgan, text="Leaver reviews for privileged accounts are not evidenced, and the "
-                                             "last vulnerability scan of the User System was unauthenticated.")
-    with _on(ago(265)):
-        review.finalise(vusa, by=morgan)
+        fieldwork.record_fieldwork(vusa, by=morgan, start=ago(281), end=ago(278))
+    with _on(ago(272)):
+        _record_results(vusa, by=morgan, found={
+            "G4.4": ("potential", "Leaver reviews for privileged accounts are not evidenced."),
+            "G3.6": ("actual", "The User System's vulnerability scan was unauthenticated, so it could not see "
+                               "missing patches.")})
+    with _on(ago(268)):
+        fieldwork.write_report(vusa, by=morgan, summary="Fieldwork on site over four days. Two non-compliances: "
+                                                        "leaver reviews for privileged accounts (G4.4) and the "
+                                                        "User System's vulnerability scanning (G3.6).")
+    with _on(ago(265)):  # each non-compliant result becomes a finding
+        fieldwork.issue_report(vusa, by=morgan)
 
-    # The SSC asks for actions; recording its decision opens the remediation plan.
-    with _on(ago(74)):  # the SSC's letter came the day before
-        review.record_outcome(vusa, by=alice, decision="actions", received_on=ago(75), reference="SSC-DEMO-17",
-                              text="The SSC asks for a remediation plan for the two points in the CIO's comments.")
-        plan = remediation.open_plan(vusa, by=alice)
-    with _on(ago(72)):
-        leavers = remediation.add_finding(org, by=alice, kind="potential", source="ssc", assessment=vusa,
-                                          clause="G4.4", severity="medium", response_due=ago(47),
-                                          description="Leaver reviews for privileged accounts are not evidenced.")
-        scan = remediation.add_finding(org, by=alice, kind="actual", source="ssc", assessment=vusa, clause="G3.6",
-                                       severity="high", response_due=ago(47),
-                                       description="The User System's vulnerability scan was unauthenticated, so "
-                                                   "it could not see missing patches.")
-    with _on(ago(70)):
-        leavers = remediation.respond(leavers, by=alice, revision=leavers.revision,
+    # The User's response: Kofi answers each finding, Helen signs each off, and sending it with
+    # non-compliance still open opens the remediation plan.
+    with _on(ago(100)):  # the SSC set the date for the response
+        fieldwork.set_response_due(vusa, by=alice, due=ago(72))
+    leavers, scan = vusa.findings.get(clause="G4.4"), vusa.findings.get(clause="G3.6")
+    with _on(ago(82)):
+        leavers = remediation.respond(leavers, by=kofi, revision=leavers.revision,
                                       response="Accepted. We will review every privileged account against HR "
                                                "leaver records, then automate the check.")
-        scan = remediation.respond(scan, by=alice, revision=scan.revision,
+        scan = remediation.respond(scan, by=kofi, revision=scan.revision,
                                    response="Accepted. An authenticated scan will be run and its findings fixed.")
+    with _on(ago(79)):
+        leavers = fieldwork.approve_response(leavers, by=helen, revision=leavers.revision)
+        scan = fieldwork.approve_response(scan, by=helen, revision=scan.revision)
+    with _on(ago(75)):
+        fieldwork.send_response(vusa, by=alice, sent_on=ago(75))
+    plan = vusa.remediation_plans.get()
+    with _on(ago(70)):
         done = remediation.add_action(plan, by=alice, finding=scan, owner=kofi, clause="G3.6",
                                       description="Run an authenticated vulnerability scan of the User System.",
                                       target_date=ago(40))

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
 from secassure.assessments.models import Assessment
-from secassure.assessments.services import progress
+from secassure.assessments.services import conducted_by_cio, progress
 from secassure.datafiles import parse_yaml, read_text
 from secassure.profile.models import PortfolioSnapshot, RoleHolding
 from secassure.reminders.dates import count_due
@@ -22,6 +22,7 @@ from secassure.review.attention import attention
 from secassure.review.choices import QueryStatus
 from secassure.wording import plural
 
+S = AssessmentStatus
 STEPS_FILE = Path(__file__).resolve().parent.parent / "data" / "journey" / "steps.yaml"
 SOON_DAYS = 14
 
@@ -53,10 +54,27 @@ def _step(name: str, detail: str = "", url: str = "") -> Step:
     return replace(steps()[name], detail=detail, url=url)
 
 
+def _conducted_step(current: Assessment, url: str, review: str) -> Step:
+    """The next step on an assessment the User CIO conducts: share it, answer the evidence requests,
+    wait for the report, respond to it, record the assurance status."""
+    if current.status in (S.DRAFT, S.PREPARATION, S.INTERNAL_REVIEW):
+        return _step("cio-share", current.title, review)
+    if current.status == S.FIELDWORK:
+        waiting = current.queries.filter(status=QueryStatus.OPEN).count()
+        if waiting:
+            return _step("cio-evidence", f"{current.title}: {plural(waiting, 'request is', 'requests are')} waiting "
+                                         "for your evidence", url)
+        return _step("cio-fieldwork", current.title, review)
+    if current.status == S.REPORT_ISSUED:
+        return _step("cio-response", current.title, review + "#response")
+    if current.status == S.RESPONSE_SENT:
+        return _step("assurance", current.title, review)
+    return _step("clear")
+
+
 def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
     """The one thing to do next for the organisation, most pressing first. pressing is what
     review.attention.attention returned for today, when the caller has it already."""
-    S = AssessmentStatus
     slug = org.slug
     pressing = pressing if pressing is not None else attention(org, today)
     if pressing["responses_overdue"] or pressing["responses_due_soon"]:
@@ -84,6 +102,8 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
         return _step("create", f"{year.type.upper()} for cycle year {year.year}, due by {year.due_by:%d %b %Y}",
                      reverse("assessments", args=[slug]))
     url = reverse("assessment", args=[slug, current.pk])
+    if conducted_by_cio(current) is not None:
+        return _conducted_step(current, url, reverse("review", args=[slug, current.pk]))
     if current.editable:
         figures = progress(current)
         rows, questions = figures["rows"], figures["questions"]

@@ -193,3 +193,40 @@ def submit(assessment, *, maker, checker, approver):
     actions.move(assessment, S.SUBMITTED, by=approver)
     assessment.refresh_from_db()
     return assessment
+
+
+def conduct(assessment, *, owner, cio, responder=None, approver=None, results: dict | None = None,
+            summary: str = "Fieldwork on site; findings as listed.", sent_on=None):
+    """Take an assessment the User CIO conducts through the real steps: the Owner shares it with the
+    CIO (who must already be a CIO reviewer of the organisation), the CIO records the fieldwork's
+    dates and a result on every obligation (``results`` maps obligation refs to (result, note); the
+    rest are compliant), writes and issues the report. With ``responder`` and ``approver`` the User
+    then responds to each finding, an Approver signs each off, and the Owner sends the response."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from secassure.review import actions as review
+    from secassure.review import fieldwork_actions as fieldwork
+    from secassure.review import remediation_actions as remediation
+
+    results = results or {}
+    review.share(assessment, cio, by=owner)
+    today = timezone.localdate()
+    fieldwork.record_fieldwork(assessment, by=cio, start=today - dt.timedelta(days=5),
+                               end=today - dt.timedelta(days=3))
+    for item in rows_of(assessment):
+        result, note = results.get(item.obligation.ref, ("compliant", ""))
+        fieldwork.record_result(item, by=cio, result=result, note=note)
+    fieldwork.write_report(assessment, by=cio, summary=summary)
+    fieldwork.issue_report(assessment, by=cio)
+    assessment.refresh_from_db()
+    if responder is None:
+        return assessment
+    for finding in assessment.findings.all():
+        finding = remediation.respond(finding, by=responder, response=f"We will fix {finding.clause}.",
+                                      revision=finding.revision)
+        fieldwork.approve_response(finding, by=approver, revision=finding.revision)
+    fieldwork.send_response(assessment, by=owner, sent_on=sent_on or today)
+    assessment.refresh_from_db()
+    return assessment

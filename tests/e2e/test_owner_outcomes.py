@@ -51,6 +51,7 @@ def test_a_formal_cio_assessment_opens_the_new_assessment(open_as, site, submitt
 def _record(page, site, assessment, decision: str):
     page.goto(f"{site}/orgs/org-a/assessments/{assessment.pk}/review/")
     page.check(f"input[name=decision][value={decision}]")
+    page.fill("input[name=sent_on]", "2026-04-10")
     page.fill("input[name=received_on]", "2026-05-01")
     page.fill("input[name=reference]", "SSC/2026/17")
     page.click("section:has-text('Record the SSC') button:has-text('Record')")

@@ -64,7 +64,7 @@ def reviewed(drafting, org_a, alice, bob, carol, dave):
     review.finalise(assessment, by=carol)
     assessment.refresh_from_db()
     review.record_outcome(assessment, by=alice, decision="actions", received_on=dt.date(2026, 5, 1),
-                          reference="SSC/2026/17")
+                          sent_on=dt.date(2026, 4, 14), reference="SSC/2026/17")
     assessment.refresh_from_db()
     finding = remediation.add_finding(org_a, by=alice, kind="potential", clause="G5.14",
                                       description="Log retention not shown for twelve months",

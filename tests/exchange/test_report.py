@@ -32,8 +32,9 @@ from tests.evidence import files
 
 TODAY = timezone.localdate()
 # report_data's queries: the assessment, progress (2), compliance (2), exceptions, changes, material
-# answers, the register, evidence (2), and the review bundle (10). The same however much there is.
-MAX_QUERIES = 21
+# answers, the register, evidence (2), the review bundle (10) and the User CIO's report in force. The
+# same however much there is.
+MAX_QUERIES = 22
 
 
 @pytest.fixture
@@ -129,7 +130,8 @@ def test_the_report_shows_each_section(rich):
     assert "T2 Log retention should be shown for a full year. carol@cio.test" in text
     outcome = data["outcome"]
     assert outcome["label"] == "Actions requested" and outcome["reference"] == "SSC/2026/17"
-    assert f"Decision Actions requested Clause {outcome['clause']} Received on 1 May 2026 Reference SSC/2026/17" in text
+    assert (f"Decision Actions requested Clause {outcome['clause']} Sent to the SSC on 14 April 2026 Received on "
+            "1 May 2026 Reference SSC/2026/17") in text
 
 
 def test_a_drafting_assessment_renders_with_its_empty_sections_said_plainly(drafting):
@@ -306,3 +308,35 @@ def test_an_owner_sets_the_classification_label_that_every_page_prints(client, a
 def test_an_empty_label_prints_the_default(rich, org_a):
     Organisation.objects.filter(pk=org_a.pk).update(classification_label="")  # as the admin may leave it
     assert report_data(rich, today=TODAY)["classification"] == DEFAULT_CLASSIFICATION
+
+
+def test_the_cio_report_leads_its_own_pdf_and_closes_the_assessment_report(write, org_a, alice, bob, dave):
+    """An issued version of the User CIO's report is in the report data with its results as issued,
+    first in its own PDF and last in the assessment report; a later revision does not change it."""
+    from secassure.exchange.report import render_cio_report
+    from secassure.review import fieldwork_actions as fieldwork
+    from secassure.review.models import CioReport
+    from tests.shipped import load_shipped_rules
+
+    load_shipped_rules()
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    cio = helpers.member(org_a, "cio@x.test", "cio-reviewer")
+    fusa = assessments.create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2026").assessment
+    helpers.conduct(fusa, owner=alice, cio=cio, results={"T2": ("actual", "No scan of the DMZ since March.")},
+                    summary="Three days on site.")
+    v1 = CioReport.objects.get(assessment=fusa)
+    data = report_data(fusa, today=TODAY)
+    assert data["assessment"]["submitted"] and not data["cio_first"]
+    assert data["cio_report"]["version"] == 1 and data["cio_report"]["non_compliant"] == 1
+    assert {r["ref"]: r["result"] for r in data["cio_report"]["results"]} == {"T1": "compliant", "T2": "actual"}
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_cio_report(v1, today=TODAY))).pages)
+    assert "User Security Assessment Report, version 1" in text and "No scan of the DMZ since March." in text
+    assert text.index("User Security Assessment Report") < text.index("Compliance by SEC group")
+    fieldwork.reopen_report(fusa, by=cio, reason="The scan was found after all.")
+    row = helpers.row(fusa, "T2")
+    fieldwork.record_result(row, by=cio, result="compliant")
+    fieldwork.issue_report(fusa, by=cio)
+    v1.refresh_from_db()
+    assert {r["ref"]: r["result"] for r in v1.results} == {"T1": "compliant", "T2": "actual"}  # as issued
+    assert report_data(fusa, today=TODAY)["cio_report"]["version"] == 2

@@ -30,7 +30,8 @@ def rules(db):
 def test_every_step_has_its_reason_clauses_and_confidence():
     found = steps()
     assert {"roles", "portfolio", "create", "answer", "check", "decide", "submit", "share", "queries", "outcome",
-            "response", "actions", "counts", "clear"} == set(found)
+            "response", "actions", "counts", "clear", "cio-share", "cio-evidence", "cio-fieldwork", "cio-response",
+            "assurance"} == set(found)
     for step in found.values():
         assert step.title and step.why and step.confidence in ("S", "I")
     assert found["actions"].clauses == ("G8.28(b)",) and found["counts"].clauses == ("G5.27",)
@@ -69,6 +70,46 @@ def test_the_next_step_follows_the_cycle(rules, write, org_a, alice, bob, carol,
                            response_due=timezone.localdate() + dt.timedelta(3))
     step = next_step(org_a, plan_for(org_a), timezone.localdate())
     assert step.id == "response" and step.url.endswith(f"/findings/{Finding.objects.get().pk}/")
+
+
+def test_the_next_step_follows_an_assessment_the_cio_conducts(rules, write, org_a, alice, bob, dave):
+    from secassure.review import fieldwork_actions as fieldwork
+    from secassure.review import remediation_actions as remediation
+
+    helpers.tiny(write)
+    helpers.hold(org_a, "import-supplier")
+    PortfolioSnapshot.objects.create(organisation=org_a, as_of=dt.date(2025, 6, 30), domestic=300_000,
+                                     non_domestic=0)
+    cio = helpers.member(org_a, "cio@x.test", "cio-reviewer")
+    fusa = assessments.create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2026").assessment
+    assessments.move(fusa, S.PREPARATION, by=bob)
+    helpers.fill(fusa, bob, alice)  # everything answered and checked: still not the User's to submit
+    step = next_step(org_a, plan_for(org_a), timezone.localdate())
+    assert step.id == "cio-share" and step.url.endswith(f"/assessments/{fusa.pk}/review/")
+    review.share(fusa, cio, by=alice)
+    fusa.refresh_from_db()
+    assert _next(org_a) == "cio-fieldwork"
+    request = review.raise_query(fusa, helpers.row(fusa, "T1"), by=cio, text="The log, please.", purpose="evidence")
+    step = next_step(org_a, plan_for(org_a), timezone.localdate())
+    assert step.id == "cio-evidence" and "1 request is waiting" in step.detail
+    review.reply(request, by=bob, text="Here.")
+    assert _next(org_a) == "cio-fieldwork"
+    review.close_query(request, by=cio)
+    fieldwork.record_fieldwork(fusa, by=cio, start=timezone.localdate() - dt.timedelta(3),
+                               end=timezone.localdate() - dt.timedelta(2))
+    for row in helpers.rows_of(fusa):
+        fieldwork.record_result(row, by=cio, result="potential" if row.obligation.ref == "T2" else "compliant",
+                                note="Not shown")
+    fieldwork.write_report(fusa, by=cio, summary="Done.")
+    fieldwork.issue_report(fusa, by=cio)
+    fusa.refresh_from_db()
+    step = next_step(org_a, plan_for(org_a), timezone.localdate())
+    assert step.id == "cio-response" and step.url.endswith("#response") and step.clauses == ("G8.24",)
+    finding = Finding.objects.get(assessment=fusa)
+    finding = remediation.respond(finding, by=bob, response="We will.", revision=finding.revision)
+    fieldwork.approve_response(finding, by=dave, revision=finding.revision)
+    fieldwork.send_response(fusa, by=alice, sent_on=timezone.localdate())
+    assert _next(org_a) == "assurance"
 
 
 def test_a_g5_27_count_due_soon_comes_first_for_an_srp_user(rules, org_a):

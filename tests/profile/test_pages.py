@@ -176,3 +176,36 @@ def test_the_home_page_gives_each_organisations_next_assessment(client, consulta
     assert add_months(today, 6).strftime("%-d %b %Y") in row("Mid Cycle Ltd")
     assert "SSA (year 3)" in row("Late Cycle Ltd")
     assert "FUSA (next cycle)" in row("Finished Cycle Ltd")
+
+
+def test_the_sscs_decision_on_a_further_user_system_is_recorded(client, org_a, alice, bob):
+    """G3.9: a further User System is notified to the SSC before use; the SSC decides whether to
+    review it at the next annual assessment or ad hoc. The organisation page asks for the decision
+    until it is recorded, and records it through a form that saves unchanged without a trace."""
+    import datetime as dt
+
+    from secassure.audit.models import Event
+    from secassure.errors import ActionError
+    from secassure.profile import actions
+    from secassure.profile.models import UserSystem
+
+    primary = UserSystem.objects.create(organisation=org_a, name="Head-end", kind="primary")
+    further = actions.add_user_system(org_a, by=alice, name="Second head-end", kind="further", hosting="cloud",
+                                      ssc_notified_on=dt.date(2026, 9, 1))
+    client.force_login(alice)
+    page = client.get(f"/orgs/{org_a.slug}/").content.decode()
+    assert "the SSC&#x27;s decision is not recorded" in page or "the SSC's decision is not recorded" in page
+    url = f"/orgs/{org_a.slug}/systems/{further.pk}/decision/"
+    assert url in page
+    client.post(url, {"decision": "next-assessment", "decided_on": "2026-09-20"})
+    further.refresh_from_db()
+    assert (further.ssc_decision, further.ssc_decided_on) == ("next-assessment", dt.date(2026, 9, 20))
+    assert "review it at the next annual assessment" in client.get(f"/orgs/{org_a.slug}/").content.decode()
+    client.post(url, {"decision": "next-assessment", "decided_on": "2026-09-20"})  # saved unchanged
+    assert Event.objects.filter(action="profile.user_system.decided").count() == 1
+    with pytest.raises(ActionError, match="decided before the system was notified"):
+        actions.record_system_decision(further, by=alice, decision="ad-hoc", decided_on=dt.date(2026, 8, 1))
+    with pytest.raises(ActionError, match="this is the primary one"):
+        actions.record_system_decision(primary, by=alice, decision="ad-hoc", decided_on=dt.date(2026, 9, 2))
+    client.force_login(bob)  # a Contributor does not change the organisation's profile
+    assert client.post(url, {"decision": "ad-hoc", "decided_on": "2026-09-21"}).status_code == 403

@@ -93,8 +93,9 @@ def test_a_response_is_saved_and_a_stale_one_refused(org_a, alice, bob):
         "We will review access every quarter.", bob, "response-drafted", 2)
     assert saved.responded_at is not None
     [event] = events("review.finding.responded")
-    assert event.before == {"response": "", "status": "open"}
-    assert event.after == {"response": "We will review access every quarter.", "status": "response-drafted"}
+    assert event.before == {"response": "", "status": "open", "approved_by": None}
+    assert event.after == {"response": "We will review access every quarter.", "status": "response-drafted",
+                           "approved_by": None}
 
     with pytest.raises(StaleEdit) as caught:
         remediation.respond(stale, by=alice, response="Alice's words", revision=1)

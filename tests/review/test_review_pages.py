@@ -1,12 +1,14 @@
 """The review pages: a CIO reviewer sees what is shared with them and nothing else; the User sees
 the review and answers queries; nobody edits what the other side wrote."""
 
+import datetime as dt
+
 import pytest
 
 from secassure.assessments import actions as assessment_actions
 from secassure.evidence import actions as evidence
 from secassure.review import actions
-from secassure.review.models import Comment, QueryMessage, ReviewQuery
+from secassure.review.models import Comment, Outcome, QueryMessage, ReviewQuery
 from tests.assessments import helpers
 from tests.evidence import files
 from tests.shipped import load_shipped_rules
@@ -111,9 +113,13 @@ def test_sharing_and_recording_the_outcome_from_the_page(client, shared, alice, 
     client.force_login(alice)
     page = client.get(_url(shared)).content.decode()
     assert "Record the SSC" in page
-    response = client.post(_url(shared, "outcome/"), {"decision": "cio-assessment", "received_on": "2026-11-20",
-                                                      "reference": "SSC/1"})
+    refused = client.post(_url(shared, "outcome/"), {"decision": "cio-assessment", "received_on": "2026-11-20"},
+                          follow=True)
+    assert not Outcome.objects.exists() and "Choose the decision" in refused.content.decode()  # when was it sent?
+    response = client.post(_url(shared, "outcome/"), {"decision": "cio-assessment", "sent_on": "2026-11-02",
+                                                      "received_on": "2026-11-20", "reference": "SSC/1"})
     shared.refresh_from_db()
+    assert shared.outcome.sent_on == dt.date(2026, 11, 2)
     follow_up = shared.outcome.follow_up
     assert response.status_code == 302 and response["Location"] == f"/orgs/{org_a.slug}/assessments/{follow_up.pk}/"
     assert shared.status == "closed" and follow_up.baseline == shared
@@ -131,12 +137,16 @@ def test_an_assurance_status_is_recorded_from_the_review_page(client, alice, bob
     helpers.tiny(write)
     helpers.hold(org_a, "import-supplier")
     fusa = assessment_actions.create_assessment(org_a, kind="fusa", by=alice, title="FUSA 2019").assessment
-    helpers.submit(fusa, maker=bob, checker=alice, approver=dave)
+    cio = helpers.member(org_a, "cio@x.test", "cio-reviewer")
+    helpers.conduct(fusa, owner=alice, cio=cio, responder=bob, approver=dave)
     client.force_login(alice)
     assert b"Assurance status" in client.get(_url(fusa)).content
     client.post(_url(fusa, "assurance/"), {"name": "Deferred", "effective_date": "2019-10-01"})
     record = fusa.assurance_records.get()
     assert record.status == "rejected" and record.name_as_given == "Deferred"
+    fusa.refresh_from_db()
+    assert fusa.status == "closed"  # the assurance status closes it; a rejection calls for a follow-up
+    assert org_a.assessments.get(kind="follow-up").baseline == fusa
     assert "the letter says “Deferred”" in client.get(_url(fusa)).content.decode()
     client.force_login(bob)
     assert client.post(_url(fusa, "assurance/"), {"name": "Approved", "effective_date": "2021-01-01"}

@@ -1,6 +1,7 @@
 """The one door: another organisation's ids answer 404 exactly like missing ones; each role does
 only what it may; a person with no grants sees nothing."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -34,7 +35,7 @@ def _tenant_patterns():
 
 def _fill(route: str, slug: str, pk: int) -> str:
     path = re.sub(r"<slug:slug>", slug, route)
-    path = re.sub(r"<int:number>", "1", path)
+    path = re.sub(r"<int:(number|version)>", "1", path)
     path = re.sub(r"<kind:kind>", "rows", path)
     path = re.sub(r"<str:what>", "rows", path)
     path = re.sub(r"<str:model>", "poam", path)
@@ -49,13 +50,17 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "review-comment-edit", "review-final", "review-outcome", "review-assurance", "remediation-open",
              "finding-response", "finding-status", "finding-evidence", "remediation-action-add", "remediation-action",
              "remediation-report", "remediation-letter", "remediation-send", "remediation-approval",
-             "exchange-upload", "exchange-apply"}
+             "exchange-upload", "exchange-apply", "review-fieldwork", "review-result", "review-report",
+             "review-report-issue", "review-report-reopen", "review-response-due", "review-response-send",
+             "finding-approve"}
 GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
             "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
-            "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan"}
+            "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan",
+            "exchange-cio-report"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
-                "role-remove": "holding", "document": "document", "document-download": "document",
+                "role-remove": "holding", "system-decision": "system", "document": "document",
+                "document-download": "document",
                 "document-accept": "document", "provider-assign": "provider", "document-link": "document",
                 "document-move": "document", "campaign-start": "document", "risk": "risk",
                 **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
@@ -68,8 +73,12 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                                                    "review-comment-edit", "review-final", "review-outcome",
                                                    "review-assurance", "exchange", "exchange-workbook",
                                                    "exchange-report", "exchange-pack", "exchange-csv",
-                                                   "exchange-oscal", "exchange-upload", "exchange-apply")},
-                **{name: "finding" for name in ("finding", "finding-response", "finding-status", "finding-evidence")},
+                                                   "exchange-oscal", "exchange-upload", "exchange-apply",
+                                                   "review-fieldwork", "review-result", "review-report",
+                                                   "review-report-issue", "review-report-reopen", "review-response-due",
+                                                   "review-response-send", "exchange-cio-report")},
+                **{name: "finding" for name in ("finding", "finding-response", "finding-status", "finding-evidence",
+                                                "finding-approve")},
                 **{name: "plan" for name in ("remediation-plan", "remediation-action-add", "remediation-action",
                                              "remediation-report", "remediation-letter", "remediation-send",
                                              "remediation-approval")}}
@@ -95,7 +104,11 @@ def org_b_objects(org_b, mallory, shipped_catalogue):
 
     finding = add_finding(org_b, by=mallory, kind="potential", description="B's finding")
     plan = RemediationPlan.objects.create(organisation=org_b, assessment=assessment)
-    return {"assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk,
+    from secassure.profile.models import UserSystem
+
+    system = UserSystem.objects.create(organisation=org_b, name="B's second system", kind="further",
+                                       ssc_notified_on=dt.date(2026, 1, 5))
+    return {"assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk, "system": system.pk,
             "membership": Membership.objects.get(user=mallory).pk,
             "holding": holding.pk, "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 

@@ -13,11 +13,12 @@ from secassure.audit.verify import verify
 from secassure.catalogue.models import FrameworkVersion
 from secassure.evidence.models import Acceptance, Document, DocumentVersion
 from secassure.evidence.services import register_rows
-from secassure.review.models import Finding, QueryMessage, RemediationAction
+from secassure.review.models import Finding, Outcome, QueryMessage, RemediationAction
 from secassure.tenancy.models import Membership, Organisation
 from secassure.web.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PEOPLE
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+MORGAN = "morgan@cio.demo.secassure.test"
 
 
 def _freshness(org):
@@ -57,9 +58,29 @@ def test_the_demo_tells_the_story(cli):
     assert cli("demo", "--force").exit_code == 0
     energy, networks = Organisation.objects.get(slug="demo-energy"), Organisation.objects.get(slug="demo-networks")
 
-    # Demo Energy: a supplier in year 3 with a VUSA baseline found satisfactory ...
+    # Demo Energy: a supplier in year 3 whose VUSA baseline the User CIO conducted: an evidence
+    # request answered from the register, a result on every obligation with the evidence examined,
+    # and one potential non-compliance in the report ...
     vusa, ssa = Assessment.objects.filter(organisation=energy).order_by("pk")
-    assert (vusa.kind, vusa.status, vusa.outcome.decision) == ("vusa", "closed", "satisfactory")
+    report = vusa.cio_reports.get()
+    assert (vusa.kind, report.issued_by.email) == ("vusa", MORGAN)
+    request = vusa.queries.get()
+    assert (request.purpose, request.status, request.raised_by.email) == ("evidence", "closed", MORGAN)
+    assert request.messages.get(side="user").document.title == "Penetration Test Report"
+    assert vusa.cio_results.count() == vusa.rows.count()
+    assert all(result.examined.exists() for result in vusa.cio_results.all())
+    assert [(r["ref"], r["result"]) for r in report.results if r["result"] != "compliant"] == [("G4.4", "potential")]
+    # ... put right before the User's response went, by the SSC's date, so the VUSA is closed with no
+    # remediation plan and no SSC decision of the self-assessment kind.
+    finding = vusa.findings.get()
+    assert (finding.source, finding.clause, finding.kind, finding.status) == ("cio-report", "G4.4", "potential",
+                                                                              "closed")
+    assert (finding.responded_by.email, finding.response_approved_by.email) == (
+        "ravi@energy.demo.secassure.test", "dana@energy.demo.secassure.test")
+    assert [d.title for d in finding.evidence.all()] == ["Head-end Console Leaver Review"]
+    assert report.response_sent_on < report.response_due == finding.response_due
+    assert vusa.status == "closed"
+    assert not vusa.remediation_plans.exists() and not Outcome.objects.filter(assessment=vusa).exists()
     # ... whose CIO fieldwork is recorded, so this year's assessment falls due 12 months after it.
     from secassure.dates import add_months
     from secassure.profile.services import plan_for
@@ -75,7 +96,8 @@ def test_the_demo_tells_the_story(cli):
     assert _freshness(energy) == {
         "Information Security Policy": "current", "Access Control Procedure": "current",
         "Risk Assessment Methodology": "current", "Penetration Test Report": "current",
-        "Northgate Hosting Security Statement": "acceptance-lapsed", "Northgate Penetration Test Summary": "current"}
+        "Northgate Hosting Security Statement": "acceptance-lapsed", "Northgate Penetration Test Summary": "current",
+        "Head-end Console Leaver Review": "current"}
     assert Document.objects.filter(organisation=energy, provider__isnull=False).count() == 2
     # ... a change log with one material increase ...
     assert (ssa.kind, ssa.cycle_year, ssa.baseline) == ("ssa", 3, vusa)
@@ -86,10 +108,21 @@ def test_the_demo_tells_the_story(cli):
     assert sorted(ssa.queries.values_list("status", flat=True)) == ["answered", "open"]
     assert ssa.cio_comments.count() == 2
 
-    # Demo Northern Networks: the SSC asked for actions, and the plan is under way.
+    # Demo Northern Networks: the User CIO's report on its VUSA found two non-compliances; each was
+    # answered and signed off, and sending the response with them still open opened the plan, which
+    # is under way.
     old, current = Assessment.objects.filter(organisation=networks).order_by("pk")
-    assert (old.status, old.outcome.decision) == ("actions-requested", "actions")
+    report = old.cio_reports.get()
+    assert (old.status, report.issued_by.email) == ("actions-requested", MORGAN)
+    assert not Outcome.objects.filter(assessment=old).exists()
+    assert [(f.clause, f.kind, f.source, f.responded_by.email, f.response_approved_by.email)
+            for f in old.findings.order_by("clause")] == [
+        ("G3.6", "actual", "cio-report", "kofi@networks.demo.secassure.test", "helen@networks.demo.secassure.test"),
+        ("G4.4", "potential", "cio-report", "kofi@networks.demo.secassure.test", "helen@networks.demo.secassure.test")]
+    assert not Finding.objects.filter(organisation=networks).exclude(assessment=old).exists()
+    assert report.response_sent_on <= report.response_due
     plan = old.remediation_plans.get()
+    assert {a.finding.clause for a in plan.actions.select_related("finding")} == {"G3.6", "G4.4"}
     assert plan.status == "sent" and plan.letters.count() == 1
     assert sorted(RemediationAction.objects.filter(plan=plan).values_list("status", flat=True)) == [
         "done", "planned", "planned"]
@@ -169,6 +202,21 @@ def _review_steps(assessment, name: str) -> list[tuple[str, object]]:
     return steps + sorted(said, key=lambda step: step[1])
 
 
+def _fieldwork_steps(assessment, name: str) -> list[tuple[str, object]]:
+    """Shared with the CIO, who conducts it: the fieldwork on its recorded dates, the CIO's results and
+    report, then the User's responses to the findings, signed off, and the response sent."""
+    report = assessment.cio_reports.get()
+    findings = list(assessment.findings.all())
+    return [(f"{name} created", assessment.created_at),
+            (f"{name} shared with the CIO", assessment.shares.get().shared_at),
+            ("the fieldwork's start", assessment.fieldwork_start), ("the fieldwork's end", assessment.fieldwork_end),
+            ("the CIO's last result", max(r.recorded_at for r in assessment.cio_results.all())),
+            ("the report issued", report.issued_at),
+            ("the management responses", max(f.responded_at for f in findings)),
+            ("the responses signed off", max(f.response_approved_at for f in findings)),
+            ("the response sent", report.response_sent_on)]
+
+
 def _documents_hold(org, today) -> None:
     versions = DocumentVersion.objects.filter(document__organisation=org).select_related("document")
     for version in versions:
@@ -193,32 +241,36 @@ def test_the_story_happens_in_order_and_before_today(cli):
     assert abs(now - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5), "the loader left the clock moved"
     energy, networks = Organisation.objects.get(slug="demo-energy"), Organisation.objects.get(slug="demo-networks")
 
-    # Demo Energy: the FUSA, the VUSA and its review, the SSC's outcome, then year 3.
+    # Demo Energy: the FUSA, the VUSA the CIO conducted and the User's response, then year 3.
     vusa, ssa = Assessment.objects.filter(organisation=energy).order_by("pk")
     policy = Document.objects.get(organisation=energy, title="Information Security Policy")
     statement = Document.objects.get(organisation=energy, title="Northgate Hosting Security Statement")
-    _in_order([("the cycle start", energy.cycle_start), ("Demo Energy began", energy.created_at),
-               *_review_steps(vusa, "the VUSA"),
-               ("the CIO's comments final", vusa.status_changes.get(to_status="cio-final").at),
-               ("the SSC's outcome received", vusa.outcome.received_on),
-               ("the outcome recorded", vusa.outcome.recorded_at),
+    review_record = Document.objects.get(organisation=energy, title="Head-end Console Leaver Review")
+    request = vusa.queries.get()
+    steps = _fieldwork_steps(vusa, "the VUSA")
+    _in_order([("the cycle start", energy.cycle_start), ("Demo Energy began", energy.created_at), *steps[:3],
+               ("the evidence requested", request.raised_at),
+               ("the User's evidence", request.messages.get(side="user").created_at), steps[3],
+               ("the request closed", request.closed_at), *steps[4:-1],
+               ("the leaver review uploaded", review_record.versions.get().uploaded_at), steps[-1],
+               ("the SSC's date for the response", vusa.cio_reports.get().response_due),
                ("the policy reviewed", policy.versions.get(number=2).uploaded_at),
                ("Northgate's new statement", statement.versions.get(number=2).uploaded_at),
                *_review_steps(ssa, "the self-assessment"), ("today", today)])
     assert vusa.links.filter(document=policy).values_list("version__number", flat=True).distinct().get() == 1
     assert ssa.links.filter(document=policy).values_list("version__number", flat=True).distinct().get() == 2
 
-    # Demo Northern Networks: the VUSA, the SSC's request, the plan signed and sent, work done, year 3.
+    # Demo Northern Networks: the VUSA the CIO conducted, the User's response, which opened the plan,
+    # the plan signed and sent, work done, year 3.
     old, current = Assessment.objects.filter(organisation=networks).order_by("pk")
     plan = old.remediation_plans.get()
     findings = list(Finding.objects.filter(organisation=networks))
     done = RemediationAction.objects.get(plan=plan, status="done")
+    assert _day(max(f.created_at for f in findings)) == _day(old.cio_reports.get().issued_at)
+    assert _day(plan.created_at) == old.cio_reports.get().response_sent_on
     _in_order([("the cycle start", networks.cycle_start), ("Demo Northern Networks began", networks.created_at),
-               *_review_steps(old, "the VUSA"),
-               ("the CIO's comments final", old.status_changes.get(to_status="cio-final").at),
-               ("the SSC's outcome received", old.outcome.received_on), ("the plan opened", plan.created_at),
-               ("the findings recorded", max(f.created_at for f in findings)),
-               ("the management responses", max(f.responded_at for f in findings)),
+               *_fieldwork_steps(old, "the VUSA"),
+               ("the SSC's date for the response", old.cio_reports.get().response_due),
                ("the director's letter signed", plan.letters.get().signed_on), ("the plan sent", plan.sent_on),
                ("an action done", done.closed_at), ("the self-assessment created", current.created_at),
                ("today", today)])

@@ -35,11 +35,13 @@ from secassure.catalogue.importers.base import (
 FORMAT = "secassure.catalogue/1"
 _TOP = {"format", "framework", "version", "groups", "obligations", "questions"}
 _FRAMEWORK = {"slug", "name", "kind"}
-_VERSION = {"version", "status", "effective_date", "source", "source_url", "notes"}
+_VERSION = {"version", "status", "effective_date", "source", "source_url", "notes", *("reflects",)}
+# What a version says it reflects: the releases of the texts its entries were checked against.
+_REFLECTS = {"sec", "scf", "agreed_interpretations"}
 _GROUP = {"ref", "title", "summary", "parent"}
 _OBLIGATION = {
     "ref", "group", "parent", "title", "summary", "guidance", "applicability", "confidence",
-    "source_url", "assessable", "maps_to",
+    "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "maps_to",
 }
 _QUESTION = {"ref", "text", "topic", "clauses", "categories", "help", "answer_kind", "concern"}
 
@@ -155,6 +157,11 @@ def parse_document(name: str, doc: Any) -> CatalogueData:
         source_url=r.url(ver, "source_url", "version"),
         notes=r.text(ver, "notes", "version", required=False),
     )
+    reflects = ver.get("reflects")
+    if reflects is not None:
+        r.mapping(reflects, "version.reflects", _REFLECTS)
+        found = {key: r.text(reflects, key, "version.reflects", required=False, limit=100) for key in sorted(_REFLECTS)}
+        data.extra["reflects"] = {key: value for key, value in found.items() if value}
     group_refs: set[str] = set()
     for i, node in enumerate(r.items(doc, "groups")):
         place = f"groups[{i}]"
@@ -211,8 +218,19 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary
         source_url=r.url(o, "source_url", place),
         assessable=assessable,
         maps_to=_mappings(r, o.get("maps_to"), f"{place}.maps_to"),
+        extra=_provenance(r, o, place),
         place=place,
     )
+
+
+# Where an entry's source is more precise than its page: the page's title, and the section of the
+# Security Controls Framework or the paragraph of the Agreed Interpretations it rests on.
+_PROVENANCE = (("source_title", 300), ("scf_ref", 100), ("ai_ref", 100))
+
+
+def _provenance(r: _Reader, o: dict, place: str) -> dict:
+    found = {key: r.text(o, key, place, required=False, limit=limit) for key, limit in _PROVENANCE}
+    return {key: value for key, value in found.items() if value}
 
 
 def _mappings(r: _Reader, value: Any, place: str) -> list[MappingData]:
