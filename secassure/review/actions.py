@@ -84,16 +84,21 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
                                "the CIO's review is over")
     _reviewer_of(org, reviewer)
     with transaction.atomic():
-        found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
-                                                     defaults={"shared_by": by})
-        if not created and found.active:
-            raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
-        if not created:
-            found.revoked_at, found.shared_by = None, by
-            found.save(update_fields=["revoked_at", "shared_by"])
+        found = _grant(assessment, reviewer, by=by)
         if assessment.status == S.SUBMITTED:
             _status_move(assessment, S.CIO_REVIEW, by=by, reason=f"shared with {reviewer.email}")
         record(AuditEvent.REVIEW_SHARED, assessment, organisation=org, after={"reviewer": reviewer.email})
+    return found
+
+
+def _grant(assessment: Assessment, reviewer, *, by) -> Share:
+    """The reviewer's share of the assessment, new or given back after it was withdrawn."""
+    found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer, defaults={"shared_by": by})
+    if not created and found.active:
+        raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
+    if not created:
+        found.revoked_at, found.shared_by = None, by
+        found.save(update_fields=["revoked_at", "shared_by"])
     return found
 
 
@@ -112,13 +117,7 @@ def _share_for_fieldwork(assessment: Assessment, reviewer, rule, *, by) -> Share
                           "is answered; there is nothing more to share")
     _reviewer_of(org, reviewer)
     with transaction.atomic():
-        found, created = Share.objects.get_or_create(assessment=assessment, reviewer=reviewer,
-                                                     defaults={"shared_by": by})
-        if not created and found.active:
-            raise ActionError(f"the assessment is already shared with {display_name(reviewer)}")
-        if not created:
-            found.revoked_at, found.shared_by = None, by
-            found.save(update_fields=["revoked_at", "shared_by"])
+        found = _grant(assessment, reviewer, by=by)
         if assessment.editable and assessment.status != S.FIELDWORK:
             _status_move(assessment, S.FIELDWORK, by=by,
                          reason=f"shared with {reviewer.email}, who conducts it ({rule.clause})")

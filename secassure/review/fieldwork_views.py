@@ -30,7 +30,12 @@ def _back(slug, pk, anchor: str = ""):
     return response
 
 
-def _invalid(request, form) -> None:
+def _submitted(request, form, action, *args, ok) -> None:
+    """Run the action with the form's values, or say what is wrong with them; either way the
+    person goes back to the page the form is on."""
+    if form.is_valid():
+        act(request, action, *args, by=request.user, **form.cleaned_data, ok=ok)
+        return
     problems = [f"{form.fields[name].label or name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
                 for name, errors in form.errors.items()]
     messages.error(request, "Not saved. " + " ".join(problems))
@@ -45,12 +50,8 @@ def examinable(row) -> list[Document]:
 @require_POST
 def record_fieldwork(request, slug, pk):
     door = review_door(request.user, slug, pk)
-    form = FieldworkForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-    else:
-        act(request, fieldwork.record_fieldwork, door.assessment, by=request.user, **form.cleaned_data,
-            ok="The fieldwork's dates are recorded.")
+    _submitted(request, FieldworkForm(request.POST), fieldwork.record_fieldwork, door.assessment,
+               ok="The fieldwork's dates are recorded.")
     return _back(slug, pk, "#conducting")
 
 
@@ -60,11 +61,7 @@ def record_result(request, slug, pk, item_pk):
     door = review_door(request.user, slug, pk)
     row = get_row_for(door.assessment, item_pk)
     form = ResultForm(request.POST, documents=examinable(row), material=door.assessment.kind == AssessmentType.VUSA)
-    if not form.is_valid():
-        _invalid(request, form)
-    else:
-        act(request, fieldwork.record_result, row, by=request.user, **form.cleaned_data,
-            ok=f"The result on {row.obligation.ref} is recorded.")
+    _submitted(request, form, fieldwork.record_result, row, ok=f"The result on {row.obligation.ref} is recorded.")
     return redirect("review-item", slug=slug, pk=pk, kind="rows", item_pk=item_pk)
 
 
@@ -72,12 +69,8 @@ def record_result(request, slug, pk, item_pk):
 @require_POST
 def write_report(request, slug, pk):
     door = review_door(request.user, slug, pk)
-    form = CioReportForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-    else:
-        act(request, fieldwork.write_report, door.assessment, by=request.user, **form.cleaned_data,
-            ok="The draft report is saved.")
+    _submitted(request, CioReportForm(request.POST), fieldwork.write_report, door.assessment,
+               ok="The draft report is saved.")
     return _back(slug, pk, "#report")
 
 
@@ -104,12 +97,8 @@ def reopen_report(request, slug, pk):
 def response_due(request, slug, pk):
     door = review_door(request.user, slug, pk)
     door.need(access.RECORD_OUTCOME)
-    form = ResponseDueForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-    else:
-        act(request, fieldwork.set_response_due, door.assessment, by=request.user, **form.cleaned_data,
-            ok="The SSC's date for the response is recorded on every finding of the report.")
+    _submitted(request, ResponseDueForm(request.POST), fieldwork.set_response_due, door.assessment,
+               ok="The SSC's date for the response is recorded on every finding of the report.")
     return _back(slug, pk, "#response")
 
 
@@ -118,14 +107,10 @@ def response_due(request, slug, pk):
 def send_response(request, slug, pk):
     door = review_door(request.user, slug, pk)
     door.need(access.RECORD_OUTCOME)
-    form = SendResponseForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-    else:
-        act(request, fieldwork.send_response, door.assessment, by=request.user, **form.cleaned_data,
-            ok=lambda _: "The response is recorded as sent to the SSC and the CIO" + (
-                "; non-compliance remains, so the remediation plan is open." if door.assessment.status ==
-                "actions-requested" else "."))
+    _submitted(request, SendResponseForm(request.POST), fieldwork.send_response, door.assessment,
+               ok=lambda _: "The response is recorded as sent to the SSC and the CIO" + (
+                   "; non-compliance remains, so the remediation plan is open." if door.assessment.status ==
+                   "actions-requested" else "."))
     return _back(slug, pk, "#response")
 
 
