@@ -220,6 +220,9 @@ class ResultForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.documents = {str(d.pk): d for d in documents}
         self.fields["examined"].choices = [(key, d.title) for key, d in self.documents.items()]
+        if not self.documents:
+            self.fields["examined"].help_text = ("No document is offered on this obligation yet: ask for one with an "
+                                                 "evidence request below.")
         if not material:
             self.fields["result"].choices = [c for c in self.fields["result"].choices if c[0] != Result.MATERIAL]
 

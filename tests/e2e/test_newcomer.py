@@ -99,8 +99,6 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     alice.click("nav.tabs a:has-text('Questionnaire')")
     assert _confirm_each_carried_forward_item(alice) == 1
     alice.click("nav.tabs a:has-text('Validation rows')")
-    from secassure.assessments.models import Assessment
-
     rows = Assessment.objects.get(organisation__slug="demo-networks", kind="ssa").rows.count()
     assert f"{rows} of {rows} obligations assessed" in alice.locator("#progress").inner_text()
     alice.click("button:has-text('Send for internal review')")
