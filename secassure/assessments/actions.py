@@ -48,6 +48,7 @@ from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Ques
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
 from secassure.people import display_name
+from secassure.profile.models import SrpArrangement
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
@@ -111,13 +112,16 @@ def roles_in_force(org: Organisation, on: dt.date | None = None) -> list[str]:
     return sorted(set(holdings.values_list("role", flat=True)))
 
 
-def applicable(org: Organisation, catalogue: FrameworkVersion, roles: list[str]):
+def applicable(org: Organisation, catalogue: FrameworkVersion, roles: list[str], on: dt.date | None = None):
     """The catalogue's assessable obligations and its questions that apply to the organisation's
-    Party category and User Roles (all roles' obligations when it has none recorded)."""
+    Party category and User Roles (all roles' obligations when it has none recorded); those for a
+    User of a Shared Resource Provider only while it has an arrangement with one in force."""
+    srp_user = SrpArrangement.objects.filter(organisation=org).active_on(on or timezone.localdate()).exists()
     obligations = [
         o for o in Obligation.objects.filter(version=catalogue, assessable=True)
-        .only("pk", "ref", "group_id", "categories", "roles").order_by("order", "pk")
+        .only("pk", "ref", "group_id", "categories", "roles", "extra").order_by("order", "pk")
         if org.category in o.categories and (not roles or set(roles) & set(o.roles))
+        and (srp_user or not (o.extra or {}).get("srp_user"))
     ]
     questions = [q for q in Question.objects.filter(version=catalogue).only("pk", "ref", "categories", "answer_kind")
                  .order_by("order", "pk")

@@ -110,14 +110,21 @@ def led_by_cio(assessment: Assessment):
 SELF_ASSESSMENT_REVIEW = (AssessmentStatus.SUBMITTED, AssessmentStatus.CIO_REVIEW, AssessmentStatus.CIO_FINAL)
 
 
+def _kept_in_the_users_flow(assessment: Assessment) -> bool:
+    """Submitted through the User's own flow before the rules said the CIO conducts its type: it
+    finishes that way (shared, reviewed, the SSC's outcome) rather than being stranded."""
+    return assessment.submitted_at is not None and assessment.status in SELF_ASSESSMENT_REVIEW
+
+
 def conducted_by_cio(assessment: Assessment):
     """The rule saying the User CIO conducts the assessment, for one going the CIO's way; None for a
-    self-assessment, and for one submitted through the User's own flow before the rules said the CIO
-    conducts its type, which finishes that way (shared, reviewed, the SSC's outcome) rather than
-    being stranded."""
-    if assessment.submitted_at is not None and assessment.status in SELF_ASSESSMENT_REVIEW:
-        return None
-    return led_by_cio(assessment)
+    self-assessment, and for one kept in the User's own flow."""
+    return None if _kept_in_the_users_flow(assessment) else led_by_cio(assessment)
+
+
+def goes_the_cios_way(assessment: Assessment, cio_kinds) -> bool:
+    """``conducted_by_cio`` for a caller that already holds the types the rules say the CIO conducts."""
+    return assessment.kind in cio_kinds and not _kept_in_the_users_flow(assessment)
 
 
 def export(assessment: Assessment) -> dict:

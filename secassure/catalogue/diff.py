@@ -10,7 +10,7 @@ from secassure.catalogue.models import FrameworkVersion, Group, Mapping, Obligat
 
 OBLIGATION_FIELDS = (
     "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
-    "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "mappings",
+    "srp_user", "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "mappings",
 )
 QUESTION_FIELDS = ("text", "topic", "answer_kind", "concern", "categories", "help", "clauses")
 
@@ -70,6 +70,7 @@ def snapshot_of_data(data: CatalogueData) -> dict:
                 "roles": sorted(o.roles),
                 "confidence": o.confidence,
                 "source_url": o.source_url,
+                "srp_user": bool((o.extra or {}).get("srp_user")),
                 **{key: (o.extra or {}).get(key, "") for key in ("source_title", "scf_ref", "ai_ref")},
                 "assessable": o.assessable,
                 "mappings": sorted(f"{m.target} {m.relationship}" for m in o.maps_to),

@@ -93,7 +93,8 @@ def obligation_as_dict(ob: Obligation) -> dict:
         "parent": ob.parent.ref if ob.parent else None,
         "summary": ob.summary,
         "guidance": ob.guidance,
-        "applicability": {"categories": ob.categories, "roles": ob.roles},
+        "applicability": {"categories": ob.categories, "roles": ob.roles,
+                          "srp_user": bool((ob.extra or {}).get("srp_user"))},
         "applicability_labels": {
             "categories": [_label(PartyCategory, c) for c in ob.categories],
             "roles": [_label(UserRole, r) for r in ob.roles],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from secassure.catalogue.choices import UserRole
 from secassure.profile.choices import AdvisedType, Hosting, SscReview, SystemKind
@@ -28,6 +29,13 @@ class RoleHolding(models.Model):
         return self.get_role_display()
 
 
+class SrpArrangementQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """In force on that day: started (or with no start recorded) and not yet ended."""
+        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=day),
+                           Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 class SrpArrangement(models.Model):
     """An arrangement with a Shared Resource Provider (SEC G10) whose User System the User uses."""
 
@@ -37,6 +45,8 @@ class SrpArrangement(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+
+    objects = SrpArrangementQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation", "provider_name"]

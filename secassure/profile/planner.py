@@ -130,6 +130,8 @@ class Plan:
     years: list[PlannedYear] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     next_cycle: PlannedYear | None = None
+    # The assessment types the rules say the User CIO conducts.
+    cio_kinds: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict:
         return {
@@ -299,7 +301,7 @@ def _due(year: int, clock: _Clock, assessments: list[RecordedAssessment], cio_le
 def plan_cycle(*, organisation: str, category: str, cycle_start: dt.date | None, snapshots: list[Portfolio],
                today: dt.date, rules: RuleSetData, assessments: list[RecordedAssessment] | tuple = (),
                advice: list[Advice] | tuple = ()) -> Plan:
-    plan = Plan(organisation, category, cycle_start, rules.label, today)
+    plan = Plan(organisation, category, cycle_start, rules.label, today, cio_kinds=frozenset(_cio_led(rules)))
     if category not in PartyCategory.values:
         plan.warnings.append(f"{category!r} is not a Party category; set the organisation's category")
         return plan

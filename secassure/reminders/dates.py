@@ -84,10 +84,7 @@ def count_due(org, today: dt.date) -> dt.date | None:
     """G5.27: a User whose User System is a Shared Resource Provider's reports its count of Smart
     Metering Systems every six months; the next is due six months after the last snapshot (today if
     there is none). None when the organisation uses no Shared Resource Provider now."""
-    from django.db.models import Q
-
-    active = org.srp_arrangements.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-    if not active.exists():
+    if not org.srp_arrangements.active_on(today).exists():
         return None
     last = org.portfolio_snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
     return add_months(last, COUNT_MONTHS) if last else today

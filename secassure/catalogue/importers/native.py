@@ -199,7 +199,10 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary
     if group not in group_refs:
         r.fail(f"{place}.group", f"no group {group!r} in this file")
     applicability = o.get("applicability") or {}
-    r.mapping(applicability, f"{place}.applicability", {"categories", "roles"})
+    r.mapping(applicability, f"{place}.applicability", {"categories", "roles", "srp_user"})
+    srp_user = applicability.get("srp_user", False)
+    if not isinstance(srp_user, bool):
+        r.fail(f"{place}.applicability.srp_user", "expected true or false")
     assessable = o.get("assessable", True)
     if not isinstance(assessable, bool):
         r.fail(f"{place}.assessable", "expected true or false")
@@ -218,7 +221,7 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary
         source_url=r.url(o, "source_url", place),
         assessable=assessable,
         maps_to=_mappings(r, o.get("maps_to"), f"{place}.maps_to"),
-        extra=_provenance(r, o, place),
+        extra={**_provenance(r, o, place), **({"srp_user": True} if srp_user else {})},
         place=place,
     )
 
