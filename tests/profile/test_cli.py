@@ -340,7 +340,7 @@ def test_plan_text_prints_each_year(cli, supplier):
     assert f"Year 1: FUSA due by {iso(start)}" in out
     assert f"Year 2: VUSA due by {iso(add_months(start, 12))}" in out
     assert f"Year 3: SSA due by {iso(add_months(start, 24))}" in out
-    assert "assessment-cycle@2026.3" in out
+    assert "assessment-cycle@2026.4" in out
     assert "  - " in out  # reasons under each year
 
 
@@ -384,22 +384,22 @@ def test_rules_load_twice_is_unchanged_and_list_shows_it(cli):
     first = cli("rules", "load", "--shipped", "--json")
     assert first.exit_code == 0, first.stderr
     assert [r["outcome"] for r in first.json()] == ["created"]
-    assert first.json()[0]["rules"] == "assessment-cycle@2026.3"
+    assert first.json()[0]["rules"] == "assessment-cycle@2026.4"
     loaded_events = Event.objects.filter(action="profile.rules.loaded").count()
     assert loaded_events == 1
 
     second = cli("rules", "load", "--shipped")
     assert second.exit_code == 0, second.stderr
-    assert "assessment-cycle@2026.3 unchanged" in second.stdout
+    assert "assessment-cycle@2026.4 unchanged" in second.stdout
     assert RuleSet.objects.count() == 1
     assert Event.objects.filter(action__startswith="profile.rules.").count() == 1
 
     listed = cli("rules", "list", "--json")
     assert listed.exit_code == 0
     rows = listed.json()
-    assert [r["rules"] for r in rows] == ["assessment-cycle@2026.3"]
+    assert [r["rules"] for r in rows] == ["assessment-cycle@2026.4"]
     assert rows[0]["status"] == "published" and rows[0]["effective_date"] == "2019-02-28"
-    assert "assessment-cycle@2026.3\tpublished\teffective 2019-02-28" in cli("rules", "list").stdout
+    assert "assessment-cycle@2026.4\tpublished\teffective 2019-02-28" in cli("rules", "list").stdout
     audit_ok(cli)
 
 

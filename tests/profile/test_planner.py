@@ -470,7 +470,7 @@ def test_as_dict_is_json_and_has_the_keys(rules):
     assert d["organisation"] == "Acme Energy"
     assert d["category"] == "large-supplier"
     assert d["cycle_start"] == "2025-03-31"
-    assert d["ruleset"] == "assessment-cycle@2026.3"
+    assert d["ruleset"] == "assessment-cycle@2026.4"
     assert d["as_of"] == "2025-06-01"
     assert len(d["cycle"]) == 3
     for entry in d["cycle"]:
@@ -532,7 +532,7 @@ def test_changed_years_without_cycle_start(rules):
 
 
 def test_shipped_rules_parse(rules):
-    assert rules.label == "assessment-cycle@2026.3"
+    assert rules.label == "assessment-cycle@2026.4"
     assert rules.status == "published"
     assert rules.effective_date == D(2019, 2, 28)
     limits = {t.id: (t.measure, t.limit, set(t.categories)) for t in rules.thresholds}

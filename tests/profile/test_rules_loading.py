@@ -33,7 +33,7 @@ def test_a_newer_version_takes_over_from_its_effective_date(shipped, write):
                                                            "effective_date": "2027-01-01"})), 10_000_000)
     outcome, _ = load_rules(newer, by=None)
     assert outcome == "created"
-    assert rules_in_force(dt.date(2026, 12, 31)).version == "2026.3"
+    assert rules_in_force(dt.date(2026, 12, 31)).version == "2026.4"
     in_force = rules_in_force(dt.date(2027, 1, 1))
     assert in_force.version == "2027.1" and in_force.cycle[0].years == ("FUSA", "VUSA", "VUSA")
     assert Event.objects.filter(action="profile.rules.loaded").count() == 2
@@ -43,7 +43,7 @@ def test_a_draft_is_never_in_force_and_may_be_replaced(shipped, write):
     draft = _variant(shipped, write, "draft.yaml", version="2030.0-draft", status="draft",
                      effective_date="2020-01-01")
     load_rules(draft, by=None)
-    assert rules_in_force(dt.date(2030, 1, 1)).version == "2026.3"
+    assert rules_in_force(dt.date(2030, 1, 1)).version == "2026.4"
     again = _variant(shipped, write, "draft2.yaml", version="2030.0-draft", status="draft",
                      effective_date="2020-01-02")
     assert load_rules(again, by=None)[0] == "replaced-draft"
