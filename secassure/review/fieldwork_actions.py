@@ -294,11 +294,12 @@ def set_response_due(assessment: Assessment, *, by, due: dt.date) -> CioReport:
         before = report.response_due
         CioReport.objects.filter(pk=report.pk).update(response_due=due)
         report.response_due = due
-        Finding.objects.filter(assessment=assessment, source=FindingSource.CIO_REPORT).update(
-            response_due=due, revision=Field("revision") + 1)
+        findings = Finding.objects.filter(assessment=assessment, source=FindingSource.CIO_REPORT)
+        refs = sorted(findings.values_list("ref", flat=True))
+        findings.update(response_due=due, revision=Field("revision") + 1)
         record(AuditEvent.REVIEW_RESPONSE_DUE_SET, report, organisation=org,
                before={"response_due": before.isoformat() if before else None},
-               after={"response_due": due.isoformat()})
+               after={"response_due": due.isoformat(), "findings": refs})
     return report
 
 

@@ -591,7 +591,8 @@ def test_the_owner_records_the_sscs_date_for_the_response(reported, alice, bob, 
     finding = Finding.objects.get()
     assert (finding.response_due, finding.revision) == (due, revision + 1)
     [set_] = events("review.response.due_set")
-    assert (set_.before, set_.after) == ({"response_due": None}, {"response_due": due.isoformat()})
+    assert (set_.before, set_.after) == ({"response_due": None},
+                                         {"response_due": due.isoformat(), "findings": [finding.ref]})
     fieldwork.set_response_due(reported, by=alice, due=due)
     assert count("review.response.due_set") == 1 and Finding.objects.get().revision == revision + 1
 
