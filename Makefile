@@ -50,8 +50,17 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check secassure tests bench docs
 	$(BIN)/lint-imports --no-cache
 
+# The suite runs in one process per core (pytest-xdist), at most four: each process builds its own
+# test database from the migrations, which a fifth would spend more time on than it saves. Tests
+# are handed out one at a time as processes come free (--maxschedchunk=1), so that the slow
+# end-to-end tests, which pytest-django runs after the others, are shared out rather than queued
+# on one process. These options are given here and in .ci/run, not in pyproject.toml, so that
+# pytest run by hand on one file stays in one process (and stops at a breakpoint).
+# `make test WORKERS=0` runs the suite in one process.
+WORKERS ?= auto
+
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --maxprocesses=4 --maxschedchunk=1
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_oscal.py

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("secassure.review.urls")),
     path("", include("secassure.exchange.urls")),
     path("", include("secassure.reminders.urls")),
+    path("", include("secassure.inbox.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

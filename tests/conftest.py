@@ -5,6 +5,7 @@ command line.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,14 +136,114 @@ def consultant(db):
     return persona("consultant")
 
 
-@pytest.fixture
-def demo_site(db, settings):
-    """The demo as ``make run`` serves it: loaded into this database, MFA not required."""
+def _load_demo() -> None:
+    from django.conf import settings
+
     from secassure.cli import shipped_files
     from secassure.web.demo import load_demo
 
-    settings.SECASSURE_REQUIRE_MFA = False
     load_demo(shipped_files(), settings.SECASSURE_MAX_IMPORT_BYTES)
+
+
+def _shares_demo(item: pytest.Item) -> bool:
+    """Whether a test reads the demo loaded once for its process (see _SharedDemo): it asks for
+    demo_site and runs inside a transaction that is rolled back, which is what keeps the demo as
+    loaded for the next one. A test that commits (transactional_db, live_server, a django_db mark)
+    loads the demo itself."""
+    names = getattr(item, "fixturenames", ())
+    return ("demo_site" in names and "transactional_db" not in names and "live_server" not in names
+            and item.get_closest_marker("django_db") is None)
+
+
+class _SharedDemo:
+    """The demo, loaded once for a run of the tests that share it rather than once for each (it
+    takes seconds), inside a transaction that stays open while they run and is rolled back after
+    the last of them. Each of those tests runs in a savepoint of that transaction, as any test
+    runs in a transaction of its own, so none sees what another one did.
+
+    Nothing else may run while the transaction is open, since it would see the demo: the tests
+    that share it are run one after another (pytest_collection_modifyitems), and it is rolled back
+    before any other test runs (pytest_runtest_teardown), whatever the order. The demo's evidence
+    files are kept in a folder of the run's, and copied into each test's own blob folder."""
+
+    def __init__(self):
+        self.atomic = None
+        self.blocker = None
+        self.blobs: Path | None = None
+
+    def load(self, blocker, blobs: Path) -> None:
+        from django.db import transaction
+        from django.test import override_settings
+
+        with blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                with override_settings(SECASSURE_BLOB_DIR=blobs):
+                    _load_demo()
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        self.atomic, self.blocker, self.blobs = atomic, blocker, blobs
+
+    def unload(self) -> None:
+        from django.db import transaction
+
+        if self.atomic is None:
+            return
+        atomic, self.atomic = self.atomic, None
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+_DEMO = _SharedDemo()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that share the demo first, one after another, so that it is loaded once per
+    process (under pytest-xdist each worker runs the tests it is given in this order); first, too,
+    because they are among the slowest, and a slow test last keeps one worker busy alone."""
+    items.sort(key=lambda item: not _shares_demo(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    if nextitem is not None and not _shares_demo(nextitem):
+        _DEMO.unload()  # the last test at the end of the run is seen to by _demo_unloaded_at_the_end
+    return result
+
+
+@pytest.fixture(scope="session")
+def _demo_unloaded_at_the_end(django_db_setup, django_db_blocker):
+    """Rolls the shared demo back before the test database is dropped."""
+    yield
+    _DEMO.unload()
+
+
+@pytest.fixture(autouse=True)
+def _shared_demo(request):
+    """Loads the shared demo, before the test's own transaction begins, for a test that reads it."""
+    if not _shares_demo(request.node) or _DEMO.atomic is not None:
+        return
+    request.getfixturevalue("_demo_unloaded_at_the_end")
+    blobs = request.getfixturevalue("tmp_path_factory").mktemp("demo-blobs")
+    _DEMO.load(request.getfixturevalue("django_db_blocker"), blobs)
+
+
+@pytest.fixture
+def demo_site(db, settings, request):
+    """The demo as ``make run`` serves it: loaded into this database, MFA not required."""
+    from django.db import connection
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    if _DEMO.atomic is not None and _shares_demo(request.node):
+        assert connection.atomic_blocks[:1] == [_DEMO.atomic], "the test's transaction began before the demo's"
+        shutil.copytree(_DEMO.blobs, settings.SECASSURE_BLOB_DIR, dirs_exist_ok=True)
+    else:
+        _load_demo()
 
 
 @pytest.fixture

@@ -39,9 +39,9 @@ PER_ROUTE = 4
 # Routes that answer with a file rather than a page. The client crawl reads and parses every one; a
 # walk that is after pages or forms (the browser's, the form sweeps) leaves them out, since building a
 # submission pack or a PDF report for each is the slowest part of a walk and adds nothing there.
-DOWNLOADS = frozenset({"exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
-                       "document-download", "review-evidence", "review-message-file", "attest-file",
-                       "calendar-feed"})
+DOWNLOADS = frozenset({"exchange-workbook", "exchange-report", "exchange-cio-report", "exchange-pack",
+                       "exchange-csv", "exchange-oscal", "document-download", "review-evidence",
+                       "review-message-file", "attest-file", "calendar-feed"})
 
 
 @dataclass

@@ -6,6 +6,7 @@ event names who acts in the same way, ``by``."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,18 +64,23 @@ def _add_version(org, tmp_path):
 
 
 def _add_provider(org, tmp_path):
-    return lambda by: evidence.add_provider(org, by=by, name="Northgate SRS", kind="srp")
+    return lambda by: profile.add_provider(org, by=by, name="Northgate SRS", kind="srp")
+
+
+def _update_provider(org, tmp_path):
+    host = profile.add_provider(org, by=None, name="Northgate SRS", kind="srp")
+    return lambda by: profile.update_provider(host, {"relationship_end": dt.date(2025, 12, 31)}, by=by)
 
 
 def _accept(org, tmp_path):
-    host = evidence.add_provider(org, by=None, name="Northgate SRS", kind="srp")
+    host = profile.add_provider(org, by=None, name="Northgate SRS", kind="srp")
     statement = evidence.add_document(org, by=None, title="Hosting statement", doc_type="standard", provider=host)
     evidence.add_version(statement, by=None, chunks=[files.PDF], name="statement.pdf")
     return lambda by: evidence.accept(statement, by=by, basis="Read against G3 and G5")
 
 
 def _assign_provider_member(org, tmp_path):
-    host = evidence.add_provider(org, by=None, name="Northgate SRS", kind="srp")
+    host = profile.add_provider(org, by=None, name="Northgate SRS", kind="srp")
     membership = join(make_user("pat@northgate.test"), org, MemberRole.PROVIDER)
     return lambda by: evidence.assign_provider_member(host, membership, by=by)
 
@@ -118,10 +124,6 @@ def _remove_role(org, tmp_path):
 def _add_user_system(org, tmp_path):
     return lambda by: profile.add_user_system(org, by=by, name="Head-end integration", kind="primary",
                                               hosting="bespoke")
-
-
-def _add_srp_arrangement(org, tmp_path):
-    return lambda by: profile.add_srp_arrangement(org, by=by, provider_name="Shared Metering Services")
 
 
 def _update_organisation(org, tmp_path):
@@ -191,6 +193,7 @@ RULES = [
     Rule(_add_document, UPLOADERS),
     Rule(_add_version, UPLOADERS),  # and a Provider linked to the document's provider: see below
     Rule(_add_provider, (OWNER,)),
+    Rule(_update_provider, (OWNER,)),
     Rule(_accept, (OWNER, APPROVER)),
     Rule(_assign_provider_member, (OWNER,)),
     Rule(_link_obligations, UPLOADERS),
@@ -200,7 +203,6 @@ RULES = [
     Rule(_remove_role_holding, (OWNER,)),
     Rule(_remove_role, (OWNER,)),
     Rule(_add_user_system, (OWNER,)),
-    Rule(_add_srp_arrangement, (OWNER,)),
     Rule(_update_organisation, (OWNER,)),
     Rule(_record_advice, (OWNER,)),
     Rule(_record_system_decision, (OWNER,)),
@@ -239,8 +241,8 @@ def test_a_role_the_page_lets_in_may(rule, role, org_a, tmp_path):
 
 
 def test_a_provider_adds_versions_only_to_the_documents_of_the_provider_they_work_for(org_a):
-    host = evidence.add_provider(org_a, by=None, name="Northgate SRS", kind="srp")
-    other = evidence.add_provider(org_a, by=None, name="Other Host", kind="hosting")
+    host = profile.add_provider(org_a, by=None, name="Northgate SRS", kind="srp")
+    other = profile.add_provider(org_a, by=None, name="Other Host", kind="hosting")
     theirs = evidence.add_document(org_a, by=None, title="Hosting statement", doc_type="standard", provider=host)
     elsewhere = evidence.add_document(org_a, by=None, title="Other statement", doc_type="standard", provider=other)
     ours = evidence.add_document(org_a, by=None, title="Board minutes", doc_type="record")
@@ -319,7 +321,7 @@ def _public_functions() -> dict[str, tuple[ast.FunctionDef, bool]]:
 def test_every_action_that_writes_an_audit_event_takes_by():
     functions = _public_functions()
     # The scan sees an event written directly, and one written through a helper.
-    assert functions["secassure/evidence/actions.py:add_provider"][1]
+    assert functions["secassure/profile/actions.py:add_provider"][1]
     assert functions["secassure/evidence/actions.py:add_version"][1]
     offenders = [name for name, (function, writes) in functions.items()
                  if writes and "by" not in [a.arg for a in function.args.kwonlyargs]]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from secassure import guards
@@ -29,6 +30,7 @@ from secassure.assessments.choices import (
     Treatment,
     answers_for,
 )
+from secassure.assessments.declaration import DECLARATION
 from secassure.assessments.models import (
     Assessment,
     ChangeRecord,
@@ -45,10 +47,13 @@ from secassure.assessments.services import led_by_cio
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
+from secassure.catalogue.queries import conditions, scope_for
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
+from secassure.inbox.actions import members_who_may, notify
+from secassure.inbox.choices import Kind
 from secassure.people import display_name
-from secassure.profile.models import SrpArrangement
+from secassure.profile.models import ThirdPartyProvider
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
@@ -112,16 +117,37 @@ def roles_in_force(org: Organisation, on: dt.date | None = None) -> list[str]:
     return sorted(set(holdings.values_list("role", flat=True)))
 
 
+def organisation_facts(org: Organisation, on: dt.date | None = None) -> frozenset[str]:
+    """What holds for the organisation on that day, as the catalogue's applicability conditions name
+    it: ``srp-user`` while an arrangement with a Shared Resource Provider is in force, and
+    ``live-dcc-user`` once it is a Live DCC User."""
+    on = on or timezone.localdate()
+    facts = set()
+    if ThirdPartyProvider.objects.filter(organisation=org).srp().active_on(on).exists():
+        facts.add("srp-user")
+    if org.is_live_dcc_user(on):
+        facts.add("live-dcc-user")
+    return frozenset(facts)
+
+
+def _applies(entry, category: str, roles: list[str], facts: frozenset[str]) -> bool:
+    when, also_when = conditions(entry.extra)
+    if also_when & facts:
+        return True
+    return (category in entry.categories and (not roles or bool(set(roles) & set(entry.roles)))
+            and when <= facts)
+
+
 def applicable(org: Organisation, catalogue: FrameworkVersion, roles: list[str], on: dt.date | None = None):
-    """The catalogue's assessable obligations and its questions that apply to the organisation's
-    Party category and User Roles (all roles' obligations when it has none recorded); those for a
-    User of a Shared Resource Provider only while it has an arrangement with one in force."""
-    srp_user = SrpArrangement.objects.filter(organisation=org).active_on(on or timezone.localdate()).exists()
+    """The catalogue's assessable obligations and its questions that apply to the organisation on
+    that day: by its Party category and User Roles (all roles' obligations when it has none
+    recorded), and by the conditions an entry names (while it uses a Shared Resource Provider, once
+    it is a Live DCC User); an entry may also apply to anyone for whom such a condition holds."""
+    facts = organisation_facts(org, on)
     obligations = [
         o for o in Obligation.objects.filter(version=catalogue, assessable=True)
         .only("pk", "ref", "group_id", "categories", "roles", "extra").order_by("order", "pk")
-        if org.category in o.categories and (not roles or set(roles) & set(o.roles))
-        and (srp_user or not (o.extra or {}).get("srp_user"))
+        if _applies(o, org.category, roles, facts)
     ]
     questions = [q for q in Question.objects.filter(version=catalogue).only("pk", "ref", "categories", "answer_kind")
                  .order_by("order", "pk")
@@ -191,6 +217,8 @@ def create_assessment(org: Organisation, *, kind: str, by, baseline: Assessment 
     obligations, questions = applicable(org, catalogue, roles)
     warnings = [] if roles else ["no User Roles are recorded for the organisation, so obligations for every "
                                  "role are included; record its roles on the organisation page"]
+    obligations, narrowing = _in_scope(catalogue, kind, obligations)
+    warnings += narrowing
     if not obligations:
         raise ActionError(f"no obligation of {catalogue} applies to {article(org.get_category_display())}")
     title = _text(title, "the title", 200) or (
@@ -206,6 +234,28 @@ def create_assessment(org: Organisation, *, kind: str, by, baseline: Assessment 
                after={**assessment.as_dict(), "rows": counts[0], "answers": counts[1],
                       "carried_forward": {"rows": counts[2], "answers": counts[3], "links": counts[4]}})
     return Created(assessment, *counts, warnings=warnings)
+
+
+# The types whose rows the catalogue version's scope narrows to the areas it names. An SSA's scope
+# (the areas of the User's G5.14 risk assessment) says what its questions look for; its rows stay
+# whole, so that the self-assessment's workbook still covers every obligation that applies.
+NARROWED_BY_SCOPE = {AssessmentType.VUSA}
+
+
+def _in_scope(catalogue: FrameworkVersion, kind: str, obligations: list) -> tuple[list, list[str]]:
+    """The obligations an assessment of this type covers under the catalogue version's scope, and
+    what to tell the person about it."""
+    if kind not in NARROWED_BY_SCOPE:
+        return obligations, []
+    scope = scope_for(catalogue, kind)
+    if scope is None:
+        return obligations, []
+    if not scope["obligation_refs"]:
+        return obligations, [f"{catalogue} names no areas for the {AssessmentType(kind).label.split(' (')[0]}, so "
+                             "it covers every obligation that applies; its scope is on the Details tab"]
+    kept = [o for o in obligations if o.ref in scope["obligation_refs"]]
+    return kept, [f"{len(kept)} of the {len(obligations)} obligations that apply are in its scope "
+                  f"({scope['title']})"]
 
 
 ROW_CARRIED = ("status", "narrative", "na_reason", "last_tested", "owner_id")
@@ -421,7 +471,96 @@ def assign_owner(assessment: Assessment, row_ids: list[int], owner, *, by) -> in
         if count:
             record(AuditEvent.ASSESSMENTS_ROWS_OWNER_ASSIGNED, assessment, organisation=assessment.organisation,
                    after={"owner": owner.email if owner else None, "rows": refs})
+            if owner is not None:
+                rows_text = f"{count} rows" if count != 1 else f"Row {refs[0]}"
+                notify(assessment.organisation, [owner], kind=Kind.ROWS_ASSIGNED,
+                       text=f"{rows_text} of {assessment.title} assigned to you", obj=assessment, by=by,
+                       url=reverse("assessment", args=[assessment.organisation.slug, assessment.pk])
+                       + f"?owner={owner.pk}")
     return count
+
+
+# --- many at once ---------------------------------------------------------------------------------
+
+
+BULK_LIMIT = 500
+# Each kind of item, as the addresses name it: its model and what gives its ref.
+ITEMS = {"rows": (ValidationRow, "obligation"), "answers": (QuestionAnswer, "question")}
+
+
+@dataclass
+class Batch:
+    """What a bulk action did: the refs of the items it did, and of those it refused with the reason
+    for each, in the assessment's order."""
+
+    done: list[str]
+    refused: list[tuple[str, str]]
+
+
+def _each(assessment: Assessment, kind: str, ids, *, by, permission: str, revisions: dict | None, one) -> Batch:
+    """Apply ``one(item, revision)`` to each chosen item of the assessment, each in a transaction
+    of its own: a refusal is recorded against the item and the others go on. The items are read in
+    one query; each write costs what it costs for a single item."""
+    if kind not in ITEMS:
+        raise ActionError(f"{kind!r} is not a kind of item; use rows or answers")
+    access.require(by, assessment.organisation, permission)
+    _require_editable(assessment)
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        raise ActionError("choose the items first")
+    if len(wanted) > BULK_LIMIT:
+        raise ActionError(f"choose at most {BULK_LIMIT} items at a time")
+    model, entry = ITEMS[kind]
+    items = list(model.objects.filter(assessment=assessment, pk__in=wanted)
+                 .select_related(entry, "checked_by").order_by("order", "pk"))
+    revisions = revisions or {}
+    batch = Batch([], [])
+    for item in items:
+        item.assessment = assessment
+        ref = getattr(item, entry).ref
+        try:
+            with transaction.atomic():
+                one(item, revisions.get(item.pk, item.revision))
+        except StaleEdit as exc:
+            who = display_name(exc.current.updated_by) if exc.current.updated_by_id else "someone"
+            batch.refused.append((ref, f"{who} changed it after you opened the page; look at it again first"))
+        except ActionError as exc:
+            batch.refused.append((ref, str(exc)))
+        else:
+            batch.done.append(ref)
+    found = {item.pk for item in items}
+    batch.refused += [(f"#{pk}", "not an item of this assessment") for pk in wanted if pk not in found]
+    return batch
+
+
+def check_many(assessment: Assessment, kind: str, ids, *, by, revisions: dict | None = None) -> Batch:
+    """Check many rows or answers (``kind``) at once, each as ``check_item`` would, at the revision
+    the checker saw (``revisions``, by id; as they stand without it). Nothing is checked that nobody
+    has prepared yet, nor checked again."""
+    if by is None:
+        raise ActionError("a check is made by a person, through the web")
+
+    def one(item, revision):
+        if item.checked_by_id is not None:
+            raise ActionError(f"already checked by {display_name(item.checked_by)}")
+        if item.confirmed and item.updated_by_id is None:  # an unconfirmed one is refused as check_item says
+            raise ActionError("nobody has prepared it yet, so there is nothing to check")
+        check_item(item, by=by, revision=revision)
+
+    return _each(assessment, kind, ids, by=by, permission=access.CHECK_ASSESSMENTS, revisions=revisions, one=one)
+
+
+def confirm_many(assessment: Assessment, kind: str, ids, *, by, revisions: dict | None = None) -> Batch:
+    """Confirm many carried-forward rows or answers at once, each by saving it unchanged, as its
+    edit form does, at the revision the person saw."""
+    save = save_row if kind == "rows" else save_answer
+
+    def one(item, revision):
+        if item.confirmed:
+            raise ActionError("already confirmed")
+        save(item, by=by, revision=revision)
+
+    return _each(assessment, kind, ids, by=by, permission=access.EDIT_ASSESSMENTS, revisions=revisions, one=one)
 
 
 # --- evidence -----------------------------------------------------------------------------------
@@ -505,8 +644,10 @@ def _some(names: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment:
-    """Move the assessment along its lifecycle, if the table allows it and nothing stops it."""
+def move(assessment: Assessment, to: str, *, by, reason: str = "", declaration: str | None = None) -> Assessment:
+    """Move the assessment along its lifecycle, if the table allows it and nothing stops it. Signing
+    off and submitting is a deliberate act: the Approver accepts the director's declaration in
+    force, naming its version (``declaration``), and the audit event keeps its text."""
     with transaction.atomic():
         locked = Assessment.objects.select_for_update(of=("self",)).select_related("organisation").get(
             pk=assessment.pk)
@@ -526,6 +667,9 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         problems = problems_before(locked, to, by)
         if problems:
             raise ActionError(f"{step.label}: not yet. " + "; ".join(problems))
+        if to == AssessmentStatus.SUBMITTED and declaration != DECLARATION.version:
+            raise ActionError(f"{step.label}: accept the director's declaration (version {DECLARATION.version}) first; "
+                              "it is shown on the sign-off page with what will be submitted")
         before = locked.status
         locked.status = to
         fields = ["status", "revision"]
@@ -539,12 +683,37 @@ def move(assessment: Assessment, to: str, *, by, reason: str = "") -> Assessment
         StatusChange.objects.create(assessment=locked, from_status=before, to_status=to, by=by, reason=reason)
         after = {"status": to}
         if to == AssessmentStatus.SUBMITTED:
-            after.update(pinned_links=pinned, risks_snapshotted=snapped)
+            after.update(pinned_links=pinned, risks_snapshotted=snapped,
+                         declaration={"version": DECLARATION.version,
+                                      "text": DECLARATION.text_for(locked.organisation.name)})
         record(AuditEvent(f"assessments.assessment.{step.name}"), locked, organisation=locked.organisation,
                before={"status": before}, after=after, reason=reason)
+        _hand_on(locked, step.name, by, reason)
     assessment.status, assessment.revision = locked.status, locked.revision
     assessment.submitted_by, assessment.submitted_at = locked.submitted_by, locked.submitted_at
     return locked
+
+
+# Who each lifecycle move hands the assessment to: the permission they need for what comes next, the
+# kind of notification, and what it says (the assessment's title follows).
+HAND_ONS = {
+    "send-for-review": (access.CHECK_ASSESSMENTS, Kind.INTERNAL_REVIEW, "Ready for your internal review"),
+    "return": (access.EDIT_ASSESSMENTS, Kind.RETURNED, "Returned to preparation"),
+    "send-for-sign-off": (access.APPROVE_ASSESSMENTS, Kind.SIGN_OFF, "Ready for your sign-off"),
+    "reject": (access.EDIT_ASSESSMENTS, Kind.SIGN_OFF_REJECTED, "Sign-off refused, back in preparation"),
+    "submit": (access.SHARE_REVIEW, Kind.SUBMITTED, "Signed off and submitted: share it with the User CIO"),
+    "reopen": (access.EDIT_ASSESSMENTS, Kind.RETURNED, "Re-opened for preparation"),
+}
+
+
+def _hand_on(assessment: Assessment, step: str, by, reason: str) -> None:
+    """Tell the people the move hands the assessment to, in the move's transaction."""
+    if step not in HAND_ONS:
+        return
+    permission, kind, says = HAND_ONS[step]
+    text = f"{says}: {assessment.title}" + (f" ({reason})" if reason else "")
+    notify(assessment.organisation, members_who_may(assessment.organisation, permission), kind=kind, text=text,
+           url=reverse("assessment", args=[assessment.organisation.slug, assessment.pk]), obj=assessment, by=by)
 
 
 def refuse_user_flow(assessment: Assessment, what: str) -> None:

@@ -156,6 +156,12 @@ class FieldworkForm(forms.ModelForm):
         help_texts = {"fieldwork_end": "The next assessment falls due within 12 months of this date (G8.40)."}
 
 
+class SignOffForm(forms.Form):
+    declaration = forms.CharField(widget=forms.HiddenInput)
+    accept = forms.BooleanField(label="I accept this declaration", error_messages={
+        "required": "Tick the declaration to accept it: signing off is a director's statement."})
+
+
 class MoveForm(forms.Form):
     to = forms.CharField()
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

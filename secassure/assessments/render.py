@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,20 +29,24 @@ _PEOPLE = {f"{who}_{part}": F(f"{path}__{field}") for who, path in (("owner", "o
            for part, field in (("first", "first_name"), ("last", "last_name"), ("email", "email"))}
 
 
-def read(items: QuerySet, kind: str, today: dt.date) -> list[dict]:
+def read(items: QuerySet, kind: str, today: dt.date, page: slice | None = None) -> list[dict]:
     """The rows (or answers) of a queryset as dicts with their evidence and its freshness: three
-    queries whatever the number of rows and links."""
+    queries whatever the number of rows and links. With ``page``, a slice of the items in their
+    order, only those are read, each carrying ``total``: how many the whole queryset holds, counted
+    in the same query."""
+    counted = {"total": Window(Count("pk"))} if page is not None else {}
     if kind == "rows":
-        values = list(items.order_by("order").values(
-            *_COMMON, "status", "na_reason", ref=F("obligation__ref"), title=F("obligation__title"), **_PEOPLE))
-        link_filter = {"row_id__in": items.values("pk")}
+        query = items.order_by("order").values(
+            *_COMMON, "status", "na_reason", ref=F("obligation__ref"), title=F("obligation__title"), **_PEOPLE,
+            **counted)
         key = "row_id"
     else:
-        values = list(items.order_by("order").values(
+        query = items.order_by("order").values(
             *_COMMON, "answer", "material", "material_rationale", ref=F("question__ref"), title=F("question__text"),
-            answer_kind=F("question__answer_kind"), concern=F("question__concern"), **_PEOPLE))
-        link_filter = {"answer_id__in": items.values("pk")}
+            answer_kind=F("question__answer_kind"), concern=F("question__concern"), **_PEOPLE, **counted)
         key = "answer_id"
+    values = list(query[page] if page is not None else query)
+    link_filter = {f"{key}__in": [v["pk"] for v in values] if page is not None else items.values("pk")}
     by_pk = {v["pk"]: v for v in values}
     for v in values:
         v["links"] = []
@@ -94,10 +98,13 @@ def row_html(v: dict, view: View) -> str:
     unconfirmed = "" if v["confirmed"] else ' class="unconfirmed"'
     cells = [f'<tr id="item-{pk}"{unconfirmed}>']
     narrative = f'<div class="narrative">{e(_cut(v["narrative"], 240))}</div>' if v["narrative"] else ""
+    if view.can_edit or view.can_check:
+        # Ticked for the page's bulk form (assign an owner, confirm, check), with the revision shown,
+        # so that nothing changed since the page was drawn is confirmed or checked unseen.
+        cells.append(f'<td><input type="checkbox" name="{view.kind}" value="{pk}" form="bulk" '
+                     f'aria-label="Select {e(v["ref"])}"><input type="hidden" name="revision-{pk}" '
+                     f'value="{v["revision"]}" form="bulk"></td>')
     if view.kind == "rows":
-        if view.can_edit:
-            cells.append(f'<td><input type="checkbox" name="rows" value="{pk}" form="bulk" '
-                         f'aria-label="Select {e(v["ref"])}"></td>')
         if v["status"] == Compliance.NOT_APPLICABLE:
             narrative += f'<div class="narrative muted">N/A: {e(_cut(v["na_reason"], 160))}</div>'
         state, label = v["status"], COMPLIANCE[v["status"]]
@@ -107,9 +114,11 @@ def row_html(v: dict, view: View) -> str:
                           f'{e(_cut(v["material_rationale"], 160))}</div>')
         state = answer_tone(v["answer_kind"], v["concern"], v["answer"], v["narrative"])
         label = answer_label(v["answer_kind"], v["answer"], v["narrative"])
+    # Each cell names its column (data-label), which a phone shows when the table becomes cards.
     cells.append(f'<td class="ref">{e(v["ref"])}</td><td>{e(v["title"])}{narrative}</td>'
-                 f'<td><span class="cs cs-{e(state)}">{e(label)}</span></td>'
-                 f'<td>{e(v["owner"] or "—")}</td><td>')
+                 f'<td data-label="{"Compliance" if view.kind == "rows" else "Answer"}">'
+                 f'<span class="cs cs-{e(state)}">{e(label)}</span></td>'
+                 f'<td data-label="Owner">{e(v["owner"] or "—")}</td><td data-label="Evidence">')
     for link in v["links"]:
         fresh = link["fresh"]
         version = f' v{link["version"]}' if link["version"] else ""

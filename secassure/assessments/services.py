@@ -35,10 +35,18 @@ class Progress:
     checked: int = 0
     unconfirmed: int = 0
     non_compliant: int = 0
+    # Rows not yet given a compliance status, questions not yet answered (confirmed or not): what the
+    # workspace's "unanswered" filter shows.
+    unanswered: int = 0
 
     @property
     def percent(self) -> int:
         return round(100 * self.assessed / self.total) if self.total else 0
+
+    @property
+    def unchecked(self) -> int:
+        """What the "unchecked" filter shows: everything no second person has checked."""
+        return self.total - self.checked
 
     def as_dict(self) -> dict:
         return {"total": self.total, "assessed": self.assessed, "checked": self.checked,
@@ -58,12 +66,13 @@ def _row_counts() -> dict:
             "assessed": Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED) & Q(confirmed=True)),
             "checked": Count("pk", filter=Q(checked_by__isnull=False)),
             "unconfirmed": Count("pk", filter=Q(confirmed=False)),
-            "non_compliant": Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT, Compliance.PARTIAL]))}
+            "non_compliant": Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT, Compliance.PARTIAL])),
+            "unanswered": Count("pk", filter=Q(status=Compliance.NOT_ASSESSED))}
 
 
 def _progress(counts: dict) -> Progress:
     return Progress(counts["total"], counts["assessed"], counts["checked"], counts["unconfirmed"],
-                    counts["non_compliant"])
+                    counts["non_compliant"], counts["unanswered"])
 
 
 def progress(assessment: Assessment) -> dict:
@@ -74,12 +83,30 @@ def progress(assessment: Assessment) -> dict:
     questions = _progress(QuestionAnswer.objects.filter(assessment=assessment).aggregate(
         total=Count("pk"), assessed=Count("pk", filter=answered() & Q(confirmed=True)),
         checked=Count("pk", filter=Q(checked_by__isnull=False)), unconfirmed=Count("pk", filter=Q(confirmed=False)),
-        non_compliant=Count("pk", filter=Q(material=True))))
+        non_compliant=Count("pk", filter=Q(material=True)), unanswered=Count("pk", filter=~answered())))
     overall = Progress()
     for p in groups.values():
-        for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant"):
+        for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant", "unanswered"):
             setattr(overall, f, getattr(overall, f) + getattr(p, f))
     return {"groups": groups, "rows": overall, "questions": questions}
+
+
+def submission_summary(assessment: Assessment) -> dict:
+    """What signing off submits, in figures a director reads before accepting the declaration: rows by
+    compliance status, the questions and how many are flagged material, the evidence it cites, the
+    risks it will carry and the materiality decision. A fixed number of queries, however large."""
+    by_status = dict(ValidationRow.objects.filter(assessment=assessment).values("status").order_by("status")
+                     .annotate(n=Count("pk")).values_list("status", "n"))
+    questions = QuestionAnswer.objects.filter(assessment=assessment).aggregate(
+        total=Count("pk"), material=Count("pk", filter=Q(material=True)))
+    return {
+        "rows": [(Compliance(status).label, by_status[status]) for status in Compliance.values if status in by_status],
+        "rows_total": sum(by_status.values()),
+        "questions": questions["total"], "material": questions["material"],
+        "documents": assessment.links.values("document").distinct().count(),
+        "risks": assessment.organisation.risks.count(),
+        "decision": assessment.get_decision_display() if assessment.decision else "",
+    }
 
 
 def progress_many(assessments) -> dict[int, dict]:
@@ -183,6 +210,35 @@ def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationR
     if filters.get("unchecked"):
         rows = rows.filter(checked_by__isnull=True)
     return rows
+
+
+# The questionnaire's filters: each matches one of the counts in the progress box.
+ANSWER_FILTERS = ("unanswered", "unconfirmed", "unchecked")
+
+
+def filtered_answers(assessment: Assessment, filters: dict) -> QuerySet[QuestionAnswer]:
+    answers = QuestionAnswer.objects.filter(assessment=assessment)
+    if filters.get("unanswered"):
+        answers = answers.exclude(answered())
+    if filters.get("unconfirmed"):
+        answers = answers.filter(confirmed=False)
+    if filters.get("unchecked"):
+        answers = answers.filter(checked_by__isnull=True)
+    return answers
+
+
+PICKER_LIMIT = 20
+
+
+def documents_matching(organisation, text: str, limit: int = PICKER_LIMIT) -> tuple[list[Document], bool]:
+    """The evidence picker's choices: the organisation's documents whose title holds every word of
+    ``text`` (all of them when it is empty), by title, at most ``limit``; and whether more match.
+    One query, however large the register."""
+    documents = Document.objects.filter(organisation=organisation).only("pk", "title").order_by("title", "pk")
+    for word in text.split()[:8]:
+        documents = documents.filter(title__icontains=word[:100])
+    found = list(documents[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def links_prefetch() -> Prefetch:

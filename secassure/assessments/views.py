@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secassure.acting import REFUSED, act
@@ -21,6 +22,7 @@ from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_link_for, get_risk_for, get_row_for
 from secassure.assessments.choices import EDITABLE, TRANSITIONS, AssessmentStatus, Compliance
+from secassure.assessments.declaration import DECLARATION
 from secassure.assessments.forms import (
     AnswerForm,
     ChangeForm,
@@ -31,10 +33,12 @@ from secassure.assessments.forms import (
     MoveForm,
     RiskForm,
     RowForm,
+    SignOffForm,
     initial_for,
     members_of,
 )
 from secassure.assessments.models import Assessment, RiskRevision
+from secassure.catalogue.queries import scope_for
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
 from secassure.people import display_name
@@ -113,13 +117,43 @@ def _decorate(items, today) -> None:
             link.fresh = fresh.get(link.document_id)
 
 
+PAGE_SIZE = 200
+BATCH = "assessments.batch"  # where a bulk action leaves its outcome in the session, for the next page
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _page(request, query, kind: str, filters: dict) -> tuple[list[dict], dict]:
+    """One page of the items the filters show (``?page=``), and the links to every page, each
+    keeping the filters. The same queries whatever the number of items."""
+    number = _number(request.GET.get("page", "")) or 1
+    start = (number - 1) * PAGE_SIZE
+    items = render_rows.read(query, kind, timezone.localdate(), page=slice(start, start + PAGE_SIZE))
+    total = items[0]["total"] if items else (query.count() if number > 1 else 0)
+    kept = {key: value for key, value in filters.items() if value}
+    links = [(n, "?" + urlencode({**kept, "page": n})) for n in range(1, -(-total // PAGE_SIZE) + 1)]
+    return items, {"number": number, "total": total, "first": start + 1, "last": start + len(items),
+                   "links": links if len(links) > 1 else [], "start": "?" + urlencode(kept)}
+
+
+def _batch(request, assessment, kind: str) -> dict | None:
+    """What the bulk action just taken on this page did and refused, shown once."""
+    found = request.session.get(BATCH)
+    if not found or found.get("assessment") != assessment.pk or found.get("kind") != kind:
+        return None
+    del request.session[BATCH]
+    return found
+
+
 @login_required
 @require_GET
 def workspace(request, slug, pk):
     door, assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
     filters = {key: request.GET.get(key, "") for key in services.FILTERS}
-    rows = render_rows.read(services.filtered_rows(assessment, filters), "rows", timezone.localdate())
+    rows, pages = _page(request, services.filtered_rows(assessment, filters), "rows", filters)
     progress = services.progress(assessment)
     groups = sorted(progress["groups"].items(), key=lambda item: services.group_order(item[0]))
     # Rows are given only to people who may edit them; the filter also offers anyone who still owns
@@ -131,19 +165,63 @@ def workspace(request, slug, pk):
         door, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, door, assessment, "rows")),
         progress=progress, groups=groups, filters=filters, members=members, owners=owners,
         compliance=Compliance.choices, moves=_moves(door, assessment), kind="rows",
-        filtered=any(filters.values())))
+        filtered=any(filters.values()), pages=pages, batch=_batch(request, assessment, "rows")))
 
 
 @login_required
 @require_GET
 def questions(request, slug, pk):
     door, assessment = get_assessment_for(request.user, slug, pk)
-    answers = render_rows.read(render_rows.answers_of(assessment), "answers", timezone.localdate())
+    filters = {key: request.GET.get(key, "") for key in services.ANSWER_FILTERS}
+    answers, pages = _page(request, services.filtered_answers(assessment, filters), "answers", filters)
     return render(request, "assessments/questions.html", _context(
         door, assessment, answers=answers,
         body=render_rows.table_body(answers, _view(request, door, assessment, "answers")),
         progress=services.progress(assessment), moves=_moves(door, assessment),
-        kind="answers"))
+        kind="answers", filters=filters, filtered=any(filters.values()), pages=pages,
+        batch=_batch(request, assessment, "answers")))
+
+
+def _many(request, slug, pk, kind: str, permission: str, action, did: str):
+    door, assessment = get_assessment_for(request.user, slug, pk)
+    door.need(permission)
+    ids = [n for n in map(_number, request.POST.getlist(kind)) if n is not None]
+    revisions = {i: n for i in ids if (n := _number(request.POST.get(f"revision-{i}", ""))) is not None}
+    back = request.POST.get("next") if _safe_next(request, slug, pk) else _list_url(slug, pk, kind)
+    if not ids:
+        messages.error(request, f"tick the {'rows' if kind == 'rows' else 'questions'} first")
+        return redirect(back)
+    batch = act(request, action, assessment, kind, ids, by=request.user, revisions=revisions)
+    if batch is not REFUSED:
+        request.session[BATCH] = {"assessment": assessment.pk, "kind": kind, "did": did, "done": batch.done,
+                                  "refused": batch.refused}
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def check_many(request, slug, pk, kind):
+    """Check the ticked rows or answers, each as its own Check button would; the page it returns to
+    lists what was refused, and why."""
+    return _many(request, slug, pk, kind, access.CHECK_ASSESSMENTS, actions.check_many, "checked")
+
+
+@login_required
+@require_POST
+def confirm_many(request, slug, pk, kind):
+    """Confirm the ticked carried-forward rows or answers, each as saving it unchanged would."""
+    return _many(request, slug, pk, kind, access.EDIT_ASSESSMENTS, actions.confirm_many, "confirmed")
+
+
+@login_required
+@require_GET
+def documents(request, slug, pk):
+    """The evidence picker's choices for the words typed, as its options: at most
+    ``services.PICKER_LIMIT`` of the organisation's documents, by title."""
+    door, assessment = get_assessment_for(request.user, slug, pk)
+    door.need(access.EDIT_ASSESSMENTS)
+    found, more = services.documents_matching(assessment.organisation, request.GET.get("q", "")[:200])
+    return render(request, "assessments/_document_options.html", {"documents": found, "more_documents": more})
 
 
 def _fragment(request, door, assessment, item, kind: str, *, form=None, conflict=None, status: int = 200):
@@ -152,7 +230,8 @@ def _fragment(request, door, assessment, item, kind: str, *, form=None, conflict
     if form is not None:
         prefetch_related_objects([item], services.links_prefetch())
         _decorate([item], timezone.localdate())
-        ctx["documents"] = Document.objects.filter(organisation=assessment.organisation).only("pk", "title")
+        ctx["q"] = request.GET.get("q", "")[:200]
+        ctx["documents"], ctx["more_documents"] = services.documents_matching(assessment.organisation, ctx["q"])
         template = "assessments/_item_edit.html" if _is_htmx(request) else "assessments/item.html"
     else:
         query = render_rows.rows_of(assessment) if kind == "rows" else render_rows.answers_of(assessment)
@@ -355,7 +434,7 @@ def details(request, slug, pk):
     history = assessment.status_changes.select_related("by")
     return render(request, "assessments/details.html", _context(
         door, assessment, form=form, history=history, moves=_moves(door, assessment),
-        conductor=services.conductor(assessment),
+        conductor=services.conductor(assessment), scope=scope_for(assessment.catalogue, assessment.kind),
         can_edit_details=not assessment.submitted and door.may(access.EDIT_ASSESSMENTS),
         can_record_fieldwork=assessment.submitted and door.may(access.EDIT_ASSESSMENTS)))
 
@@ -393,6 +472,28 @@ def decide(request, slug, pk):
         act(request, actions.decide_materiality, assessment, by=request.user, **form.cleaned_data,
             ok="The decision is recorded.")
     return redirect("assessment-changes", slug=slug, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_off(request, slug, pk):
+    """The deliberate last step: what will be submitted, what still stops it, and the director's
+    declaration the Approver accepts to sign off and submit."""
+    door, assessment = get_assessment_for(request.user, slug, pk)
+    door.need(access.APPROVE_ASSESSMENTS)
+    if assessment.status != AssessmentStatus.SIGN_OFF:
+        messages.error(request, f"{assessment.title} is not awaiting sign-off")
+        return redirect("assessment", slug=slug, pk=pk)
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and act(
+            request, actions.move, assessment, AssessmentStatus.SUBMITTED, by=request.user,
+            declaration=form.cleaned_data["declaration"], show_on=form,
+            ok=lambda _: now_is(assessment.title, assessment.get_status_display())) is not REFUSED:
+        return redirect("assessment", slug=slug, pk=pk)
+    return render(request, "assessments/sign_off.html", _context(
+        door, assessment, form=form, summary=services.submission_summary(assessment),
+        problems=actions.problems_before(assessment, AssessmentStatus.SUBMITTED, request.user),
+        declaration=DECLARATION, declaration_text=DECLARATION.text_for(assessment.organisation.name)))
 
 
 @login_required

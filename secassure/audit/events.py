@@ -45,6 +45,8 @@ class AuditEvent(StrEnum):
     PROFILE_ROLE_REMOVED = "profile.role.removed"
     PROFILE_USER_SYSTEM_ADDED = "profile.user_system.added"
     PROFILE_USER_SYSTEM_DECIDED = "profile.user_system.decided"
+    # Written until arrangements with a Shared Resource Provider became providers of that kind
+    # (now evidence.provider.added); kept so that earlier events still read.
     PROFILE_SRP_ARRANGEMENT_ADDED = "profile.srp_arrangement.added"
     PROFILE_RULES_LOADED = "profile.rules.loaded"
     PROFILE_RULES_REPLACED = "profile.rules.replaced"
@@ -85,7 +87,9 @@ class AuditEvent(StrEnum):
     EVIDENCE_DOCUMENT_STATUS_CHANGED = "evidence.document.status_changed"
     EVIDENCE_VERSION_ADDED = "evidence.version.added"
     EVIDENCE_BLOB_TAMPERED = "evidence.blob.tampered"
+    INBOX_DELIVERY_CHANGED = "inbox.delivery.changed"
     EVIDENCE_PROVIDER_ADDED = "evidence.provider.added"
+    EVIDENCE_PROVIDER_CHANGED = "evidence.provider.changed"
     EVIDENCE_PROVIDER_MEMBER_ASSIGNED = "evidence.provider.member_assigned"
     EVIDENCE_ACCEPTANCE_RECORDED = "evidence.acceptance.recorded"
     EVIDENCE_ATTESTATION_CAMPAIGN_STARTED = "evidence.attestation.campaign_started"
@@ -140,9 +144,11 @@ class AuditEvent(StrEnum):
     ADMIN_ROLEHOLDING_CREATED = "admin.roleholding.created"
     ADMIN_ROLEHOLDING_CHANGED = "admin.roleholding.changed"
     ADMIN_ROLEHOLDING_DELETED = "admin.roleholding.deleted"
-    ADMIN_SRPARRANGEMENT_CREATED = "admin.srparrangement.created"
+    ADMIN_SRPARRANGEMENT_CREATED = "admin.srparrangement.created"  # the three: before providers held SRPs
     ADMIN_SRPARRANGEMENT_CHANGED = "admin.srparrangement.changed"
     ADMIN_SRPARRANGEMENT_DELETED = "admin.srparrangement.deleted"
+    ADMIN_THIRDPARTYPROVIDER_CREATED = "admin.thirdpartyprovider.created"
+    ADMIN_THIRDPARTYPROVIDER_CHANGED = "admin.thirdpartyprovider.changed"
     ADMIN_USERSYSTEM_CREATED = "admin.usersystem.created"
     ADMIN_USERSYSTEM_CHANGED = "admin.usersystem.changed"
     ADMIN_USERSYSTEM_DELETED = "admin.usersystem.deleted"

@@ -92,3 +92,22 @@ class Concern(models.TextChoices):
 
     YES = "yes", "Yes"
     NO = "no", "No"
+
+
+class Fact(models.TextChoices):
+    """What may hold for an organisation on a day, as an entry's applicability conditions name it
+    (``applicability.when`` and ``applicability.also_when`` in a catalogue file)."""
+
+    SRP_USER = "srp-user", "uses a Shared Resource Provider"
+    LIVE_DCC_USER = "live-dcc-user", "is a Live DCC User"
+
+
+class ScopeKind(models.TextChoices):
+    """The assessment types a catalogue version may give a scope for: the same names as the
+    assessments' types, so that a file written for one is read by the other."""
+
+    FUSA = "fusa", "Full User Security Assessment (FUSA)"
+    VUSA = "vusa", "Verification User Security Assessment (VUSA)"
+    SSA = "ssa", "User Security Self-Assessment (SSA)"
+    FOLLOW_UP = "follow-up", "Follow-up Security Assessment"
+    CIO_COMPLIANCE = "cio-compliance", "CIO compliance assessment (G8.3(d))"

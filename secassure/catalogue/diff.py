@@ -1,5 +1,6 @@
-"""What changed between two framework versions: obligations and questions added, removed and
-changed, field by field. Either side may be a loaded version or a file not yet loaded."""
+"""What changed between two framework versions: the version's own fields (what it reflects, when it
+took effect, its source and notes, its assessment scopes), and obligations and questions added,
+removed and changed, field by field. Either side may be a loaded version or a file not yet loaded."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from django.db.models import Prefetch
 
 from secassure.catalogue.importers.base import CatalogueData, GroupData, MappingData, ObligationData, QuestionData
 from secassure.catalogue.models import FrameworkVersion, Group, Mapping, Obligation, Question
+from secassure.catalogue.queries import conditions, conditions_in_words, sources_of
 
 OBLIGATION_FIELDS = (
-    "title", "group", "parent", "summary", "guidance", "categories", "roles", "confidence",
-    "srp_user", "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "mappings",
+    "title", "group", "parent", "summary", "guidance", "categories", "roles", "when", "also_when",
+    "confidence", "sources", "assessable", "mappings",
 )
-QUESTION_FIELDS = ("text", "topic", "answer_kind", "concern", "categories", "help", "clauses")
+QUESTION_FIELDS = ("text", "topic", "answer_kind", "concern", "official_ref", "categories", "help", "clauses")
+VERSION_FIELDS = ("status", "effective_date", "reflects", "source", "source_url", "notes", "scopes")
 
 
 def data_of_version(version: FrameworkVersion) -> CatalogueData:
@@ -28,7 +31,9 @@ def data_of_version(version: FrameworkVersion) -> CatalogueData:
     fw = version.framework
     return CatalogueData(
         file=version.label, origin=version.origin, framework_slug=fw.slug, framework_name=fw.name,
-        framework_kind=fw.kind, version=version.version,
+        framework_kind=fw.kind, version=version.version, status=version.status,
+        effective_date=version.effective_date.isoformat() if version.effective_date else None,
+        source=version.source, source_url=version.source_url, notes=version.notes, extra=version.extra or {},
         groups=[GroupData(ref=g.ref, uid=g.uid, title=g.title) for g in Group.objects.filter(version=version)],
         obligations=[
             ObligationData(
@@ -44,7 +49,7 @@ def data_of_version(version: FrameworkVersion) -> CatalogueData:
         questions=[
             QuestionData(ref=q.ref, text=q.text, topic=q.topic, categories=q.categories, help=q.help,
                          clauses=[o.ref for o in q.obligations.all()], answer_kind=q.answer_kind,
-                         concern=q.concern)
+                         concern=q.concern, official_ref=q.official_ref)
             for q in questions
         ],
     )
@@ -59,6 +64,15 @@ def snapshot_of_data(data: CatalogueData) -> dict:
     ob_ref = {o.uid: o.ref for o in data.obligations}
     return {
         "label": data.label,
+        "version": {
+            "status": data.status,
+            "effective_date": data.effective_date,
+            "reflects": (data.extra or {}).get("reflects", {}),
+            "source": data.source,
+            "source_url": data.source_url,
+            "notes": data.notes,
+            "scopes": (data.extra or {}).get("scopes", {}),
+        },
         "obligations": {
             o.ref: {
                 "title": o.title,
@@ -68,10 +82,11 @@ def snapshot_of_data(data: CatalogueData) -> dict:
                 "guidance": o.guidance,
                 "categories": sorted(o.categories),
                 "roles": sorted(o.roles),
+                # The conditions and the sources as they read, whichever form the file wrote them in.
+                "when": sorted(conditions(o.extra)[0]),
+                "also_when": sorted(conditions(o.extra)[1]),
                 "confidence": o.confidence,
-                "source_url": o.source_url,
-                "srp_user": bool((o.extra or {}).get("srp_user")),
-                **{key: (o.extra or {}).get(key, "") for key in ("source_title", "scf_ref", "ai_ref")},
+                "sources": sources_of(o.source_url, o.extra),
                 "assessable": o.assessable,
                 "mappings": sorted(f"{m.target} {m.relationship}" for m in o.maps_to),
             }
@@ -83,6 +98,7 @@ def snapshot_of_data(data: CatalogueData) -> dict:
                 "topic": q.topic,
                 "answer_kind": q.answer_kind,
                 "concern": q.concern,
+                "official_ref": q.official_ref,
                 "categories": sorted(q.categories),
                 "help": q.help,
                 "clauses": sorted(set(q.clauses)),
@@ -106,13 +122,33 @@ def _compare(old: dict, new: dict, fields: tuple[str, ...], title_key: str) -> d
     return {"added": added, "removed": removed, "changed": changed}
 
 
+def _scope_changes(old: dict, new: dict) -> dict:
+    """Which assessment types gained, lost or changed their scope."""
+    return {
+        "added": [kind for kind in new if kind not in old],
+        "removed": [kind for kind in old if kind not in new],
+        "changed": [kind for kind in old if kind in new and old[kind] != new[kind]],
+    }
+
+
 def diff(old: dict, new: dict) -> dict:
+    changed = {f: {"old": old["version"][f], "new": new["version"][f]}
+               for f in VERSION_FIELDS if old["version"][f] != new["version"][f]}
+    if "scopes" in changed:
+        changed["scopes"]["kinds"] = _scope_changes(old["version"]["scopes"], new["version"]["scopes"])
     obligations = _compare(old["obligations"], new["obligations"], OBLIGATION_FIELDS, "title")
+    for item in obligations["changed"]:
+        if {"when", "also_when"} & set(item["fields"]):
+            # The conditions in words, as a reader of the change needs them: before and after.
+            item["conditions"] = {side: conditions_in_words({key: snap["obligations"][item["ref"]][key]
+                                                             for key in ("when", "also_when")})
+                                  for side, snap in (("old", old), ("new", new))}
     questions = _compare(old["questions"], new["questions"], QUESTION_FIELDS, "text")
     return {
         "old": old["label"],
         "new": new["label"],
+        "version": {"changed": changed},
         "obligations": obligations,
         "questions": questions,
-        "identical": not any(obligations.values()) and not any(questions.values()),
+        "identical": not changed and not any(obligations.values()) and not any(questions.values()),
     }

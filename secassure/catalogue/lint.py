@@ -2,11 +2,15 @@
 
 - ``specific-source``: in a regulation's catalogue, an entry tagged S (a public source states it)
   names the page that states it: its address and its title, and a page about the entry, not a
-  general overview of the regime. (A standard's control set is stated by the standard itself,
-  which its version names.)
+  general overview of the regime. An entry citing several sources needs one such page among them,
+  and so does an assessment scope tagged S. (A standard's control set is stated by the standard
+  itself, which its version names.)
 - ``ref-form``: every id is written as the framework writes its ids (for SEC Section G: ``G3.9``,
-  ``G5.14``, ``G3.28(a)``; its questions ``SSA-04``).
+  ``G5.14``, ``G3.28(a)``; its questions ``SSA-04``; for ISO/IEC 27001 clauses ``6.1.2`` and Annex A
+  controls ``A.5.19``).
 - ``question-clauses``: every question cites obligations that exist in the same file.
+- ``question-assessable``: a question cites only obligations that are assessed; an entry marked
+  ``assessable: false`` is a heading or a definition, which no answer can bear on.
 - ``unique-ref``: no two obligations, and no two questions, share an id.
 - ``format``: the file is a catalogue file at all (docs/catalogue-format.md).
 
@@ -24,8 +28,9 @@ from typing import Any
 from secassure.catalogue.choices import Confidence, FrameworkKind
 from secassure.catalogue.importers.base import CatalogueData, CatalogueError, parse_yaml, read_text
 from secassure.catalogue.importers.native import parse_document
+from secassure.catalogue.queries import sources_of
 
-RULES = ("format", "unique-ref", "question-clauses", "ref-form", "specific-source")
+RULES = ("format", "unique-ref", "question-clauses", "question-assessable", "ref-form", "specific-source")
 
 # Pages that describe the regime as a whole: useful reading, but they state no single entry.
 GENERAL_PAGES = frozenset({
@@ -44,7 +49,8 @@ REF_FORMS: dict[str, dict[str, re.Pattern]] = {
         "question": re.compile(r"^SSA-\d{2,3}$"),
     },
     "iso27001": {
-        "obligation": re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$"),
+        # Clauses and subclauses (4.1, 6.1.2, 10.2) and Annex A controls (A.5.19; 5.19 before 2022.1).
+        "obligation": re.compile(r"^(\d{1,2}(\.\d{1,2}){0,2}|A\.\d{1,2}\.\d{1,2})$"),
     },
 }
 
@@ -82,7 +88,7 @@ def lint_document(name: str, doc: Any) -> list[Problem]:
         data = parse_document(name, doc)
     except CatalogueError as exc:
         return [Problem("format", exc.place, "", exc.problem)]
-    return _ref_forms(data) + _sources(data)
+    return _assessable_clauses(data) + _ref_forms(data) + _sources(data)
 
 
 def _entries(doc: Any, key: str) -> list[tuple[int, dict]]:
@@ -112,6 +118,18 @@ def _duplicates_and_clauses(doc: Any) -> list[Problem]:
     return found
 
 
+def _assessable_clauses(data: CatalogueData) -> list[Problem]:
+    headings = {ob.ref for ob in data.obligations if not ob.assessable}
+    return [
+        Problem("question-assessable", f"questions[{i}].clauses[{j}]", q.ref,
+                f"cites {clause}, which is a heading or a definition (assessable: false), not an obligation "
+                "anyone is assessed on: cite the obligation it belongs to")
+        for i, q in enumerate(data.questions)
+        for j, clause in enumerate(q.clauses)
+        if clause in headings
+    ]
+
+
 def _ref_forms(data: CatalogueData) -> list[Problem]:
     forms = REF_FORMS.get(data.framework_slug, {})
     found = []
@@ -135,13 +153,24 @@ def _sources(data: CatalogueData) -> list[Problem]:
         if ob.confidence != Confidence.STATED or not ob.assessable:
             continue
         place = ob.place or f"obligations[{i}]"
-        if not ob.source_url:
-            found.append(Problem("specific-source", place, ob.ref, "tagged S but cites no page: give source_url "
-                                 "and source_title of the page that states it, or tag it I or R"))
-        elif _normal(ob.source_url) in general:
-            found.append(Problem("specific-source", place, ob.ref, f"tagged S on a general page ({ob.source_url}): "
-                                 "cite the page that states this entry, or tag it I or R"))
-        elif not ob.extra.get("source_title"):
+        pages = [s for s in sources_of(ob.source_url, ob.extra) if s["url"]]
+        specific = [s for s in pages if _normal(s["url"]) not in general]
+        if any(s["title"] for s in specific):
+            continue
+        if specific:
             found.append(Problem("specific-source", place, ob.ref, "tagged S: give the title of the page it cites "
-                                 "(source_title), so that a reader can find it"))
+                                 "(source_title, or title in sources), so that a reader can find it"))
+        elif pages:
+            found.append(Problem("specific-source", place, ob.ref, f"tagged S on a general page ({pages[0]['url']}): "
+                                 "cite the page that states this entry, or tag it I or R"))
+        else:
+            found.append(Problem("specific-source", place, ob.ref, "tagged S but cites no page: give source_url "
+                                 "and source_title (or sources) of the page that states it, or tag it I or R"))
+    for kind, scope in (data.extra.get("scopes") or {}).items():
+        if scope["confidence"] != Confidence.STATED:
+            continue
+        specific = [s for s in scope["sources"] if s.get("url") and _normal(s["url"]) not in general]
+        if not specific:
+            found.append(Problem("specific-source", f"scopes.{kind}", kind, "scope tagged S: cite, with its title, "
+                                 "the page that states what this assessment covers, or tag it I or R"))
     return found

@@ -211,7 +211,8 @@ def _write(data: CatalogueData, digest: str, existing: FrameworkVersion | None,
 
     questions = Question.objects.bulk_create([
         Question(version=version, ref=q.ref, text=q.text, topic=q.topic, help=q.help,
-                 categories=q.categories, order=i, answer_kind=q.answer_kind, concern=q.concern)
+                 categories=q.categories, order=i, answer_kind=q.answer_kind, concern=q.concern,
+                 official_ref=q.official_ref)
         for i, q in enumerate(data.questions)
     ])
     Through = Question.obligations.through

@@ -183,6 +183,10 @@ class Question(VersionedRow):
     order = models.PositiveIntegerField(default=0)
     obligations = models.ManyToManyField(Obligation, related_name="questions", blank=True)
     answer_kind = models.CharField(max_length=8, choices=AnswerKind.choices, default=AnswerKind.YES_NO)
+    official_ref = models.CharField(
+        "official question", max_length=40, blank=True,
+        help_text="The reference of the matching question in the official SSA questionnaire SECAS publishes with "
+                  "the SCF, where the catalogue's author knows it; no public source lists them.")
     # Only a yes-no question has a worrying answer; the other kinds leave this empty.
     concern = models.CharField(max_length=3, choices=Concern.choices, blank=True, default=Concern.NO)
 

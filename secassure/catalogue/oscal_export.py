@@ -1,8 +1,9 @@
 """A framework version as an OSCAL 1.1.3 catalog (JSON).
 
 Groups and controls keep their tree and order. secassure's own facts about a control
-(applicability, confidence, mappings to other frameworks) travel as properties in secassure's
-namespace, so that an OSCAL tool keeps them without having to understand them.
+(applicability and its conditions, confidence, mappings to other frameworks) travel as properties
+in secassure's namespace, so that an OSCAL tool keeps them without having to understand them; every
+source with an address is a reference link.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models import Prefetch
 from secassure import __version__
 from secassure.catalogue.importers.oscal import DIRECT_CONTROLS, NS
 from secassure.catalogue.models import FrameworkVersion, Group, Mapping, Obligation
+from secassure.catalogue.queries import conditions, sources_of
 
 OSCAL_VERSION = "1.1.3"
 
@@ -82,6 +84,9 @@ def build_catalog(version: FrameworkVersion) -> dict:
         props = [_prop("label", o.ref, ns=False), _prop("confidence", o.confidence)]
         props += [_prop("applies-to-category", c) for c in o.categories]
         props += [_prop("applies-to-role", r) for r in o.roles]
+        when, also_when = conditions(o.extra)
+        props += [_prop("applies-when", fact) for fact in sorted(when)]
+        props += [_prop("applies-also-when", fact) for fact in sorted(also_when)]
         if not o.assessable:
             props.append(_prop("assessable", "false"))
         props += [
@@ -90,8 +95,10 @@ def build_catalog(version: FrameworkVersion) -> dict:
             for m in o.mappings_out.all()
         ]
         out: dict = {"id": cid, "title": _one_line(o.title), "props": props}
-        if o.source_url:
-            out["links"] = [{"href": o.source_url, "rel": "reference"}]
+        links = [{"href": src["url"], "rel": "reference", **({"text": src["title"]} if src["title"] else {})}
+                 for src in sources_of(o.source_url, o.extra) if src["url"]]
+        if links:
+            out["links"] = links
         parts = []
         if o.summary:
             parts.append({"id": f"{cid}_smt", "name": "statement", "prose": o.summary})

@@ -52,6 +52,7 @@ app.command("report")(exchange.report_command)
 app.command("pack")(exchange.pack_command)
 app.command("csv")(exchange.csv_command)
 app.command("remind")(operations.remind)
+app.command("inbox")(operations.inbox)
 app.command("demo")(operations.demo)
 
 

@@ -76,14 +76,16 @@ def catalogue_show(
     if data["group"]:
         con.print(f"Group: {esc(data['group']['ref'])} {esc(data['group']['title'])}")
     con.print(f"Confidence: {esc(data['confidence'])} ({esc(data['confidence_label'])})")
-    if data["source_url"]:
-        title = f"{data['source_title']}: " if data["source_title"] else ""
-        con.print(f"Source: {esc(title)}{esc(data['source_url'])}")
-    for key, what in (("scf_ref", "Security Controls Framework"), ("ai_ref", "Agreed Interpretations")):
-        if data[key]:
-            con.print(f"{what}: {esc(data[key])}")
+    for source in data["sources"]:
+        page = ": ".join(x for x in (source["title"], source["url"] or "address not recorded") if x)
+        con.print(f"Source: {esc(page)}")
+        for key, what in (("scf_ref", "Security Controls Framework"), ("ai_ref", "Agreed Interpretations")):
+            if source.get(key):
+                con.print(f"  {what}: {esc(source[key])}")
     con.print(f"Applies to categories: {esc(', '.join(data['applicability']['categories']))}")
     con.print(f"Applies to roles: {esc(', '.join(data['applicability']['roles']))}")
+    for words in data["conditions"]:
+        con.print(f"Applies {esc(words)}")
     if data["summary"]:
         con.print(f"\n{esc(data['summary'])}")
     if data["guidance"]:
@@ -228,8 +230,8 @@ def catalogue_lint(
     as_json: JsonOpt = False,
 ) -> None:
     """Check catalogue files against the rules their content must meet: an entry tagged S names the
-    page that states it; ids are well formed; questions cite obligations that exist; no two entries
-    share an id. Exits non-zero when any rule is broken."""
+    page that states it; ids are well formed; questions cite obligations that exist and are assessed
+    (not headings); no two entries share an id. Exits non-zero when any rule is broken."""
     setup_django()
     from secassure.catalogue.lint import lint_file
 
@@ -255,7 +257,9 @@ def catalogue_diff(
     new: Annotated[str, typer.Argument(help="FRAMEWORK@VERSION loaded, or a catalogue YAML file.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Obligations and questions added, removed and changed between two versions."""
+    """What changed between two versions: the version's own fields (effective date, releases it
+    reflects, source, notes, assessment scopes) and the obligations and questions added, removed and
+    changed."""
     setup_django()
     from secassure.catalogue.diff import diff
 
@@ -267,6 +271,8 @@ def catalogue_diff(
     con.print(f"{esc(result['old'])} -> {esc(result['new'])}")
     if result["identical"]:
         con.print("No differences.")
+    for name, change in result["version"]["changed"].items():
+        con.print(f"[yellow]~ version {esc(name)}[/yellow]: {esc(_version_change(name, change))}")
     for kind in ("obligations", "questions"):
         section = result[kind]
         for item in section["added"]:
@@ -276,10 +282,30 @@ def catalogue_diff(
         for item in section["changed"]:
             con.print(f"[yellow]~ {esc(kind[:-1])} {esc(item['ref'])}[/yellow] {esc(item['title'])}: "
                       f"{esc(', '.join(item['fields']))}")
+            if "conditions" in item:
+                before, after = ("; ".join(item["conditions"][side]) or "no conditions" for side in ("old", "new"))
+                con.print(f"    applies {esc(before)} -> {esc(after)}")
     counts = {k: {s: len(v) for s, v in result[k].items()} for k in ("obligations", "questions")}
     con.print(f"obligations: {counts['obligations']['added']} added, {counts['obligations']['removed']} removed, "
               f"{counts['obligations']['changed']} changed; questions: {counts['questions']['added']} added, "
               f"{counts['questions']['removed']} removed, {counts['questions']['changed']} changed")
+
+
+def _version_change(name: str, change: dict) -> str:
+    """One version-level field's change in a line: short values before and after, long ones named."""
+    if name == "scopes":
+        kinds = change["kinds"]
+        return "; ".join(f"{', '.join(kinds[what])} {what}" for what in ("added", "removed", "changed")
+                         if kinds[what])
+    if name in ("source", "notes"):
+        return "reworded" if change["old"] and change["new"] else ("added" if change["new"] else "removed")
+
+    def shown(value) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "none"
+        return str(value) if value else "none"
+
+    return f"{shown(change['old'])} -> {shown(change['new'])}"
 
 
 def _snapshot(spec: str) -> dict:

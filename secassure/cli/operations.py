@@ -1,4 +1,5 @@
-"""Running an installation: ``secassure remind`` for the daily digests, ``secassure demo`` for the demo story."""
+"""Running an installation: ``secassure remind`` for the daily digests, ``secassure inbox`` for what a
+person has been handed, ``secassure demo`` for the demo story."""
 
 from __future__ import annotations
 
@@ -81,3 +82,32 @@ def demo(
     typer.echo("Everyone in the demo story signs in with the same password:")
     for person in result["people"]:
         typer.echo(f"  {person['email']:40} {person['name']}, {person['what']}")
+
+
+def inbox(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    unread: Annotated[bool, typer.Option("--unread", help="Only what they have not read.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List what the workflow's steps handed to a person, newest first."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from secassure.inbox.models import Notification
+
+    person = get_user_model().objects.filter(email__iexact=email.strip()).first()
+    if person is None:
+        fail(f"no person with the address {email!r}")
+    found = Notification.objects.filter(recipient=person).select_related("organisation")
+    if unread:
+        found = found.unread()
+    items = [{"kind": n.kind, "organisation": n.organisation.slug, "text": n.text, "url": n.url,
+              "created": n.created_at.isoformat(), "read": n.read_at is not None} for n in found.iterator()]
+    if as_json:
+        print_json(items)
+        return
+    if not items:
+        typer.echo("Nothing unread." if unread else "Nothing has been handed to them yet.")
+    for i in items:
+        typer.echo(f"{i['created'][:16].replace('T', ' ')} {'   ' if i['read'] else 'new'} {i['organisation']}: "
+                   f"{i['text']} ({i['url']})")

@@ -92,7 +92,8 @@ def org_show(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: J
     if as_json:
         print_json(data)
         return
-    for key in ("slug", "name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold"):
+    for key in ("slug", "name", "sec_party_id", "category", "cycle_start", "dcc_live_since", "require_mfa",
+                "material_risk_threshold"):
         typer.echo(f"{key}: {data[key] if data[key] not in (None, '') else '-'}")
     for r in data["roles"]:
         typer.echo(f"role: {r['role']} {', '.join(r['user_ids'])}".rstrip())
@@ -104,6 +105,8 @@ def org_set(
     cycle_start: Annotated[str | None, typer.Option(
         "--cycle-start", help="End date of the year-1 FUSA fieldwork.")] = None,
     category: Annotated[str | None, typer.Option("--category", help=CATEGORY_HELP)] = None,
+    live_since: Annotated[str | None, typer.Option(
+        "--live-since", help="Date it became a Live DCC User (completed the User Entry Process).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Legal name.")] = None,
     party_id: Annotated[str | None, typer.Option("--party-id", help="SEC Party id.")] = None,
     require_mfa: Annotated[bool | None, typer.Option("--require-mfa/--no-require-mfa",
@@ -120,12 +123,13 @@ def org_set(
 
     found = find_org(org)
     changes = {k: v for k, v in {"cycle_start": parse_date(cycle_start, "--cycle-start"), "category": category,
-                                  "name": name, "sec_party_id": party_id, "require_mfa": require_mfa,
+                                  "dcc_live_since": parse_date(live_since, "--live-since"), "name": name,
+                                  "sec_party_id": party_id, "require_mfa": require_mfa,
                                   "material_risk_threshold": risk_threshold,
                                   "classification_label": classification}.items()
                if v is not None}
     if not changes:
-        fail("nothing to change: give --cycle-start, --category, --name, --party-id, --require-mfa, "
+        fail("nothing to change: give --cycle-start, --category, --live-since, --name, --party-id, --require-mfa, "
               "--risk-threshold or --classification")
     plan_changes = act(update_organisation, found, changes, by=None)
     _report_plan_changes(found, plan_changes, as_json, _org_dict(found))

@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from secassure import guards
@@ -26,9 +27,11 @@ from secassure.evidence.models import (
     DocumentStatusChange,
     DocumentVersion,
     ProviderMember,
-    ThirdPartyProvider,
 )
+from secassure.inbox.actions import members_who_may, notify
+from secassure.inbox.choices import Kind
 from secassure.people import display_name
+from secassure.profile.models import ThirdPartyProvider
 from secassure.tenancy import access
 from secassure.tenancy.models import Organisation
 from secassure.wording import in_sentence
@@ -74,14 +77,15 @@ def _add_document(org: Organisation, *, title: str, doc_type: str, owner=None, p
 
 def add_version(document: Document, *, by, chunks, name: str, effective_date: dt.date | None = None,
                 expiry_date: dt.date | None = None, note: str = "") -> DocumentVersion:
-    """Check and store an uploaded file as the document's next version, uploaded by ``by``."""
+    """Check and store an uploaded file as the document's next version, uploaded by ``by``. A new
+    version of a document a provider maintains goes to those who accept such versions."""
     require_upload(by, document)
     return _add_version(document, by=by, chunks=chunks, name=name, effective_date=effective_date,
-                        expiry_date=expiry_date, note=note)
+                        expiry_date=expiry_date, note=note, to_accept=True)
 
 
 def _add_version(document: Document, *, by, chunks, name: str, effective_date: dt.date | None = None,
-                 expiry_date: dt.date | None = None, note: str = "") -> DocumentVersion:
+                 expiry_date: dt.date | None = None, note: str = "", to_accept: bool = False) -> DocumentVersion:
     try:
         clean_name = safe_name(name)
     except FileRefused as exc:
@@ -109,6 +113,12 @@ def _add_version(document: Document, *, by, chunks, name: str, effective_date: d
             locked.next_review = add_months(effective_date, locked.review_months)
             locked.save(update_fields=["next_review"])
         record(AuditEvent.EVIDENCE_VERSION_ADDED, version, organisation=locked.organisation, after=version.as_dict())
+        if to_accept and locked.provider_id:
+            org = locked.organisation
+            notify(org, members_who_may(org, access.ACCEPT), kind=Kind.VERSION_TO_ACCEPT,
+                   text=f"Version {number} of {locked.title}, maintained by {locked.provider.name}, is uploaded: "
+                        "check it and record whether you accept it",
+                   url=reverse("document", args=[org.slug, locked.pk]), obj=locked, by=by)
     return version
 
 
@@ -166,17 +176,6 @@ def orphan_blobs() -> list[str]:
     if batch:
         flush()
     return orphans
-
-
-def add_provider(org: Organisation, *, by, name: str, kind: str = "other", **fields) -> ThirdPartyProvider:
-    access.require(by, org, access.EDIT)
-    name = guards.line(name, "the provider's name", 200)
-    if not name:
-        raise ActionError("give the provider's name")
-    with transaction.atomic():
-        provider = ThirdPartyProvider.objects.create(organisation=org, name=name, kind=kind, **fields)
-        record(AuditEvent.EVIDENCE_PROVIDER_ADDED, provider, organisation=org, after={"name": name, "kind": kind})
-    return provider
 
 
 def accept(document: Document, *, by, basis: str, valid_until: dt.date | None = None) -> Acceptance:

@@ -48,11 +48,3 @@ class Classification(models.TextChoices):
     CONFIDENTIAL = "confidential", "Confidential"
     RESTRICTED = "restricted", "Restricted"
 
-
-class ProviderKind(models.TextChoices):
-    SRP = "srp", "Shared Resource Provider"
-    HOSTING = "hosting", "Hosting or cloud provider"
-    MAP = "map", "Meter Asset Provider"
-    DEVICE = "device", "Device manufacturer"
-    TEST_HOUSE = "test-house", "Test house"
-    OTHER = "other", "Other"

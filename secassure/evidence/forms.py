@@ -2,7 +2,8 @@
 
 from django import forms
 
-from secassure.evidence.choices import Classification, DocumentType, ProviderKind
+from secassure.evidence.choices import Classification, DocumentType
+from secassure.profile.models import ThirdPartyProvider
 from secassure.widgets import DateInput
 
 
@@ -15,8 +16,6 @@ class DocumentForm(forms.Form):
                                       help_text="Leave empty for a document the organisation maintains itself.")
 
     def __init__(self, *args, organisation=None, **kwargs):
-        from secassure.evidence.models import ThirdPartyProvider
-
         super().__init__(*args, **kwargs)
         # Only this organisation's providers: the one door, in a drop-down.
         self.fields["provider"].queryset = ThirdPartyProvider.objects.filter(organisation=organisation)
@@ -34,15 +33,6 @@ class AcceptForm(forms.Form):
                             help_text="What you checked and why it meets the SEC obligations.")
     valid_until = forms.DateField(required=False, widget=DateInput(),
                                   help_text="Default: the end of the relationship or the next review.")
-
-
-class ProviderForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=ProviderKind.choices)
-    services = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    contacts = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    relationship_start = forms.DateField(required=False, widget=DateInput())
-    relationship_end = forms.DateField(required=False, widget=DateInput())
 
 
 class AssignDocumentForm(forms.Form):

@@ -1,30 +1,14 @@
-"""The ISMS document register: documents, their immutable versions, and third-party providers."""
+"""The ISMS document register: documents, their immutable versions, and who may work on a provider's
+documents (the providers themselves are part of the party profile)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from secassure.evidence.choices import NOT_IN_FORCE, Classification, DocumentStatus, DocumentType, ProviderKind
+from secassure.evidence.choices import NOT_IN_FORCE, Classification, DocumentStatus, DocumentType
+from secassure.profile.models import ThirdPartyProvider
 from secassure.tenancy.models import Organisation
-
-
-class ThirdPartyProvider(models.Model):
-    """A provider that maintains documents or services on the organisation's behalf."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="providers")
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=12, choices=ProviderKind.choices, default=ProviderKind.OTHER)
-    services = models.TextField(blank=True)
-    contacts = models.TextField(blank=True)
-    relationship_start = models.DateField(null=True, blank=True)
-    relationship_end = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["organisation", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class DocumentQuerySet(models.QuerySet):

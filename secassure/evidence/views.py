@@ -26,7 +26,6 @@ from secassure.evidence.forms import (
     CampaignForm,
     DocumentForm,
     ObligationLinkForm,
-    ProviderForm,
     VersionForm,
 )
 from secassure.evidence.freshness import LABELS
@@ -36,11 +35,13 @@ from secassure.evidence.models import (
     Document,
     DocumentVersion,
     ProviderMember,
-    ThirdPartyProvider,
 )
 from secassure.evidence.services import freshness_of, register_rows, with_freshness_fields
 from secassure.evidence.uploads import TOO_LARGE
 from secassure.people import display_name
+from secassure.profile import actions as profile_actions
+from secassure.profile.forms import ProviderForm
+from secassure.profile.models import ThirdPartyProvider
 from secassure.tenancy.access import EDIT, VIEW_DOCUMENTS, open_door
 from secassure.tenancy.models import Membership
 from secassure.wording import now_is
@@ -201,7 +202,7 @@ def providers(request, slug):
         if not can_edit:
             raise PermissionDenied("Only an Owner adds providers")
         if form.is_valid():
-            if act(request, actions.add_provider, org, by=request.user, **form.cleaned_data, show_on=form,
+            if act(request, profile_actions.add_provider, org, by=request.user, **form.cleaned_data, show_on=form,
                    ok=lambda provider: f"{provider.name} is added.") is not REFUSED:
                 return redirect("providers", slug=org.slug)
     rows = (ThirdPartyProvider.objects.filter(organisation=org).annotate(n_documents=Count("documents", distinct=True))

@@ -1,7 +1,7 @@
 """Changing the party profile: portfolio snapshots, SECAS's advice on the assessment type, User
-Roles held, User Systems, SRP arrangements. Each writes an audit event in its transaction; a
-snapshot or advice that changes the type of an assessment still to come says so, and the audit log
-records it."""
+Roles held, User Systems, third-party providers (a Shared Resource Provider among them). Each
+writes an audit event in its transaction; a snapshot or advice that changes the type of an
+assessment still to come says so, and the audit log records it."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from secassure.audit.events import AuditEvent
 from secassure.catalogue.choices import UserRole
 from secassure.datafiles import DataFileError
 from secassure.errors import ActionError
-from secassure.profile.choices import AdvisedType, SscReview, SystemKind
+from secassure.profile.choices import AdvisedType, ProviderKind, SscReview, SystemKind
 from secassure.profile.models import (
     PortfolioSnapshot,
     RoleHolding,
     RuleSet,
     SecasAdvice,
-    SrpArrangement,
+    ThirdPartyProvider,
     UserSystem,
 )
 from secassure.profile.planner import CYCLE_YEARS, changed_years
@@ -170,10 +170,12 @@ def add_user_system(org: Organisation, *, by, **fields) -> UserSystem:
     system = UserSystem(organisation=org, **fields)
     if system.kind == "further" and not system.ssc_notified_on:
         raise ActionError("a further User System must be notified to the SSC before use: give the date it was")
-    if system.srp_arrangement_id and system.srp_arrangement.organisation_id != org.pk:
-        raise ActionError("that SRP arrangement belongs to another organisation")
-    if system.hosting == "srp-hosted" and not system.srp_arrangement_id:
-        raise ActionError("an SRP-hosted system needs the SRP arrangement it runs under")
+    if system.srp_provider_id and system.srp_provider.organisation_id != org.pk:
+        raise ActionError("that Shared Resource Provider belongs to another organisation")
+    if system.srp_provider_id and system.srp_provider.kind != ProviderKind.SRP:
+        raise ActionError(f"{system.srp_provider.name} is not recorded as a Shared Resource Provider")
+    if system.hosting == "srp-hosted" and not system.srp_provider_id:
+        raise ActionError("an SRP-hosted system needs the Shared Resource Provider it runs under")
     guards.past_date(system.ssc_notified_on, "the SSC notification date")
     with transaction.atomic():
         system.save()
@@ -209,17 +211,72 @@ def record_system_decision(system: UserSystem, *, by, decision: str, decided_on:
     return system
 
 
-def add_srp_arrangement(org: Organisation, *, by, **fields) -> SrpArrangement:
+PROVIDER_FIELDS = {"name", "kind", "party_id", "services", "contacts", "relationship_start", "relationship_end",
+                   "notes"}
+
+
+def _clean_provider(fields: dict) -> dict:
+    """A provider's fields, checked and tidied, or ActionError."""
+    fields = dict(fields)
+    unknown = set(fields) - PROVIDER_FIELDS
+    if unknown:
+        raise ActionError(f"a provider has no {', '.join(sorted(unknown))}")
+    if "name" in fields:
+        fields["name"] = guards.line(fields["name"], "the provider's name", 200)
+        if not fields["name"]:
+            raise ActionError("give the provider's name")
+    if "kind" in fields and fields["kind"] not in ProviderKind.values:
+        raise ActionError(f"{fields['kind']!r} is not a kind of provider; use one of {', '.join(ProviderKind.values)}")
+    for field in ("services", "contacts", "notes"):
+        if field in fields:
+            fields[field] = guards.text(fields[field], field)
+    if "party_id" in fields:
+        fields["party_id"] = guards.line(fields["party_id"], "the SEC Party id", 40)
+    return fields
+
+
+def _check_relationship(provider: ThirdPartyProvider) -> None:
+    start, end = provider.relationship_start, provider.relationship_end
+    if start and end and end < start:
+        raise ActionError("the relationship's end date is before its start date")
+
+
+def add_provider(org: Organisation, *, by, name: str, kind: str = ProviderKind.OTHER, **fields) -> ThirdPartyProvider:
+    """Record a third-party provider. One of the kind ``srp`` is the organisation's arrangement with a
+    Shared Resource Provider: its relationship dates decide when the obligations on a User of such
+    a provider apply."""
     access.require(by, org, access.EDIT)
-    arrangement = SrpArrangement(organisation=org, **fields)
-    if not arrangement.provider_name.strip():
-        raise ActionError("give the Shared Resource Provider's name")
-    if arrangement.start_date and arrangement.end_date and arrangement.end_date < arrangement.start_date:
-        raise ActionError("the arrangement's end date is before its start date")
+    provider = ThirdPartyProvider(organisation=org, **_clean_provider({"name": name, "kind": kind, **fields}))
+    _check_relationship(provider)
     with transaction.atomic():
-        arrangement.save()
-        record(AuditEvent.PROFILE_SRP_ARRANGEMENT_ADDED, arrangement, organisation=org, after=_plain(arrangement))
-    return arrangement
+        provider.save()
+        record(AuditEvent.EVIDENCE_PROVIDER_ADDED, provider, organisation=org, after=_plain(provider))
+    return provider
+
+
+def update_provider(provider: ThirdPartyProvider, changes: dict, *, by) -> ThirdPartyProvider:
+    """Change a provider's details, for a Shared Resource Provider the arrangement's dates too (an
+    arrangement that ended stops the obligations on its Users applying to later assessments).
+    Saving it unchanged writes nothing."""
+    org = provider.organisation
+    access.require(by, org, access.EDIT)
+    changes = _clean_provider(changes)
+    with transaction.atomic():
+        locked = ThirdPartyProvider.objects.select_for_update().get(pk=provider.pk)
+        before = _plain(locked)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        _check_relationship(locked)
+        if locked.kind != ProviderKind.SRP and locked.user_systems.exists():
+            raise ActionError(f"{locked.name} runs a User System as a Shared Resource Provider; it stays of that kind")
+        after = _plain(locked)
+        if after == before:
+            return locked
+        locked.save()
+        changed = sorted(k for k in after if after[k] != before[k])
+        record(AuditEvent.EVIDENCE_PROVIDER_CHANGED, locked, organisation=org,
+               before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return locked
 
 
 def _plain(obj) -> dict:

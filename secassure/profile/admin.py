@@ -8,7 +8,7 @@ from secassure.profile.models import (
     RoleHolding,
     RuleSet,
     SecasAdvice,
-    SrpArrangement,
+    ThirdPartyProvider,
     UserSystem,
 )
 
@@ -19,10 +19,16 @@ class RoleHoldingAdmin(AuditedAdmin):
     list_select_related = ["organisation"]
 
 
-@admin.register(SrpArrangement)
-class SrpArrangementAdmin(AuditedAdmin):
-    list_display = ["organisation", "provider_name", "start_date", "end_date"]
+@admin.register(ThirdPartyProvider)
+class ThirdPartyProviderAdmin(AuditedAdmin):
+    """Providers are never deleted here: their documents and User Systems refer to them."""
+
+    list_display = ["organisation", "name", "kind", "relationship_start", "relationship_end"]
+    list_filter = ["kind"]
     list_select_related = ["organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(UserSystem)

@@ -30,3 +30,12 @@ class AdvisedType(models.TextChoices):
     FUSA = "fusa", "Full User Security Assessment (FUSA)"
     VUSA = "vusa", "Verification User Security Assessment (VUSA)"
     SSA = "ssa", "User Security Self-Assessment (SSA)"
+
+
+class ProviderKind(models.TextChoices):
+    SRP = "srp", "Shared Resource Provider"
+    HOSTING = "hosting", "Hosting or cloud provider"
+    MAP = "map", "Meter Asset Provider"
+    DEVICE = "device", "Device manufacturer"
+    TEST_HOUSE = "test-house", "Test house"
+    OTHER = "other", "Other"

@@ -4,8 +4,8 @@ from django import forms
 
 from secassure.catalogue.choices import UserRole
 from secassure.profile.actions import MAX_PREMISES
-from secassure.profile.choices import AdvisedType, SscReview
-from secassure.profile.models import SrpArrangement, UserSystem
+from secassure.profile.choices import AdvisedType, ProviderKind, SscReview
+from secassure.profile.models import ThirdPartyProvider, UserSystem
 from secassure.widgets import DateInput
 
 
@@ -41,12 +41,12 @@ class RoleHoldingForm(forms.Form):
 class UserSystemForm(forms.ModelForm):
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only this organisation's arrangements can be chosen: the one door, in a drop-down.
-        self.fields["srp_arrangement"].queryset = SrpArrangement.objects.filter(organisation=organisation)
+        # Only this organisation's Shared Resource Providers can be chosen: the one door, in a drop-down.
+        self.fields["srp_provider"].queryset = ThirdPartyProvider.objects.filter(organisation=organisation).srp()
 
     class Meta:
         model = UserSystem
-        fields = ["name", "kind", "hosting", "hosting_detail", "srp_arrangement", "ssc_notified_on", "in_use_from"]
+        fields = ["name", "kind", "hosting", "hosting_detail", "srp_provider", "ssc_notified_on", "in_use_from"]
         widgets = {"ssc_notified_on": DateInput(), "in_use_from": DateInput()}
 
 
@@ -56,8 +56,25 @@ class SystemDecisionForm(forms.Form):
     decided_on = forms.DateField(label="Decided on", widget=DateInput())
 
 
-class SrpArrangementForm(forms.ModelForm):
-    class Meta:
-        model = SrpArrangement
-        fields = ["provider_name", "provider_party_id", "start_date", "end_date", "notes"]
-        widgets = {"start_date": DateInput(), "end_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+class ProviderForm(forms.Form):
+    """A third-party provider; a Shared Resource Provider is one kind, whose relationship dates are the
+    arrangement's."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ProviderKind.choices, initial=ProviderKind.OTHER)
+    party_id = forms.CharField(label="SEC Party id", max_length=40, required=False,
+                               help_text="For a Shared Resource Provider.")
+    services = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    contacts = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    relationship_start = forms.DateField(required=False, widget=DateInput())
+    relationship_end = forms.DateField(required=False, widget=DateInput())
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SrpProviderForm(ProviderForm):
+    """A Shared Resource Provider the organisation has an arrangement with (the kind is fixed)."""
+
+    kind = None
+    relationship_start = forms.DateField(label="Arrangement start", required=False, widget=DateInput())
+    relationship_end = forms.DateField(label="Arrangement end", required=False, widget=DateInput(),
+                                       help_text="Leave empty while the arrangement is in force.")

@@ -1,5 +1,5 @@
-"""The party profile: User Roles held, Shared Resource Provider arrangements, User Systems,
-dated portfolio snapshots, SECAS's advice on the assessment type, and the versioned
+"""The party profile: User Roles held, third-party providers (Shared Resource Providers among them),
+User Systems, dated portfolio snapshots, SECAS's advice on the assessment type, and the versioned
 assessment-cycle rules the planner reads."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from secassure.catalogue.choices import UserRole
-from secassure.profile.choices import AdvisedType, Hosting, SscReview, SystemKind
+from secassure.profile.choices import AdvisedType, Hosting, ProviderKind, SscReview, SystemKind
 from secassure.tenancy.models import Organisation
 
 
@@ -29,30 +29,47 @@ class RoleHolding(models.Model):
         return self.get_role_display()
 
 
-class SrpArrangementQuerySet(models.QuerySet):
+class ProviderQuerySet(models.QuerySet):
     def active_on(self, day):
-        """In force on that day: started (or with no start recorded) and not yet ended."""
-        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=day),
-                           Q(end_date__isnull=True) | Q(end_date__gte=day))
+        """In force on that day: the relationship started (or has no start recorded) and has not ended."""
+        return self.filter(Q(relationship_start__isnull=True) | Q(relationship_start__lte=day),
+                           Q(relationship_end__isnull=True) | Q(relationship_end__gte=day))
+
+    def srp(self):
+        """Shared Resource Providers (SEC G10) only."""
+        return self.filter(kind=ProviderKind.SRP)
 
 
-class SrpArrangement(models.Model):
-    """An arrangement with a Shared Resource Provider (SEC G10) whose User System the User uses."""
+class ThirdPartyProvider(models.Model):
+    """A provider that maintains documents or runs services for the organisation. One of the kind
+    ``srp`` is a Shared Resource Provider (SEC G10): the record of the organisation's arrangement
+    with it, whose dates decide when the obligations on a User of such a provider apply."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="srp_arrangements")
-    provider_name = models.CharField(max_length=200)
-    provider_party_id = models.CharField(max_length=40, blank=True)
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="providers")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=ProviderKind.choices, default=ProviderKind.OTHER)
+    party_id = models.CharField("SEC Party id", max_length=40, blank=True,
+                                help_text="For a Shared Resource Provider, its SEC Party id.")
+    services = models.TextField(blank=True)
+    contacts = models.TextField(blank=True)
+    relationship_start = models.DateField(null=True, blank=True)
+    relationship_end = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
-    objects = SrpArrangementQuerySet.as_manager()
+    objects = ProviderQuerySet.as_manager()
 
     class Meta:
-        ordering = ["organisation", "provider_name"]
+        # The table keeps the name it had when the evidence register owned the model.
+        db_table = "evidence_thirdpartyprovider"
+        ordering = ["organisation", "name"]
 
     def __str__(self) -> str:
-        return self.provider_name
+        return self.name
+
+    def in_force_on(self, day) -> bool:
+        """The relationship (for a Shared Resource Provider, the arrangement) holds on that day."""
+        return ((self.relationship_start is None or self.relationship_start <= day)
+                and (self.relationship_end is None or self.relationship_end >= day))
 
 
 class UserSystem(models.Model):
@@ -63,8 +80,9 @@ class UserSystem(models.Model):
     kind = models.CharField(max_length=10, choices=SystemKind.choices, default=SystemKind.PRIMARY)
     hosting = models.CharField(max_length=12, choices=Hosting.choices, default=Hosting.BESPOKE)
     hosting_detail = models.CharField(max_length=300, blank=True)
-    srp_arrangement = models.ForeignKey(SrpArrangement, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="user_systems")
+    srp_provider = models.ForeignKey(ThirdPartyProvider, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="user_systems", limit_choices_to={"kind": ProviderKind.SRP},
+                                     verbose_name="Shared Resource Provider")
     ssc_notified_on = models.DateField("notified to the SSC on", null=True, blank=True)
     ssc_decision = models.CharField("the SSC's decision", max_length=16, choices=SscReview.choices, blank=True,
                                     default=SscReview.UNDECIDED)

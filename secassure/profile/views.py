@@ -9,26 +9,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from secassure.acting import REFUSED, act
 from secassure.profile import actions
+from secassure.profile.choices import ProviderKind
 from secassure.profile.forms import (
     AdviceForm,
+    ProviderForm,
     RoleHoldingForm,
     SnapshotForm,
-    SrpArrangementForm,
+    SrpProviderForm,
     SystemDecisionForm,
     UserSystemForm,
 )
-from secassure.profile.models import RoleHolding, UserSystem
+from secassure.profile.models import RoleHolding, ThirdPartyProvider, UserSystem
 from secassure.tenancy.access import ADD_PORTFOLIO, EDIT, open_door
 from secassure.tenancy.forms import OrganisationForm
 from secassure.wording import article
 
 
-def _form_page(request, org, form, title, submit, action, success, *, edit=False):
+def _form_page(request, org, form, title, submit, action, success, *, edit=False, done="organisation"):
     """One pattern for every 'add or change something about the organisation' page; ``edit`` marks a
-    form that shows what is already recorded (saving it unchanged must change nothing)."""
+    form that shows what is already recorded (saving it unchanged must change nothing); ``done`` is
+    the page to return to."""
     if request.method == "POST" and form.is_valid() and act(
             request, action, form.cleaned_data, show_on=form, ok=lambda message: message or success) is not REFUSED:
-        return redirect("organisation", slug=org.slug)
+        return redirect(done, slug=org.slug)
     return render(request, "profile/form.html", {"org": org, "form": form, "title": title, "submit": submit,
                                                  "edit": edit})
 
@@ -137,10 +140,23 @@ def record_system_decision(request, slug, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def add_srp_arrangement(request, slug):
+def edit_provider(request, slug, pk):
     door = open_door(request.user, slug, EDIT)
     org = door.organisation
-    form = SrpArrangementForm(request.POST or None)
+    provider = get_object_or_404(ThirdPartyProvider, pk=pk, organisation=org)
+    fields = list(ProviderForm.base_fields)
+    form = ProviderForm(request.POST or None, initial={f: getattr(provider, f) for f in fields})
+    return _form_page(request, org, form, f"Edit {provider.name}", "Save",
+                      lambda cleaned: actions.update_provider(provider, cleaned, by=request.user) and None,
+                      f"{provider.name} is saved.", edit=True, done="providers")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_srp_provider(request, slug):
+    door = open_door(request.user, slug, EDIT)
+    org = door.organisation
+    form = SrpProviderForm(request.POST or None)
     return _form_page(request, org, form, "Add a Shared Resource Provider arrangement", "Add",
-                      lambda cleaned: actions.add_srp_arrangement(org, by=request.user, **cleaned) and None,
-                      "The arrangement is added.")
+                      lambda cleaned: actions.add_provider(org, by=request.user, kind=ProviderKind.SRP, **cleaned)
+                      and None, "The arrangement is added. It is also on the providers page.")

@@ -81,10 +81,10 @@ def _documents(org, user, role: str) -> list[Due]:
 
 
 def count_due(org, today: dt.date) -> dt.date | None:
-    """G5.27: a User whose User System is a Shared Resource Provider's reports its count of Smart
-    Metering Systems every six months; the next is due six months after the last snapshot (today if
-    there is none). None when the organisation uses no Shared Resource Provider now."""
-    if not org.srp_arrangements.active_on(today).exists():
+    """G5.27: a Live DCC User that uses a Shared Resource Provider reports its count of Smart Metering
+    Systems every six months; the next is due six months after the last snapshot (today if there is
+    none). None when the organisation is not a Live DCC User or uses no Shared Resource Provider now."""
+    if not org.is_live_dcc_user(today) or not org.providers.srp().active_on(today).exists():
         return None
     last = org.portfolio_snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
     return add_months(last, COUNT_MONTHS) if last else today

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from secassure import guards
@@ -23,6 +24,8 @@ from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
+from secassure.inbox.actions import members_who_may, notify
+from secassure.inbox.choices import Kind
 from secassure.people import display_name
 from secassure.profile.services import rules_in_force
 from secassure.review.choices import Decision, QueryPurpose, QueryStatus, Side
@@ -66,6 +69,28 @@ def _require_reviewer(user, assessment: Assessment) -> None:
         raise ActionError("only a CIO reviewer with whom the assessment is shared may do this")
 
 
+def active_reviewers(assessment: Assessment, among=None):
+    """The ids of the organisation's CIO reviewers with whom the assessment is shared now (of
+    ``among`` only, when given): the only CIO reviewers who may be told of it."""
+    found = Share.objects.active().filter(assessment=assessment,
+                                          reviewer__memberships__organisation_id=assessment.organisation_id,
+                                          reviewer__memberships__role=MemberRole.CIO_REVIEWER)
+    if among is not None:
+        found = found.filter(reviewer_id__in=among)
+    return found.values_list("reviewer_id", flat=True).distinct()
+
+
+def overview_url(assessment: Assessment, anchor: str = "") -> str:
+    """The review's page, where both the CIO and the User act on the assessment."""
+    return reverse("review", args=[assessment.organisation.slug, assessment.pk]) + anchor
+
+
+def _query_url(query: ReviewQuery) -> str:
+    assessment = query.assessment
+    kind, pk = ("rows", query.row_id) if query.row_id else ("answers", query.answer_id)
+    return reverse("review-item", args=[assessment.organisation.slug, assessment.pk, kind, pk]) + "#queries"
+
+
 # --- sharing ------------------------------------------------------------------------------------
 
 
@@ -88,6 +113,8 @@ def share(assessment: Assessment, reviewer, *, by) -> Share:
         if assessment.status == S.SUBMITTED:
             _status_move(assessment, S.CIO_REVIEW, by=by, reason=f"shared with {reviewer.email}")
         record(AuditEvent.REVIEW_SHARED, assessment, organisation=org, after={"reviewer": reviewer.email})
+        notify(org, [reviewer], kind=Kind.SHARED, text=f"{assessment.title} shared with you for review",
+               url=overview_url(assessment), obj=assessment, by=by)
     return found
 
 
@@ -118,11 +145,16 @@ def _share_for_fieldwork(assessment: Assessment, reviewer, rule, *, by) -> Share
     _reviewer_of(org, reviewer)
     with transaction.atomic():
         found = _grant(assessment, reviewer, by=by)
-        if assessment.editable and assessment.status != S.FIELDWORK:
+        starts = assessment.editable and assessment.status != S.FIELDWORK
+        if starts:
             _status_move(assessment, S.FIELDWORK, by=by,
                          reason=f"shared with {reviewer.email}, who conducts it ({rule.clause})")
         record(AuditEvent.REVIEW_SHARED, assessment, organisation=org,
                after={"reviewer": reviewer.email, "conducted_by": "cio"})
+        then = ("your fieldwork starts" if starts else "join the fieldwork under way"
+                if assessment.status == S.FIELDWORK else "its report is issued and awaits the User's response")
+        notify(org, [reviewer], kind=Kind.SHARED, text=f"{assessment.title} shared with you: {then} ({rule.clause})",
+               url=overview_url(assessment), obj=assessment, by=by)
     return found
 
 
@@ -183,7 +215,27 @@ def raise_query(assessment: Assessment, item, *, by, text: str, purpose: str = Q
         QueryMessage.objects.create(query=query, side=Side.CIO, author=by, text=text)
         record(AuditEvent.REVIEW_QUERY_RAISED, query, organisation=assessment.organisation,
                after={"item": str(item), "text": text, "purpose": purpose})
+        _tell_answerers(query, item, by=by)
     return query
+
+
+def _tell_answerers(query: ReviewQuery, item, *, by, again: bool = False) -> None:
+    """The User's people who answer queries, and the item's owner while their role lets them work
+    on it, are told that the CIO asks something of them (``again``: replied, re-opening the thread)."""
+    assessment = query.assessment
+    org = assessment.organisation
+    people = members_who_may(org, access.ANSWER_QUERIES)
+    if item.owner_id:
+        people = people | members_who_may(org, access.EDIT_ASSESSMENTS).filter(pk=item.owner_id)
+    if again:
+        kind = Kind.EVIDENCE_REQUESTED if query.purpose == QueryPurpose.EVIDENCE else Kind.QUERY_RAISED
+        text = f"The User CIO replied on {item} of {assessment.title}: it is open again, answer it"
+    elif query.purpose == QueryPurpose.EVIDENCE:
+        kind, text = Kind.EVIDENCE_REQUESTED, (f"The User CIO asks for evidence on {item} of {assessment.title}: "
+                                               "send it from your register")
+    else:
+        kind, text = Kind.QUERY_RAISED, f"The User CIO raised a query on {item} of {assessment.title}: answer it"
+    notify(org, people, kind=kind, text=text, url=_query_url(query), obj=query, by=by)
 
 
 def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None) -> QueryMessage:
@@ -212,7 +264,26 @@ def reply(query: ReviewQuery, *, by, text: str, document: Document | None = None
         record(AuditEvent.REVIEW_QUERY_REPLIED, query, organisation=assessment.organisation,
                after={"side": side, "text": text,
                       "evidence": f"{document.title} v{evidence['version'].number}" if evidence else None})
+        if side == Side.USER:
+            _tell_raiser(query, bool(evidence), by=by)
+        else:
+            _tell_answerers(query, query.row or query.answer, by=by, again=True)
     return message
+
+
+def _tell_raiser(query: ReviewQuery, with_evidence: bool, *, by) -> None:
+    """The CIO who raised the query is told the User answered it, while it is still shared with them."""
+    assessment = query.assessment
+    target = query.row.obligation.ref if query.row_id else query.answer.question.ref
+    if query.purpose == QueryPurpose.EVIDENCE:
+        text = (f"Evidence sent for your request on {target} of {assessment.title}: examine it and close the request"
+                if with_evidence else f"Your evidence request on {target} of {assessment.title} is answered: read "
+                                      "the answer and close the request or reply")
+    else:
+        text = (f"Your query on {target} of {assessment.title} is answered: read the answer and close the query "
+                "or reply")
+    notify(assessment.organisation, active_reviewers(assessment, among=[query.raised_by_id]),
+           kind=Kind.QUERY_ANSWERED, text=text, url=_query_url(query), obj=query, by=by)
 
 
 def _offer(query: ReviewQuery, document: Document, *, by) -> None:
@@ -291,6 +362,10 @@ def finalise(assessment: Assessment, *, by) -> Assessment:
         _status_move(assessment, S.CIO_FINAL, by=by)
         record(AuditEvent.REVIEW_COMMENTS_FINAL, assessment, organisation=assessment.organisation,
                after={"comments": assessment.cio_comments.count()})
+        notify(assessment.organisation, members_who_may(assessment.organisation, access.RECORD_OUTCOME),
+               kind=Kind.REPORT_ISSUED, text=f"The User CIO's comments on {assessment.title} are final: send it to "
+                                             "the SSC and record the SSC's outcome",
+               url=overview_url(assessment), obj=assessment, by=by)
     return assessment
 
 
@@ -340,9 +415,10 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
         outcome = Outcome.objects.create(
             assessment=assessment, decision=decision, clause=rule.clause, rule_id=rule.id, received_on=received_on,
             sent_on=sent_on, reference=reference, text=text, letter=letter, recorded_by=by)
+        plan = None
         if decision == Decision.ACTIONS:
             _status_move(assessment, S.ACTIONS_REQUESTED, by=by, reason=f"SSC: actions requested ({rule.clause})")
-            open_plan(assessment, by=by)
+            plan = open_plan(assessment, by=by)
         else:
             _status_move(assessment, S.CLOSED, by=by, reason=f"SSC: {in_sentence(outcome.get_decision_display())}")
         if decision == Decision.CIO_ASSESSMENT:
@@ -356,7 +432,29 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
             "decision": decision, "clause": rule.clause, "rule": rule.id, "received_on": received_on.isoformat(),
             "sent_on": sent_on.isoformat() if sent_on else None,
             "reference": outcome.reference, "follow_up": outcome.follow_up_id})
+        _tell_outcome(assessment, outcome, plan, by=by)
     return outcome
+
+
+def _tell_outcome(assessment: Assessment, outcome: Outcome, plan, *, by) -> None:
+    """The organisation's Owners and Approvers are told the SSC's decision and what it asks of
+    them; the CIO reviewers the assessment is shared with, the decision on what they reviewed."""
+    org = assessment.organisation
+    decided = in_sentence(outcome.get_decision_display())
+    if plan is not None:
+        then = "draft the remediation plan and have the director sign its letter"
+        url = reverse("remediation-plan", args=[org.slug, plan.pk])
+    elif outcome.follow_up is not None:
+        then = f"share {outcome.follow_up.title} with the User CIO, who conducts it"
+        url = reverse("assessment", args=[org.slug, outcome.follow_up.pk])
+    else:
+        then, url = "the assessment is closed", overview_url(assessment)
+    people = members_who_may(org, access.RECORD_OUTCOME) | members_who_may(org, access.APPROVE_ASSESSMENTS)
+    notify(org, people, kind=Kind.OUTCOME, text=f"The SSC's outcome on {assessment.title}: {decided}; {then}",
+           url=url, obj=outcome, by=by)
+    notify(org, active_reviewers(assessment), kind=Kind.OUTCOME,
+           text=f"The SSC's outcome on {assessment.title}, which you reviewed: {decided}",
+           url=overview_url(assessment), obj=outcome, by=by)
 
 
 def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions: str = "",
@@ -400,5 +498,12 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
         record(AuditEvent.REVIEW_ASSURANCE_RECORDED, created, organisation=org, after={
             "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
             "conditions": created.conditions or None, "follow_up": follow_up.pk if follow_up else None})
+        people = members_who_may(org, access.RECORD_OUTCOME) | members_who_may(org, access.APPROVE_ASSESSMENTS)
+        then = (f": a follow-up security assessment is created, {follow_up.title}" if follow_up
+                else f" ({created.conditions})" if created.conditions else "")
+        notify(org, people, kind=Kind.OUTCOME, text=f"{org.name}'s assurance status is {given} from "
+                                                     f"{effective_date:%-d %B %Y}{then}",
+               url=(reverse("assessment", args=[org.slug, follow_up.pk]) if follow_up
+                    else reverse("organisation", args=[org.slug])), obj=created, by=by)
     created.follow_up = follow_up
     return created

@@ -31,7 +31,9 @@ from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
-from secassure.review.actions import _require_reviewer, _status_move
+from secassure.inbox.actions import members_who_may, notify
+from secassure.inbox.choices import Kind
+from secassure.review.actions import _require_reviewer, _status_move, active_reviewers, overview_url
 from secassure.review.choices import NON_COMPLIANT_RESULTS, FindingSource, FindingStatus, Result
 from secassure.review.models import CioReport, Finding, RowResult
 from secassure.review.remediation_actions import add_finding, day, open_plan
@@ -222,7 +224,25 @@ def issue_report(assessment: Assessment, *, by) -> CioReport:
             "version": draft.version, "results": len(draft.results), "findings_raised": raised,
             **{key: refs for key, refs in revised.items() if refs},
             "non_compliant": [r["ref"] for r in draft.results if r["result"] in NON_COMPLIANT_RESULTS]})
+        _tell_report_issued(assessment, draft, by=by)
     return draft
+
+
+def _tell_report_issued(assessment: Assessment, report: CioReport, *, by) -> None:
+    """The User's people who respond to the report's findings, and those who send the response
+    (G8.24), are told the report is issued."""
+    org = assessment.organisation
+    waiting = Finding.objects.filter(assessment=assessment, source=FindingSource.CIO_REPORT).still_open().count()
+    people = members_who_may(org, access.RECORD_OUTCOME)
+    issued = f"The User CIO's report on {assessment.title}" + (f" (version {report.version})"
+                                                               if report.version > 1 else "")
+    if waiting:
+        people = people | members_who_may(org, access.MANAGE_FINDINGS)
+        text = f"{issued} is issued: respond to its {plural(waiting, 'finding')} (G8.24)"
+    else:
+        text = f"{issued} is issued and finds no non-compliance: send the User's response (G8.24)"
+    notify(org, people, kind=Kind.REPORT_ISSUED, text=text, url=overview_url(assessment, "#response"), obj=report,
+           by=by)
 
 
 def _follow_revision(assessment: Assessment, report: CioReport) -> dict:
@@ -300,6 +320,9 @@ def set_response_due(assessment: Assessment, *, by, due: dt.date) -> CioReport:
         record(AuditEvent.REVIEW_RESPONSE_DUE_SET, report, organisation=org,
                before={"response_due": before.isoformat() if before else None},
                after={"response_due": due.isoformat(), "findings": refs})
+        notify(org, members_who_may(org, access.MANAGE_FINDINGS), kind=Kind.RESPONSE_DUE,
+               text=f"The SSC wants the response to the User CIO's report on {assessment.title} by {day(due)}",
+               url=overview_url(assessment, "#response"), obj=report, by=by)
     return report
 
 
@@ -326,6 +349,14 @@ def approve_response(finding: Finding, *, by, revision: int) -> Finding:
         locked.save(update_fields=["response_approved_by", "response_approved_at", "revision"])
         record(AuditEvent.REVIEW_RESPONSE_APPROVED, locked, organisation=org,
                after={"ref": locked.ref, "response": locked.response, "approved_by": by.email})
+        assessment = locked.assessment
+        if (assessment is not None and assessment.status == S.REPORT_ISSUED
+                and not problems_before_sending(assessment)):
+            # The last response signed off: the response can go, which those who send it are told.
+            notify(org, members_who_may(org, access.RECORD_OUTCOME), kind=Kind.RESPONSE_DUE,
+                   text=f"Every response to the CIO's report on {assessment.title} is signed off: send the "
+                        "response to the SSC and the User CIO (G8.24)",
+                   url=overview_url(assessment, "#response"), obj=assessment, by=by)
     return locked
 
 
@@ -384,4 +415,7 @@ def send_response(assessment: Assessment, *, by, sent_on: dt.date) -> CioReport:
                                                                    source=FindingSource.CIO_REPORT)
                                             .order_by("ref").values_list("ref", "response")),
             "plan": plan.pk if plan else None})
+        notify(org, active_reviewers(assessment), kind=Kind.RESPONSE_SENT,
+               text=f"{org.name} sent its response to your report on {assessment.title} on {day(sent_on)}",
+               url=overview_url(assessment, "#response"), obj=report, by=by)
     return report

@@ -14,17 +14,21 @@ import datetime as dt
 import re
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from secassure import guards
 from secassure.assessments import actions as assessment_actions
 from secassure.assessments.actions import StaleEdit
+from secassure.assessments.choices import AssessmentStatus
 from secassure.assessments.models import Assessment
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.audit.models import Event
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
+from secassure.inbox.actions import members_who_may, notify
+from secassure.inbox.choices import Kind
 from secassure.people import display_name
 from secassure.review.choices import (
     ActionStatus,
@@ -202,7 +206,26 @@ def respond(finding: Finding, *, by, response: str, revision: int) -> Finding:
                                    "response_approved_at", "status", "revision"])
         record(AuditEvent.REVIEW_FINDING_RESPONDED, locked, organisation=org, before=before,
                after={"response": locked.response, "status": locked.status, "approved_by": None})
+        _tell_approvers(locked, org, by=by)
     return locked
+
+
+# While the User's response to the CIO's report has not gone, each of its findings' responses waits
+# for an Approver's sign-off (``fieldwork_actions.approve_response``).
+RESPONSE_PENDING = (AssessmentStatus.FIELDWORK, AssessmentStatus.REPORT_ISSUED)
+
+
+def _tell_approvers(finding: Finding, org: Organisation, *, by) -> None:
+    """A response the User's response to the CIO's report waits on goes to the Approvers to sign off."""
+    if finding.source != FindingSource.CIO_REPORT or finding.assessment_id is None:
+        return
+    assessment = Assessment.objects.only("title", "status").get(pk=finding.assessment_id)
+    if assessment.status not in RESPONSE_PENDING:
+        return
+    where = f"{finding.clause} of {assessment.title}" if finding.clause else assessment.title
+    notify(org, members_who_may(org, access.APPROVE_ASSESSMENTS), kind=Kind.RESPONSE_TO_APPROVE,
+           text=f"The response to {finding.ref} ({where}) awaits your sign-off",
+           url=reverse("finding", args=[org.slug, finding.pk]) + "#sign-off", obj=finding, by=by)
 
 
 def finding_moves(finding: Finding) -> list[str]:
@@ -343,6 +366,8 @@ def add_action(plan: RemediationPlan, *, by, description: str, target_date: dt.d
         action = RemediationAction.objects.create(plan=locked, finding=finding, **fields)
         facts = action_facts(action)
         record(AuditEvent.REVIEW_ACTION_ADDED, action, organisation=org, after=facts)
+        if action.owner_id:
+            _tell_owner(plan, action, by=by)
         _revise(locked, f"action added: {action.description[:80]}")
     plan.version, plan.status = locked.version, locked.status
     return action
@@ -382,11 +407,23 @@ def update_action(action: RemediationAction, *, by, revision: int, **changes) ->
         locked.save()
         record(AuditEvent.REVIEW_ACTION_CHANGED, locked, organisation=org, before={k: before[k] for k in changed},
                after={k: after[k] for k in changed})
+        if "owner" in changed and locked.owner_id:
+            _tell_owner(plan, locked, by=by)
         committed = [k for k in changed if k in COMMITMENTS]
         if committed:
             _revise(locked_plan, f"{', '.join(committed)} of an action changed: {locked.description[:80]}")
     plan.version, plan.status = locked_plan.version, locked_plan.status
     return locked
+
+
+def _tell_owner(plan: RemediationPlan, action: RemediationAction, *, by) -> None:
+    """The person an action is now given to is told it is theirs to carry out."""
+    org = plan.organisation
+    title = Assessment.objects.filter(pk=plan.assessment_id).values_list("title", flat=True).first()
+    notify(org, [action.owner_id], kind=Kind.ACTION_ASSIGNED,
+           text=f"A remediation action after {title} is yours, due by {day(action.target_date)}: "
+                f"{action.description}",
+           url=reverse("remediation-plan", args=[org.slug, plan.pk]) + f"#action-{action.pk}", obj=action, by=by)
 
 
 # --- reporting, the director's letter, sending and approval -----------------------------------------

@@ -26,8 +26,8 @@ from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Invitation, Membership, Organisation, token_digest
 
 logger = logging.getLogger(__name__)
-EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold",
-            "classification_label")
+EDITABLE = ("name", "sec_party_id", "category", "cycle_start", "dcc_live_since", "require_mfa",
+            "material_risk_threshold", "classification_label")
 
 
 def check_category(category: str) -> str:
@@ -97,6 +97,8 @@ def clean_changes(changes: dict) -> dict:
         check_category(changes["category"])
     if "cycle_start" in changes:
         guards.past_date(changes["cycle_start"], "the cycle start (end of the year-1 FUSA fieldwork)")
+    if "dcc_live_since" in changes:
+        guards.past_date(changes["dcc_live_since"], "the date it became a Live DCC User")
     if "name" in changes:
         changes["name"] = guards.line(changes["name"], "the legal name", 200)
         if not changes["name"]:

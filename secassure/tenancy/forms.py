@@ -12,9 +12,9 @@ from secassure.widgets import DateInput
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "sec_party_id", "category", "cycle_start", "require_mfa", "material_risk_threshold",
-                  "classification_label"]
-        widgets = {"cycle_start": DateInput()}
+        fields = ["name", "sec_party_id", "category", "cycle_start", "dcc_live_since", "require_mfa",
+                  "material_risk_threshold", "classification_label"]
+        widgets = {"cycle_start": DateInput(), "dcc_live_since": DateInput()}
         help_texts = {"require_mfa": "Owners and CIO reviewers always need MFA; tick to require it of everyone."}
 
     def __init__(self, *args, **kwargs):

@@ -30,6 +30,11 @@ class Organisation(models.Model):
                                 default=PartyCategory.SMALL_SUPPLIER)
     cycle_start = models.DateField(
         null=True, blank=True, help_text="End date of the fieldwork of the year-1 FUSA that began the current cycle.")
+    dcc_live_since = models.DateField(
+        "a Live DCC User since", null=True, blank=True,
+        help_text="The date it completed the User Entry Process (SEC Section H1) and became a Live DCC User; leave "
+                  "empty until then. A Live DCC User using a Shared Resource Provider reports its count of Smart "
+                  "Metering Systems every six months (G5.27).")
     require_mfa = models.BooleanField("require MFA for everyone", default=False)
     material_risk_threshold = models.PositiveSmallIntegerField(
         "material-risk threshold", default=12, validators=[MinValueValidator(1), MaxValueValidator(25)],
@@ -47,6 +52,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_live_dcc_user(self, day) -> bool:
+        """A Live DCC User on that day."""
+        return self.dcc_live_since is not None and self.dcc_live_since <= day
+
     def as_dict(self) -> dict:
         return {
             "slug": self.slug,
@@ -54,6 +63,7 @@ class Organisation(models.Model):
             "sec_party_id": self.sec_party_id,
             "category": self.category,
             "cycle_start": self.cycle_start.isoformat() if self.cycle_start else None,
+            "dcc_live_since": self.dcc_live_since.isoformat() if self.dcc_live_since else None,
             "require_mfa": self.require_mfa,
             "material_risk_threshold": self.material_risk_threshold,
             "classification_label": self.classification_label,

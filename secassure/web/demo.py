@@ -35,11 +35,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from secassure.assessments.declaration import DECLARATION
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.catalogue.importers import native
 from secassure.catalogue.loader import load
 from secassure.dates import add_months
+from secassure.inbox import actions as inbox_actions
+from secassure.inbox.choices import Delivery
 from secassure.profile import actions as profile_actions
 from secassure.profile.actions import load_rules
 from secassure.profile.services import read_rules, shipped_rule_files
@@ -122,6 +125,10 @@ def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
     with transaction.atomic():
         with _on(today - dt.timedelta(days=STORY_DAYS)):
             people = {person.key: _user(person) for person in DEMO_PEOPLE}
+            for person in people.values():
+                # The story's hand-offs reach their inboxes; by e-mail, only in a daily digest (the
+                # loader would otherwise print a year of e-mails at once).
+                inbox_actions.set_delivery(Delivery.DIGEST, by=person)
         made = []
         for (name, slug), tell in ((ENERGY, _energy_supply), (NETWORKS, _northern_networks)):
             if not Organisation.objects.filter(slug=slug).exists():
@@ -245,7 +252,7 @@ def _submit(assessment, *, preparer, checker, approver, decision: str, reason: s
         a.move(assessment, "sign-off", by=checker)
     with _on(submitted):
         a.decide_materiality(assessment, by=approver, decision=decision, reason=reason)
-        a.move(assessment, "submitted", by=approver)
+        a.move(assessment, "submitted", by=approver, declaration=DECLARATION.version)
 
 
 def _record_results(assessment, *, by, found: dict[str, tuple[str, str]]) -> None:
@@ -293,14 +300,17 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
     with _on(ago(320)):
         org = _organisation(ENERGY, people, category="large-supplier", party_id="DEMO-0042",
                             cycle_start=cycle_start)
+        # It went live with the DCC (the User Entry Process, whose FUSA began the cycle) at the cycle's start.
+        profile_actions.update_organisation(org, {"dcc_live_since": cycle_start}, by=alice)
         profile_actions.add_role(org, "import-supplier", by=alice, user_ids=["90-B3-D5-1F-30-00-00-01"],
                                  start_date=cycle_start)
         profile_actions.add_role(org, "gas-supplier", by=alice, user_ids=["90-B3-D5-1F-30-00-00-02"],
                                  start_date=cycle_start)
-        srp = profile_actions.add_srp_arrangement(org, by=alice, provider_name="Northgate Shared Metering Services",
-                                                  provider_party_id="SRP-0007", start_date=cycle_start)
+        northgate = profile_actions.add_provider(
+            org, by=alice, name="Northgate Shared Metering Services", kind="srp", party_id="SRP-0007",
+            services="Hosts and runs the head-end integration (the User System)", relationship_start=cycle_start)
         profile_actions.add_user_system(org, by=alice, name="Head-end integration (SRP hosted)", kind="primary",
-                                        hosting="srp-hosted", srp_arrangement=srp, in_use_from=cycle_start)
+                                        hosting="srp-hosted", srp_provider=northgate, in_use_from=cycle_start)
         profile_actions.add_snapshot(org, by=alice, as_of=cycle_start - dt.timedelta(days=90), domestic=150_000,
                                      non_domestic=4_000, smets1=40_000, smets2=100_000, source="SECAS count")
         # The ISMS: a policy the board approved after the FUSA, reviewed every two years ...
@@ -309,9 +319,6 @@ def _energy_supply(people: dict, today: dt.date) -> Organisation:
             effective_date=add_months(today, -19))}
         documents["Access Control Procedure"] = _document(
             org, title="Access Control Procedure", doc_type="procedure", owner=ravi, effective_date=ago(320))
-        northgate = evidence.add_provider(org, by=alice, name="Northgate Shared Metering Services", kind="srp",
-                                          services="Hosts and runs the head-end integration (the User System)",
-                                          relationship_start=cycle_start)
         evidence.assign_provider_member(northgate, Membership.objects.get(organisation=org, user=priya), by=alice)
     # ... and the two documents Northgate maintains for the hosted User System, accepted by the director.
     with _on(ago(315)):

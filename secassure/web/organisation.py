@@ -13,7 +13,7 @@ from secassure.assessments.evidence_map import obligation_evidence
 from secassure.assessments.services import group_order, progress
 from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
 from secassure.profile.forms import AdviceForm
-from secassure.profile.models import PortfolioSnapshot, RoleHolding, SecasAdvice, SrpArrangement, UserSystem
+from secassure.profile.models import PortfolioSnapshot, RoleHolding, SecasAdvice, ThirdPartyProvider, UserSystem
 from secassure.profile.planner import Portfolio
 from secassure.profile.services import as_advice, plan_for
 from secassure.review.attention import attention
@@ -49,8 +49,10 @@ def organisation(request, slug):
         "advice": advice,
         "advice_form": AdviceForm() if door.may(EDIT) else None,
         "roles": RoleHolding.objects.filter(organisation=org),
-        "systems": UserSystem.objects.filter(organisation=org).select_related("srp_arrangement"),
-        "arrangements": SrpArrangement.objects.filter(organisation=org),
+        "systems": UserSystem.objects.filter(organisation=org).select_related("srp_provider"),
+        "arrangements": [(a, a.in_force_on(today)) for a in ThirdPartyProvider.objects.filter(organisation=org)
+                         .srp().order_by("relationship_start", "pk")],
+        "live_dcc_user": org.is_live_dcc_user(today),
         "can_edit": door.may(EDIT),
         "can_add_portfolio": door.may(ADD_PORTFOLIO),
     })

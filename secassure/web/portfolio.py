@@ -89,12 +89,12 @@ def sort(rows: list[dict], key: str, descending: bool) -> list[dict]:
     return sorted(present, key=value, reverse=descending) + missing
 
 
-def organisation_rows(user):
+def organisation_rows(user, memberships=None):
     """Each organisation this person belongs to, with their role and, where they may see the
     profile, the next assessment due: the list a consultant works from. Five queries, however
-    many organisations."""
+    many organisations; four when the person's ``memberships`` (from ``memberships_of``) are given."""
     today = timezone.localdate()
-    memberships = list(memberships_of(user))
+    memberships = list(memberships_of(user)) if memberships is None else list(memberships)
     visible = [m.organisation.pk for m in memberships if role_allows(m.role, VIEW)]
     snapshots = defaultdict(list)
     for snap in PortfolioSnapshot.objects.filter(organisation_id__in=visible).order_by("as_of"):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("catalogue/<slug:framework>/<str:version>/<str:ref>/", views.catalogue_obligation,
          name="catalogue-obligation"),
     path("healthz", views.healthz, name="healthz"),
+    path("search/", views.search, name="search"),
 ]

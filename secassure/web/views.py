@@ -18,18 +18,26 @@ from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_
 @require_GET
 @login_required
 def home(request):
+    """Each person's home: what waits for them in each role they hold (``queues``), then the
+    portfolio of the organisations they work in (Owner, Contributor, Approver, Observer). A CIO
+    reviewer or a Provider sees only their own part of an organisation, never its portfolio row."""
     from django.utils import timezone
 
-    from secassure.web import portfolio
+    from secassure.tenancy.access import memberships_of
+    from secassure.web import portfolio, queues
 
-    rows = portfolio.organisation_rows(request.user)
-    portfolio.signals(rows, timezone.localdate())
+    today = timezone.localdate()
+    memberships = list(memberships_of(request.user))
+    rows = [row for row in portfolio.organisation_rows(request.user, memberships) if row["can_view"]]
+    portfolio.signals(rows, today)
     key = request.GET.get("sort", "name")
     key = key if key in portfolio.SORTS else "name"
     descending = request.GET.get("order") == "desc"
     return render(request, "web/home.html", {
         "versions": versions_with_counts(), "organisations": portfolio.sort(rows, key, descending),
-        "sort": key, "descending": descending,
+        "sort": key, "descending": descending, "memberships": memberships,
+        "work": queues.work_for(request.user, memberships, today),
+        "can_create": queues.may_create_organisation(memberships), "today": today,
         "columns": [("name", "Organisation"), ("due", "Next assessment due"), ("progress", "Current assessment"),
                     ("queries", "Open CIO queries"), ("overdue", "Overdue actions"),
                     ("documents", "Documents due for review"), ("expired", "Expired evidence"),
@@ -99,3 +107,14 @@ def healthz(request):
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
 
+
+
+@require_GET
+@login_required
+def search(request):
+    """One search box for all the person may see, door by door (secassure.web.search)."""
+    from secassure.web.search import MAX_CHARS
+    from secassure.web.search import search as run
+
+    results = run(request.user, request.GET.get("q", ""))
+    return render(request, "web/search.html", {"results": results, "q": results.query, "max_chars": MAX_CHARS})

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from secassure.assessments import actions
 from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
+from secassure.assessments.declaration import DECLARATION
 from secassure.catalogue.importers import native
 from secassure.catalogue.loader import load
 from secassure.catalogue.models import FrameworkVersion
@@ -190,7 +191,7 @@ def submit(assessment, *, maker, checker, approver):
     assessment.refresh_from_db()
     if assessment.kind in MATERIALITY_TYPES and not assessment.decision:
         actions.decide_materiality(assessment, by=approver, decision="not-material", reason="nothing material")
-    actions.move(assessment, S.SUBMITTED, by=approver)
+    actions.move(assessment, S.SUBMITTED, by=approver, declaration=DECLARATION.version)
     assessment.refresh_from_db()
     return assessment
 

@@ -167,7 +167,7 @@ def test_the_cio_overview_shows_answers_the_same_way(client, k, bob, alice, caro
 
 
 def test_an_installation_on_2026_1_keeps_it_and_loading_adds_the_shipped_one(write, supplier_roles, alice, bob, dave):
-    """2026.1 was published before questions had kinds: loading the shipped 2026.3 beside it leaves
+    """2026.1 was published before questions had kinds: loading the shipped 2026.4 beside it leaves
     it and its assessments alone, and a new assessment carries forward what its kinds allow."""
     files = {path.name: path for path in shipped_files()}
     load(native.parse_file(str(files["iso27001-2022.yaml"]), settings.SECASSURE_MAX_IMPORT_BYTES))
@@ -185,15 +185,15 @@ def test_an_installation_on_2026_1_keeps_it_and_loading_adds_the_shipped_one(wri
     helpers.submit(first, maker=bob, checker=alice, approver=dave)
 
     loaded = load(native.parse_file(str(files["sec-g.yaml"]), settings.SECASSURE_MAX_IMPORT_BYTES))
-    assert (loaded.outcome, loaded.label) == ("created", "sec-g@2026.3")
+    assert (loaded.outcome, loaded.label) == ("created", "sec-g@2026.4")
     assert set(Question.objects.filter(version=old).values_list("answer_kind", flat=True)) == {"yes-no"}
-    assert FrameworkVersion.objects.in_force("sec-g").version == "2026.3"
+    assert FrameworkVersion.objects.in_force("sec-g").version == "2026.4"
     first.refresh_from_db()
     assert first.catalogue == old and helpers.answer(first, "SSA-17").answer == "no"
 
     second = actions.create_assessment(supplier_roles, kind="ssa", by=alice, title="SSA 2026",
                                        baseline=first).assessment
-    assert second.catalogue.version == "2026.3"
+    assert second.catalogue.version == "2026.4"
     status, words, plain = (helpers.answer(second, ref) for ref in ("SSA-17", "SSA-19", "SSA-01"))
     assert (status.answer, status.narrative) == ("", "Two findings closed, one open")
     assert (words.answer, words.narrative) == ("", "Call trees were too long")

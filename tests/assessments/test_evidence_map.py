@@ -14,6 +14,7 @@ from secassure.assessments import actions
 from secassure.assessments.evidence_map import current_assessment, obligation_evidence
 from secassure.assessments.models import Assessment, EvidenceLink
 from secassure.evidence import actions as evidence
+from secassure.profile.actions import add_provider
 from tests.assessments import helpers
 
 
@@ -172,7 +173,7 @@ def test_with_no_assessment_the_obligations_a_new_one_would_hold_count(client, c
 def test_a_provider_member_is_not_told_about_assessments(client, org_a, alice, story):
     from tests.personas import persona
 
-    provider = evidence.add_provider(org_a, name="Northgate SRS", kind="srp", by=None)
+    provider = add_provider(org_a, name="Northgate SRS", kind="srp", by=None)
     theirs = evidence.add_document(org_a, title="SRP statement", doc_type="standard", provider=provider, by=None)
     actions.link_evidence(helpers.row(story["a"], "T2"), theirs, by=alice)
     person = persona("engineer", org_a)

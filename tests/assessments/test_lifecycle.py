@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from secassure.assessments import actions, services
 from secassure.assessments.choices import TRANSITIONS, AssessmentStatus
+from secassure.assessments.declaration import DECLARATION
 from secassure.assessments.models import Assessment, EvidenceLink, RiskSnapshot, StatusChange
 from secassure.audit.models import Event
 from secassure.errors import ActionError
@@ -66,7 +67,7 @@ def test_the_full_lifecycle_with_the_right_people(a, alice, bob, dave):
     actions.move(a, S.SIGN_OFF, by=alice)
     a.refresh_from_db()
     actions.decide_materiality(a, by=dave, decision="not-material", reason="no risk rose to the threshold")
-    submitted = actions.move(a, S.SUBMITTED, by=dave)
+    submitted = actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
 
     a.refresh_from_db()
     assert a.status == S.SUBMITTED and submitted.status == S.SUBMITTED
@@ -85,9 +86,23 @@ def test_the_full_lifecycle_with_the_right_people(a, alice, bob, dave):
         ("assessments.assessment.send-for-review", {"status": "preparation"}, {"status": "internal-review"}),
         ("assessments.assessment.send-for-sign-off", {"status": "internal-review"}, {"status": "sign-off"}),
         ("assessments.assessment.submit", {"status": "sign-off"},
-         {"status": "submitted", "pinned_links": 0, "risks_snapshotted": 0}),
+         {"status": "submitted", "pinned_links": 0, "risks_snapshotted": 0,
+          "declaration": {"version": DECLARATION.version, "text": DECLARATION.text_for("Alpha Energy Ltd")}}),
     ]
     assert [e.action for e in assessment_events(a)].count("assessments.materiality.decided") == 1
+
+
+def test_signing_off_needs_the_declaration_in_force(a, alice, bob, dave):
+    helpers.fill(a, bob, alice)
+    actions.move(a, S.PREPARATION, by=bob)
+    actions.move(a, S.INTERNAL_REVIEW, by=bob)
+    actions.move(a, S.SIGN_OFF, by=alice)
+    actions.decide_materiality(a, by=dave, decision="not-material", reason="no risk rose to the threshold")
+    for accepted in (None, "", "2020.1"):
+        with pytest.raises(ActionError, match=r"accept the director's declaration \(version 2026\.1\) first"):
+            actions.move(a, S.SUBMITTED, by=dave, declaration=accepted)
+    assert status_in_db(a) == S.SIGN_OFF and not a.status_changes.filter(to_status=S.SUBMITTED).exists()
+    assert "Alpha Energy Ltd" in DECLARATION.text_for("Alpha Energy Ltd") and "{" not in DECLARATION.text_for("X")
 
 
 def test_move_keeps_the_object_it_was_given_in_step(a, alice, bob, dave):
@@ -97,7 +112,7 @@ def test_move_keeps_the_object_it_was_given_in_step(a, alice, bob, dave):
     register instead of the snapshot."""
     ready_for_sign_off(a, maker=bob, checker=alice)
     actions.decide_materiality(a, by=dave, decision="not-material", reason="nothing rose")
-    actions.move(a, S.SUBMITTED, by=dave)
+    actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert a.status == S.SUBMITTED
     assert a.submitted_by == dave
     assert a.submitted_at is not None
@@ -176,7 +191,7 @@ def test_an_owner_may_not_submit(a, alice, bob, dave):
     ready_for_sign_off(a, maker=bob, checker=alice)
     actions.decide_materiality(a, by=alice, decision="not-material", reason="nothing rose")
     with pytest.raises(ActionError) as caught:
-        actions.move(a, S.SUBMITTED, by=alice)
+        actions.move(a, S.SUBMITTED, by=alice, declaration=DECLARATION.version)
     assert str(caught.value) == "your role in Alpha Energy Ltd does not allow this (assessments.approve)"
     assert status_in_db(a) == S.SIGN_OFF and a.submitted_at is None
 
@@ -198,19 +213,19 @@ def test_an_approver_who_prepared_part_of_it_may_not_submit(a, org_a, alice, bob
 
     for person in (erin, frank):
         with pytest.raises(ActionError) as caught:
-            actions.move(a, S.SUBMITTED, by=person)
+            actions.move(a, S.SUBMITTED, by=person, declaration=DECLARATION.version)
         assert str(caught.value) == ("Sign off and submit: not yet. you prepared part of this assessment; "
                                      "another Approver must sign it off")
         assert status_in_db(a) == S.SIGN_OFF
 
-    actions.move(a, S.SUBMITTED, by=dave)
+    actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert status_in_db(a) == S.SUBMITTED
 
 
 def test_an_ssa_needs_its_materiality_decision_before_submission(a, alice, bob, dave):
     ready_for_sign_off(a, maker=bob, checker=alice)
     with pytest.raises(ActionError) as caught:
-        actions.move(a, S.SUBMITTED, by=dave)
+        actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert str(caught.value) == ("Sign off and submit: not yet. record the decision on whether security risk has "
                                  "materially increased, with its reason")
     assert status_in_db(a) == S.SIGN_OFF
@@ -220,7 +235,7 @@ def test_a_fusa_needs_no_materiality_decision(cat, org_a, alice, bob, dave):
     helpers.hold(org_a, "import-supplier")
     fusa = actions.create_assessment(org_a, kind="fusa", by=alice).assessment
     ready_for_sign_off(fusa, maker=bob, checker=alice)
-    actions.move(fusa, S.SUBMITTED, by=dave)
+    actions.move(fusa, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert status_in_db(fusa) == S.SUBMITTED
 
 
@@ -230,11 +245,11 @@ def test_a_linked_document_without_a_version_stops_submission(a, org_a, alice, b
     ready_for_sign_off(a, maker=bob, checker=alice)
     actions.decide_materiality(a, by=dave, decision="material", reason="a new site")
     with pytest.raises(ActionError) as caught:
-        actions.move(a, S.SUBMITTED, by=dave)
+        actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert str(caught.value) == "Sign off and submit: not yet. a linked document with no version uploaded: Empty plan"
     assert status_in_db(a) == S.SIGN_OFF
     evidence.add_version(empty, chunks=[files.PDF], name="plan.pdf", by=None)
-    actions.move(a, S.SUBMITTED, by=dave)
+    actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     assert status_in_db(a) == S.SUBMITTED
 
 
@@ -256,7 +271,7 @@ def test_submission_pins_evidence_and_snapshots_the_risk_register(a, org_a, alic
     assert set(EvidenceLink.objects.filter(assessment=a).values_list("version", flat=True)) == {None}
     actions.decide_materiality(a, by=dave, decision="not-material", reason="nothing rose")
 
-    actions.move(a, S.SUBMITTED, by=dave)
+    actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
 
     assert list(EvidenceLink.objects.filter(assessment=a).values_list("version", flat=True)) == [v2.pk, v2.pk]
     evidence.add_version(policy, chunks=[files.PDF + b"% v3\n"], name="policy-v3.pdf", by=None)
@@ -267,7 +282,8 @@ def test_submission_pins_evidence_and_snapshots_the_risk_register(a, org_a, alic
     assert snaps["R-001"].residual_score == 6 and snaps["R-002"].residual_score == 1
     assert snaps["R-001"].data == r1.as_dict() and snaps["R-002"].data["status"] == "closed"
     event = Event.objects.get(action="assessments.assessment.submit")
-    assert event.after == {"status": "submitted", "pinned_links": 2, "risks_snapshotted": 2}
+    assert {k: v for k, v in event.after.items() if k != "declaration"} == {"status": "submitted", "pinned_links": 2,
+                                                                           "risks_snapshotted": 2}
 
     actions.update_risk(r1, by=bob, revision=r1.revision, residual_likelihood=5, residual_impact=5)
     a.refresh_from_db()
@@ -282,7 +298,7 @@ def test_submission_pins_evidence_and_snapshots_the_risk_register(a, org_a, alic
 def test_reopen_needs_an_owner_and_a_reason(a, alice, bob, dave):
     ready_for_sign_off(a, maker=bob, checker=alice)
     actions.decide_materiality(a, by=dave, decision="not-material", reason="nothing rose")
-    actions.move(a, S.SUBMITTED, by=dave)
+    actions.move(a, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     for person, permission in ((dave, "assessments.reopen"), (bob, "assessments.reopen")):
         with pytest.raises(ActionError) as caught:
             actions.move(a, S.PREPARATION, by=person, reason="a typo")
@@ -382,7 +398,7 @@ def test_every_move_in_the_table_is_made_by_someone_allowed(a, alice, bob, dave,
     helpers.fill(a, bob, alice)
     actions.decide_materiality(a, by=dave, decision="not-material", reason="nothing rose")
     at(a, frm)
-    actions.move(a, to, by=people[MOVER[frm]], reason="because")
+    actions.move(a, to, by=people[MOVER[frm]], reason="because", declaration=DECLARATION.version)
     assert status_in_db(a) == to
     assert history(a) == [(frm, to, f"{MOVER[frm]}@a.test", "because")]
     assert Event.objects.filter(action=f"assessments.assessment.{TRANSITIONS[(frm, to)].name}").count() == 1
@@ -441,7 +457,7 @@ def test_moves_happen_exactly_when_the_table_the_role_and_the_checks_allow(cat, 
             changes = StatusChange.objects.filter(assessment=a).count()
             recorded = Event.objects.filter(object_type="assessments.assessment", object_id=str(a.pk)).count()
             if allowed:
-                actions.move(a, to, by=person, reason=reason)
+                actions.move(a, to, by=person, reason=reason, declaration=DECLARATION.version)
                 assert status_in_db(a) == to and a.status == to
                 last = StatusChange.objects.filter(assessment=a).last()
                 assert (last.from_status, last.to_status, last.by, last.reason) == (frm, to, person, reason)
@@ -449,9 +465,46 @@ def test_moves_happen_exactly_when_the_table_the_role_and_the_checks_allow(cat, 
                 ).action == f"assessments.assessment.{step.name}"
             else:
                 with pytest.raises(ActionError):
-                    actions.move(a, to, by=person, reason=reason)
+                    actions.move(a, to, by=person, reason=reason, declaration=DECLARATION.version)
                 assert status_in_db(a) == frm and a.status == frm
                 assert StatusChange.objects.filter(assessment=a).count() == changes
                 assert Event.objects.filter(object_type="assessments.assessment",
                                             object_id=str(a.pk)).count() == recorded
         transaction.set_rollback(True)
+
+
+def test_the_sign_off_page_shows_what_is_submitted_and_needs_the_declaration(client, settings, a, alice, bob, dave,
+                                                                            olive):
+    settings.SECASSURE_REQUIRE_MFA = False
+    helpers.fill(a, bob, alice)
+    actions.move(a, S.PREPARATION, by=bob)
+    actions.move(a, S.INTERNAL_REVIEW, by=bob)
+    actions.move(a, S.SIGN_OFF, by=alice)
+    url = f"/orgs/{a.organisation.slug}/assessments/{a.pk}/sign-off/"
+    client.force_login(dave)
+    workspace = client.get(f"/orgs/{a.organisation.slug}/assessments/{a.pk}/").content.decode()
+    assert f'href="{url}"' in workspace  # the header leads to the page, not straight to a submission
+    page = client.get(url).content.decode()
+    # Not decided yet: the page says what stops it and offers no declaration.
+    assert "record the decision on whether security risk has materially increased" in page.lower()
+    assert 'name="accept"' not in page
+    actions.decide_materiality(a, by=dave, decision="not-material", reason="no risk rose to the threshold")
+    page = client.get(url).content.decode()
+    assert "What will be submitted" in page and "Validation rows" in page and 'name="accept"' in page
+    assert DECLARATION.text_for("Alpha Energy Ltd").replace("'", "&#x27;") in page
+    unticked = client.post(url, {"declaration": DECLARATION.version})
+    assert unticked.status_code == 200 and b"Tick the declaration" in unticked.content
+    stale = client.post(url, {"declaration": "2020.1", "accept": "on"})
+    assert b"accept the director&#x27;s declaration (version 2026.1) first" in stale.content
+    assert status_in_db(a) == S.SIGN_OFF
+    client.force_login(olive)
+    assert client.get(url).status_code == 403 and client.post(url, {"declaration": DECLARATION.version,
+                                                                     "accept": "on"}).status_code == 403
+    assert status_in_db(a) == S.SIGN_OFF
+    client.force_login(dave)
+    done = client.post(url, {"declaration": DECLARATION.version, "accept": "on"})
+    assert done.status_code == 302 and status_in_db(a) == S.SUBMITTED
+    event = Event.objects.get(action="assessments.assessment.submit")
+    assert event.after["declaration"]["version"] == DECLARATION.version
+    again = client.get(url, follow=True).content.decode()
+    assert "is not awaiting sign-off" in again

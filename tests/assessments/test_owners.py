@@ -56,7 +56,7 @@ def test_pages_show_people_by_name(client, people, a):
     client.force_login(alice)
 
     workspace = client.get(_url(a)).content.decode()
-    assert "<td>Bob Baker</td>" in workspace and "Checked by Alice Archer" in workspace
+    assert "<td data-label=\"Owner\">Bob Baker</td>" in workspace and "Checked by Alice Archer" in workspace
     assert "Bob Baker" in _options(workspace, 'id="bulk-owner"')
     assert "bob@a.test" not in workspace and "alice@a.test" not in workspace
 

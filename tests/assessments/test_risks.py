@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from secassure.assessments import actions, services
 from secassure.assessments.actions import StaleEdit
+from secassure.assessments.declaration import DECLARATION
 from secassure.assessments.models import Assessment, Risk, RiskRevision
 from secassure.audit.models import Event
 from secassure.errors import ActionError
@@ -196,7 +197,7 @@ def test_suggestions_right_after_submitting_the_baseline(cat, org_a, alice, bob,
     actions.move(base, S.INTERNAL_REVIEW, by=bob)
     actions.move(base, S.SIGN_OFF, by=alice)
     actions.decide_materiality(base, by=dave, decision="not-material", reason="nothing rose")
-    actions.move(base, S.SUBMITTED, by=dave)
+    actions.move(base, S.SUBMITTED, by=dave, declaration=DECLARATION.version)
     actions.update_risk(a_risk, by=bob, revision=1, residual_impact=4)
 
     ssa = actions.create_assessment(org_a, kind="ssa", by=alice, baseline=base).assessment

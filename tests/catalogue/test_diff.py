@@ -53,11 +53,44 @@ def test_diff_of_identical_content_says_so(cli, write):
 
 def test_diff_reports_mapping_changes(cli, write, shipped_catalogue):
     base = native_doc()
-    base["obligations"][0]["maps_to"] = ["iso27001@2022:5.1"]
+    base["obligations"][0]["maps_to"] = ["iso27001@2022.1:A.5.1"]
     cli("catalogue", "load", write("a.yaml", yaml.safe_dump(base)))
     later = native_doc(version="2")
-    later["obligations"][0]["maps_to"] = [{"to": "iso27001@2022:5.1", "relationship": "subset-of"}]
+    later["obligations"][0]["maps_to"] = [{"to": "iso27001@2022.1:A.5.1", "relationship": "subset-of"}]
     result = cli("catalogue", "diff", "test-fw@1.0", write("b.yaml", yaml.safe_dump(later)), "--json")
     change = result.json()["obligations"]["changed"][0]
     assert change["fields"]["mappings"] == {
-        "old": ["iso27001@2022:5.1 intersects-with"], "new": ["iso27001@2022:5.1 subset-of"]}
+        "old": ["iso27001@2022.1:A.5.1 intersects-with"], "new": ["iso27001@2022.1:A.5.1 subset-of"]}
+
+
+def _revised_version_fields(doc: dict) -> dict:
+    doc["version"].update(effective_date="2025-06-01", notes="Checked again.", source="written again for the tests",
+                          reflects={"scf": "2.3", "agreed_interpretations": "2.2"})
+    return doc
+
+
+def test_diff_compares_the_versions_own_fields(cli, write):
+    cli("catalogue", "load", write("a.yaml", native_yaml()))
+    cli("catalogue", "load", write("b.yaml", yaml.safe_dump(_revised_version_fields(native_doc(version="1.1")))))
+    d = cli("catalogue", "diff", "test-fw@1.0", "test-fw@1.1", "--json").json()
+    assert d["version"]["changed"] == {
+        "effective_date": {"old": "2025-01-01", "new": "2025-06-01"},
+        "reflects": {"old": {}, "new": {"scf": "2.3", "agreed_interpretations": "2.2"}},
+        "source": {"old": "written for the tests", "new": "written again for the tests"},
+        "notes": {"old": "", "new": "Checked again."},
+    }
+    assert not any(d["obligations"].values()) and not any(d["questions"].values())
+    assert d["identical"] is False
+
+    text = cli("catalogue", "diff", "test-fw@1.0", "test-fw@1.1").stdout
+    assert "~ version effective_date: 2025-01-01 -> 2025-06-01" in text
+    assert "~ version reflects: none -> agreed_interpretations 2.2, scf 2.3" in text
+    assert "~ version source: reworded" in text and "~ version notes: added" in text
+    assert "No differences." not in text
+
+
+def test_a_loaded_version_and_its_own_file_have_the_same_version_fields(cli, write):
+    path = write("b.yaml", yaml.safe_dump(_revised_version_fields(native_doc())))
+    cli("catalogue", "load", path)
+    d = cli("catalogue", "diff", "test-fw@1.0", path, "--json").json()
+    assert d["version"]["changed"] == {} and d["identical"] is True

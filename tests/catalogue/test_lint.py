@@ -52,7 +52,7 @@ def test_entries_tagged_i_or_r_and_headings_need_no_page():
     doc = clean()
     doc["obligations"][0] = {**doc["obligations"][0], "confidence": "I", "source_url": "", "source_title": ""}
     del doc["obligations"][0]["source_url"], doc["obligations"][0]["source_title"]
-    doc["obligations"][1]["assessable"] = False  # a heading tagged R
+    doc["obligations"][2].update(assessable=False, confidence="R")  # a heading tagged R, cited by no question
     assert rules_broken(doc) == []
 
 
@@ -78,10 +78,39 @@ def test_sec_ids_are_written_as_the_code_writes_them():
         ("ref-form", "questions[1]", "SSA-4"), ("ref-form", "questions[2]", "Q1")]
 
 
+def test_iso_ids_are_clauses_or_annex_a_controls():
+    doc = clean()
+    doc["framework"].update(slug="iso27001", kind="standard")
+    doc["groups"] = [{"ref": "6", "title": "Planning"}]
+    doc["obligations"] = [{"ref": ref, "group": "6", "title": ref}
+                          for ref in ("6.1", "6.1.2", "10.2", "A.5.19", "5.19", "A5.19", "a.5.1", "A.5", "6.1.2.1.1")]
+    doc["questions"] = []
+    assert rules_broken(doc) == [("ref-form", f"obligations[{i}]", ref)
+                                 for i, ref in ((5, "A5.19"), (6, "a.5.1"), (7, "A.5"), (8, "6.1.2.1.1"))]
+
+
 def test_a_question_cites_obligations_that_exist():
     doc = clean()
     doc["questions"][1]["clauses"] = ["T2.1", "T9.9"]
     assert rules_broken(doc) == [("question-clauses", "questions[1].clauses[1]", "Q2")]
+
+
+def test_a_question_cites_only_obligations_that_are_assessed():
+    doc = clean()
+    doc["obligations"][1]["assessable"] = False  # T1.2 becomes a heading; Q2 cites it second
+    assert rules_broken(doc) == [("question-assessable", "questions[1].clauses[1]", "Q2")]
+    [problem] = lint_document("test.yaml", doc)
+    assert "T1.2" in problem.message and "assessable: false" in problem.message
+
+
+def test_the_command_fails_on_a_question_citing_a_heading(cli, tmp_path):
+    doc = clean()
+    doc["obligations"][3]["assessable"] = False  # T2.1, which Q2 cites first
+    path = tmp_path / "fw.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = cli("catalogue", "lint", str(path))
+    assert result.exit_code == 1
+    assert f"{path}: questions[1].clauses[0] (Q2): question-assessable: cites T2.1" in result.stdout
 
 
 def test_no_two_entries_share_an_id():
@@ -105,7 +134,8 @@ def test_a_file_that_is_not_a_catalogue_is_one_problem(tmp_path):
 
 
 def test_every_rule_is_listed():
-    assert set(RULES) == {"format", "unique-ref", "question-clauses", "ref-form", "specific-source"}
+    assert set(RULES) == {"format", "unique-ref", "question-clauses", "question-assessable", "ref-form",
+                          "specific-source"}
 
 
 def test_the_shipped_catalogue_passes(cli):

@@ -52,7 +52,7 @@ def test_options_name_the_framework_version_and_draft(cli, write):
 def test_export_loads_in_trestle_and_keeps_counts(cli, write, tmp_path, shipped_catalogue):
     cli("catalogue", "import-oscal", write("tiny.json", oscal_json()))
     for spec, expected in (("tiny-catalog@2.0", 7), ("sec-g", Obligation.objects.filter(
-            version__framework__slug="sec-g").count()), ("iso27001@2022", 93)):
+            version__framework__slug="sec-g").count()), ("iso27001@2022.1", 127)):
         out = tmp_path / f"{spec}.json"
         result = cli("catalogue", "export-oscal", spec, "-o", out)
         assert result.exit_code == 0, result.stderr
@@ -69,9 +69,20 @@ def test_sec_export_carries_applicability_confidence_and_mappings(cli, tmp_path,
     g514 = next(c for c in g5["controls"] if c["id"] == "G5.14")
     props = {(p["name"], p["value"]) for p in g514["props"]}
     assert ("label", "G5.14") in props and ("confidence", "S") in props
-    assert any(name == "mapped-to" and value.startswith("iso27001@2022:") for name, value in props)
+    assert any(name == "mapped-to" and value.startswith("iso27001@2022.1:") for name, value in props)
     assert any(name == "applies-to-category" for name, _ in props)
     assert g514["parts"][0]["name"] == "statement"
+    # Every source with an address is a reference link, titled.
+    assert [(link["rel"], link["text"]) for link in g514["links"]] == [
+        ("reference", "Glossary: User Security Self-Assessment"),
+        ("reference", "About Security and Privacy Obligations")]
+    g527 = next(c for c in g5["controls"] if c["id"] == "G5.27")
+    assert {p["value"] for p in g527["props"] if p["name"] == "applies-when"} == {"srp-user", "live-dcc-user"}
+    g10 = next(g for g in catalog["groups"] if g["id"] == "G10")
+    g108 = next(c for c in g10["controls"] if c["id"] == "G10.8")
+    assert [p["value"] for p in g108["props"] if p["name"] == "applies-also-when"] == ["srp-user"]
+    g39 = next(c for g in catalog["groups"] if g["id"] == "G3" for c in g["controls"] if c["id"] == "G3.9")
+    assert len(g39["links"]) == 1  # its second source is known by title alone
 
 
 def test_export_then_import_round_trips_the_tree(cli, write, tmp_path):

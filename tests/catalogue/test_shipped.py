@@ -40,11 +40,28 @@ def test_every_sec_question_is_linked_to_clauses():
 
 def test_iso_27001_2022_has_93_controls_in_four_themes():
     iso = FrameworkVersion.objects.in_force("iso27001")
-    assert iso.version == "2022"
-    controls = Obligation.objects.filter(version=iso).select_related("group")
+    assert iso.version == "2022.1"
+    controls = Obligation.objects.filter(version=iso, group__parent__ref="A").select_related("group")
     assert controls.count() == 93
-    assert Counter(o.group.ref for o in controls) == {"5": 37, "6": 8, "7": 14, "8": 34}
-    assert controls.get(ref="8.34").title == "Protection of information systems during audit testing"
+    assert Counter(o.group.ref for o in controls) == {"A.5": 37, "A.6": 8, "A.7": 14, "A.8": 34}
+    assert controls.get(ref="A.8.34").title == "Protection of information systems during audit testing"
+
+
+def test_iso_27001_2022_has_the_clauses_4_to_10_with_their_subclauses():
+    iso = FrameworkVersion.objects.in_force("iso27001")
+    clauses = Obligation.objects.filter(version=iso).exclude(group__parent__ref="A").select_related("group", "parent")
+    assert Counter(o.group.ref for o in clauses) == {"4": 4, "5": 3, "6": 6, "7": 8, "8": 3, "9": 8, "10": 2}
+    titles = {o.ref: o.title for o in clauses}
+    assert titles["4.1"] == "Understanding the organization and its context"
+    assert titles["6.1.2"] == "Information security risk assessment" == titles["8.2"]
+    assert titles["6.1.3"] == "Information security risk treatment" == titles["8.3"]
+    assert (titles["7.5"], titles["9.2"], titles["9.3"]) == ("Documented information", "Internal audit",
+                                                             "Management review")
+    assert (titles["10.1"], titles["10.2"]) == ("Continual improvement", "Nonconformity and corrective action")
+    assert {o.ref: o.parent.ref for o in clauses if o.parent} == {
+        "6.1.1": "6.1", "6.1.2": "6.1", "6.1.3": "6.1", "7.5.1": "7.5", "7.5.2": "7.5", "7.5.3": "7.5",
+        "9.2.1": "9.2", "9.2.2": "9.2", "9.3.1": "9.3", "9.3.2": "9.3", "9.3.3": "9.3"}
+    assert all(o.summary == "" and o.guidance == "" for o in clauses)  # titles only, no text of the standard
 
 
 def test_mappings_point_from_sec_to_iso():
@@ -62,8 +79,10 @@ def test_show_g5_14_as_json(cli):
     assert "27005" in data["summary"]
     assert data["confidence"] == "S"
     assert data["source_url"].startswith("https://")
-    assert set(data["applicability"]) == {"categories", "roles", "srp_user"}
-    assert data["applicability"]["srp_user"] is False
+    assert set(data["applicability"]) == {"categories", "roles", "srp_user", "when", "also_when"}
+    assert data["applicability"]["srp_user"] is False and data["conditions"] == []
+    assert [s["title"] for s in data["sources"]] == ["Glossary: User Security Self-Assessment",
+                                                     "About Security and Privacy Obligations"]
     assert data["applicability"]["categories"]
     assert data["mappings"] and all(m["framework"] == "iso27001" for m in data["mappings"])
     assert all(m["title"] and m["relationship"] for m in data["mappings"])
@@ -79,7 +98,7 @@ def test_show_in_words_and_for_a_missing_clause(cli):
 
 
 def test_show_in_another_framework(cli):
-    result = cli("catalogue", "show", "5.7", "--framework", "iso27001@2022", "--json")
+    result = cli("catalogue", "show", "A.5.7", "--framework", "iso27001@2022.1", "--json")
     assert result.exit_code == 0
     data = result.json()
     assert data["title"] == "Threat intelligence"
@@ -91,7 +110,7 @@ def test_show_in_another_framework(cli):
 def test_list_as_json(cli):
     rows = cli("catalogue", "list", "--json").json()
     by = {r["framework"]: r for r in rows}
-    assert by["iso27001"]["obligations"] == 93
+    assert by["iso27001"]["obligations"] == 127
     assert by["sec-g"]["questions"] >= 30
     assert by["sec-g"]["mappings"] >= 40
     assert all(r["status"] == "published" for r in rows)
@@ -106,7 +125,7 @@ def test_every_shipped_question_says_how_it_is_answered():
 
     sec = next(path for path in shipped_files() if path.name == "sec-g.yaml")
     doc = yaml.safe_load(sec.read_text(encoding="utf-8"))
-    assert doc["version"]["version"] == "2026.3"
+    assert doc["version"]["version"] == "2026.4"
     for q in doc["questions"]:
         assert q.get("answer_kind") in ("yes-no", "status", "text"), q["ref"]
         assert ("concern" in q) == (q["answer_kind"] == "yes-no"), q["ref"]
@@ -116,3 +135,15 @@ def test_every_shipped_question_says_how_it_is_answered():
     assert stored["SSA-02"] == ("yes-no", "yes")  # has the hosting changed?
     assert stored["SSA-25"] == ("yes-no", "no")  # have access rights been reviewed?
     assert stored["SSA-41"] == ("yes-no", "yes")  # has security risk materially increased?
+
+
+def test_the_shipped_scopes_resolve():
+    from secassure.catalogue.queries import scope_for
+
+    sec = FrameworkVersion.objects.in_force("sec-g")
+    ssa = scope_for(sec, "ssa")
+    assert ssa["obligation_refs"] == {"G5.14"} and ssa["confidence"] == "S"
+    vusa = scope_for(sec, "vusa")
+    assert vusa["obligation_refs"] == set() and vusa["areas"] == [] and vusa["confidence"] == "R"
+    assert scope_for(sec, "fusa") is None
+    assert scope_for(FrameworkVersion.objects.in_force("iso27001"), "ssa") is None

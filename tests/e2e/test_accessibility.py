@@ -48,6 +48,8 @@ def everything(org_a, people):
 
 
 def _serious(page, site, paths) -> dict:
+    """Each page's serious or critical axe-core violations, and whether anything on it is wider
+    than the window (which on a phone means off-screen)."""
     found = {}
     for path in paths:
         assert page.goto(f"{site}{path}").status == 200, path
@@ -55,6 +57,9 @@ def _serious(page, site, paths) -> dict:
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         found[path] = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in result["violations"]
                        if v["impact"] in ("serious", "critical")]
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wider > 0:
+            found[path].append(f"{wider} px wider than the window")
     return found
 
 
@@ -84,8 +89,9 @@ def test_the_demo_as_each_person_sees_it_on_a_desk_and_on_a_phone(browser, demo,
             "/", "/orgs/demo-energy/", "/orgs/demo-networks/", f"/orgs/demo-networks/assessments/{networks.pk}/",
             f"/orgs/demo-networks/assessments/{networks.pk}/questions/", "/orgs/demo-energy/documents/",
             f"/orgs/demo-energy/assessments/{energy.pk}/review/", f"/orgs/demo-networks/remediation/{plan.pk}/",
-            "/calendar/"),
-        "morgan@cio.demo.secassure.test": ("/", "/review/", f"/orgs/demo-energy/assessments/{energy.pk}/review/"),
+            "/calendar/", "/inbox/", "/search/?q=access"),
+        "morgan@cio.demo.secassure.test": ("/", "/review/", f"/orgs/demo-energy/assessments/{energy.pk}/review/",
+                                           "/inbox/"),
         "priya@northgate.demo.secassure.test": ("/", "/orgs/demo-energy/documents/"),
     }
     found = {}

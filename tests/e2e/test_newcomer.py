@@ -127,6 +127,9 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     helen.wait_for_load_state()
     assert "Decision: No material increase" in helen.content()
     helen.click("nav.tabs a:has-text('Validation rows')")
+    helen.click("a:has-text('Sign off and submit')")
+    assert "The director's declaration" in helen.content() and "What will be submitted" in helen.content()
+    helen.check("input[name=accept]")
     helen.click("button:has-text('Sign off and submit')")
     assert _badge(helen) == "Submitted"
     assert "evidence is pinned" in helen.content()

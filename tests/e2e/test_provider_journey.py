@@ -6,6 +6,7 @@ import pytest
 
 from secassure.evidence import actions as evidence
 from secassure.evidence.models import DocumentVersion
+from secassure.profile.actions import add_provider
 from secassure.tenancy.models import Membership
 from tests.evidence import files
 from tests.personas import join, make_user
@@ -13,7 +14,7 @@ from tests.personas import join, make_user
 
 @pytest.fixture
 def provider_member(org_a):
-    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
+    host = add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
     person = make_user("pat@host.test")
     join(person, org_a, "provider")
     evidence.assign_provider_member(host, Membership.objects.get(user=person), by=None)

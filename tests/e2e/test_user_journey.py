@@ -76,6 +76,13 @@ def test_a_user_answers_attaches_evidence_has_it_checked_signs_off_and_submits(o
     dan.wait_for_load_state()
     assert "Decision: No material increase" in dan.content()
     dan.goto(base)
+    dan.click("a:has-text('Sign off and submit')")
+    # A deliberate act: what will be submitted, and the declaration, which the browser will not let
+    # the director skip (the box is required).
+    assert "1 document cited" in dan.content()
+    dan.click("button:has-text('Sign off and submit')")
+    assert _badge(dan) == "Management sign-off"
+    dan.check("input[name=accept]")
     dan.click("button:has-text('Sign off and submit')")
     assert _badge(dan) == "Submitted"
     assert "evidence is pinned" in dan.content()

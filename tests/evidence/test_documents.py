@@ -10,6 +10,7 @@ from secassure.audit.verify import verify
 from secassure.errors import ActionError
 from secassure.evidence import actions, blobs
 from secassure.evidence.models import Document, DocumentVersion
+from secassure.profile.actions import add_provider
 from tests.evidence import files
 
 
@@ -239,7 +240,7 @@ def test_an_oversized_web_upload_is_refused_as_it_arrives(client, alice, org_a, 
 
 
 def test_register_filters(client, alice, org_a):
-    provider = actions.add_provider(org_a, name="Host Co", by=None)
+    provider = add_provider(org_a, name="Host Co", by=None)
     policy = actions.add_document(org_a, title="Policy A", doc_type="policy", owner=alice, by=None)
     actions.add_document(org_a, title="Record B", doc_type="record", provider=provider, by=None)
     _add(policy, files.PDF, "a.pdf")

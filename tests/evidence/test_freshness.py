@@ -7,6 +7,7 @@ import pytest
 from secassure.evidence import actions
 from secassure.evidence.freshness import acceptance_lapse, freshness
 from secassure.evidence.services import register_rows
+from secassure.profile.actions import add_provider
 from tests.evidence import files
 
 D = dt.date
@@ -67,7 +68,7 @@ def blob_dir(settings, tmp_path):
 
 
 def test_acceptance_lapses_on_a_new_version_in_the_register(org_a, alice):
-    provider = actions.add_provider(org_a, name="Northgate SRS", kind="srp", relationship_end=D(2030, 1, 1), by=None)
+    provider = add_provider(org_a, name="Northgate SRS", kind="srp", relationship_end=D(2030, 1, 1), by=None)
     document = actions.add_document(org_a, title="SRP security plan", doc_type="plan", provider=provider, by=None)
     actions.add_version(document, chunks=[files.PDF], name="plan.pdf", effective_date=D(2026, 1, 1), by=None)
     today = D(2026, 2, 1)
@@ -89,7 +90,7 @@ def test_acceptance_is_only_for_provider_documents_with_a_basis(org_a, alice):
     own = actions.add_document(org_a, title="Own policy", doc_type="policy", by=None)
     with pytest.raises(actions.ActionError, match="not maintained by a provider"):
         actions.accept(own, by=alice, basis="fine")
-    provider = actions.add_provider(org_a, name="Host Co", kind="hosting", by=None)
+    provider = add_provider(org_a, name="Host Co", kind="hosting", by=None)
     theirs = actions.add_document(org_a, title="Hosting controls", doc_type="report", provider=provider, by=None)
     with pytest.raises(actions.ActionError, match="no version to accept"):
         actions.accept(theirs, by=alice, basis="fine")

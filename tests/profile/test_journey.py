@@ -9,7 +9,8 @@ from django.utils import timezone
 from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
-from secassure.profile.models import PortfolioSnapshot, SrpArrangement
+from secassure.profile.actions import add_provider
+from secassure.profile.models import PortfolioSnapshot, ThirdPartyProvider
 from secassure.profile.services import plan_for
 from secassure.review import actions as review
 from secassure.review.models import Finding, RemediationAction, RemediationPlan
@@ -112,10 +113,13 @@ def test_the_next_step_follows_an_assessment_the_cio_conducts(rules, write, org_
     assert _next(org_a) == "assurance"
 
 
-def test_a_g5_27_count_due_soon_comes_first_for_an_srp_user(rules, org_a):
-    SrpArrangement.objects.create(organisation=org_a, provider_name="Shared Host Ltd")
+def test_a_g5_27_count_due_soon_comes_first_for_a_live_dcc_user_of_an_srp(rules, org_a):
+    ThirdPartyProvider.objects.create(organisation=org_a, name="Shared Host Ltd", kind="srp")
     PortfolioSnapshot.objects.create(organisation=org_a, as_of=timezone.localdate() - dt.timedelta(days=190),
                                      domestic=1, non_domestic=0)
+    assert _next(org_a) != "counts"  # not (yet) a Live DCC User: G5.27 does not apply
+    org_a.dcc_live_since = timezone.localdate() - dt.timedelta(days=400)
+    org_a.save()
     assert _next(org_a) == "counts"
 
 
@@ -128,7 +132,7 @@ def test_the_organisation_page_shows_the_next_step_and_where_it_stands(client, s
     assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, title="SSA 2026").assessment
     t1 = helpers.row(assessment, "T1")
     assessments.save_row(t1, by=bob, revision=t1.revision, status="partial", narrative="Mostly")
-    host = evidence.add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
+    host = add_provider(org_a, name="Shared Host Ltd", kind="srp", by=None)
     statement = evidence.add_document(org_a, title="Host statement", doc_type="standard", provider=host, by=None)
     evidence.add_version(statement, chunks=[b"%PDF-1.4 host"], name="host.pdf", by=None)  # never accepted
     evidence.add_document(org_a, title="Old statement", doc_type="standard", provider=host, status="retired", by=None)

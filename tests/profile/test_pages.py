@@ -10,10 +10,11 @@ from django.utils import timezone
 from secassure.audit.models import Event
 from secassure.audit.verify import verify
 from secassure.dates import add_months
+from secassure.errors import ActionError
 from secassure.evidence import actions as evidence
 from secassure.profile import actions
 from secassure.profile.actions import update_organisation
-from secassure.profile.models import PortfolioSnapshot, SrpArrangement, UserSystem
+from secassure.profile.models import PortfolioSnapshot, ThirdPartyProvider, UserSystem
 from tests.shipped import load_shipped_rules
 
 
@@ -102,25 +103,48 @@ def test_a_further_user_system_needs_its_ssc_notification_date(client, alice, or
 
 
 def test_another_organisations_srp_arrangement_cannot_be_chosen(client, alice, org_a, org_b):
-    theirs = actions.add_srp_arrangement(org_b, provider_name="Their SRP", by=None)
+    theirs = actions.add_provider(org_b, name="Their SRP", kind="srp", by=None)
+    not_srp = actions.add_provider(org_a, name="Our printer", kind="other", by=None)
     client.force_login(alice)
     form_page = client.get(f"/orgs/{org_a.slug}/systems/add/").content.decode()
     assert "Their SRP" not in form_page
     response = client.post(f"/orgs/{org_a.slug}/systems/add/", {
-        "name": "Sneaky", "kind": "primary", "hosting": "srp-hosted", "srp_arrangement": theirs.pk})
+        "name": "Sneaky", "kind": "primary", "hosting": "srp-hosted", "srp_provider": theirs.pk})
+    assert b"Select a valid choice" in response.content
+    assert "Our printer" not in form_page  # only Shared Resource Providers are offered
+    response = client.post(f"/orgs/{org_a.slug}/systems/add/", {
+        "name": "Sneaky", "kind": "primary", "hosting": "srp-hosted", "srp_provider": not_srp.pk})
     assert b"Select a valid choice" in response.content
     assert not UserSystem.objects.filter(name="Sneaky").exists()
+    with pytest.raises(ActionError, match="not recorded as a Shared Resource Provider"):
+        actions.add_user_system(org_a, name="Sneaky", kind="primary", hosting="srp-hosted", srp_provider=not_srp,
+                                by=None)
+    with pytest.raises(ActionError, match="belongs to another organisation"):
+        actions.add_user_system(org_a, name="Sneaky", kind="primary", hosting="srp-hosted", srp_provider=theirs,
+                                by=None)
 
 
 def test_roles_and_srp_arrangements_from_the_web(client, alice, org_a):
     client.force_login(alice)
     client.post(f"/orgs/{org_a.slug}/roles/add/", {"role": "gas-supplier", "user_ids": "AA-01, AA-02"})
-    client.post(f"/orgs/{org_a.slug}/srp/add/", {"provider_name": "Northgate SRS", "provider_party_id": "SRP-1"})
+    form_page = client.get(f"/orgs/{org_a.slug}/srp/add/").content.decode()
+    assert 'name="kind"' not in form_page and "Arrangement start" in form_page
+    client.post(f"/orgs/{org_a.slug}/srp/add/", {"name": "Northgate SRS", "party_id": "SRP-1",
+                                                 "relationship_start": "2025-01-01"})
     page = client.get(f"/orgs/{org_a.slug}/").content.decode()
     assert "Gas Supplier" in page and "AA-01, AA-02" in page and "Northgate SRS" in page
+    assert "SEC Party id SRP-1" in page and "from 1 Jan 2025" in page and "in force" in page
+    assert "applies once Alpha Energy Ltd is a Live DCC User (" in page
+    # One record: the arrangement is the provider on the providers page, not a second list.
+    assert "Northgate SRS" in client.get(f"/orgs/{org_a.slug}/providers/").content.decode()
     duplicate = client.post(f"/orgs/{org_a.slug}/roles/add/", {"role": "gas-supplier"})
     assert b"already holds the Gas Supplier role" in duplicate.content
-    assert SrpArrangement.objects.get().organisation == org_a
+    provider = ThirdPartyProvider.objects.get()
+    assert (provider.organisation, provider.kind, provider.party_id) == (org_a, "srp", "SRP-1")
+    assert Event.objects.filter(action="evidence.provider.added").count() == 1
+    ended = client.post(f"/orgs/{org_a.slug}/srp/add/", {"name": "Old SRS", "relationship_start": "2025-01-02",
+                                                         "relationship_end": "2025-01-01"})
+    assert b"end date is before its start date" in ended.content and ThirdPartyProvider.objects.count() == 1
     assert verify().ok
 
 
@@ -132,8 +156,8 @@ def test_the_organisation_page_costs_the_same_however_much_it_holds(client, alic
         for n in range(extra):
             actions.add_snapshot(org_a, as_of=dt.date(2020, 1, 1) + dt.timedelta(days=n), domestic=n,
                                  non_domestic=n, by=None)
-            actions.add_srp_arrangement(org_a, provider_name=f"SRP {extra}-{n}", by=None)
-            provider = evidence.add_provider(org_a, name=f"Provider {extra}-{n}", by=None)
+            actions.add_provider(org_a, name=f"SRP {extra}-{n}", kind="srp", by=None)
+            provider = actions.add_provider(org_a, name=f"Provider {extra}-{n}", by=None)
             document = evidence.add_document(org_a, title=f"Statement {extra}-{n}", doc_type="standard",
                                              provider=provider, by=None)
             evidence.add_version(document, chunks=[b"%PDF-1.4 statement"], name="statement.pdf", by=None)

@@ -12,9 +12,10 @@ from secassure.assessments import actions as assessments
 from secassure.audit.models import Event
 from secassure.evidence import actions as evidence
 from secassure.evidence.models import Document
-from secassure.profile.models import PortfolioSnapshot, SrpArrangement
+from secassure.profile.models import PortfolioSnapshot, ThirdPartyProvider
 from secassure.reminders.models import Digest
 from secassure.review.models import Finding, RemediationAction, RemediationPlan
+from secassure.tenancy.models import Organisation
 from tests.assessments import helpers
 from tests.pages import without_form_tokens
 from tests.review.remediation_fixtures import DAY, TODAY, today  # noqa: F401 (fixture)
@@ -50,7 +51,9 @@ def dated(today, write, org_a, alice, bob, mallory, org_b):
                            description="Logs", response_due=TODAY + 14 * DAY, clause="G5.14")
     Finding.objects.create(organisation=org_a, assessment=assessment, ref="F-002", kind="potential",
                            description="Answered", response_due=TODAY, response="We fixed it")
-    SrpArrangement.objects.create(organisation=org_a, provider_name="Shared Host Ltd")
+    ThirdPartyProvider.objects.create(organisation=org_a, name="Shared Host Ltd", kind="srp")
+    Organisation.objects.filter(pk=org_a.pk).update(dcc_live_since=dt.date(2024, 1, 1))
+    org_a.refresh_from_db()
     PortfolioSnapshot.objects.create(organisation=org_a, as_of=dt.date(2025, 9, 2), domestic=1, non_domestic=0)
     return org_a
 

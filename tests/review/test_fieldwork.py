@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from secassure.assessments import actions as assessment_actions
+from secassure.assessments.declaration import DECLARATION
 from secassure.assessments.models import Assessment, EvidenceLink, RiskSnapshot, StatusChange
 from secassure.audit.models import Event
 from secassure.errors import ActionError
@@ -179,7 +180,7 @@ def test_a_vusa_already_at_sign_off_when_the_rules_arrive_is_not_submitted(org, 
     load_shipped_rules()
     logged = Event.objects.count()
     with pytest.raises(ActionError, match=r"Sign off and submit: not for this assessment.*G8\.22.*G8\.24"):
-        assessment_actions.move(vusa, "submitted", by=dave)
+        assessment_actions.move(vusa, "submitted", by=dave, declaration=DECLARATION.version)
     found = reload(vusa)
     assert (found.status, found.submitted_at, found.submitted_by) == ("sign-off", None, None)
     assert Event.objects.count() == logged

@@ -52,16 +52,18 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "remediation-report", "remediation-letter", "remediation-send", "remediation-approval",
              "exchange-upload", "exchange-apply", "review-fieldwork", "review-result", "review-report",
              "review-report-issue", "review-report-reopen", "review-response-due", "review-response-send",
-             "finding-approve"}
+             "finding-approve", "assessment-check-many", "assessment-confirm-many"}
 GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
             "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
             "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan",
-            "exchange-cio-report"}
+            "exchange-cio-report", "assessment-documents"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "system-decision": "system", "document": "document",
                 "document-download": "document",
-                "document-accept": "document", "provider-assign": "provider", "document-link": "document",
+                "document-accept": "document", "provider-assign": "provider", "provider-edit": "provider",
+                "assessment-sign-off": "assessment",
+                "document-link": "document",
                 "document-move": "document", "campaign-start": "document", "risk": "risk",
                 **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
                                                    "assessment-check", "assessment-link", "assessment-unlink",
@@ -76,7 +78,9 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                                                    "exchange-oscal", "exchange-upload", "exchange-apply",
                                                    "review-fieldwork", "review-result", "review-report",
                                                    "review-report-issue", "review-report-reopen", "review-response-due",
-                                                   "review-response-send", "exchange-cio-report")},
+                                                   "review-response-send", "exchange-cio-report",
+                                                   "assessment-check-many", "assessment-confirm-many",
+                                                   "assessment-documents")},
                 **{name: "finding" for name in ("finding", "finding-response", "finding-status", "finding-evidence",
                                                 "finding-approve")},
                 **{name: "plan" for name in ("remediation-plan", "remediation-action-add", "remediation-action",
@@ -87,7 +91,8 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
 @pytest.fixture
 def org_b_objects(org_b, mallory, shipped_catalogue):
     """One of each kind of org-B object that an org-A person might try to reach by id."""
-    from secassure.evidence.actions import add_document, add_provider, add_version
+    from secassure.evidence.actions import add_document, add_version
+    from secassure.profile.actions import add_provider
 
     holding = profile_actions.add_role(org_b, "import-supplier", by=None)
     invitation, _ = invite(org_b, "someone@b.test", "contributor", by=None)
@@ -118,7 +123,8 @@ def test_the_sweep_covers_every_organisation_page():
     assert {"organisation", "organisation-edit", "members", "invite", "member-role", "member-remove",
             "invitation-revoke", "portfolio-add", "role-add", "role-remove", "system-add", "srp-add",
             "documents", "document", "document-download", "document-accept", "providers",
-            "provider-assign", "assessments", "assessment", "assessment-item", "risks", "risk"} <= names
+            "provider-assign", "provider-edit", "assessments", "assessment", "assessment-item", "risks",
+            "risk"} <= names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -284,5 +290,5 @@ def test_role_matrix_for_changes(client, org_a, alice, role, settings):
     owner.refresh_from_db()
     invitation.refresh_from_db()
     assert own.role == role and owner.role == "owner" and invitation.revoked_at is None
-    assert org_a.role_holdings.count() == 1 and not org_a.srp_arrangements.exists()
+    assert org_a.role_holdings.count() == 1 and not org_a.providers.exists()
     assert not org_a.user_systems.exists() and org_a.invitations.count() == 1

@@ -34,9 +34,9 @@ def test_each_action_writes_its_event_on_the_organisations_chain(db):
          {"cycle_start": dt.date(2025, 1, 31), "sec_party_id": "E1"}, by=owner)
     step("role", profile_actions.add_role, org, "import-supplier", by=owner, user_ids=["X"])
     step("role removed", profile_actions.remove_role, org, "import-supplier", by=owner)
-    srp = step("srp", profile_actions.add_srp_arrangement, org, by=owner, provider_name="Shared Co")
+    srp = step("srp", profile_actions.add_provider, org, by=owner, name="Shared Co", kind="srp")
     step("system", profile_actions.add_user_system, org, by=owner, name="Main", kind="primary",
-         hosting="srp-hosted", srp_arrangement=srp)
+         hosting="srp-hosted", srp_provider=srp)
     step("snapshot", profile_actions.add_snapshot, org, by=owner, as_of=dt.date(2025, 6, 1), domestic=10,
          non_domestic=1)
     _, token = step("invite", actions.invite, org, "new@x.test", "contributor", by=owner)

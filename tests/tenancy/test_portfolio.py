@@ -13,6 +13,7 @@ from django.utils import timezone
 from secassure.assessments import actions as assessments
 from secassure.evidence import actions as evidence
 from secassure.evidence.models import Document
+from secassure.profile.actions import add_provider
 from secassure.review.models import RemediationAction, RemediationPlan, ReviewQuery
 from secassure.tenancy.models import Membership, Organisation
 from tests.assessments import helpers
@@ -99,13 +100,13 @@ def test_sorting_by_a_signal_puts_the_worst_first_when_descending(client, consul
         join(consultant, org, "contributor")
         _busy(org, consultant, overdue=overdue, due_documents=0, expired=False)
     outsider = make_org("Org as CIO", "org-cio")
-    join(consultant, outsider, "cio-reviewer")  # sees no signals: sorted last
+    join(consultant, outsider, "cio-reviewer")  # reviews it: on the CIO's queue, not in the portfolio
     client.force_login(consultant)
     response = client.get("/?sort=overdue&order=desc")
-    assert [r["org"].slug for r in response.context["organisations"]] == ["org-1", "org-0", "org-2", "org-cio"]
+    assert [r["org"].slug for r in response.context["organisations"]] == ["org-1", "org-0", "org-2"]
     assert 'aria-sort="descending"' in response.content.decode()
     ascending = client.get("/?sort=overdue").context["organisations"]
-    assert [r["org"].slug for r in ascending] == ["org-2", "org-0", "org-1", "org-cio"]
+    assert [r["org"].slug for r in ascending] == ["org-2", "org-0", "org-1"]
     assert client.get("/?sort=nonsense").context["sort"] == "name"
 
 
@@ -138,12 +139,13 @@ def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, co
     """Every way an acceptance can lapse, every state that comes before or after it, and the edges of
     each date: the state worked out in SQL, which the portfolio and the dashboard count with, is the
     one the register shows for every document."""
-    from secassure.evidence.models import Acceptance, ThirdPartyProvider
+    from secassure.evidence.models import Acceptance
     from secassure.evidence.services import freshness_states, register_rows, state_counts
+    from secassure.profile.models import ThirdPartyProvider
 
     today = timezone.localdate()
-    provider = evidence.add_provider(org_a, name="Northgate", kind="srp", by=None)
-    ended = evidence.add_provider(org_a, name="Former host", kind="hosting", by=None)
+    provider = add_provider(org_a, name="Northgate", kind="srp", by=None)
+    ended = add_provider(org_a, name="Former host", kind="hosting", by=None)
     made = {}
 
     def document(name, *, by=provider, versions=1, accept=True, **dates):

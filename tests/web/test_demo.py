@@ -6,6 +6,8 @@ import itertools
 import re
 from pathlib import Path
 
+from django.utils import timezone
+
 from secassure.assessments.models import Assessment
 from secassure.assessments.services import suggestions
 from secassure.audit.models import Event
@@ -92,7 +94,10 @@ def test_the_demo_tells_the_story(cli):
     assert vusa.links.filter(version__isnull=False).count() == vusa.rows.count()
     # ... an SRP-hosted User System with provider-maintained documents, one acceptance lapsed ...
     system = energy.user_systems.get()
-    assert system.hosting == "srp-hosted" and system.srp_arrangement is not None
+    assert system.hosting == "srp-hosted" and system.srp_provider.kind == "srp"
+    # ... the one record of the Shared Resource Provider: the arrangement and the documents' provider ...
+    assert energy.providers.get() == system.srp_provider and system.srp_provider.documents.count() == 2
+    assert energy.is_live_dcc_user(timezone.localdate())
     assert _freshness(energy) == {
         "Information Security Policy": "current", "Access Control Procedure": "current",
         "Risk Assessment Methodology": "current", "Penetration Test Report": "current",
@@ -138,6 +143,22 @@ def test_the_demo_tells_the_story(cli):
         roles = set(Membership.objects.filter(user__email=person.email)
                     .values_list("organisation__slug", "role"))
         assert roles == set(person.roles), person.email
+
+    # The story's own steps have left notifications: Morgan one for each assessment shared with him,
+    # Dana and Helen those that asked for their sign-off; each leads to the assessment.
+    from secassure.inbox.models import Notification
+    from secassure.review.models import Share
+
+    shared = Notification.objects.filter(recipient__email=MORGAN, kind="shared")
+    assert sorted(shared.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in Share.objects.filter(reviewer__email=MORGAN).values_list("assessment_id", flat=True))
+    # (Dana signs off the self-assessment; Helen signs off each answer to the CIO's findings.)
+    for director, kind in (("dana@energy.demo.secassure.test", "sign-off"),
+                           ("helen@networks.demo.secassure.test", "response-to-approve")):
+        asked = Notification.objects.filter(recipient__email=director, kind=kind)
+        assert asked.exists(), director
+        assert all(n.url.startswith(f"/orgs/{n.organisation.slug}/") for n in asked)
+    assert not Notification.objects.filter(recipient__email=MORGAN, kind="sign-off").exists()
 
 
 def test_everyone_in_the_story_signs_in_with_the_published_password(cli, client, settings):

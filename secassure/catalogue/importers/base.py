@@ -82,12 +82,14 @@ class QuestionData:
     help: str = ""
     answer_kind: str = AnswerKind.YES_NO.value
     concern: str = Concern.NO.value  # empty for the kinds that have no worrying answer
+    official_ref: str = ""  # the official SSA questionnaire's reference, where known
 
 
 # Content fields left out of the digest while they hold these values: a version loaded before
 # questions had answer kinds keeps its digest, so loading its file again changes nothing rather
 # than being refused as different content under a published version.
-_DIGEST_DEFAULTS = {QuestionData: {"answer_kind": AnswerKind.YES_NO.value, "concern": Concern.NO.value}}
+_DIGEST_DEFAULTS = {QuestionData: {"answer_kind": AnswerKind.YES_NO.value, "concern": Concern.NO.value,
+                                   "official_ref": ""}}
 
 
 @dataclass

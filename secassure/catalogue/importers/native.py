@@ -9,11 +9,13 @@ from secassure.catalogue.choices import (
     AnswerKind,
     Concern,
     Confidence,
+    Fact,
     FrameworkKind,
     Origin,
     PartyCategory,
     QuestionTopic,
     Relationship,
+    ScopeKind,
     UserRole,
     VersionStatus,
 )
@@ -26,6 +28,7 @@ from secassure.catalogue.importers.base import (
     MappingData,
     ObligationData,
     QuestionData,
+    check_id,
     check_slug,
     parse_yaml,
     paused_gc,
@@ -33,7 +36,7 @@ from secassure.catalogue.importers.base import (
 )
 
 FORMAT = "secassure.catalogue/1"
-_TOP = {"format", "framework", "version", "groups", "obligations", "questions"}
+_TOP = {"format", "framework", "version", "groups", "obligations", "questions", "scopes"}
 _FRAMEWORK = {"slug", "name", "kind"}
 _VERSION = {"version", "status", "effective_date", "source", "source_url", "notes", *("reflects",)}
 # What a version says it reflects: the releases of the texts its entries were checked against.
@@ -41,9 +44,15 @@ _REFLECTS = {"sec", "scf", "agreed_interpretations"}
 _GROUP = {"ref", "title", "summary", "parent"}
 _OBLIGATION = {
     "ref", "group", "parent", "title", "summary", "guidance", "applicability", "confidence",
-    "source_url", "source_title", "scf_ref", "ai_ref", "assessable", "maps_to",
+    "source_url", "source_title", "scf_ref", "ai_ref", "sources", "assessable", "maps_to",
 }
-_QUESTION = {"ref", "text", "topic", "clauses", "categories", "help", "answer_kind", "concern"}
+# One source of an entry: the page (its address may be unknown, never its title), and the section of
+# the Security Controls Framework or the Agreed Interpretation it rests on.
+_SOURCE = {"url", "title", "scf_ref", "ai_ref"}
+_QUESTION = {"ref", "text", "topic", "clauses", "categories", "help", "answer_kind", "concern", "official_ref"}
+# What an assessment type covers in this version, and the areas that narrow it.
+_SCOPE = {"title", "description", "confidence", "sources", "areas"}
+_AREA = {"key", "title", "obligations", "groups"}
 
 
 class _Reader:
@@ -176,6 +185,8 @@ def parse_document(name: str, doc: Any) -> CatalogueData:
         data.obligations.append(_obligation(r, node, f"obligations[{i}]", group_refs, summary_required))
     for i, node in enumerate(r.items(doc, "questions", required=False)):
         data.questions.append(_question(r, node, f"questions[{i}]"))
+    if doc.get("scopes") is not None:
+        data.extra["scopes"] = _scopes(r, doc["scopes"], data)
     data.check_tree()
     return data
 
@@ -199,13 +210,32 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary
     if group not in group_refs:
         r.fail(f"{place}.group", f"no group {group!r} in this file")
     applicability = o.get("applicability") or {}
-    r.mapping(applicability, f"{place}.applicability", {"categories", "roles", "srp_user"})
+    r.mapping(applicability, f"{place}.applicability", {"categories", "roles", "srp_user", "when", "also_when"})
     srp_user = applicability.get("srp_user", False)
     if not isinstance(srp_user, bool):
         r.fail(f"{place}.applicability.srp_user", "expected true or false")
+    conditions = {key: _facts(r, applicability.get(key), f"{place}.applicability.{key}")
+                  for key in ("when", "also_when")}
+    if srp_user and applicability.get("when") is not None:
+        r.fail(f"{place}.applicability.srp_user", "give the condition once: when: [srp-user] says what srp_user "
+                                                  "said, so leave srp_user out")
     assessable = o.get("assessable", True)
     if not isinstance(assessable, bool):
         r.fail(f"{place}.assessable", "expected true or false")
+    source_url = r.url(o, "source_url", place)
+    provenance = _provenance(r, o, place)
+    listed = _sources(r, o.get("sources"), f"{place}.sources")
+    if listed is not None:
+        # The single form, when given too, is the first source; the list is then all there is.
+        first = {"url": source_url, "title": provenance.get("source_title", ""),
+                 "scf_ref": provenance.get("scf_ref", ""), "ai_ref": provenance.get("ai_ref", "")}
+        single = [{key: text for key, text in first.items() if text}] if source_url or provenance else []
+        listed = single + listed
+        urls = [s["url"] for s in listed if s.get("url")]
+        if len(set(urls)) != len(urls):
+            r.fail(f"{place}.sources", "cites the same address twice")
+        source_url = source_url or next(iter(urls), "")
+        provenance = {"sources": listed}
     return ObligationData(
         ref=r.text(o, "ref", place, limit=100, ident=True),
         title=r.text(o, "title", place, limit=500),
@@ -218,10 +248,11 @@ def _obligation(r: _Reader, node: Any, place: str, group_refs: set[str], summary
                                 PartyCategory, ALL_CATEGORIES),
         roles=r.vocabulary(applicability.get("roles"), f"{place}.applicability.roles", UserRole, ALL_ROLES),
         confidence=r.choice(o, "confidence", place, Confidence, Confidence.STATED.value),
-        source_url=r.url(o, "source_url", place),
+        source_url=source_url,
         assessable=assessable,
         maps_to=_mappings(r, o.get("maps_to"), f"{place}.maps_to"),
-        extra={**_provenance(r, o, place), **({"srp_user": True} if srp_user else {})},
+        extra={**provenance, **({"srp_user": True} if srp_user else {}),
+               **{key: facts for key, facts in conditions.items() if facts}},
         place=place,
     )
 
@@ -234,6 +265,110 @@ _PROVENANCE = (("source_title", 300), ("scf_ref", 100), ("ai_ref", 100))
 def _provenance(r: _Reader, o: dict, place: str) -> dict:
     found = {key: r.text(o, key, place, required=False, limit=limit) for key, limit in _PROVENANCE}
     return {key: value for key, value in found.items() if value}
+
+
+def _facts(r: _Reader, value: Any, place: str) -> list[str]:
+    """``when`` or ``also_when``: facts about the organisation (``choices.Fact``), sorted; [] when absent.
+    ``when``: each must hold, besides the categories and roles; ``also_when``: any one makes the entry
+    apply, whatever the organisation's category."""
+    if value is None:
+        return []
+    allowed = Fact.values
+    if not isinstance(value, list) or not value:
+        r.fail(place, f"expected a non-empty list of conditions, from {', '.join(allowed)}")
+    for i, fact in enumerate(value):
+        if not isinstance(fact, str) or fact not in allowed:
+            r.fail(f"{place}[{i}]", f"{fact!r} is not a condition secassure knows; use {', '.join(allowed)}")
+    if len(set(value)) != len(value):
+        r.fail(place, "names a condition twice")
+    return sorted(value)
+
+
+def _sources(r: _Reader, value: Any, place: str) -> list[dict] | None:
+    """``sources``: a non-empty list of the pages an entry rests on, each with its title; None when the
+    entry does not give the key (it may still give the single ``source_url`` and ``source_title``)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        r.fail(place, "expected a non-empty list of sources, each {url, title}")
+    found = []
+    for i, node in enumerate(value):
+        where = f"{place}[{i}]"
+        s = r.mapping(node, where, _SOURCE)
+        item = {"url": r.url(s, "url", where), "title": r.text(s, "title", where, limit=300),
+                **{key: r.text(s, key, where, required=False, limit=100) for key in ("scf_ref", "ai_ref")}}
+        found.append({key: text for key, text in item.items() if text})
+    return found
+
+
+def _scopes(r: _Reader, value: Any, data: CatalogueData) -> dict:
+    """``scopes``: for each assessment type the version says something about, what such an assessment
+    covers, how sure that is and where it comes from, and the areas (obligations, or groups whose
+    assessable obligations all count) that narrow it. No areas: the assessment is not narrowed."""
+    kinds = [k.value for k in ScopeKind]
+    r.mapping(value, "scopes", set(kinds))
+    groups = {g.ref: g for g in data.groups}
+    obligations = {o.ref: o for o in data.obligations}
+    children: dict[str, list[str]] = {}
+    for g in data.groups:
+        if g.parent is not None:
+            children.setdefault(g.parent, []).append(g.uid)
+
+    def assessable_under(ref: str) -> bool:
+        under, seen = [groups[ref].uid], set()
+        while under:
+            uid = under.pop()
+            seen.add(uid)
+            under.extend(children.get(uid, []))
+        return any(o.assessable and o.group in seen for o in data.obligations)
+
+    found = {}
+    for kind in [k for k in kinds if k in value]:
+        place = f"scopes.{kind}"
+        node = r.mapping(value[kind], place, _SCOPE)
+        if node.get("confidence") is None:
+            r.fail(f"{place}.confidence", "missing: say how sure the scope is (S, I or R)")
+        scope = {
+            "title": r.text(node, "title", place, limit=300),
+            "description": r.text(node, "description", place, limit=4000),
+            "confidence": r.choice(node, "confidence", place, Confidence, ""),
+            "sources": _sources(r, node.get("sources"), f"{place}.sources") or [],
+            "areas": [],
+        }
+        areas = node.get("areas")
+        if areas is not None and not isinstance(areas, list):
+            r.fail(f"{place}.areas", f"expected a list, found {_kind(areas)}")
+        keys: set[str] = set()
+        for i, item in enumerate(areas or []):
+            where = f"{place}.areas[{i}]"
+            a = r.mapping(item, where, _AREA)
+            key = check_id(r.file, f"{where}.key", r.text(a, "key", where, limit=100, ident=True), 100, "area key")
+            if key in keys:
+                r.fail(f"{where}.key", f"area {key!r} is named twice in this scope")
+            keys.add(key)
+            area = {"key": key, "title": r.text(a, "title", where, limit=300), "obligations": [], "groups": []}
+            for field, known, what in (("obligations", obligations, "obligation"), ("groups", groups, "group")):
+                refs = a.get(field)
+                if refs is None:
+                    continue
+                if not isinstance(refs, list) or not all(isinstance(x, str) for x in refs):
+                    r.fail(f"{where}.{field}", f"expected a list of {what} refs, each in quotes")
+                if len(set(refs)) != len(refs):
+                    r.fail(f"{where}.{field}", f"names a {what} twice")
+                for j, ref in enumerate(refs):
+                    if ref not in known:
+                        r.fail(f"{where}.{field}[{j}]", f"no {what} {ref!r} in this file")
+                    if what == "obligation" and not known[ref].assessable:
+                        r.fail(f"{where}.{field}[{j}]", f"{ref} is a heading (assessable: false), which no "
+                                                         "assessment has a row for: name the obligations it heads")
+                    if what == "group" and not assessable_under(ref):
+                        r.fail(f"{where}.{field}[{j}]", f"group {ref} holds no assessable obligation")
+                area[field] = list(refs)
+            if not (area["obligations"] or area["groups"]):
+                r.fail(where, "names no obligations and no groups: an area says what it covers")
+            scope["areas"].append(area)
+        found[kind] = scope
+    return found
 
 
 def _mappings(r: _Reader, value: Any, place: str) -> list[MappingData]:
@@ -287,6 +422,7 @@ def _question(r: _Reader, node: Any, place: str) -> QuestionData:
         help=r.text(q, "help", place, required=False),
         answer_kind=kind,
         concern=concern,
+        official_ref=r.text(q, "official_ref", place, limit=40, required=False),
     )
 
 
