@@ -8,6 +8,7 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.assessments.models import Assessment
 from tests.assessments import helpers
+from tests.e2e.browsing import follow
 from tests.e2e.test_accessibility import AXE
 
 
@@ -42,8 +43,7 @@ def test_a_checker_checks_the_ticked_rows_and_reads_the_refusals(open_as, site, 
     owen.get_by_label("Select N5").uncheck()
     assert owen.evaluate("document.querySelector('[data-select-all]').indeterminate")
 
-    owen.click("input[value='Check selected']")
-    owen.wait_for_load_state()
+    follow(owen, "input[value='Check selected']")
 
     outcome = owen.locator("section.batch")
     assert "3 checked; 2 refused:" in outcome.inner_text()

@@ -15,6 +15,7 @@ from secassure.assessments import actions as assessments
 from secassure.evidence import actions as evidence
 from secassure.review.models import CioReport, Finding, ReviewQuery, RowResult
 from tests.assessments import helpers
+from tests.e2e.browsing import follow
 from tests.e2e.conftest import sign_in
 from tests.evidence import files
 from tests.personas import PASSWORD, totp_code
@@ -50,8 +51,7 @@ def open_as(browser, site):
                    if r.status >= 500 else None)
         if "/accounts/2fa/authenticate/" in page.url:
             page.fill("input[name=code]", totp_code(user.totp_secret))
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
+            follow(page, "button[type=submit]")
             assert "/accounts/" not in page.url, page.content()[:500]
         return page
 
@@ -80,8 +80,7 @@ def _long(days: int) -> str:
 
 
 def _press(page, button: str) -> None:
-    page.click(f"button:has-text('{button}')")
-    page.wait_for_load_state()
+    follow(page, f"button:has-text('{button}')")
 
 
 def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as, site, vusa):
@@ -93,8 +92,7 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     alice = open_as(people["alice"])
     alice.goto(workspace)
     assert _badge(alice) == "In preparation"
-    alice.click("nav.tabs a:has-text(\"User CIO's assessment\")")
-    alice.wait_for_load_state()
+    follow(alice, "nav.tabs a:has-text(\"User CIO's assessment\")")
     assert "Share it with your User CIO" in _card(alice, "The User CIO's assessment")
     alice.select_option("#reviewer", value=alice.locator("#reviewer option", has_text="morgan").get_attribute("value"))
     _press(alice, "Share")
@@ -103,10 +101,8 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
 
     # Morgan finds it among what is shared with him and records the fieldwork's dates.
     morgan = open_as(people["morgan"])
-    morgan.click("a:has-text('what is shared with you')")
-    morgan.wait_for_load_state()
-    morgan.click("table a:has-text('VUSA 2026')")
-    morgan.wait_for_load_state()
+    follow(morgan, "a:has-text('what is shared with you')")
+    follow(morgan, "table a:has-text('VUSA 2026')")
     assert _badge(morgan) == "CIO fieldwork under way"
     assert "Not recorded yet" in _card(morgan, "The User CIO's assessment")
     morgan.fill("#fieldwork-start", _iso(-6))
@@ -115,12 +111,10 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     assert f"{_long(-6)} to {_long(-4)}" in _card(morgan, "The User CIO's assessment")
 
     # ... and asks for evidence on T1, a request for evidence being what the form offers first.
-    morgan.click("table a:text-is('T1')")
-    morgan.wait_for_load_state()
+    follow(morgan, "table a:text-is('T1')")
     assert morgan.is_checked("input[name=purpose][value=evidence]")
     morgan.fill("#query", "Show the alert log for the head-end's monitoring.")
-    morgan.click("form:has(#query) button:has-text('Send')")
-    morgan.wait_for_load_state()
+    follow(morgan, "form:has(#query) button:has-text('Send')")
     asked = ReviewQuery.objects.get(assessment=assessment)
     assert (asked.purpose, asked.row_id) == ("evidence", t1.pk)
     thread = morgan.locator("article.thread").inner_text()
@@ -131,14 +125,12 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     bob.goto(workspace)
     notice = bob.locator("#evidence-requests").inner_text()
     assert "The User CIO's fieldwork is under way" in notice and "waiting for your evidence" in notice
-    bob.click("#evidence-requests a:has-text('T1')")
-    bob.wait_for_load_state()
+    follow(bob, "#evidence-requests a:has-text('T1')")
     assert bob.url.endswith(f"/review/rows/{t1.pk}/#queries")
     assert "Show the alert log" in bob.locator("article.thread").inner_text()
     bob.select_option(f"#doc-{asked.pk}", label="Alert log")
     bob.fill(f"#reply-{asked.pk}", "The alert log for the last quarter.")
-    bob.click(f"form:has(#reply-{asked.pk}) button:has-text('Send')")
-    bob.wait_for_load_state()
+    follow(bob, f"form:has(#reply-{asked.pk}) button:has-text('Send')")
     assert "Alert log v1" in bob.locator("article.thread").inner_text()  # the reply carries the document
     assert "Alert log" in bob.locator("dl.facts").inner_text()  # and it is offered on the obligation
     assert t1.links.filter(document__title="Alert log").exists()
@@ -161,17 +153,14 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     assert "Compliant" in result and "Evidence examined: Alert log v1" in result
 
     # ... then on the other obligation, a material increase in security risk.
-    morgan.click("a:has-text('All rows')")
-    morgan.wait_for_load_state()
+    follow(morgan, "a:has-text('All rows')")
     assert morgan.locator("table").first.locator("td.ref a").all_inner_texts() == ["T1", "T2"]
-    morgan.click("table a:text-is('T2')")
-    morgan.wait_for_load_state()
+    follow(morgan, "table a:text-is('T2')")
     morgan.select_option("#result-result", label="Material increase in security risk")
     morgan.fill("#result-note", "A new hosting provider raised the risk to the head-end.")
     _press(morgan, "Record the result")
     assert "Material increase in security risk" in _card(morgan, "The CIO's result")
-    morgan.click("a:has-text('All rows')")
-    morgan.wait_for_load_state()
+    follow(morgan, "a:has-text('All rows')")
     card = _card(morgan, "The User CIO's assessment")
     assert "2 of 2 obligations; 1 not compliant" in card and "Open queries and evidence requests\n0" in card
 
@@ -194,8 +183,7 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     finding = Finding.objects.get(assessment=assessment)
     alice.goto(workspace)
     assert _badge(alice) == "CIO report issued" and "The User CIO's report is issued" in alice.content()
-    alice.click("a:has-text('Respond to it')")
-    alice.wait_for_load_state()
+    follow(alice, "a:has-text('Respond to it')")
     response = _card(alice, "The User's response (G8.24)")
     assert finding.ref in response and "Material increase in security risk" in response
     assert "No response yet" in response and "Before the response can go" in response
@@ -206,8 +194,7 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
 
     # Bob opens the finding from the overview and writes the management response.
     bob.goto(f"{workspace}review/")
-    bob.click(f"#response a:text-is('{finding.ref}')")
-    bob.wait_for_load_state()
+    follow(bob, f"#response a:text-is('{finding.ref}')")
     assert "A new hosting provider raised the risk to the head-end." in _card(bob, "The finding")
     assert f"Response due\n{_long(20)}" in bob.locator("dl.facts").inner_text()
     bob.fill("#id_response", "A second monitoring feed from the new provider by March.")
@@ -231,10 +218,8 @@ def test_the_cio_conducts_a_vusa_and_the_user_answers_responds_and_sends(open_as
     assert _badge(alice) == "Actions requested by the SSC"
     assert f"Sent\n{_long(0)}" in _card(alice, "The User's response (G8.24)")
     locked = alice.locator("p.notice").inner_text()  # checked at the end, with the rest of the journey run
-    alice.click("nav.crumbs a:has-text('Alpha Energy Ltd')")
-    alice.wait_for_load_state()
-    alice.click("a:has-text('Findings and remediation')")
-    alice.wait_for_load_state()
+    follow(alice, "nav.crumbs a:has-text('Alpha Energy Ltd')")
+    follow(alice, "a:has-text('Findings and remediation')")
     assert "VUSA 2026" in alice.locator("#plans").inner_text()
     assert finding.ref in alice.locator("main").inner_text()
 

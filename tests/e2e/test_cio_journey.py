@@ -8,6 +8,7 @@ from secassure.assessments import actions as assessments
 from secassure.evidence import actions as evidence
 from secassure.review import actions as review
 from tests.assessments import helpers
+from tests.e2e.browsing import follow
 from tests.evidence import files
 
 
@@ -28,13 +29,12 @@ def test_the_cio_queries_the_user_answers_with_evidence_and_the_cio_comments(ope
     cleo = open_as(people["cleo"])
     cleo.goto(f"{site}/review/")
     assert "SSA 2026" in cleo.content()
-    cleo.click("text=SSA 2026")
+    follow(cleo, "text=SSA 2026")
     assert "Under CIO review" in cleo.locator("h1").inner_text()
     item = f"{site}/orgs/org-a/assessments/{assessment.pk}/review/rows/{t2.pk}/"
     cleo.goto(item)
     cleo.fill("#query", "Which logs show a year of retention?")
-    cleo.click("button:has-text('Raise')")
-    cleo.wait_for_load_state()
+    follow(cleo, "button:has-text('Raise')")
     assert "Which logs show a year of retention?" in cleo.content()
     assert cleo.goto(f"{site}/orgs/org-a/documents/").status == 404  # nothing else of the organisation
 
@@ -42,21 +42,18 @@ def test_the_cio_queries_the_user_answers_with_evidence_and_the_cio_comments(ope
     bea.goto(f"{site}/orgs/org-a/queries/")
     inbox = bea.locator("table").inner_text()
     assert "SSA 2026" in inbox and "T2" in inbox and "cleo@a.test" in inbox
-    bea.click(f"text=Query {assessment.queries.get().pk}")
+    follow(bea, f"text=Query {assessment.queries.get().pk}")
     assert "Which logs show a year of retention?" in bea.content()
     bea.fill("textarea[name=text]", "The SIEM retention report shows 13 months.")
     bea.select_option("select[name=document]", label="SIEM retention report")
-    bea.click("button:has-text('Send')")
-    bea.wait_for_load_state()
+    follow(bea, "button:has-text('Send')")
     assert "The SIEM retention report shows 13 months." in bea.content()
 
     cleo.goto(item)
     assert "SIEM retention report" in cleo.content()
     cleo.fill("#comment", "Retention is evidenced for thirteen months.")
-    cleo.click("button:has-text('Add the comment')")
-    cleo.wait_for_load_state()
-    cleo.click("button:has-text('Close the query')")
-    cleo.wait_for_load_state()
+    follow(cleo, "button:has-text('Add the comment')")
+    follow(cleo, "button:has-text('Close the query')")
     assert "Retention is evidenced for thirteen months." in cleo.content()
     query = assessment.queries.get()
     assert query.status == "closed" and query.messages.count() == 2

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from secassure.assessments.models import Assessment
+from tests.e2e.browsing import follow
 from tests.e2e.conftest import sign_in
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -36,12 +37,9 @@ def _badge(page) -> str:
 
 def _open_the_self_assessment(page) -> None:
     """From the portfolio, the way a person finds it: the organisation, its assessments, the one."""
-    page.click("table.portfolio a:has-text('Demo Northern Networks plc')")
-    page.wait_for_load_state()
-    page.click("a:has-text('Assessments')")
-    page.wait_for_load_state()
-    page.click("a:has-text('Self-assessment (cycle year 3)')")
-    page.wait_for_load_state()
+    follow(page, "table.portfolio a:has-text('Demo Northern Networks plc')")
+    follow(page, "a:has-text('Assessments')")
+    follow(page, "a:has-text('Self-assessment (cycle year 3)')")
 
 
 def _confirm_each_carried_forward_item(page) -> int:
@@ -77,8 +75,7 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     assert nearly and 85 <= int(nearly.group(1)) < 100, networks
 
     # The organisation page says what to do next, and where it stands.
-    alice.click("table.portfolio a:has-text('Demo Energy Supply Ltd')")
-    alice.wait_for_load_state()
+    follow(alice, "table.portfolio a:has-text('Demo Energy Supply Ltd')")
     assert "Next step: Answer the User CIO's open queries" in alice.content()
     standing = alice.locator("section[aria-labelledby=standing-h]").inner_text()
     assert "1 third-party acceptance lapsed" in " ".join(standing.split())
@@ -96,11 +93,11 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     assert "Business Continuity Plan" in alice.content()
     alice.click("button:has-text('Confirm and save')")
     alice.wait_for_load_state()
-    alice.click("nav.tabs a:has-text('Validation rows')")
+    follow(alice, "nav.tabs a:has-text('Validation rows')")
     assert _confirm_each_carried_forward_item(alice) == 2
-    alice.click("nav.tabs a:has-text('Questionnaire')")
+    follow(alice, "nav.tabs a:has-text('Questionnaire')")
     assert _confirm_each_carried_forward_item(alice) == 1
-    alice.click("nav.tabs a:has-text('Validation rows')")
+    follow(alice, "nav.tabs a:has-text('Validation rows')")
     rows = Assessment.objects.get(organisation__slug="demo-networks", kind="ssa").rows.count()
     assert f"{rows} of {rows} obligations assessed" in alice.locator("#progress").inner_text()
     alice.click("button:has-text('Send for internal review')")
@@ -110,24 +107,22 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     helen = _sign_in(browser, demo, director, password)
     _open_the_self_assessment(helen)
     for tab in ("Validation rows", "Questionnaire"):
-        helen.click(f"nav.tabs a:has-text('{tab}')")
-        helen.wait_for_load_state()
+        follow(helen, f"nav.tabs a:has-text('{tab}')")
         while helen.locator("button:has-text('Check')").count():
             helen.locator("button:has-text('Check')").first.click()
             helen.wait_for_timeout(300)
         helen.reload()
         assert helen.locator("button:has-text('Check')").count() == 0
-    helen.click("nav.tabs a:has-text('Validation rows')")
+    follow(helen, "nav.tabs a:has-text('Validation rows')")
     helen.click("button:has-text('Send for management sign-off')")
     assert _badge(helen) == "Management sign-off"
-    helen.click("nav.tabs a:has-text('Changes and risk')")
+    follow(helen, "nav.tabs a:has-text('Changes and risk')")
     helen.check("input[name=decision][value=not-material]")
     helen.fill("textarea[name=reason]", "A new Head of Security; systems, providers and risks are unchanged.")
-    helen.click("button:has-text('Record the decision')")
-    helen.wait_for_load_state()
+    follow(helen, "button:has-text('Record the decision')")
     assert "Decision: No material increase" in helen.content()
-    helen.click("nav.tabs a:has-text('Validation rows')")
-    helen.click("a:has-text('Sign off and submit')")
+    follow(helen, "nav.tabs a:has-text('Validation rows')")
+    follow(helen, "a:has-text('Sign off and submit')")
     assert "The director's declaration" in helen.content() and "What will be submitted" in helen.content()
     helen.check("input[name=accept]")
     helen.click("button:has-text('Sign off and submit')")
@@ -143,13 +138,11 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     cio = re.search(r"^\| `([^`]+)` \| Morgan, the independent User CIO", README.read_text(), re.MULTILINE)
     assert cio, "the README's table of demo logins no longer names the User CIO"
     alice.reload()
-    alice.click("nav.tabs a:has-text('CIO review and outcome')")
+    follow(alice, "nav.tabs a:has-text('CIO review and outcome')")
     # The picker names people: Morgan, as the README calls him.
     alice.select_option("#reviewer", value=alice.locator("#reviewer option", has_text="Morgan").get_attribute("value"))
-    alice.click("button:has-text('Share')")
-    alice.wait_for_load_state()
+    follow(alice, "button:has-text('Share')")
     assert _badge(alice) == "Under CIO review"
     morgan = _sign_in(browser, demo, cio.group(1), password)
-    morgan.click("a:has-text('what is shared with you')")
-    morgan.wait_for_load_state()
+    follow(morgan, "a:has-text('what is shared with you')")
     assert morgan.locator("main").get_by_text("Demo Northern Networks plc").count() >= 1

@@ -7,6 +7,7 @@ import pytest
 from secassure.assessments import actions as assessments
 from secassure.review import actions as review
 from tests.assessments import helpers
+from tests.e2e.browsing import follow
 from tests.shipped import load_shipped_rules
 
 
@@ -54,6 +55,5 @@ def _record(page, site, assessment, decision: str):
     page.fill("input[name=sent_on]", "2026-04-10")
     page.fill("input[name=received_on]", "2026-05-01")
     page.fill("input[name=reference]", "SSC/2026/17")
-    page.click("section:has-text('Record the SSC') button:has-text('Record')")
-    page.wait_for_load_state()
+    follow(page, "section:has-text('Record the SSC') button:has-text('Record')")
     return page

@@ -8,6 +8,7 @@ from secassure.evidence import actions as evidence
 from secassure.evidence.models import DocumentVersion
 from secassure.profile.actions import add_provider
 from secassure.tenancy.models import Membership
+from tests.e2e.browsing import follow
 from tests.evidence import files
 from tests.personas import join, make_user
 
@@ -27,18 +28,16 @@ def provider_member(org_a):
 def test_a_provider_uploads_a_new_version_of_their_document(open_as, site, provider_member, tmp_path):
     person, theirs, ours = provider_member
     page = open_as(person)  # their home page leads them to their documents
-    page.click("table.portfolio a:has-text('the documents you maintain')")
-    page.wait_for_load_state()
+    follow(page, "table.portfolio a:has-text('the documents you maintain')")
     assert page.url == f"{site}/orgs/org-a/documents/"
     listed = page.locator("main").inner_text()
     assert "Hosting Security Policy" in listed and "Our Board Minutes" not in listed
-    page.click("text=Hosting Security Policy")
+    follow(page, "text=Hosting Security Policy")
     upload = tmp_path / "hosting-v2.pdf"
     upload.write_bytes(files.PDF + b"\n% revised")
     page.set_input_files("input[name=file]", str(upload))
     page.fill("input[name=note]", "Annual revision")
-    page.click("button:has-text('Upload')")
-    page.wait_for_load_state()
+    follow(page, "button:has-text('Upload')")
     version = DocumentVersion.objects.get(document=theirs, number=2)
     assert version.uploaded_by == person and version.note == "Annual revision"
     text = page.content()

@@ -8,6 +8,7 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
 from tests.assessments import helpers
+from tests.e2e.browsing import follow
 from tests.evidence import files
 
 
@@ -35,18 +36,15 @@ def test_a_user_answers_attaches_evidence_has_it_checked_signs_off_and_submits(o
         bea.goto(f"{base}rows/{row.pk}/")
         bea.select_option("#id_status", "compliant")
         bea.fill("#id_narrative", f"{row.obligation.ref} is met by our access control standard")
-        bea.click("form.item-form button[type=submit]")
-        bea.wait_for_load_state()
+        follow(bea, "form.item-form button[type=submit]")
     bea.goto(f"{base}rows/{helpers.row(assessment, 'T1').pk}/")
     bea.select_option("select[name=document]", label="Information Security Policy")
-    bea.click("button:has-text('Link')")
-    bea.wait_for_load_state()
+    follow(bea, "button:has-text('Link')")
     assert "Information Security Policy" in bea.locator("ul.plain").first.inner_text()
     for answer in helpers.answers_of(assessment):
         bea.goto(f"{base}answers/{answer.pk}/")
         bea.select_option("#id_answer", "no")
-        bea.click("form.item-form button[type=submit]")
-        bea.wait_for_load_state()
+        follow(bea, "form.item-form button[type=submit]")
     bea.goto(base)
     assert "2 of 2" in bea.locator("#progress").inner_text()
     assert "T1 is met by our access control standard" in bea.content()
@@ -72,11 +70,10 @@ def test_a_user_answers_attaches_evidence_has_it_checked_signs_off_and_submits(o
     dan.goto(f"{base}changes/")
     dan.check("input[name=decision][value=not-material]")
     dan.fill("textarea[name=reason]", "No new systems or providers; residual risks unchanged.")
-    dan.click("button:has-text('Record the decision')")
-    dan.wait_for_load_state()
+    follow(dan, "button:has-text('Record the decision')")
     assert "Decision: No material increase" in dan.content()
     dan.goto(base)
-    dan.click("a:has-text('Sign off and submit')")
+    follow(dan, "a:has-text('Sign off and submit')")
     # A deliberate act: what will be submitted, and the declaration, which the browser will not let
     # the director skip (the box is required).
     assert "1 document cited" in dan.content()
