@@ -3,8 +3,9 @@
 On a scratch database (SQLite by default; DATABASE_URL to try PostgreSQL) it loads a generated
 catalogue of 1,300 obligations and 60 questions, then prints:
 
-- the time to create an assessment, with and without carrying forward a baseline that has 5,000
-  evidence links (target under 1 s);
+- the time to create an assessment without a baseline (target 100 ms) and carrying forward a
+  baseline that has 5,000 evidence links (target 300 ms), each with its ratio to the target: the
+  best of five, since the machine may be busy with other work;
 - the workspace page for 1,300 rows and 5,000 links: server time (the whole Django request, in
   process) and SQL queries (target under 300 ms);
 - saving one row through the page, on an assessment of 50 rows and one of 1,300: server time and
@@ -24,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ["G3", "G4", "G5", "G6"]
+CREATE_TARGET_MS = 100  # an assessment of 1,300 rows, nothing carried forward
+CARRY_TARGET_MS = 300  # the same, carrying a baseline's rows and 5,000 evidence links forward
 
 
 def catalogue_yaml(obligations: int, questions: int, version: str) -> str:
@@ -65,7 +68,14 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    # The pages are rendered without collecting static files first: use the plain storage, as the
+    # test suite does, rather than the hashed names that need collectstatic's manifest.
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
     from django.db import connection
     from django.test import Client
 
@@ -122,10 +132,17 @@ def main() -> int:
     add_member(org, owner, "owner", by=None)
     print(f"catalogue: {obligations:,} obligations, 60 questions; database: {connection.vendor}")
 
+    if os.environ.get("BENCH_PROFILE") == "create-plain":
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(actions.create_assessment, org, kind="vusa", catalogue=big_catalogue, by=owner)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     ms, best, created = timed(lambda: actions.create_assessment(org, kind="vusa", catalogue=big_catalogue,
-                                                                 by=owner), 3)
-    print(f"create without a baseline: median {ms:.0f} ms (best {best:.0f} ms) for {created.rows:,} rows "
-          "(target under 1,000 ms)")
+                                                                 by=owner), 5)
+    print(f"create without a baseline: best {best:.0f} ms (median {ms:.0f} ms) for {created.rows:,} rows; "
+          f"target {CREATE_TARGET_MS} ms, {best / CREATE_TARGET_MS:.2f} of it")
     baseline = created.assessment
     documents = [add_document(org, title=f"Evidence {i}", doc_type="record", by=None) for i in range(100)]
     rows = list(baseline.rows.all())
@@ -146,9 +163,10 @@ def main() -> int:
                          by=owner)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     ms, best, carried = timed(lambda: actions.create_assessment(org, kind="ssa", catalogue=big_catalogue,
-                                                                 baseline=baseline, by=owner), 3)
+                                                                 baseline=baseline, by=owner), 5)
     print(f"create carrying forward {carried.carried_rows:,} rows and {carried.carried_links:,} links: "
-          f"median {ms:.0f} ms (best {best:.0f} ms) (target under 1,000 ms)")
+          f"best {best:.0f} ms (median {ms:.0f} ms); target {CARRY_TARGET_MS} ms, "
+          f"{best / CARRY_TARGET_MS:.2f} of it")
     workspace = carried.assessment
 
     client = Client(HTTP_HOST="localhost")

@@ -3,11 +3,15 @@
 On a scratch SQLite database (DATABASE_URL to try PostgreSQL) it builds an assessment of 1,300
 obligations with narratives and evidence links, then prints:
 
-- export time, as a ratio to a bare openpyxl write-only workbook of the same cell values (target
-  at most 1.5x);
-- import time (reading, checking and planning every row, without the database write), as a ratio to
-  a bare openpyxl read-only pass over the same file's cells (target at most 2x), and, apart, the
-  time to apply an edit to every row;
+- export time (target at most 0.3 s), as a ratio to the fastest bare writer of the same cell values
+  (target at most 1.5x): XlsxWriter in constant-memory mode, the writer the export uses, and, when
+  installed in the environment running this, rustpy-xlsxwriter, which is faster still but cannot
+  write what the workbook needs (bench/writers.py compares them all); and to bare openpyxl, the
+  writer before;
+- the import check (reading and checking every row, reading.read) as a ratio to a bare
+  python-calamine read of the same file's cells (target at most 1.5x), and the whole import
+  preview (the check and the plan, without the database write), as a ratio to a bare openpyxl
+  read-only pass (at most 2x); and, apart, the time to apply an edit to every row;
 - peak Python memory of the export at 1,300 and at 5,200 rows: it should stay flat, because the
   workbook is streamed.
 
@@ -16,8 +20,8 @@ Run: `.venv/bin/python bench/exchange.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -25,16 +29,18 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+REPEAT = 5
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def timed(fn, repeat: int):
+    """The best of repeat runs (the machine may be busy with other work: the best is the least disturbed)."""
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return min(times), result
 
 
 def peak_of(fn) -> float:
@@ -100,21 +106,29 @@ def main() -> int:
           f"database: {connection.vendor}")
 
     out = tmp / "export.xlsx"
-    export_s, _ = timed(lambda: workbook.write(big, out, by=owner), 3)
-    if os.environ.get("BENCH_PROFILE") == "export":
+    export_s, _ = timed(lambda: workbook.write(big, out, by=owner), REPEAT)
+    profile = os.environ.get("BENCH_PROFILE")  # "export" or "read": profile that, print the figures and stop
+    if profile in ("export", "read"):
         import cProfile
         import pstats
 
         profiler = cProfile.Profile()
-        profiler.runcall(workbook.write, big, out, by=owner)
+        if profile == "export":
+            profiler.runcall(workbook.write, big, out, by=owner)
+        else:
+            profiler.runcall(reading.read, out)
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(40)
-        stats.print_callers("_deepcopy_dict")
+        stats.sort_stats("tottime").print_stats(25)
+        return 0
 
     # The same cell values, with nothing else: no styles, validations, protection or metadata.
-    values = {sheet.title: [workbook.item_values(sheet, item, layout.USER, owner)
-                            for item in gathering.items(big, sheet.item)]
-              for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]}
+    def gather():
+        return {sheet.title: [workbook.item_values(sheet, item, layout.USER, owner)
+                              for item in gathering.items(big, sheet.item)]
+                for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]}
+
+    gather_s, values = timed(gather, REPEAT)
 
     def bare_write():
         wb = Workbook(write_only=True)
@@ -146,12 +160,51 @@ def main() -> int:
                 ws.append(cells)
         wb.save(tmp / "styled.xlsx")
 
-    bare_write_s, _ = timed(bare_write, 3)
-    styled_write_s, _ = timed(styled_write, 3)
-    print(f"export: {export_s * 1000:.0f} ms, {out.stat().st_size / 1024:.0f} KiB (target at most 1.5x a bare write)")
-    print(f"  bare openpyxl write of the same cell values, unstyled: {bare_write_s * 1000:.0f} ms, ratio "
+    import xlsxwriter
+
+    def bare_xlsxwriter():
+        wb = xlsxwriter.Workbook(str(tmp / "bare-xlsxwriter.xlsx"), {"constant_memory": True})
+        date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        for title, sheet_rows in values.items():
+            ws = wb.add_worksheet(title)
+            for r, row in enumerate(sheet_rows):
+                for c, value in enumerate(row):
+                    if isinstance(value, str):
+                        ws.write_string(r, c, value)
+                    elif isinstance(value, dt.date):
+                        ws.write_datetime(r, c, value, date)
+                    elif value is not None:
+                        ws.write_number(r, c, value)
+        wb.close()
+
+    bare_writers = {"XlsxWriter constant_memory": bare_xlsxwriter}
+    try:
+        import rustpy_xlsxwriter
+    except ImportError:
+        pass
+    else:
+        def bare_rustpy():
+            excel = rustpy_xlsxwriter.FastExcel(str(tmp / "bare-rustpy.xlsx"))
+            for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]:
+                keys = [c.header for c in sheet.columns]
+                excel.sheet(sheet.title, [dict(zip(keys, row, strict=True)) for row in values[sheet.title]])
+            excel.save()
+
+        bare_writers["rustpy-xlsxwriter (not usable: no very hidden sheet, per-cell formats or names)"] = bare_rustpy
+    bare_times = {name: timed(fn, REPEAT)[0] for name, fn in bare_writers.items()}
+    bare_write_s, _ = timed(bare_write, REPEAT)
+    styled_write_s, _ = timed(styled_write, REPEAT)
+    print(f"export: {export_s * 1000:.0f} ms, {out.stat().st_size / 1024:.0f} KiB (target at most 300 ms: "
+          f"{'met' if export_s <= 0.3 else 'NOT met'}; best of {REPEAT})")
+    for name, seconds in bare_times.items():
+        print(f"  bare {name} write of the same cell values: {seconds * 1000:.0f} ms, ratio "
+              f"{export_s / seconds:.2f}x (target at most 1.5x)")
+    floor = gather_s + bare_times["XlsxWriter constant_memory"]
+    print(f"  of which the data sheets' values alone, queried and formatted without writing: {gather_s * 1000:.0f} ms "
+          f"(so the floor with XlsxWriter is about {floor * 1000:.0f} ms)")
+    print(f"  bare openpyxl write-only of the same cell values, unstyled: {bare_write_s * 1000:.0f} ms, ratio "
           f"{export_s / bare_write_s:.2f}x")
-    print(f"  bare openpyxl write of the same cells, styled: {styled_write_s * 1000:.0f} ms, ratio "
+    print(f"  bare openpyxl write-only of the same cells, styled: {styled_write_s * 1000:.0f} ms, ratio "
           f"{export_s / styled_write_s:.2f}x")
 
     def bare_read():
@@ -164,8 +217,23 @@ def main() -> int:
         wb.close()
         return count
 
-    bare_read_s, _ = timed(bare_read, 3)
-    check_s, _ = timed(lambda: importing.plan(big, out, by=owner), 3)
+    from python_calamine import CalamineWorkbook
+
+    def calamine_read():
+        wb = CalamineWorkbook.from_path(str(out))
+        count = 0
+        for title in values:
+            for row in wb.get_sheet_by_name(title).to_python():
+                count += sum(v != "" for v in row)
+        wb.close()
+        return count
+
+    calamine_s, _ = timed(calamine_read, REPEAT)
+    bare_read_s, _ = timed(bare_read, REPEAT)
+    read_s, _ = timed(lambda: reading.read(out), REPEAT)
+    check_s, _ = timed(lambda: importing.plan(big, out, by=owner), REPEAT)
+    print(f"import check (reading.read): {read_s * 1000:.0f} ms; bare python-calamine read of the same file "
+          f"{calamine_s * 1000:.0f} ms; ratio {read_s / calamine_s:.2f}x (target at most 1.5x)")
     print(f"import check and preview: {check_s * 1000:.0f} ms; bare openpyxl read of the same file "
           f"{bare_read_s * 1000:.0f} ms; ratio {check_s / bare_read_s:.2f}x (target at most 2x, before the "
           "database write)")

@@ -37,12 +37,16 @@ def main() -> int:
     from secassure.tenancy.actions import create_organisation
 
     path = tmp / "big.pdf"
-    block = (b"%PDF-1.7\n" + os.urandom(1024 * 1024 - 9))
+    # Shaped like a real PDF, its bulk one image stream of random bytes: an upload's PDF is scanned for
+    # scripts, and a real file's bulk is stream data the scan skips through.
+    head = b"%PDF-1.7\n1 0 obj << /Type /XObject /Subtype /Image /Filter /DCTDecode >>\nstream\n"
+    block = head + os.urandom(1024 * 1024 - len(head))
     with path.open("wb") as handle:
         handle.write(block)
         filler = os.urandom(1024 * 1024)
         for _ in range(size_mb - 1):
             handle.write(filler)
+        handle.write(b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
     org = create_organisation(name="Bench Ltd", category="other-user", by=None)
     document = add_document(org, title="Large evidence", doc_type="record", by=None)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -54,6 +54,26 @@ def _open(session: Session, organisation: str, assessment: str = "Self-assessmen
     session.click(f"a:has-text('{assessment}')")
 
 
+def _client_workbook(path: Path) -> Path:
+    """A Validation Workbook in a consultancy's own layout: a title above the headers, references
+    written their own way, RAG statuses."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "SEC G self-assessment"
+    sheet["A1"] = "Demo Northern Networks plc: SEC Section G self-assessment, prepared by Acme Advisers"
+    sheet.append([])
+    sheet.append(["SEC Ref", "Requirement", "RAG", "How is it met", "Evidence", "Last tested"])
+    sheet.append(["G 3.2", "Separation of User Systems", "Green", "Firewalled enclave, reviewed yearly",
+                  "Network Security Policy", "14/03/2026"])
+    sheet.append(["SEC G3.5", "Security incidents", "Amber", "Runbook being rewritten", "", ""])
+    sheet.append(["G5.14(a)", "Information security policy", "Green", "Board approved", "", "01/02/2026"])
+    sheet.append(["G9.9", "Not a clause of Section G's security duties", "Red", "", "", ""])
+    workbook.save(path)
+    return path
+
+
 def take(base: str, chromium: str) -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -67,6 +87,7 @@ def take(base: str, chromium: str) -> None:
         alice.shoot("workspace")
 
         alice.click("nav.tabs a:has-text('Files and exports')")
+        files_page = alice.page.url
         alice.shoot("files")
         with alice.page.expect_download() as download:
             alice.page.click("a:has-text('Validation Workbook (.xlsx)')")
@@ -81,6 +102,15 @@ def take(base: str, chromium: str) -> None:
             alice.page.set_input_files("input[name=workbook]", str(workbook_path))
             alice.click("button:has-text('Check and preview')")
         alice.shoot("import-preview")
+
+        alice.page.goto(files_page)
+        alice.click("a:has-text('Take in a spreadsheet')")
+        with tempfile.TemporaryDirectory() as folder:
+            alice.page.set_input_files("input[name=file]", str(_client_workbook(Path(folder) / "client.xlsx")))
+            alice.click("button:has-text('Read it and propose a mapping')")
+            alice.shoot("intake-mapping")
+            alice.click("button:has-text('Preview what it would do')")
+            alice.shoot("intake-preview")
 
         networks_plan = alice.page
         networks_plan.goto(f"{base}/")

@@ -57,10 +57,19 @@ def _key(variable: str, file_name: str) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _key_file(variable: str, file_name: str) -> str:
+    # Where _key read the key from, "" when it came straight from the environment: /readyz checks
+    # that the file is still there and still holds it, as a restart (or `audit verify`) will need.
+    if os.environ.get(variable):
+        return ""
+    return os.environ.get(f"{variable}_FILE") or str(DATA_DIR / file_name)
+
+
 SECRET_KEY = _key("SECASSURE_SECRET_KEY", "secret_key")
 # Seals the audit log (HMAC-SHA256 over each event). Keep it apart from the database and back it
 # up with the database: without it no one can rewrite the log unnoticed, nor can verify run.
 SECASSURE_AUDIT_KEY = _key("SECASSURE_AUDIT_KEY", "audit_key")
+SECASSURE_AUDIT_KEY_FILE = _key_file("SECASSURE_AUDIT_KEY", "audit_key")
 if len(SECASSURE_AUDIT_KEY) < 32:
     raise ConfigError("SECASSURE_AUDIT_KEY must be at least 32 characters long")
 if len(SECRET_KEY) < 50:
@@ -92,10 +101,17 @@ INSTALLED_APPS = [
     "secassure.review",
     "secassure.exchange",
     "secassure.reminders",
+    "django_tasks",
+    "django_tasks_db",
+    "secassure.jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions or sign-in are looked at: no proxy is needed
+    # to serve them, and they cost no database query.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "secassure.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +123,7 @@ MIDDLEWARE = [
     "secassure.tenancy.middleware.RequireMfaMiddleware",
     "secassure.audit.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "secassure.web.middleware.NoStoreWhenSignedIn",
 ]
 
 ROOT_URLCONF = "secassure.urls"
@@ -206,11 +223,18 @@ SECASSURE_SESSION_IDLE_SECONDS = env_int("SECASSURE_SESSION_IDLE_SECONDS", 30 * 
 SECASSURE_SESSION_MAX_SECONDS = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
 SECASSURE_INVITATION_DAYS = env_int("SECASSURE_INVITATION_DAYS", 7, minimum=1)
 
+# Sign-in throttling counts (allauth's rate limits) and the inbox's unread counts live here. A
+# production server runs several worker processes, and each would count on its own in memory (five
+# wrong passwords per worker instead of five in all): the database cache is shared by every worker
+# and every machine, and its table is made by migrate (secassure.web.checks). A development run is
+# one process, and keeps the cache in memory.
+CACHE_TABLE = "secassure_cache"
+_cache_backend = env_str("SECASSURE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache" if DEBUG
+                         else "django.core.cache.backends.db.DatabaseCache")
 CACHES = {
-    # Sign-in throttling counts live here. One process: memory is enough; several processes
-    # should share a cache (for example the database cache) so that the counts add up.
-    "default": {"BACKEND": env_str("SECASSURE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-                "LOCATION": env_str("SECASSURE_CACHE_LOCATION", "secassure")},
+    "default": {"BACKEND": _cache_backend,
+                "LOCATION": env_str("SECASSURE_CACHE_LOCATION",
+                                    CACHE_TABLE if _cache_backend.endswith(".DatabaseCache") else "secassure")},
 }
 
 LANGUAGE_CODE = "en-gb"
@@ -220,11 +244,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic (which secassure serve runs before it starts) writes each file under a name with
+    # its hash, and compressed copies: WhiteNoise then lets browsers keep them for a year, and a new
+    # release's files have new names. The test suite uses the plain storage and collects nothing.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # Transport and cookie security: on by default, relaxed only for local development (DEBUG) or
 # when the operator says so (e.g. TLS ends at a proxy that already redirects).
 _secure = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECASSURE_SSL_REDIRECT", _secure)
+# A load balancer probes health over plain HTTP, inside the network: those two answer without the
+# redirect (they say nothing but "up" and which checks pass).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env_bool("SECASSURE_SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECASSURE_HSTS_SECONDS", 31_536_000 if _secure else 0)
@@ -241,6 +275,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles come only from our own static files: no inline script, no inline style, no
+# event-handler attribute, so that text someone managed to get into a page cannot run. The QR code
+# of the authenticator set-up page is an SVG data: image, hence data: for images only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SESSION_COOKIE_AGE = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -251,6 +300,13 @@ EMAIL_HOST_USER = env_str("SECASSURE_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_secret("SECASSURE_EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("SECASSURE_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("SECASSURE_EMAIL_FROM", "secassure@localhost")
+
+# Background jobs (a submission pack, a workbook import, re-hashing files, the daily reminders): queued
+# in the database, whichever one DATABASE_URL names, and run by `secassure worker`. A job that has
+# shown no progress for this many minutes while running is taken to have lost its worker and is
+# reported failed (the slowest single step, rendering a large report, takes well under this).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SECASSURE_JOB_STALE_MINUTES = env_int("SECASSURE_JOB_STALE_MINUTES", 15, minimum=1)
 
 # Largest catalogue, rule or OSCAL file accepted; checked before a byte is parsed.
 SECASSURE_MAX_IMPORT_BYTES = env_int("SECASSURE_MAX_IMPORT_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("secassure.exchange.urls")),
     path("", include("secassure.reminders.urls")),
     path("", include("secassure.inbox.urls")),
+    path("", include("secassure.jobs.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

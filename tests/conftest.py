@@ -36,6 +36,33 @@ def _quick_passwords():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_cache_and_static_files():
+    """The cache in memory, and static files found where they are rather than collected, for the
+    whole run: production's database cache and hashed, collected files are tested where they matter
+    (tests/operations), and collecting for every run would slow it for nothing."""
+    from django.test import override_settings
+
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}},
+        STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_run_at_once():
+    """Background jobs run as they are queued (the immediate backend), so that a test asking for one
+    sees its outcome without a worker; tests/operations/test_jobs.py puts the database queue back
+    and runs `secassure worker` as production does."""
+    from django.test import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttling counts live in the cache: each test starts with none."""

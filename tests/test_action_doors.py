@@ -266,7 +266,7 @@ def test_an_import_keeps_its_file_for_a_member_whatever_their_role_and_for_nobod
     assert (version.document.title, version.uploaded_by) == ("Workbook imports", reviewer)
 
 
-def test_anyone_signed_in_may_create_an_organisation_and_becomes_its_owner(db):
+def test_a_newcomer_may_create_an_organisation_and_becomes_its_owner(db):
     from django.contrib.auth.models import AnonymousUser
 
     founder = make_user("founder@x.test")

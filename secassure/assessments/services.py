@@ -60,14 +60,33 @@ def group_order(ref: str):
     return (head, int(tail) if tail else 0)
 
 
+# What each progress figure counts, as a filter: the counts are aggregated with these and the
+# workspace's filters of the same names show the items they count, so that a count and the list its
+# link opens cannot disagree.
+ROW_FIGURES = {
+    "assessed": lambda: ~Q(status=Compliance.NOT_ASSESSED) & Q(confirmed=True),  # answered and confirmed
+    "checked": lambda: Q(checked_by__isnull=False),
+    "unconfirmed": lambda: Q(confirmed=False),
+    "noncompliant": lambda: Q(status__in=[Compliance.NON_COMPLIANT, Compliance.PARTIAL]),
+    "unanswered": lambda: Q(status=Compliance.NOT_ASSESSED),
+    "unchecked": lambda: Q(checked_by__isnull=True),
+}
+ANSWER_FIGURES = {
+    "assessed": lambda: answered() & Q(confirmed=True),
+    "checked": ROW_FIGURES["checked"],
+    "unconfirmed": ROW_FIGURES["unconfirmed"],
+    "unanswered": lambda: ~answered(),
+    "unchecked": ROW_FIGURES["unchecked"],
+}
+
+
 def _row_counts() -> dict:
     """The progress figures of validation rows, as aggregates (assessed means answered and confirmed)."""
-    return {"total": Count("pk"),
-            "assessed": Count("pk", filter=~Q(status=Compliance.NOT_ASSESSED) & Q(confirmed=True)),
-            "checked": Count("pk", filter=Q(checked_by__isnull=False)),
-            "unconfirmed": Count("pk", filter=Q(confirmed=False)),
-            "non_compliant": Count("pk", filter=Q(status__in=[Compliance.NON_COMPLIANT, Compliance.PARTIAL])),
-            "unanswered": Count("pk", filter=Q(status=Compliance.NOT_ASSESSED))}
+    f = ROW_FIGURES
+    return {"total": Count("pk"), "assessed": Count("pk", filter=f["assessed"]()),
+            "checked": Count("pk", filter=f["checked"]()), "unconfirmed": Count("pk", filter=f["unconfirmed"]()),
+            "non_compliant": Count("pk", filter=f["noncompliant"]()),
+            "unanswered": Count("pk", filter=f["unanswered"]())}
 
 
 def _progress(counts: dict) -> Progress:
@@ -80,10 +99,11 @@ def progress(assessment: Assessment) -> dict:
     per_group = (ValidationRow.objects.filter(assessment=assessment).values("group_ref").order_by("group_ref")
                  .annotate(**_row_counts()))
     groups = {g["group_ref"]: _progress(g) for g in per_group}
+    f = ANSWER_FIGURES
     questions = _progress(QuestionAnswer.objects.filter(assessment=assessment).aggregate(
-        total=Count("pk"), assessed=Count("pk", filter=answered() & Q(confirmed=True)),
-        checked=Count("pk", filter=Q(checked_by__isnull=False)), unconfirmed=Count("pk", filter=Q(confirmed=False)),
-        non_compliant=Count("pk", filter=Q(material=True)), unanswered=Count("pk", filter=~answered())))
+        total=Count("pk"), assessed=Count("pk", filter=f["assessed"]()), checked=Count("pk", filter=f["checked"]()),
+        unconfirmed=Count("pk", filter=f["unconfirmed"]()), non_compliant=Count("pk", filter=Q(material=True)),
+        unanswered=Count("pk", filter=f["unanswered"]())))
     overall = Progress()
     for p in groups.values():
         for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant", "unanswered"):
@@ -185,13 +205,16 @@ def export(assessment: Assessment) -> dict:
 # --- the workspace ------------------------------------------------------------------------------
 
 
-FILTERS = ("group", "status", "owner", "changed", "unanswered", "unconfirmed", "unchecked")
+# The workspace's filters. Those of ROW_FIGURES are set by "1", and each shows what its progress
+# figure counts; "group" is a section's reference, NO_GROUP the rows of no section.
+FILTERS = ("group", "status", "owner", "changed", *ROW_FIGURES)
+NO_GROUP = "-"
 
 
 def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationRow]:
     rows = ValidationRow.objects.filter(assessment=assessment)
     if filters.get("group"):
-        rows = rows.filter(group_ref=filters["group"])
+        rows = rows.filter(group_ref="" if filters["group"] == NO_GROUP else filters["group"])
     if filters.get("status") in Compliance.values:
         rows = rows.filter(status=filters["status"])
     owner = filters.get("owner")
@@ -203,27 +226,21 @@ def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationR
         rows = rows.filter(changed=True)
     elif filters.get("changed") == "no":
         rows = rows.filter(Q(changed=False) | Q(changed__isnull=True))
-    if filters.get("unanswered"):
-        rows = rows.filter(status=Compliance.NOT_ASSESSED)
-    if filters.get("unconfirmed"):
-        rows = rows.filter(confirmed=False)
-    if filters.get("unchecked"):
-        rows = rows.filter(checked_by__isnull=True)
+    for name, condition in ROW_FIGURES.items():
+        if filters.get(name):
+            rows = rows.filter(condition())
     return rows
 
 
 # The questionnaire's filters: each matches one of the counts in the progress box.
-ANSWER_FILTERS = ("unanswered", "unconfirmed", "unchecked")
+ANSWER_FILTERS = tuple(ANSWER_FIGURES)
 
 
 def filtered_answers(assessment: Assessment, filters: dict) -> QuerySet[QuestionAnswer]:
     answers = QuestionAnswer.objects.filter(assessment=assessment)
-    if filters.get("unanswered"):
-        answers = answers.exclude(answered())
-    if filters.get("unconfirmed"):
-        answers = answers.filter(confirmed=False)
-    if filters.get("unchecked"):
-        answers = answers.filter(checked_by__isnull=True)
+    for name, condition in ANSWER_FIGURES.items():
+        if filters.get(name):
+            answers = answers.filter(condition())
     return answers
 
 

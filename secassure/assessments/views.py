@@ -165,7 +165,8 @@ def workspace(request, slug, pk):
         door, assessment, rows=rows, body=render_rows.table_body(rows, _view(request, door, assessment, "rows")),
         progress=progress, groups=groups, filters=filters, members=members, owners=owners,
         compliance=Compliance.choices, moves=_moves(door, assessment), kind="rows",
-        filtered=any(filters.values()), pages=pages, batch=_batch(request, assessment, "rows")))
+        filtered=any(filters.values()), pages=pages, batch=_batch(request, assessment, "rows"),
+        no_group=services.NO_GROUP))
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from secassure.audit.context import current_actor, current_request_id
 from secassure.audit.events import AuditEvent
-from secassure.audit.models import GENESIS_HASH, ChainHead, Event, audit_key_id, chain_name
+from secassure.audit.models import GENESIS_HASH, ChainHead, Event, audit_key_id, chain_name, head_seal
 
 
 def _json_ready(value):
@@ -73,7 +73,8 @@ def record(
     actor = current_actor()
     chain = chain_name(org_id)
     with transaction.atomic():
-        ChainHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "head_hash": GENESIS_HASH})
+        ChainHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "head_hash": GENESIS_HASH,
+                                                               "seal": head_seal(chain, 0, GENESIS_HASH)})
         head = ChainHead.objects.select_for_update().get(chain=chain)
         event = Event(
             chain=chain,
@@ -97,5 +98,7 @@ def record(
         event.save(force_insert=True)
         head.seq = event.seq
         head.head_hash = event.hash
-        head.save(update_fields=["seq", "head_hash"])
+        # Sealed in the same statement that moves the head (the triggers allow one step forward).
+        head.seal = head.expected_seal()
+        head.save(update_fields=["seq", "head_hash", "seal"])
     return event

@@ -71,6 +71,9 @@ class AuditEvent(StrEnum):
     ASSESSMENTS_CHANGE_RECORDED = "assessments.change.recorded"
     ASSESSMENTS_RISK_ADDED = "assessments.risk.added"
     ASSESSMENTS_RISK_CHANGED = "assessments.risk.changed"
+    # A row or an answer filled from a client's own spreadsheet: left unconfirmed for its author.
+    ASSESSMENTS_ROW_TAKEN_IN = "assessments.row.taken_in"
+    ASSESSMENTS_ANSWER_TAKEN_IN = "assessments.answer.taken_in"
 
     # Assessment lifecycle moves, one per move name in assessments.choices.TRANSITIONS.
     ASSESSMENTS_ASSESSMENT_START = "assessments.assessment.start"
@@ -95,11 +98,17 @@ class AuditEvent(StrEnum):
     EVIDENCE_ATTESTATION_CAMPAIGN_STARTED = "evidence.attestation.campaign_started"
     EVIDENCE_ATTESTATION_CONFIRMED = "evidence.attestation.confirmed"
 
-    # Workbooks imported.
+    # Workbooks imported; clients' own spreadsheets taken in, and the column mappings people keep.
     EXCHANGE_WORKBOOK_IMPORTED = "exchange.workbook.imported"
+    EXCHANGE_INTAKE_APPLIED = "exchange.intake.applied"
+    EXCHANGE_INTAKE_MAPPING_SAVED = "exchange.intake.mapping_saved"
+    EXCHANGE_INTAKE_MAPPING_DELETED = "exchange.intake.mapping_deleted"
 
     # Review: sharing with a reviewer, queries, comments, outcomes and assurance.
     REVIEW_SHARED = "review.shared"
+    # A status the review itself gives the assessment (CIO review, fieldwork, closed...), as the
+    # lifecycle moves record theirs: its before and after are the assessment's status.
+    REVIEW_ASSESSMENT_MOVED = "review.assessment.moved"
     REVIEW_SHARE_REVOKED = "review.share_revoked"
     REVIEW_QUERY_RAISED = "review.query.raised"
     REVIEW_QUERY_REPLIED = "review.query.replied"

@@ -6,6 +6,12 @@ history. Each event is sealed with HMAC-SHA256 under the audit key, which lives 
 database: someone with direct database access who steps around the triggers cannot re-seal what
 they change, so ``secassure audit verify`` shows it. (Whoever holds the audit key as well as the
 database could; keep the two apart.)
+
+The head of each chain is sealed too. Without that, someone who steps around the triggers could cut
+the newest events and wind the head back to the last one kept, and every remaining link would still
+hold; the seal ties the head's position and hash to the key, so a head moved by hand does not
+verify. A head restored whole from an old backup still carries a valid seal: anchors kept outside
+the database (``secassure audit anchor``) are what catch that.
 """
 
 from __future__ import annotations
@@ -45,15 +51,41 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def keyed_digest(purpose: str, value) -> str:
+    """HMAC-SHA256 under the audit key over ``value`` in canonical JSON, prefixed by ``purpose``.
+
+    The prefix keeps each use of the key apart: a head's seal can never be passed off as an
+    event's hash or an anchor's signature, even where the fields happen to coincide.
+    """
+    message = f"secassure-audit-{purpose}:".encode() + canonical_json(value).encode("utf-8")
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def head_seal(chain: str, seq: int, head_hash: str) -> str:
+    """The seal of a chain head at this position: one HMAC, cheap enough to write with each event."""
+    return keyed_digest("head", {"chain": chain, "seq": seq, "head_hash": head_hash})
+
+
 class ChainHead(models.Model):
-    """The latest sequence number and hash of one chain; locked while an event is appended."""
+    """The latest sequence number and hash of one chain; locked while an event is appended.
+
+    ``seal`` is ``head_seal`` of the three, rewritten in the same statement as they are, so that
+    only someone holding the audit key can move a head and have it verify.
+    """
 
     chain = models.CharField(max_length=64, unique=True)
     seq = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.seq}"
+
+    def expected_seal(self) -> str:
+        return head_seal(self.chain, self.seq, self.head_hash)
+
+    def seal_holds(self) -> bool:
+        return hmac.compare_digest(self.seal, self.expected_seal())
 
 
 class Event(models.Model):

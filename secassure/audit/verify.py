@@ -83,6 +83,16 @@ def verify_chain(chain: str, events: Iterable[Event], head: ChainHead | None) ->
     report.head_hash = expected_prev
     if head is None and report.events:
         report.broken = Break(chain, report.events, None, "the chain head is missing: events may have been cut")
+    elif head is not None and not head.seal_holds():
+        # Checked before the head is compared with the log: a head wound back by hand to the last
+        # event left agrees with the log, and only its seal shows that it was moved.
+        report.broken = Break(
+            chain,
+            head.seq,
+            None,
+            f"the chain head's seal does not match (head at event #{head.seq} ending {head.head_hash[:12]}…): "
+            "the head was moved or rewritten outside secassure, and events after it may have been cut",
+        )
     elif head is not None and (head.seq != report.events or head.head_hash != expected_prev):
         report.broken = Break(
             chain,

@@ -14,7 +14,9 @@ import sys
 
 import typer
 
-from secassure.cli import assessments, audit, catalogue, documents, exchange, operations, organisations
+from secassure.cli import assessments, audit, catalogue, documents, exchange, intake, operations, organisations
+from secassure.cli import backup as backup_commands
+from secassure.cli import generate as generate_commands
 from secassure.cli.catalogue import shipped_files
 
 __all__ = ["app", "main", "shipped_files"]
@@ -46,14 +48,21 @@ app.add_typer(assessments.outcome_app, name="outcome")
 app.add_typer(assessments.remediation_app, name="remediation")
 app.add_typer(exchange.workbook_app, name="workbook")
 app.add_typer(exchange.oscal_app, name="oscal")
+app.add_typer(operations.job_app, name="job")
 
 app.command("plan")(organisations.plan)
 app.command("report")(exchange.report_command)
 app.command("pack")(exchange.pack_command)
 app.command("csv")(exchange.csv_command)
+app.command("intake")(intake.intake_command)
+app.command("serve")(operations.serve)
+app.command("worker")(operations.worker)
 app.command("remind")(operations.remind)
 app.command("inbox")(operations.inbox)
 app.command("demo")(operations.demo)
+app.command("generate")(generate_commands.generate)
+app.command("backup")(backup_commands.backup_command)
+app.command("restore")(backup_commands.restore_command)
 
 
 def _typer_commands() -> set[str]:

@@ -14,6 +14,9 @@ import typer
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+BackgroundOpt = Annotated[bool, typer.Option("--background", help=(
+    "Queue it as a background job for `secassure worker` instead of doing it now; `secassure job show ID` "
+    "follows it."))]
 
 
 def setup_django() -> None:

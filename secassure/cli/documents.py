@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from secassure.cli.common import JsonOpt, act, console, fail, find_org, parse_date, print_json, setup_django
+from secassure.cli.common import (
+    BackgroundOpt,
+    JsonOpt,
+    act,
+    console,
+    fail,
+    find_org,
+    parse_date,
+    print_json,
+    setup_django,
+)
 from secassure.wording import plural
 
 doc_app = typer.Typer(help="ISMS documents and their versions (evidence files).", no_args_is_help=True)
@@ -89,7 +99,8 @@ def doc_list(
 
 
 @doc_app.command("verify")
-def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json: JsonOpt = False) -> None:
+def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], background: BackgroundOpt = False,
+               as_json: JsonOpt = False) -> None:
     """Re-hash every stored file of the organisation's documents. Exit 1 if any is missing or changed."""
     setup_django()
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -97,6 +108,11 @@ def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json:
     from secassure.evidence.actions import verify_blobs
 
     organisation = find_org(org)
+    if background:
+        from secassure.cli.operations import enqueue_and_report
+
+        enqueue_and_report("verify", organisation=organisation, params={}, as_json=as_json)
+        return
     # Progress goes to standard error, so that --json output stays clean.
     with Progress("Verifying", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=console(stderr=True), transient=True, disable=as_json) as bar:
@@ -114,17 +130,38 @@ def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], as_json:
 
 
 @doc_app.command("orphans")
-def doc_orphans(as_json: JsonOpt = False) -> None:
-    """List stored files that no document version refers to (in any organisation). Nothing is deleted."""
+def doc_orphans(
+    clean: Annotated[bool, typer.Option("--clean", help="Remove the scratch files left by interrupted uploads and "
+                                                        "imports (untouched for 24 hours). Stored files are never "
+                                                        "removed.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored files that no document version refers to (in any organisation), and scratch files
+    left by uploads or imports that were killed before they finished. Stored files are only listed."""
     setup_django()
-    from secassure.evidence import blobs
+    from secassure.evidence import blobs, scratch
     from secassure.evidence.actions import orphan_blobs
+    from secassure.jobs.models import Job
 
-    names = orphan_blobs()
+    # Submission packs made by background jobs are kept in the store for their download: not orphans.
+    kept = set(Job.objects.exclude(blob_sha256="").values_list("blob_sha256", flat=True))
+    names = [name for name in orphan_blobs() if name not in kept]
+    left = scratch.remove_leftovers() if clean else scratch.leftovers()
+    hours = int(scratch.SAFE_AGE.total_seconds() // 3600)
     if as_json:
-        print_json({"store": str(blobs.store()), "orphans": names})
+        print_json({"store": str(blobs.store()), "orphans": names,
+                    "scratch": {"folder": str(blobs.scratch_dir()), "older_than_hours": hours,
+                                "removed" if clean else "leftovers": [entry.as_dict() for entry in left]}})
         return
     for name in names:
         typer.echo(name)
     typer.echo(f"{plural(len(names), 'stored file')} in the {blobs.store()} "
                f"{'belongs' if len(names) == 1 else 'belong'} to no document version")
+    for entry in left:
+        typer.echo(f"{entry.name}\t{entry.size:,} bytes\tlast written {entry.modified:%Y-%m-%d %H:%M} UTC")
+    where = f"scratch {'file' if len(left) == 1 else 'files'} untouched for {hours} hours in {blobs.scratch_dir()}"
+    if clean:
+        typer.echo(f"removed {len(left)} {where}")
+    elif left:
+        typer.echo(f"{len(left)} {where}, left by uploads or imports that did not finish: run with --clean to "
+                   "remove them")

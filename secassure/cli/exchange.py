@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from secassure.cli.common import (
+    BackgroundOpt,
     DryRunOpt,
     JsonOpt,
     act,
@@ -69,6 +70,7 @@ def workbook_import(
         "--take-workbook", help="For a row in conflict (changed in secassure since the export), keep the "
                                 "workbook's version: give its Ref. Repeat for more; without it the product's "
                                 "version stays.")] = None,
+    background: BackgroundOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import an edited workbook: show every change, then apply them all in one go (or none)."""
@@ -77,6 +79,9 @@ def workbook_import(
     from secassure.exchange.reading import WorkbookRefused
 
     assessment = find_assessment(assessment_id)
+    if background and not dry_run:
+        _queue_import(assessment, file, take or [], as_json)
+        return
     try:
         with cli_context():
             plan = importing.plan(assessment, file, by=None)
@@ -112,6 +117,24 @@ def workbook_import(
         a = data["applied"]
         typer.echo(f"Imported: {plural(a['applied'], 'row')} changed; {plural(a['kept_product'], 'conflict')} kept "
                    f"secassure's version. The file is kept as version {a['version']} of document D-{a['document']}.")
+
+
+def _queue_import(assessment, file: Path, take: list[str], as_json: bool) -> None:
+    """Keep the workbook in the blob store, where the worker reads it, and queue its import."""
+    from django.conf import settings
+
+    from secassure.cli.operations import enqueue_and_report
+    from secassure.evidence import blobs
+
+    try:
+        with file.open("rb") as handle, blobs.staged(iter(lambda: handle.read(blobs.CHUNK), b""),
+                                                     settings.SECASSURE_MAX_UPLOAD_BYTES) as staged:
+            blobs.commit(staged)
+    except (OSError, blobs.BlobError) as exc:
+        fail(f"{file}: {exc}")
+    enqueue_and_report("import", organisation=assessment.organisation, as_json=as_json,
+                       params={"assessment": assessment.pk, "sha256": staged.sha256, "name": file.name[:200],
+                               "take": sorted(set(take))})
 
 
 @oscal_app.command("export")
@@ -152,6 +175,7 @@ def pack_command(
     no_evidence: Annotated[bool, typer.Option("--no-evidence", help="Leave the evidence files out.")] = False,
     no_signature: Annotated[bool, typer.Option(
         "--no-signature", help="With verify: check the files only (for a pack made by another installation).")] = False,
+    background: BackgroundOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Make the submission pack (secassure pack ID -o FILE.zip): workbook, PDF report, OSCAL, evidence
@@ -173,10 +197,17 @@ def pack_command(
             typer.echo(f"{'OK' if result.ok else 'FAILED'}: {plural(result.checked, 'file')} checked; signature "
                        f"{result.signature}; audit chain head {head.get('chain', '?')} #{head.get('seq', '?')}")
         raise typer.Exit(0 if result.ok else 1)
-    if output is None:
-        fail("say where to write the pack: -o FILE.zip")
     if file is not None:
         fail("give either an assessment id with -o FILE.zip, or verify FILE.zip")
+    if background:
+        from secassure.cli.operations import enqueue_and_report
+
+        assessment = find_assessment(target)
+        enqueue_and_report("pack", organisation=assessment.organisation, as_json=as_json,
+                           params={"assessment": assessment.pk, "evidence": not no_evidence})
+        return
+    if output is None:
+        fail("say where to write the pack: -o FILE.zip (or --background, then secassure job show ID -o FILE.zip)")
     assessment = find_assessment(target)
     with progress_bar("packing") as tick:
         manifest = act(pack.build, assessment, output, evidence=not no_evidence, progress=tick)

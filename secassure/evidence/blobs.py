@@ -137,6 +137,22 @@ class FolderStore:
         actual, _ = _hash_into(_read_chunks(handle), None)
         return _served(handle, sha256, actual)
 
+    def raw(self, sha256: str) -> tuple[int, object]:
+        """The blob's size and an open binary reader of its bytes, not checked: for copying the whole
+        store elsewhere (a backup), which hashes as it copies rather than reading every file twice."""
+        handle = self.path_of(sha256).open("rb")
+        return os.fstat(handle.fileno()).st_size, handle
+
+    def check_reachable(self) -> None:
+        """Raise BlobError unless an upload could be stored now: the folder (made on first use, so
+        absent on a fresh install) and its staging folder exist and can be written to."""
+        try:
+            (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BlobError(f"the blob folder cannot be made ({exc.strerror})") from None
+        if not (os.access(self.root, os.W_OK | os.X_OK) and os.access(self.root / "tmp", os.W_OK | os.X_OK)):
+            raise BlobError("the blob folder cannot be written to")
+
     def names(self) -> Iterator[str]:
         if not self.root.exists():
             return
@@ -242,6 +258,30 @@ class S3Store:
             handle.close()
             raise
         return _served(handle, sha256, actual)
+
+    def raw(self, sha256: str) -> tuple[int, object]:
+        """The object's size and its body as a binary reader, streamed and not checked: for copying
+        the whole store elsewhere (a backup), which hashes as it copies."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
+        except ClientError as exc:
+            if self._missing(exc):
+                raise BlobError(f"blob {sha256[:12]}… is missing") from None
+            raise self._error(exc, sha256) from None
+        except BotoCoreError as exc:
+            raise self._error(exc, sha256) from None
+        return int(response["ContentLength"]), response["Body"]
+
+    def check_reachable(self) -> None:
+        """Raise BlobError unless the bucket answers to these credentials (one HEAD request)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise BlobError(f"the bucket does not answer: {exc}") from None
 
     def names(self) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

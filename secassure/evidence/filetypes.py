@@ -2,8 +2,11 @@
 
 The allowlist: PDF, Office documents (OOXML and the older binary formats), PNG, JPEG and GIF
 images, plain text and CSV, and email (.eml, .msg). The name's extension must agree with the
-content, so a renamed executable is refused. Zip-based files (OOXML, .zip) are opened without
-extracting anything and refused if they would expand too far (a zip bomb).
+content, so a renamed executable is refused, and HTML, SVG or XML is refused whatever it is called
+(a browser could run its scripts). Zip-based files (OOXML, .zip) are checked part by part without
+being extracted, down through any zips inside them, and refused if they would expand too far (a zip
+bomb) or nest too deep. Content that runs code when the file is opened (macros, ActiveX controls,
+PDF scripts and launch actions) is refused too: see active_content.
 """
 
 from __future__ import annotations
@@ -15,6 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+
+from secassure import containers
+from secassure.evidence import blobs
+from secassure.evidence.active_content import (
+    check_compound,
+    check_pdf,
+    part_visitor,
+    refuse_macro_extension,
+)
+from secassure.evidence.refused import FileRefused
 
 # extension -> (media type, content family)
 ALLOWED = {
@@ -51,10 +64,15 @@ _SIGNATURES = [
     (b"\xcf\xfa\xed\xfe", "executable"),
 ]
 _OOXML_MAIN = {"word/": "ooxml-word", "xl/": "ooxml-excel", "ppt/": "ooxml-powerpoint"}
-
-
-class FileRefused(ValueError):
-    """The file is not one secassure keeps; the message names it and says why."""
+# How many zips deep a zip may sit inside an upload: an evidence .zip (the upload) holding a folder's
+# .zip holding .docx files (zips too) that embed a workbook (one more) is three. Deeper is a bomb's
+# shape, not a document's.
+MAX_NESTING = 3
+# What a browser would take for a page, after any white space (the patterns browsers sniff for), and
+# markup anywhere near the start that would run a script in one.
+_PAGE_STARTS = ("<!doctype html", "<html", "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table", "<a",
+                "<style", "<title", "<b", "<body", "<br", "<p")
+_SCRIPTED = re.compile(r"<script\b|<svg\b[^>]*\bon[a-z]+\s*=|<iframe\b")
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,9 @@ def safe_name(name: str) -> str:
     return name
 
 
-def _sniff(head: bytes) -> str:
+def _sniff(head: bytes, markdown: bool = False) -> str:
+    """The content family the first bytes show. Markdown may open with the HTML it is allowed to hold
+    (a centred heading, say), so for it only a whole page or a script counts as markup."""
     for signature, family in _SIGNATURES:
         if head.startswith(signature):
             return family
@@ -92,34 +112,73 @@ def _sniff(head: bytes) -> str:
     try:
         text = sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
-            return "binary"
-        text = sample[: exc.start].decode("utf-8")
-    lowered = text.lstrip().lower()
-    if lowered.startswith(("<!doctype html", "<html", "<svg", "<?xml")) or "<script" in lowered[:1024]:
+        if exc.start >= len(sample) - 4:  # only a character cut at the end of the sample
+            text = sample[: exc.start].decode("utf-8")
+        else:
+            text = _windows_text(sample)
+            if text is None:
+                return "binary"
+    lowered = text.lstrip().lstrip("\ufeff").lstrip().lower()
+    page = lowered.startswith(("<!doctype html", "<html")) if markdown else _is_page(lowered)
+    if page or lowered.startswith(("<svg", "<?xml")) or _SCRIPTED.search(lowered[:1024]):
         return "markup"
     return "text"
+
+
+def _windows_text(sample: bytes) -> str | None:
+    """The sample read as Windows-1252, the encoding Excel on Windows still saves CSV and text in
+    (a £ sign or curly quotes are not UTF-8); None when it holds bytes no text file has: control
+    characters other than tab, line breaks and form feed, or bytes that encoding leaves undefined."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\t\n\r\x0c" or c == "\x7f" for c in text):
+        return None
+    return text
+
+
+def _is_page(lowered: str) -> bool:
+    """Whether text starts as an HTML page does: one of the tags browsers sniff for, then a space or >."""
+    return any(lowered.startswith(tag) and lowered[len(tag):len(tag) + 1] in (" ", ">", "\t", "\n", "\r", "\x0c")
+               for tag in _PAGE_STARTS)
+
+
+def _markup(lowered: str) -> str:
+    if lowered.startswith("<svg") or "<svg" in lowered[:1024]:
+        return "an SVG image"
+    if lowered.startswith("<?xml"):
+        return "XML"
+    return "an HTML page" if _is_page(lowered) else "markup with a script"
 
 
 def identify(path: Path, name: str) -> FileKind:
     """The file's kind, if it is allowed and its name agrees with its content."""
     ext = Path(name).suffix.lower()
+    refuse_macro_extension(name)
     if ext not in ALLOWED:
         allowed = ", ".join(sorted(ALLOWED))
         raise FileRefused(f"{name}: {ext or 'no extension'} files are not accepted; use one of {allowed}")
     media_type, expected = ALLOWED[ext]
     with path.open("rb") as handle:
         head = handle.read(8192)
-    found = _sniff(head)
+    found = _sniff(head, markdown=ext == ".md")
     if found == "executable":
         raise FileRefused(f"{name}: the content is a program, not a document; refused")
     if found == "markup":
-        raise FileRefused(f"{name}: HTML, SVG and XML files are not accepted (they can carry scripts)")
+        what = _markup(head[:8192].decode("utf-8", "replace").lstrip().lstrip("\ufeff").lstrip().lower())
+        raise FileRefused(f"{name}: the content is {what}, whatever its name says; HTML, SVG and XML files are not "
+                          "accepted (they can carry scripts): save it as PDF or plain text and upload that")
     if found == "ole":
         found = _ole_family(path)
+        with path.open("rb") as handle:
+            check_compound(handle, name, found)
     if found == "zip":
-        check_zip(path, name)
+        check_zip(path, name, expected)
         found = _ooxml_family(path) if expected.startswith("ooxml") else "zip"
+    if found == "pdf":
+        with path.open("rb") as handle:
+            check_pdf(handle, name)
     if expected == "email":
         found = "email" if found == "text" and _looks_like_email(head) else found
     if found != expected:
@@ -158,27 +217,20 @@ def _ole_family(path: Path) -> str:
     return next((family for family, _ in _OLE_STREAMS if family in seen), "ole")
 
 
-def check_zip(path: Path, name: str) -> None:
-    """Refuse a zip that would expand past the limits, without extracting it."""
+def zip_limits() -> containers.ZipLimits:
+    return containers.ZipLimits(members=settings.SECASSURE_ZIP_MAX_MEMBERS,
+                                uncompressed=settings.SECASSURE_ZIP_MAX_UNCOMPRESSED,
+                                ratio=settings.SECASSURE_ZIP_MAX_RATIO, depth=MAX_NESTING)
+
+
+def check_zip(path: Path, name: str, family: str = "zip") -> None:
+    """Refuse a zip that would expand past the limits, counting every zip inside it down to
+    MAX_NESTING levels, or that holds a part that runs code; without extracting it (a zip inside is
+    copied to a scratch file, part by part under its declared size, to be opened in turn)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise FileRefused(f"{name}: a damaged zip container") from None
-    if len(members) > settings.SECASSURE_ZIP_MAX_MEMBERS:
-        raise FileRefused(f"{name}: {len(members):,} files inside, over the limit of "
-                          f"{settings.SECASSURE_ZIP_MAX_MEMBERS:,}")
-    total = 0
-    for member in members:
-        if member.filename.startswith(("/", "\\")) or ".." in Path(member.filename).parts:
-            raise FileRefused(f"{name}: a file inside has an unsafe path ({member.filename!r})")
-        total += member.file_size
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > 1024 * 1024 and ratio > settings.SECASSURE_ZIP_MAX_RATIO:
-            raise FileRefused(f"{name}: {member.filename!r} expands {ratio:,.0f} times: a zip bomb, refused")
-    if total > settings.SECASSURE_ZIP_MAX_UNCOMPRESSED:
-        raise FileRefused(f"{name}: expands to {total:,} bytes, over the limit of "
-                          f"{settings.SECASSURE_ZIP_MAX_UNCOMPRESSED:,}")
+        containers.walk(path, zip_limits(), scratch=blobs.scratch_dir(), visit=part_visitor(name, family))
+    except containers.ContainerRefused as exc:
+        raise FileRefused(f"{name}: {exc}") from None
 
 
 def _ooxml_family(path: Path) -> str:

@@ -1,7 +1,10 @@
 """Reading a workbook someone edited offline, refusing anything unsafe or out of shape.
 
 The container is inspected before any XML is parsed (a password, a zip bomb, a document type
-declaration); openpyxl then reads it in read-only mode through defusedxml. The hidden metadata sheet
+declaration). The cells are then read with python-calamine, many times faster than openpyxl, when
+the sheets to be read hold no formula and are of a size a workbook of this product has; otherwise
+(and whenever calamine cannot read the file) openpyxl reads it in read-only mode through
+defusedxml, which streams a sheet of any size and tells a formula from its cached value. The hidden metadata sheet
 must carry this installation's signature and name the assessment being imported into; every data
 row must be the exported item in the exported place with its locked cells untouched; every input
 cell must hold a value of the column's vocabulary. Each problem names the sheet, row and column and
@@ -12,21 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secassure import containers
+from secassure.containers import OLE_MAGIC, WORKBOOK_LIMITS
 from secassure.errors import ActionError
 from secassure.exchange import layout
 from secassure.exchange.layout import DataSheet
 
-MAX_MEMBERS = 2_000
-MAX_UNCOMPRESSED = 400 * 1024 * 1024
-MAX_RATIO = 150  # a real workbook's XML compresses 5 to 20 times; a bomb thousands of times
+# The limits live with the other container checks (secassure.containers); named here as well for
+# the readers of other spreadsheets that hold their files to a workbook's limits.
+MAX_MEMBERS = WORKBOOK_LIMITS.members
+MAX_UNCOMPRESSED = WORKBOOK_LIMITS.uncompressed
+MAX_RATIO = WORKBOOK_LIMITS.ratio  # a real workbook's XML compresses 5 to 20 times; a bomb thousands of times
 MAX_PROBLEMS = 50
 TRAILING_SCAN = 5_000
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
 # A document type or entity declaration, in each encoding an XML parser accepts without being told;
 # looked for in every part (whatever its name: a worksheet is found through the relationships, not
@@ -139,17 +146,11 @@ def inspect_container(path: Path) -> None:
             names = {m.filename for m in members}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 _refuse("this zip file is not an .xlsx workbook (it has no xl/workbook.xml)")
-            total = 0
-            for member in members:
-                if member.flag_bits & 0x1:
-                    _refuse(f"part {member.filename} is encrypted; remove the password and save again")
-                total += member.file_size
-                if member.file_size > 1 << 20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-                    _refuse(f"part {member.filename} would expand {member.file_size // max(member.compress_size, 1):,}"
-                            " times: the file looks like a zip bomb, so it was not opened")
-                if total > MAX_UNCOMPRESSED:
-                    _refuse(f"the workbook would expand to more than {MAX_UNCOMPRESSED >> 20} MiB; it is too large "
-                            "to import")
+            try:
+                containers.check_sizes(members, WORKBOOK_LIMITS, refuse_encrypted=True)
+            except containers.ContainerRefused as exc:
+                _refuse(f"the workbook would expand to more than {MAX_UNCOMPRESSED >> 20} MiB; it is too large to "
+                        "import" if exc.kind == "total" else str(exc))
             for member in members:
                 if not member.is_dir() and _declares(archive, member):
                     _refuse(f"part {member.filename} declares an XML document type (DOCTYPE or ENTITY); "
@@ -193,10 +194,11 @@ def _unreadable(exc: Exception, path: Path):
             f"the file cannot be read as an .xlsx workbook ({type(exc).__name__})")
 
 
-def open_workbook(path: Path):
+def open_workbook(path: Path, *, inspected: bool = False):
     import openpyxl
 
-    inspect_container(path)
+    if not inspected:
+        inspect_container(path)
     handle = open(path, "rb")  # noqa: SIM115 - read-only openpyxl reads from it until the workbook is closed
     try:
         # An open file, not a name: openpyxl would judge a name by its extension, not its content.
@@ -427,10 +429,159 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     return read
 
 
+# --- the quick reading -------------------------------------------------------------------------------
+
+# The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
+# 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
+QUICK_PART_LIMIT = 16 << 20
+# A formula element, with or without a namespace prefix: calamine would give its cached value, so a
+# sheet holding one is read by openpyxl, which reports the formula.
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+# calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
+# XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. The quick
+# reading takes a sheet only when every cell names its place first (as every spreadsheet program
+# writes it) and no place is beyond column Z or row 99,999: a grid of 2.6 million cells at most.
+FAR_PLACE = re.compile(rb'\sr="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')  # r=, not xmlns:r=
+UNPLACED_CELL = re.compile(rb"<c[\t\r\n]")
+PREFIXED_ELEMENT = re.compile(rb"<[A-Za-z_][\w.-]*:")
+EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
+
+
+class QuickCell:
+    """What the checks read of a cell, in openpyxl's terms (a cell read here never holds a formula)."""
+
+    __slots__ = ("value", "row", "_column")
+
+    def __init__(self, value, row: int, column: int):
+        self.value, self.row, self._column = value, row, column
+
+    @property
+    def data_type(self) -> str:
+        return "s" if isinstance(self.value, str) else "n"
+
+    @property
+    def column_letter(self) -> str:
+        return layout.get_column_letter(self._column + 1)
+
+
+def _quick_value(value):
+    """A calamine value as openpyxl gives it: an empty cell as None, a whole number as an int."""
+    if value == "":
+        return None
+    if type(value) is float and value.is_integer() and -EXACT_INTEGER < value < EXACT_INTEGER:
+        return int(value)
+    return value
+
+
+class QuickSheet:
+    def __init__(self, rows: list[list]):
+        self.rows = rows
+
+    def iter_rows(self, min_row: int = 1, max_col: int | None = None, values_only: bool = False):
+        for number, row in enumerate(self.rows[min_row - 1:], min_row):
+            values = [_quick_value(v) for v in (row if max_col is None else row[:max_col])]
+            while values and values[-1] is None:  # as openpyxl: a row ends at its last cell
+                values.pop()
+            if values_only:
+                yield tuple(values)
+            else:
+                yield tuple(QuickCell(v, number, i) for i, v in enumerate(values))
+
+
+class QuickWorkbook:
+    """The few sheets the import reads, read by calamine, looking to the checks like openpyxl's."""
+
+    def __init__(self, book, names: list[str]):
+        self.book, self.sheetnames = book, names
+
+    def __getitem__(self, title: str) -> QuickSheet:
+        return QuickSheet(self.book.get_sheet_by_name(title).to_python(skip_empty_area=False))
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name and zip member, from the workbook part and its relationships."""
+    from defusedxml import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{{{PACKAGE_REL_NS}}}Relationship")}
+    parts = {}
+    for sheet in book.iter(f"{{{MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _plain_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | None:
+    """A part's bytes if it is UTF-8 XML with no declaration of any kind (no "<!": a document type,
+    an entity, a comment or a CDATA section), which is all this product writes; None otherwise.
+    The container check refuses declarations already: this keeps a second wall in front of
+    calamine, whose parser is not defusedxml, as openpyxl's parser is the second wall behind it."""
+    xml = archive.read(member)
+    if xml and not (xml.startswith(b"<") or xml.startswith(b"\xef\xbb\xbf<")) or b"<!" in xml:
+        return None
+    return xml
+
+
+def _quick_sheet(xml: bytes) -> bool:
+    """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
+    every cell placed within a grid of sane size."""
+    if FORMULA_ELEMENT.search(xml) or PREFIXED_ELEMENT.search(xml) or FAR_PLACE.search(xml):
+        return False
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+    return cells == xml.count(b'<c r="') and not UNPLACED_CELL.search(xml)
+
+
+def quick_workbook(path: Path) -> QuickWorkbook | None:
+    """The workbook read by calamine, when every part is plain UTF-8 XML and every sheet the
+    import reads is a worksheet of sane size without a formula; None when openpyxl must read it
+    (or calamine cannot)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            read_parts = {parts[title] for title in read if title in parts}
+            for member in archive.infolist():
+                if member.is_dir():
+                    continue
+                if member.filename in read_parts and member.file_size > QUICK_PART_LIMIT:
+                    return None
+                xml = _plain_xml(archive, member)
+                if xml is None or (member.filename in read_parts and not _quick_sheet(xml)):
+                    return None
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - anything unusual is left to openpyxl, which says what is wrong
+        return None
+    kinds = {m.name: m.typ for m in book.sheets_metadata}
+    if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
+        book.close()
+        return None
+    return QuickWorkbook(book, list(kinds))
+
+
 def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     """Read and check a workbook file, without touching the database. ``answer_kinds``: each
     answer's question kind by answer id, as the caller found them."""
-    wb = open_workbook(path)
+    inspect_container(path)
+    quick = quick_workbook(path)
+    if quick is not None:
+        try:
+            return _read(quick, answer_kinds)
+        except WorkbookRefused:
+            raise
+        except Exception:  # noqa: BLE001, S110 - read again by openpyxl, which names what is wrong
+            pass
+        finally:
+            quick.close()
+    wb = open_workbook(path, inspected=True)
     try:
         return _read(wb, answer_kinds)
     except WorkbookRefused:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from secassure.exchange import views
+from secassure.exchange.intake import views as intake
 
 F = "orgs/<slug:slug>/assessments/<int:pk>/files/"
 
@@ -14,4 +15,9 @@ urlpatterns = [
     path(F + "oscal/<str:model>.json", views.download_oscal, name="exchange-oscal"),
     path(F + "import/", views.upload, name="exchange-upload"),
     path(F + "import/apply/", views.apply, name="exchange-apply"),
+    path("orgs/<slug:slug>/intake/", intake.start, name="intake"),
+    path("orgs/<slug:slug>/intake/upload/", intake.upload, name="intake-upload"),
+    path("orgs/<slug:slug>/intake/mapping/", intake.remap, name="intake-remap"),
+    path("orgs/<slug:slug>/intake/preview/", intake.preview, name="intake-preview"),
+    path("orgs/<slug:slug>/intake/apply/", intake.apply, name="intake-apply"),
 ]

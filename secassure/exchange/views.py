@@ -4,9 +4,11 @@ gets the shared assessment's files (and their own workbook copy) and nothing els
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,8 +67,17 @@ def files(request, slug, pk):
     return render(request, "exchange/files.html", _files_context(door))
 
 
-def _temporary(suffix: str):
-    return tempfile.NamedTemporaryFile(suffix=suffix, dir=_scratch())
+@contextlib.contextmanager
+def copy_of_blob(sha256: str, suffix: str) -> Iterator[Path]:
+    """A stored upload copied, hash verified, to a scratch file with the given suffix (readers pick
+    their format by it), removed on the way out."""
+    from secassure.evidence import blobs
+
+    with blobs.open_verified(sha256) as source, tempfile.NamedTemporaryFile(suffix=suffix, dir=_scratch()) as copy:
+        while chunk := source.read(1 << 20):
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def _written(suffix: str, write) -> BinaryIO:
@@ -240,11 +251,7 @@ def apply(request, slug, pk):
     if facts.get("assessment") != a.pk or facts.get("user") != request.user.pk:
         raise Http404("No such import")
     try:
-        with blobs.open_verified(facts["sha256"]) as source, _temporary(".xlsx") as copy:
-            while chunk := source.read(1 << 20):
-                copy.write(chunk)
-            copy.flush()
-            path = Path(copy.name)
+        with copy_of_blob(facts["sha256"], ".xlsx") as path:
             result = importing.plan(a, path, by=request.user)
             take = {c.key for c in result.conflicts if request.POST.get(f"keep-{c.key}") == "workbook"}
             summary = importing.apply(result, path, by=request.user, name=facts["name"], take=take)

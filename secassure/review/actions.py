@@ -48,11 +48,17 @@ def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
 
 
 def _status_move(assessment: Assessment, to: str, *, by, reason: str = "") -> None:
-    """Move the assessment to a status the review sets (not one of the preparation moves)."""
+    """Move the assessment to a status the review sets (not one of the preparation moves).
+
+    Audited on the assessment itself, as the preparation moves are, so that its status as the log
+    last recorded it can be compared with the table's (``secassure audit verify --state``); the
+    review's own event, on the share, outcome or report, says why."""
     before = assessment.status
     Assessment.objects.filter(pk=assessment.pk).update(status=to, revision=assessment.revision + 1)
     assessment.status, assessment.revision = to, assessment.revision + 1
     StatusChange.objects.create(assessment=assessment, from_status=before, to_status=to, by=by, reason=reason)
+    record(AuditEvent.REVIEW_ASSESSMENT_MOVED, assessment, organisation=assessment.organisation,
+           before={"status": before}, after={"status": to}, reason=reason)
 
 
 def is_reviewer(user, assessment: Assessment) -> bool:

@@ -103,6 +103,16 @@ def memberships_of(user) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
 
 
+def may_create_organisation(memberships) -> bool:
+    """Whether the person may create an organisation: someone who works in one (Owner, Contributor,
+    Approver, Observer), or a newcomer who belongs to none; not someone who is only a CIO reviewer
+    or a Provider, who reaches an organisation through what it shares and has no business founding
+    one here. The home page offers the form by this rule and ``create_organisation`` enforces it,
+    so that the two cannot drift apart. ``memberships`` are the person's (any iterable of them)."""
+    memberships = list(memberships)
+    return not memberships or any(role_allows(m.role, VIEW) for m in memberships)
+
+
 def member_door(user, slug: str, missing: str = "No such organisation") -> Door:
     """The door of a member of the organisation, whatever their role (404 for anyone else). The
     doors to documents and reviews start here: a Provider or a CIO reviewer reaches only what is

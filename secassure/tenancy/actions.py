@@ -60,10 +60,16 @@ def _unique_slug(name: str) -> str:
 
 def create_organisation(*, by, name: str, category: str, sec_party_id: str = "", cycle_start: dt.date | None = None,
                         slug: str | None = None) -> Organisation:
-    """Create an organisation. Anyone signed in may; the person who does becomes its Owner. The
-    operator's command line (``by`` ``None``) creates one with no members, to invite them."""
+    """Create an organisation; the person who does becomes its Owner. Only someone who works in an
+    organisation, or who belongs to none yet, may (``access.may_create_organisation``, the rule by
+    which the home page offers it): a CIO reviewer or a Provider only would otherwise become the
+    Owner of one by posting the form the page does not show them. The operator's command line
+    (``by`` ``None``) may always, and creates one with no members, to invite them."""
     if by is not None and not getattr(by, "is_authenticated", False):
         raise ActionError("sign in to create an organisation")
+    if by is not None and not access.may_create_organisation(Membership.objects.filter(user=by)):
+        raise ActionError("a CIO reviewer or a Provider does not create organisations here: an organisation you "
+                          "work in, or the operator, creates one and invites you")
     name = guards.line(name, "the legal name", 200)
     sec_party_id = guards.line(sec_party_id, "the SEC Party id", 40)
     if not name:

@@ -78,7 +78,8 @@ class RequireMfaMiddleware:
     """Sends a person who must use MFA but has not set it up to the set-up page, and lets them
     reach nothing else but signing out."""
 
-    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/", "/static/", "/healthz")
+    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/", "/static/", "/healthz",
+                        "/readyz")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +13,7 @@ from secassure.acting import REFUSED, act
 from secassure.errors import ActionError
 from secassure.people import display_name
 from secassure.tenancy import actions
-from secassure.tenancy.access import MANAGE_MEMBERS, by_name, open_door
+from secassure.tenancy.access import MANAGE_MEMBERS, by_name, may_create_organisation, memberships_of, open_door
 from secassure.tenancy.forms import AcceptInvitationForm, InviteForm, NewOrganisationForm, RoleForm
 from secassure.tenancy.models import Invitation, Membership
 
@@ -20,6 +21,10 @@ from secassure.tenancy.models import Invitation, Membership
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_new(request):
+    """The form the home page offers by ``may_create_organisation``; refused (403) to anyone it is
+    not offered to, as the action refuses them."""
+    if not may_create_organisation(memberships_of(request.user)):
+        raise PermissionDenied("A CIO reviewer or a Provider does not create organisations here")
     form = NewOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = act(request, actions.create_organisation, by=request.user, **form.cleaned_data, show_on=form,

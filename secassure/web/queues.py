@@ -25,7 +25,7 @@ from secassure.evidence.services import with_freshness_fields
 from secassure.review.access import shares_of
 from secassure.review.choices import FindingSource, QueryStatus
 from secassure.review.models import CioReport, Comment, Finding, RemediationAction, ReviewQuery
-from secassure.tenancy.access import APPROVE_ASSESSMENTS, EDIT_ASSESSMENTS, VIEW, VIEW_ASSESSMENTS, role_allows
+from secassure.tenancy.access import APPROVE_ASSESSMENTS, EDIT_ASSESSMENTS, VIEW_ASSESSMENTS, role_allows
 from secassure.tenancy.choices import MemberRole
 
 S = AssessmentStatus
@@ -61,13 +61,6 @@ class Work:
     def any_part(self) -> bool:
         return any(part is not None for part in (self.preparing, self.actions, self.sign_off, self.reviews,
                                                  self.provider))
-
-
-def may_create_organisation(memberships) -> bool:
-    """Whether the home page offers to create an organisation: to someone who works in one (Owner,
-    Contributor, Approver, Observer), or to a newcomer who belongs to none; not to someone who is
-    only a CIO reviewer or a Provider, who reaches an organisation through what it shares."""
-    return not memberships or any(role_allows(m.role, VIEW) for m in memberships)
 
 
 def work_for(user, memberships, today: dt.date) -> Work:

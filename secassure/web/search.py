@@ -26,13 +26,22 @@ door's filters (on indexed foreign keys) bound the rows read to the person's org
 stored vector would need a column on each model searched. A reference typed as its start ("G8")
 also matches, and ranks first.
 
-On SQLite (development and the test suite's default) the same words are matched with ``LIKE``: each
-word (or quoted phrase) must appear in one of the kind's fields, ``or`` joins alternatives and a word
-after ``-`` must not appear; there is no stemming, and the ranking puts a reference's prefix first,
-then a match in the heading. SQLite's FTS5 was weighed and left out: an FTS5 table must be kept in
-step with seven models, whose rows are also written in bulk (``bulk_create``, ``update``) where no
-signal fires, and one built for each search from the person's visible rows costs more than the
-``LIKE`` scan it would replace. The scan reads only the rows the door lets through.
+On SQLite (development and the test suite's default) the words are matched with FTS5, in the index
+of secassure.web.search_index: a table for each model searched, kept in step by triggers, so that
+an edit, however it is written, is found by the next search. The person's words are read as above
+and each word or quoted phrase is given to FTS5 as a quoted string, never as its query syntax, so
+quotes, hyphens ("SSA-01"), full stops ("G3.1"), asterisks and brackets are only text to match (a
+word FTS5 would split is matched as the phrase of its parts). Words are stemmed (``porter``), as on
+PostgreSQL. The index is read through a sub-query, ``pk IN (SELECT rowid ... MATCH ...)``, of the
+rows the door lets through, so it never widens what the person may see; an assessment row's
+obligation reference and title are matched in the obligations' index through its foreign key. The
+ranking puts a reference's prefix first, then a match in the heading; the matches are marked with
+FTS5's ``highlight`` and ``snippet``.
+
+A SQLite built without FTS5 (``search_index.available``) falls back to ``LIKE``: each word (or
+quoted phrase) must appear in one of the kind's fields, ``or`` joins alternatives and a word after
+``-`` must not appear; there is no stemming, and the ranking is the same. That scan also reads only
+the rows the door lets through.
 
 Each search costs a fixed number of SQL queries, whatever the data: one for the person's memberships,
 then one per kind, which returns at most ``PER_KIND`` results, the best first, with the number found
@@ -48,7 +57,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+    Window,
+)
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -61,6 +85,7 @@ from secassure.review.models import CioReport, Finding, QueryMessage, Remediatio
 from secassure.tenancy.access import VIEW, VIEW_ASSESSMENTS, VIEW_DOCUMENTS, role_allows
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Membership, Organisation
+from secassure.web import search_index
 
 MIN_CHARS = 2
 MAX_CHARS = 200
@@ -266,7 +291,7 @@ def _path(obj, path: str):
 
 
 class Like:
-    """SQLite: the words matched with ``LIKE``, highlighted here."""
+    """SQLite without FTS5: the words matched with ``LIKE``, highlighted here."""
 
     def __init__(self, text: str, terms: Terms):
         self.text, self.terms = text, terms
@@ -351,6 +376,138 @@ class FullText:
 
     def snippet(self, obj, f: Fields) -> SafeString:
         return as_html(obj.search_snippet)
+
+
+class _Indexed(Expression):
+    """SQL about the outer row's entry in an FTS5 index, found by ``link`` (a path to the primary key
+    of the indexed model): ``template`` with ``{table}`` and ``{link}``, and its parameters, in
+    order, before the link's own (a column's: none)."""
+
+    def __init__(self, link: str, table: str, template: str, params: tuple, output_field):
+        super().__init__(output_field=output_field)
+        self.link, self.table, self.template, self.params = F(link), table, template, params
+
+    def get_source_expressions(self):
+        return [self.link]
+
+    def set_source_expressions(self, exprs):
+        (self.link,) = exprs
+
+    def as_sql(self, compiler, connection):
+        link, params = compiler.compile(self.link)
+        return self.template.format(table=f'"{self.table}"', link=link), (*self.params, *params)
+
+
+def _in_index(link: str, table: str, query: str) -> _Indexed:
+    return _Indexed(link, table, "{link} IN (SELECT {table}.rowid FROM {table} WHERE {table} MATCH %s)", (query,),
+                    BooleanField())
+
+
+def _phrase(term: str) -> str:
+    """A word or phrase as an FTS5 string: whatever it holds is text to match, not query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _columns(names: list[str], every: tuple[str, ...], query: str) -> str:
+    """``query`` limited to the named columns of an index, unless they are all of its columns."""
+    return query if tuple(names) == every else "{" + " ".join(names) + "} : (" + query + ")"
+
+
+class Fts5(Like):
+    """SQLite with FTS5: the words matched in the search index (secassure.web.search_index), marked
+    by ``highlight`` and ``snippet``. Text read without a match there (a reference found by its
+    prefix alone) is marked as ``Like`` marks it."""
+
+    def __init__(self, text: str, terms: Terms):
+        super().__init__(text, terms)
+        # A word with no letter or digit is no word to FTS5 (it would match nothing): it is dropped,
+        # and an alternative left with nothing to look for with it.
+        kept = []
+        for alternative in terms.alternatives:
+            alternative = tuple((t, out) for t, out in alternative if any(c.isalnum() for c in t))
+            if any(not out for _, out in alternative):
+                kept.append(alternative)
+        self.alternatives = tuple(kept)
+        wanted = {t.casefold(): t for alt in kept for t, out in alt if not out}
+        self.wanted = " OR ".join(_phrase(t) for t in wanted.values())
+
+    @staticmethod
+    def _expression(alternatives) -> str:
+        parts = []
+        for alternative in alternatives:
+            every = " AND ".join(_phrase(t) for t, out in alternative if not out)
+            parts.append("((" + every + ")" + "".join(f" NOT {_phrase(t)}" for t, out in alternative if out) + ")")
+        return " OR ".join(parts)
+
+    @staticmethod
+    def _sources(qs: QuerySet, paths) -> dict[tuple[str, object], list[str]]:
+        """The paths searched, by (link, index): a field of the model's own is found through its
+        primary key, a related model's through the foreign key to it."""
+        sources: dict[tuple[str, object], list[str]] = {}
+        for path in paths:
+            *through, name = path.split("__")
+            model = qs.model
+            for step in through:
+                model = model._meta.get_field(step).related_model
+            link = "__".join([*through, "pk"]) if through else "pk"
+            sources.setdefault((link, search_index.for_model(model)), []).append(name)
+        return sources
+
+    def _match(self, qs: QuerySet, paths) -> Q:
+        """Every word of an alternative in one of the fields, none of its left-out words in any."""
+        if not self.alternatives:
+            return Q(pk__in=[])
+        sources = self._sources(qs, paths)
+        if len(sources) == 1:  # one index: the whole query in one MATCH
+            ((link, index), names), = sources.items()
+            return Q(_in_index(link, index.table, _columns(names, index.fields, self._expression(self.alternatives))))
+
+        def anywhere(term: str) -> Q:
+            found = Q(pk__in=[])
+            for (link, index), names in sources.items():
+                found |= Q(_in_index(link, index.table, _columns(names, index.fields, _phrase(term))))
+            return found
+
+        matched = Q(pk__in=[])
+        for alternative in self.alternatives:
+            every = Q()
+            for term, out in alternative:
+                every &= ~anywhere(term) if out else anywhere(term)
+            matched |= every
+        return matched
+
+    def _marked(self, qs: QuerySet, path: str, function: str, extra: tuple = ()) -> _Indexed:
+        ((link, index), (name,)), = self._sources(qs, [path]).items()
+        column = index.column(name)
+        query = _columns([name], index.fields, self.wanted) if self.wanted else '""'
+        marks = ", ".join(["%s"] * (2 + len(extra)))
+        # The person's words go in as a parameter; the SQL holds only names from the definitions.
+        return _Indexed(link, index.table, f"(SELECT {function}({{table}}, {column}, {marks}) FROM {{table}} "  # noqa: S608
+                                           "WHERE {table} MATCH %s AND {table}.rowid = {link})",
+                        (OPEN, CLOSE, *extra, query), TextField())
+
+    def apply(self, qs: QuerySet, f: Fields) -> QuerySet:
+        match = self._match(qs, (*f.heading, *([f.body] if f.body else [])))
+        ranks = [When(self._match(qs, f.heading), then=Value(1.0))] if f.heading else []
+        if f.ref:
+            prefix = Q(**{f"{f.ref}__istartswith": self.text})
+            match |= prefix
+            ranks.insert(0, When(prefix, then=Value(2.0)))
+        rank = Case(*ranks, default=Value(0.0), output_field=FloatField()) if ranks else Value(0.0)
+        shown = {}
+        if f.title:
+            shown["search_title"] = self._marked(qs, f.title, "highlight")
+        if f.snippet:
+            shown["search_snippet"] = self._marked(qs, f.snippet, "snippet", (" … ", 32))
+        return qs.filter(match).annotate(search_rank=rank, **shown)
+
+    def title(self, obj, f: Fields) -> SafeString:
+        marked = obj.search_title
+        return super().title(obj, f) if marked is None else as_html(marked)
+
+    def snippet(self, obj, f: Fields) -> SafeString:
+        marked = obj.search_snippet
+        return super().snippet(obj, f) if marked is None else as_html(" ".join(marked.split()))
 
 
 def clean_text(text) -> str:
@@ -523,6 +680,13 @@ KINDS = (
 )
 
 
+def engine_for(connection) -> type[Like] | type[FullText]:
+    """PostgreSQL's full-text search; SQLite's FTS5 where the library has it; else ``LIKE``."""
+    if connection.vendor == "postgresql":
+        return FullText
+    return Fts5 if search_index.available() else Like
+
+
 def search(user, raw: str) -> Results:
     """What the person may see that matches ``raw``: a fixed number of queries, at most
     ``PER_KIND`` results of each kind with how many were found. A query too short to search, or
@@ -536,7 +700,7 @@ def search(user, raw: str) -> Results:
     terms = parse(text)
     if not terms.alternatives:
         return Results(text, hint="Give a word to look for: a word after a minus sign is only left out.")
-    engine = (FullText if connection.vendor == "postgresql" else Like)(text, terms)
+    engine = engine_for(connection)(text, terms)
     scope = Scope.of(user)
     results = Results(text)
     for kind in KINDS:

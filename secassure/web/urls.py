@@ -1,6 +1,6 @@
 from django.urls import path
 
-from secassure.web import views
+from secassure.web import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("catalogue/<slug:framework>/<str:version>/", views.catalogue_version, name="catalogue-version"),
     path("catalogue/<slug:framework>/<str:version>/<str:ref>/", views.catalogue_obligation,
          name="catalogue-obligation"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("search/", views.search, name="search"),
 ]

@@ -4,9 +4,8 @@ pages need a signed-in user but no organisation."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -23,7 +22,7 @@ def home(request):
     reviewer or a Provider sees only their own part of an organisation, never its portfolio row."""
     from django.utils import timezone
 
-    from secassure.tenancy.access import memberships_of
+    from secassure.tenancy.access import may_create_organisation, memberships_of
     from secassure.web import portfolio, queues
 
     today = timezone.localdate()
@@ -37,7 +36,7 @@ def home(request):
         "versions": versions_with_counts(), "organisations": portfolio.sort(rows, key, descending),
         "sort": key, "descending": descending, "memberships": memberships,
         "work": queues.work_for(request.user, memberships, today),
-        "can_create": queues.may_create_organisation(memberships), "today": today,
+        "can_create": may_create_organisation(memberships), "today": today,
         "columns": [("name", "Organisation"), ("due", "Next assessment due"), ("progress", "Current assessment"),
                     ("queries", "Open CIO queries"), ("overdue", "Overdue actions"),
                     ("documents", "Documents due for review"), ("expired", "Expired evidence"),
@@ -99,13 +98,6 @@ def catalogue_obligation(request, framework: str, version: str, ref: str):
     except NotFound:
         raise Http404("No such obligation") from None
     return render(request, "web/catalogue_obligation.html", {"ob": ob, "data": obligation_as_dict(ob)})
-
-
-@require_GET
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 

@@ -238,3 +238,33 @@ def test_someone_from_another_organisation_may_not_create(cat, org_a, mallory):
     with pytest.raises(ActionError, match=r"your role in Alpha Energy Ltd does not allow this"):
         actions.create_assessment(org_a, kind="ssa", by=mallory)
     assert not Assessment.objects.exists()
+
+
+# --- cost -----------------------------------------------------------------------------------------
+
+# Creating costs the same handful of queries whatever the size of the catalogue: rows, answers and
+# carried-forward links each go in with one statement. The bound is the same for both sizes.
+CREATE_QUERIES = 22
+
+
+@pytest.mark.parametrize("size", [3, 400])
+def test_creating_costs_the_same_queries_whatever_the_size(write, org_a, alice, size,
+                                                           django_assert_max_num_queries):
+    catalogue = helpers.load_text(write, helpers.numbered(size, f"sized.{size}"), "sized.yaml")
+    helpers.hold(org_a, "import-supplier")
+    with django_assert_max_num_queries(CREATE_QUERIES):
+        created = actions.create_assessment(org_a, kind="ssa", by=alice, catalogue=catalogue)
+    assert created.rows == size
+    baseline = created.assessment
+    documents = [evidence.add_document(org_a, title=f"Record {i}", doc_type="record", by=None) for i in range(3)]
+    EvidenceLink.objects.bulk_create([EvidenceLink(assessment=baseline, row=row, document=document)
+                                      for row in baseline.rows.all() for document in documents])
+    ValidationRow.objects.filter(assessment=baseline).update(status="compliant", narrative="As before")
+    Assessment.objects.filter(pk=baseline.pk).update(status=S.SUBMITTED, submitted_at=timezone.now())
+    baseline.refresh_from_db()
+    with django_assert_max_num_queries(CREATE_QUERIES):
+        carried = actions.create_assessment(org_a, kind="ssa", by=alice, catalogue=catalogue, baseline=baseline)
+    assert (carried.rows, carried.carried_rows, carried.carried_links) == (size, size, 3 * size)
+    assert set(carried.assessment.rows.values_list("status", "narrative", "carried_forward", "confirmed")) == {
+        ("compliant", "As before", True, False)}
+    assert carried.assessment.links.filter(carried_forward=True, version=None).count() == 3 * size

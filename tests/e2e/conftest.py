@@ -148,18 +148,31 @@ def sign_in(browser, site: str, email: str, password: str, *, width: int = 1280,
     return page, context
 
 
+def watch_policy(page) -> list[str]:
+    """The Content-Security-Policy violations the browser reports on the page's console from now on:
+    each is a script, style or handler the policy refused, so a part of the page that does not work."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
 @pytest.fixture
 def open_as(browser, site):
-    """A fresh browser window signed in as a person; returns the page."""
+    """A fresh browser window signed in as a person; returns the page. A journey fails if the
+    browser refused anything under the Content-Security-Policy along the way."""
     from tests.personas import PASSWORD
 
-    contexts = []
+    contexts, watched = [], []
 
     def open_for(user):
         page, context = sign_in(browser, site, user.email, PASSWORD)
         contexts.append(context)
+        watched.append((user.email, watch_policy(page)))
         return page
 
     yield open_for
     for context in contexts:
         context.close()
+    violations = [f"{email}: {text}" for email, refused in watched for text in refused]
+    assert not violations, "\n".join(violations)

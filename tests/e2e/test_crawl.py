@@ -22,8 +22,10 @@ def browser_fetcher(page, site: str):
     loaded (the walk leaves file downloads to the client crawl)."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"JavaScript error: {error}"))
+    # A Content-Security-Policy violation (an inline script, style or handler the policy refused) is
+    # reported on the console: whatever its level, it is a page that does not work as written.
     page.on("console", lambda message: errors.append(f"console error: {message.text}")
-            if message.type == "error" else None)
+            if message.type == "error" or "Content Security Policy" in message.text else None)
 
     def fetch(path: str) -> Fetched:
         errors.clear()

@@ -52,17 +52,19 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "remediation-report", "remediation-letter", "remediation-send", "remediation-approval",
              "exchange-upload", "exchange-apply", "review-fieldwork", "review-result", "review-report",
              "review-report-issue", "review-report-reopen", "review-response-due", "review-response-send",
-             "finding-approve", "assessment-check-many", "assessment-confirm-many"}
+             "finding-approve", "assessment-check-many", "assessment-confirm-many", "intake-upload", "intake-remap",
+             "intake-preview", "intake-apply", "exchange-pack-job"}
 GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
             "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
             "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan",
-            "exchange-cio-report", "assessment-documents"}
+            "exchange-cio-report", "assessment-documents", "intake", "job", "job-download"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "system-decision": "system", "document": "document",
                 "document-download": "document",
                 "document-accept": "document", "provider-assign": "provider", "provider-edit": "provider",
                 "assessment-sign-off": "assessment",
+                "exchange-pack-job": "assessment", "job": "job", "job-download": "job",
                 "document-link": "document",
                 "document-move": "document", "campaign-start": "document", "risk": "risk",
                 **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
@@ -113,8 +115,12 @@ def org_b_objects(org_b, mallory, shipped_catalogue):
 
     system = UserSystem.objects.create(organisation=org_b, name="B's second system", kind="further",
                                        ssc_notified_on=dt.date(2026, 1, 5))
-    return {"assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk, "system": system.pk,
-            "membership": Membership.objects.get(user=mallory).pk,
+    from secassure.jobs.models import Job
+
+    job = Job.objects.create(kind="pack", organisation=org_b, requested_by=mallory, actor=mallory.email,
+                             params={"assessment": assessment.pk})
+    return {"job": job.pk, "assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk,
+            "system": system.pk, "membership": Membership.objects.get(user=mallory).pk,
             "holding": holding.pk, "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 
 

@@ -24,4 +24,9 @@
     }
   }
   document.addEventListener("htmx:afterSettle", function () { reachable(document); focusEditing(); });
+  // A link shown once to be copied (the calendar feed): focusing the field selects all of it. Here
+  // rather than in an onfocus attribute, which the Content-Security-Policy does not run.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input[data-select-on-focus]")) { event.target.select(); }
+  });
 })();

@@ -1,0 +1,177 @@
+"""Zip and compound (OLE) containers from outside: how far they may expand, how deep they may nest,
+and what their directories name, found without extracting them whole or reading them into memory.
+
+Shared by the evidence register (any uploaded document) and the workbook import, each with its own
+limits: an uploaded .zip of evidence may legitimately hold Office files (which are zips too), while a
+workbook is one flat zip. Only declared sizes are trusted before opening a part, and Python's zip
+reader never yields more bytes than a part declares, so the limits hold against a lying header too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SCAN_CHUNK = 1 << 20
+# A part smaller than this is not judged by its ratio: tiny XML parts compress hundreds of times
+# without being a bomb, and they cannot expand far in absolute terms.
+RATIO_FLOOR = 1 << 20
+# What the zip reader raises on a damaged or unsupported container.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError)
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """members: parts in one container; uncompressed: bytes all parts expand to, counted through every
+    level of nesting; ratio: how many times one part, or the whole upload, may expand; depth: how
+    many containers deep a container may sit inside the outer one (0: none may)."""
+
+    members: int
+    uncompressed: int
+    ratio: int
+    depth: int = 0
+
+
+# A workbook exported by secassure and edited in a spreadsheet program: one flat zip.
+WORKBOOK_LIMITS = ZipLimits(members=2_000, uncompressed=400 * 1024 * 1024, ratio=150)
+
+
+class ContainerRefused(ValueError):
+    """A container is over a limit or damaged. kind says which check refused it ("members", "ratio",
+    "total", "encrypted", "depth", "damaged"), so that a caller may word it for its own readers;
+    member is the part concerned, with the containers it sits in, when there is one."""
+
+    def __init__(self, kind: str, message: str, member: str = ""):
+        super().__init__(message)
+        self.kind = kind
+        self.member = member
+
+
+def check_sizes(members: Iterable[zipfile.ZipInfo], limits: ZipLimits, *, spent: int = 0,
+                refuse_encrypted: bool = False, where: str = "") -> int:
+    """Refuse a part that would expand too many times, or parts that together (with ``spent``
+    bytes already counted elsewhere) would expand past the limit; return the new count. Declared
+    sizes only: nothing is decompressed. ``where`` prefixes part names with the containers they
+    sit in."""
+    total = spent
+    for member in members:
+        name = where + member.filename
+        if refuse_encrypted and member.flag_bits & 0x1:
+            raise ContainerRefused("encrypted", f"part {name} is encrypted; remove the password and save again",
+                                   name)
+        total += member.file_size
+        packed = max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR and member.file_size > limits.ratio * packed:
+            raise ContainerRefused("ratio", f"part {name} would expand {member.file_size // packed:,} times: the file "
+                                   "looks like a zip bomb, so it was not opened", name)
+        if total > limits.uncompressed:
+            raise ContainerRefused("total", f"the file would expand to more than {limits.uncompressed >> 20:,} MiB "
+                                   "(counting the files inside the files inside it); it is too large to check", name)
+    return total
+
+
+# Called for each part of each container met: (where, archive, member, head), where ``where`` names
+# the containers the part sits in ("inner.zip/") and head is the part's first bytes. It may open the
+# part with archive.open(member) to read it in chunks, and raises to refuse the file.
+Visitor = Callable[[str, zipfile.ZipFile, zipfile.ZipInfo, bytes], None]
+
+
+def walk(path: Path, limits: ZipLimits, *, scratch: Path, visit: Visitor | None = None) -> int:
+    """Check a zip container and every zip inside it, to ``limits.depth`` levels, calling ``visit``
+    for each part; return the bytes they all expand to. A container inside is copied, part by part
+    under its declared size, to a temporary file in ``scratch`` (removed on the way out) because a zip
+    can only be read from a file it can seek in. Raises ContainerRefused."""
+    size = path.stat().st_size
+    spent = _walk(path, limits, scratch, visit, depth=0, where="", spent=0)
+    if spent > RATIO_FLOOR and spent > limits.ratio * max(size, 1):
+        raise ContainerRefused("ratio", f"the file and the files inside it would expand {spent // max(size, 1):,} "
+                               "times in all: it looks like a zip bomb, so it was not opened")
+    return spent
+
+
+def _walk(path: Path, limits: ZipLimits, scratch: Path, visit: Visitor | None, *, depth: int, where: str,
+          spent: int) -> int:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > limits.members:
+                raise ContainerRefused("members", f"{where or 'the file'} holds {len(members):,} files, over the "
+                                       f"limit of {limits.members:,}", where)
+            spent = check_sizes(members, limits, spent=spent, where=where)
+            for member in members:
+                if member.is_dir():
+                    continue
+                with archive.open(member) as part:
+                    head = part.read(8)
+                if visit is not None:
+                    visit(where, archive, member, head)
+                if head.startswith(ZIP_MAGIC):
+                    inner = f"{where}{member.filename}/"
+                    if depth + 1 > limits.depth:
+                        raise ContainerRefused("depth", f"{member.filename} inside {where or 'the file'} is a zip "
+                                               f"nested more than {limits.depth} deep; unpack the files and upload "
+                                               "them as they are", inner)
+                    with _copied(archive, member, scratch) as copy:
+                        spent = _walk(copy, limits, scratch, visit, depth=depth + 1, where=inner, spent=spent)
+    except ContainerRefused:
+        raise
+    except ZIP_ERRORS:
+        raise ContainerRefused("damaged", f"{where.rstrip('/')} is a damaged zip container" if where else
+                               "a damaged zip container", where) from None
+    return spent
+
+
+@contextmanager
+def _copied(archive: zipfile.ZipFile, member: zipfile.ZipInfo, scratch: Path) -> Iterator[Path]:
+    """A part of an open zip copied in chunks to a temporary file, removed when the block ends."""
+    with tempfile.NamedTemporaryFile(dir=scratch, prefix="check-", suffix=".zip") as copy:
+        with archive.open(member) as part:
+            shutil.copyfileobj(part, copy, SCAN_CHUNK)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def ole_entries(handle, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` a compound (OLE) file's directory holds as a whole entry name, read from
+    ``handle`` in chunks. A directory entry is 128 bytes whose first 64 hold the name in UTF-16-LE,
+    ended by a zero character; entries start at multiples of 128 from the file's start (sectors are
+    512 or 4,096 bytes, after a header of one sector). A name that is only part of a longer one, or
+    that appears in a stream's data off that alignment, is not counted."""
+    wanted = {name: name.encode("utf-16-le") + b"\x00\x00" for name in names}
+    found: set[str] = set()
+    offset = 0
+    # Chunks are whole multiples of 128 bytes, so an entry never straddles two of them.
+    while chunk := _read_full(handle, SCAN_CHUNK):
+        for name, marker in wanted.items():
+            if name in found:
+                continue
+            at = chunk.find(marker)
+            while at != -1:
+                if (offset + at) % 128 == 0:
+                    found.add(name)
+                    break
+                at = chunk.find(marker, at + 1)
+        if len(found) == len(wanted):
+            break
+        offset += len(chunk)
+    return found
+
+
+def _read_full(handle, size: int) -> bytes:
+    """Up to size bytes: fewer only at the end (a raw or network stream may return short reads)."""
+    parts, left = [], size
+    while left > 0:
+        part = handle.read(left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
