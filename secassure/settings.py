@@ -305,7 +305,11 @@ DEFAULT_FROM_EMAIL = env_str("SECASSURE_EMAIL_FROM", "secassure@localhost")
 # in the database, whichever one DATABASE_URL names, and run by `secassure worker`. A job that has
 # shown no progress for this many minutes while running is taken to have lost its worker and is
 # reported failed (the slowest single step, rendering a large report, takes well under this).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A development run (`make run`, DEBUG on) starts no worker: there a job runs as soon as it is asked
+# for, in the request, so that the demo's submission pack is made without a second process.
+TASKS = {"default": {"BACKEND": env_str(
+    "SECASSURE_TASKS_BACKEND",
+    "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend")}}
 SECASSURE_JOB_STALE_MINUTES = env_int("SECASSURE_JOB_STALE_MINUTES", 15, minimum=1)
 
 # Largest catalogue, rule or OSCAL file accepted; checked before a byte is parsed.

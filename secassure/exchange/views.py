@@ -42,7 +42,7 @@ def _context(door, **extra) -> dict:
     return {"door": door, "a": a, "org": a.organisation, **extra}
 
 
-def _may_import(door) -> bool:
+def may_import(door) -> bool:
     from secassure.assessments.choices import AssessmentStatus
     from secassure.tenancy.access import EDIT_ASSESSMENTS
 
@@ -56,7 +56,7 @@ def _files_context(door, **extra) -> dict:
     from secassure.exchange import oscal
 
     # The plan of action is offered only when it can be made, so its link never leads to a refusal.
-    return _context(door, can_import=_may_import(door), max_mb=MAX_WORKBOOK_BYTES >> 20,
+    return _context(door, can_import=may_import(door), max_mb=MAX_WORKBOOK_BYTES >> 20,
                     has_poam=oscal.poam_has_content(door.assessment), **extra)
 
 
@@ -212,7 +212,7 @@ def upload(request, slug, pk):
     from secassure.evidence import blobs
 
     door, a = _door(request, slug, pk)
-    if not _may_import(door):
+    if not may_import(door):
         raise Http404("Nothing can be imported into this assessment now")
     upload = request.FILES.get("workbook")
     if upload is None:
@@ -242,7 +242,7 @@ def apply(request, slug, pk):
     from secassure.evidence import blobs
 
     door, a = _door(request, slug, pk)
-    if not _may_import(door):
+    if not may_import(door):
         raise Http404("Nothing can be imported into this assessment now")
     try:
         facts = signing.loads(request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_AGE)

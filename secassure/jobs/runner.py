@@ -183,14 +183,16 @@ def _import(job: Job, progress: _Progress) -> dict:
                 copy.write(chunk)
         progress.save(0, 2, "checking the workbook")
         plan = importing.plan(assessment, path, by=job.requested_by)
-        wanted = set(job.params.get("take", []))
+        # Conflicts taken from the workbook: by ref from the command line, by key from the web's
+        # preview (where each conflict's choice is named by its key).
+        wanted, wanted_keys = set(job.params.get("take", [])), set(job.params.get("take_keys", []))
         unknown = wanted - {c.ref for c in plan.conflicts}
         if unknown:
             raise ActionError(f"not a row in conflict: {', '.join(sorted(unknown))}")
         summary = plan.as_dict()
         if plan.changes:
             progress.save(1, 2, "applying the changes")
-            keys = {c.key for c in plan.conflicts if c.ref in wanted}
+            keys = {c.key for c in plan.conflicts if c.ref in wanted or c.key in wanted_keys}
             summary["applied"] = importing.apply(plan, path, by=job.requested_by, name=job.params["name"], take=keys)
     return {"result": summary}
 

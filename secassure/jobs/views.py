@@ -28,6 +28,35 @@ def request_pack(request, slug, pk):
     return redirect("job", slug, job.pk)
 
 
+@login_required
+@require_POST
+def request_import(request, slug, pk):
+    """Apply an edited workbook in the background, as the preview showed it: applying a large one
+    (each changed row audited) can outlast a web request. The same door, the same signed upload and
+    the same checks as applying it at once; the worker plans it again before applying, so a row
+    changed since the preview refuses the whole import, as it would here."""
+    from django.core import signing
+
+    from secassure.exchange.views import TOKEN_AGE, TOKEN_SALT, may_import
+
+    door = review_door(request.user, slug, pk)
+    if not may_import(door):
+        raise Http404("Nothing can be imported into this assessment now")
+    try:
+        facts = signing.loads(request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_AGE)
+    except signing.BadSignature:
+        messages.error(request, "The preview has expired or was changed; upload the workbook again.")
+        return redirect("exchange", slug, pk)
+    if facts.get("assessment") != door.assessment.pk or facts.get("user") != request.user.pk:
+        raise Http404("No such import")
+    take = sorted(key[len("keep-"):] for key, value in request.POST.items()
+                  if key.startswith("keep-") and value == "workbook")
+    job = runner.enqueue(JobKind.IMPORT, organisation=door.organisation, by=request.user,
+                         params={"assessment": door.assessment.pk, "sha256": facts["sha256"], "name": facts["name"],
+                                 "take_keys": take})
+    return redirect("job", slug, job.pk)
+
+
 def _job(request, slug, pk):
     door = member_door(request.user, slug, "No such job")
     job = Job.objects.visible_to(request.user, door.organisation).filter(pk=pk).first()

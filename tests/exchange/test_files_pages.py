@@ -232,3 +232,42 @@ def test_after_submission_the_risks_are_the_register_as_submitted_not_the_live_o
     sheet = _download(client, in_cio_review)["Risks"]
     titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert titles == ["Phishing of DCC User staff"]
+
+
+def test_a_workbook_imported_in_the_background_applies_as_the_preview_showed(client, drafting, bob, alice):
+    """The preview's second button queues the import; the job page follows it and says what it did.
+    (The suite's job backend runs a job as soon as it is queued.)"""
+    client.force_login(bob)
+    wb = _download(client, drafting)
+    t2 = helpers.row(drafting, "T2")
+    assessments.save_row(t2, by=alice, revision=t2.revision, narrative="Alice's words")
+    wb["Validation"]["F3"] = "Partially compliant"
+    wb["Validation"]["G3"] = "Bob's words"
+    preview = _upload(client, drafting, wb)
+    later = _url(drafting, "import/later/")
+    assert f'formaction="{later}"' in preview.content.decode()
+    conflict = preview.context["plan"].conflicts[0]
+    queued = client.post(later, {"token": preview.context["token"], f"keep-{conflict.key}": "workbook"})
+    assert queued.status_code == 302 and "/jobs/" in queued["Location"]
+    t2 = helpers.row(drafting, "T2")
+    assert (t2.status, t2.narrative) == ("partial", "Bob's words")  # the conflict taken, as chosen
+    assert Event.objects.get(action="exchange.workbook.imported").actor == bob
+    page = client.get(queued["Location"]).content.decode()
+    assert "Done: 1 item changed" in page and f"/assessments/{drafting.pk}/" in page
+
+
+def test_a_background_import_is_the_uploaders_own_and_cannot_be_forged(client, drafting, bob, alice, olive):
+    client.force_login(bob)
+    wb = _download(client, drafting)
+    wb["Validation"]["G3"] = "Bob's words"
+    token = _upload(client, drafting, wb).context["token"]
+    later = _url(drafting, "import/later/")
+    client.force_login(alice)
+    assert client.post(later, {"token": token}).status_code == 404
+    client.force_login(olive)
+    assert client.post(later, {"token": token}).status_code == 404
+    client.force_login(bob)
+    forged = client.post(later, {"token": token[:-2] + "xx"})
+    assert forged.status_code == 302 and forged["Location"] == _url(drafting)
+    assert helpers.row(drafting, "T2").narrative != "Bob's words"
+    assert not Event.objects.filter(action="exchange.workbook.imported").exists()

@@ -53,7 +53,7 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "exchange-upload", "exchange-apply", "review-fieldwork", "review-result", "review-report",
              "review-report-issue", "review-report-reopen", "review-response-due", "review-response-send",
              "finding-approve", "assessment-check-many", "assessment-confirm-many", "intake-upload", "intake-remap",
-             "intake-preview", "intake-apply", "exchange-pack-job"}
+             "intake-preview", "intake-apply", "exchange-pack-job", "exchange-import-job"}
 GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
             "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
             "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan",
@@ -64,7 +64,8 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                 "document-download": "document",
                 "document-accept": "document", "provider-assign": "provider", "provider-edit": "provider",
                 "assessment-sign-off": "assessment",
-                "exchange-pack-job": "assessment", "job": "job", "job-download": "job",
+                "exchange-pack-job": "assessment", "exchange-import-job": "assessment",
+                "job": "job", "job-download": "job",
                 "document-link": "document",
                 "document-move": "document", "campaign-start": "document", "risk": "risk",
                 **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
