@@ -48,6 +48,39 @@ def catalogue_yaml(obligations: int, questions: int, version: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def scratch_installation(prefix: str) -> Path:
+    """A fresh installation to measure in: its own data folder and SQLite database (DATABASE_URL,
+    when set, names another database to try), Django set up and migrated. Returns the folder."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["SECASSURE_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return tmp
+
+
+def bench_organisation(documents: int = 100, **names):
+    """A large supplier with an Owner (``names`` gives their first and last name) and ``documents``
+    records in its register: the organisation, the Owner and the documents."""
+    from django.contrib.auth import get_user_model
+
+    from secassure.evidence.actions import add_document
+    from secassure.tenancy.actions import add_member, create_organisation
+
+    org = create_organisation(name="Bench Energy", category="large-supplier", by=None)
+    owner = get_user_model().objects.create_user("owner@bench.test", "owner@bench.test", "bench-password-123",
+                                                 **names)
+    add_member(org, owner, "owner", by=None)
+    return org, owner, [add_document(org, title=f"Evidence {i}", doc_type="record", by=None)
+                        for i in range(documents)]
+
+
 def timed(fn, repeat: int):
     times, result = [], None
     for _ in range(repeat):

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -53,36 +52,20 @@ def peak_of(fn) -> float:
 
 
 def main() -> int:
-    from assessments import catalogue_yaml  # bench/assessments.py: the generated catalogue
+    from assessments import bench_organisation, catalogue_yaml, scratch_installation  # bench/assessments.py
 
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-exchange-bench-"))
-    os.environ["SECASSURE_DATA_DIR"] = str(tmp)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    tmp = scratch_installation("secassure-exchange-bench-")
     from django.db import connection
     from openpyxl import Workbook, load_workbook
-
-    call_command("migrate", verbosity=0)
-    from django.contrib.auth import get_user_model
 
     from secassure.assessments import actions
     from secassure.assessments.models import EvidenceLink
     from secassure.catalogue.importers import native
     from secassure.catalogue.loader import load
     from secassure.catalogue.models import FrameworkVersion
-    from secassure.evidence.actions import add_document
     from secassure.exchange import gathering, importing, layout, reading, workbook
-    from secassure.tenancy.actions import add_member, create_organisation
 
-    org = create_organisation(name="Bench Energy", category="large-supplier", by=None)
-    owner = get_user_model().objects.create_user("owner@bench.test", "owner@bench.test", "bench-password-123")
-    add_member(org, owner, "owner", by=None)
-    documents = [add_document(org, title=f"Evidence {i}", doc_type="record", by=None) for i in range(100)]
+    org, owner, documents = bench_organisation()
 
     def assessment_of(obligations: int, version: str):
         path = tmp / f"{version}.yaml"

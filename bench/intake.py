@@ -16,10 +16,8 @@ Run: `.venv/bin/python bench/intake.py`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,37 +44,19 @@ def written(ref: str, n: int) -> str:
 
 
 def main() -> int:
-    from assessments import catalogue_yaml  # bench/assessments.py: the generated catalogue
+    from assessments import bench_organisation, catalogue_yaml, scratch_installation  # bench/assessments.py
 
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-intake-bench-"))
-    os.environ["SECASSURE_DATA_DIR"] = str(tmp)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    tmp = scratch_installation("secassure-intake-bench-")
     from django.db import connection
     from openpyxl import Workbook
-
-    call_command("migrate", verbosity=0)
-    from django.contrib.auth import get_user_model
 
     from secassure.assessments import actions
     from secassure.catalogue.importers import native
     from secassure.catalogue.loader import load
     from secassure.catalogue.models import FrameworkVersion
-    from secassure.evidence.actions import add_document
     from secassure.exchange.intake import mapping, tables, taking
-    from secassure.tenancy.actions import add_member, create_organisation
 
-    org = create_organisation(name="Bench Energy", category="large-supplier", by=None)
-    owner = get_user_model().objects.create_user("owner@bench.test", "owner@bench.test", "bench-password-123",
-                                                 first_name="Olivia", last_name="Owner")
-    add_member(org, owner, "owner", by=None)
-    for i in range(100):
-        add_document(org, title=f"Evidence {i}", doc_type="record", by=None)
+    org, owner, _ = bench_organisation(first_name="Olivia", last_name="Owner")
 
     path = tmp / "catalogue.yaml"
     path.write_text(catalogue_yaml(ROWS, 60, "bench-intake"), encoding="utf-8")
