@@ -204,3 +204,15 @@ def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, co
     # Retired documents are no longer evidence: neither the portfolio nor the dashboard counts them.
     Document.objects.filter(pk=made["never accepted"].pk).update(status="retired")
     assert _rows(client)[0]["lapsed"] == 3
+
+
+def test_the_current_assessment_is_the_newest_not_closed(client, consultant, org_a):
+    """An organisation keeps every year's assessments: the portfolio shows the newest that is not
+    closed, whatever order they were made or closed in."""
+    join(consultant, org_a, "owner")
+    client.force_login(consultant)
+    older = _busy(org_a, consultant, overdue=0, due_documents=0, expired=False)
+    newer = assessments.create_assessment(org_a, kind="ssa", by=None, title="SSA next year").assessment
+    assert next(r for r in _rows(client) if r["org"] == org_a)["current"] == newer
+    type(newer).objects.filter(pk=newer.pk).update(status="closed")
+    assert next(r for r in _rows(client) if r["org"] == org_a)["current"] == older
