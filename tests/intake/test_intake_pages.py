@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from secassure.assessments import actions
 from secassure.assessments.models import Risk
 from secassure.audit.events import AuditEvent
 from secassure.audit.models import Event
@@ -243,3 +244,30 @@ def test_a_submitted_assessment_takes_nothing_in(client, org_a, alice, bob, ssa)
     assert response.status_code == 302
     files = client.get(reverse("exchange", args=[org_a.slug, ssa.pk])).content.decode()
     assert "/intake/" not in files
+
+
+def test_a_row_saved_after_the_preview_is_not_overwritten_unseen(client, org_a, alice, bob, ssa, tmp_path):
+    client.force_login(bob)
+    mapped = _upload(client, org_a, layouts.validation_workbook_titled(tmp_path / "client.xlsx"), assessment=ssa)
+    preview = client.post(reverse("intake-preview", args=[org_a.slug]),
+                          _data(_form(mapped, "intake-preview", org_a.slug)))
+    g31 = ssa.rows.get(obligation__ref="G3.1")
+    actions.save_row(g31, by=alice, revision=g31.revision, narrative="Alice's words")
+    refused = client.post(reverse("intake-apply", args=[org_a.slug]),
+                          _data(_form(preview, "intake-apply", org_a.slug)))
+    assert refused.status_code == 400
+    assert "G3.1 was changed in secassure after the preview" in refused.content.decode()
+    assert ssa.rows.get(obligation__ref="G3.1").narrative == "Alice's words"
+    assert not ssa.rows.filter(carried_forward=True).exists()
+
+
+def test_a_crafted_field_or_a_sheet_chosen_without_reading_it_is_no_error(client, org_a, bob, ssa, tmp_path):
+    client.force_login(bob)
+    mapped = _upload(client, org_a, layouts.validation_workbook_titled(tmp_path / "client.xlsx"), assessment=ssa)
+    data = _data(_form(mapped, "intake-preview", org_a.slug))
+    assert client.post(reverse("intake-preview", args=[org_a.slug]),
+                       dict(data, **{"text-status": ["x"]})).status_code == 200
+    # Another sheet chosen, then Preview pressed: its columns are read first, not mapped blindly.
+    other = client.post(reverse("intake-preview", args=[org_a.slug]), dict(data, sheet=["Cover"]))
+    assert other.status_code in (200, 400)
+    assert "What taking in" not in other.content.decode()

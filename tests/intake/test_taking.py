@@ -282,16 +282,18 @@ def test_risks_are_added_and_one_of_the_same_title_updated_only_when_taken(org_a
     assert actions_of("assessments.risk.changed")[-1].reason == "taken in from risks.xlsx"
 
 
-def test_documents_are_added_and_one_already_in_the_register_is_a_conflict(org_a, alice, bob, tmp_path):
+def test_documents_are_added_and_one_already_in_the_register_is_left_as_it_is(org_a, alice, bob, tmp_path):
     assessed.document(org_a, "Information Security Policy")
     path = layouts.document_list_xlsx(tmp_path / "documents.xlsx")
     intake = taking.preview(org_a, path, "documents.xlsx", by=bob)
     assert intake.kind == "documents"
-    assert [i.number for i in intake.conflicts] == [2]
+    assert intake.conflicts == []
+    assert {"row": 2, "text": "Information Security Policy",
+            "why": "a document of this title is already in the register; it is left as it is"} in intake.unmatched
     assert item(intake, "Company Brochure").values["doc_type"] == "record"
     assert any("version column is shown but not kept" in note for note in intake.notes)
     summary = taking.apply(intake, path, "documents.xlsx", by=bob)
-    assert summary["taken"] == 5 and summary["kept_product"] == [2]
+    assert summary["taken"] == 5 and summary["kept_product"] == []
     assert Document.objects.filter(organisation=org_a, title="Information Security Policy").count() == 1
     assert Document.objects.get(organisation=org_a, title="Access Control Process").doc_type == "procedure"
 
@@ -383,3 +385,17 @@ def test_a_file_the_register_would_not_keep_is_a_problem_of_the_preview(ssa, org
     with pytest.raises(IntakeRefused, match="cannot be kept in the document register"):
         taking.apply(intake, titled, "client.xlsx", by=bob)
     _nothing_written(ssa, org_a, rows, events)
+
+
+def test_a_row_saved_after_the_preview_the_person_saw_refuses_the_intake(ssa, org_a, alice, bob, titled):
+    """The web reads the file again to apply it: the revisions the preview showed travel with the
+    form, so a colleague's save in between is not overwritten unseen."""
+    shown = taking.preview(org_a, titled, "client.xlsx", by=bob, assessment=ssa)
+    seen = {i.number: i.target.revision for i in shown.items}
+    g31 = helpers.row(ssa, "G3.1")
+    actions.save_row(g31, by=alice, revision=g31.revision, narrative="Alice's words")
+    again = taking.preview(org_a, titled, "client.xlsx", by=bob, assessment=ssa)
+    events = Event.objects.count()
+    with pytest.raises(ActionError, match="G3.1 was changed in secassure after the preview"):
+        taking.apply(again, titled, "client.xlsx", by=bob, seen=seen)
+    assert Event.objects.count() == events and helpers.row(ssa, "G3.1").narrative == "Alice's words"

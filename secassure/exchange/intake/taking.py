@@ -498,12 +498,15 @@ def _documents(intake: Intake, reader: _Reader, people: _People, documents: _Doc
             user = people.find(owner, OWNERS["documents"], "the owner", warnings)
             if user is not None:
                 values["owner"] = user
+        if _norm(title) in documents.by_title:
+            # Nothing changes a document's details from a list: the register's entry stays as it is.
+            intake.unmatched.append({"row": row.number, "text": title,
+                                     "why": "a document of this title is already in the register; it is left as "
+                                            "it is"})
+            continue
         problem = "the title is longer than 300 characters" if len(title) > 300 else ""
-        target = documents.by_title.get(_norm(title))
-        before = {f: getattr(target, f) for f in values} if target is not None else {}
-        # A document of the same title is already in the register: adding another is a choice.
-        intake.items.append(TakenRow(row.number, None, target, values, before, target is not None, [], warnings,
-                                     ref=title, problem=problem))
+        intake.items.append(TakenRow(row.number, None, None, values, {}, False, [], warnings, ref=title,
+                                     problem=problem))
 
 
 # --- the preview ---------------------------------------------------------------------------------
@@ -581,15 +584,23 @@ def _stale(item: TakenRow, source: str):
 
 
 def apply(intake: Intake, path: Path, name: str, *, by, take: set[int] = frozenset(),
-          placeholders: bool = False) -> dict:
+          placeholders: bool = False, seen: dict[int, int] | None = None) -> dict:
     """Take the previewed file in, in one transaction: every item it changes, and each conflict
     whose spreadsheet row number is in ``take`` (the file's version chosen over the product's).
     Evidence names found in the register are linked; the others are added as placeholder documents
-    first when ``placeholders`` is set. Anything refused undoes all of it, the file kept included."""
+    first when ``placeholders`` is set. Anything refused undoes all of it, the file kept included.
+
+    ``seen`` gives, by spreadsheet row, the revision of its target the person's preview showed (the
+    web reads the file again to apply it): a target saved since then refuses the whole intake, so
+    nobody's later change is overwritten unseen."""
     org, kind = intake.organisation, intake.kind
     problems = intake.problems
     if problems:
         raise IntakeRefused(problems)
+    for item in intake.items:
+        revision = getattr(item.target, "revision", None)
+        if seen and item.number in seen and revision is not None and seen[item.number] != revision:
+            raise _stale(item, name)
     take = {int(n) for n in take}
     in_conflict = {i.number for i in intake.conflicts}
     if take - in_conflict:

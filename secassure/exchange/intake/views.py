@@ -111,9 +111,13 @@ def _chosen(request, proposal_fields) -> tuple[dict[str, str], dict[str, dict[st
     chosen = {f.key: _column(request.POST.get(f"map-{f.key}", "")) for f in proposal_fields}
     values: dict[str, dict[str, str]] = {}
     for key in request.POST:
-        if key.startswith("text-"):
-            _, field, index = key.split("-", 2)
-            values.setdefault(field, {})[request.POST[key]] = request.POST.get(f"value-{field}-{index}", "")
+        parts = key.split("-", 2)
+        if parts[0] != "text" or len(parts) != 3:
+            continue
+        _, field, index = parts
+        # A browser sends each line break in a field as CR LF; the sheet's cell text has LF alone.
+        text = request.POST[key].replace("\r\n", "\n").replace("\r", "\n")
+        values.setdefault(field, {})[text] = request.POST.get(f"value-{field}-{index}", "")
     return chosen, values
 
 
@@ -287,12 +291,22 @@ def _step(view):
     return step
 
 
+def _sheet_changed(request) -> bool:
+    """Whether the person chose another sheet without reading it: its columns are not the ones the
+    mapping names."""
+    return request.POST.get("previous-sheet", "") != request.POST.get("sheet", "")
+
+
 @_step
 def remap(request, intake: _Intake, facts: dict):
     """Read the file again with another sheet chosen, or the mapping as the person changed it."""
+    return _remapped(request, intake, facts)
+
+
+def _remapped(request, intake: _Intake, facts: dict):
     chosen, values = _chosen(request, fields.fields_of(intake.kind))
     sheet = request.POST.get("sheet", "")
-    changed_sheet = request.POST.get("previous-sheet", "") != sheet
+    changed_sheet = _sheet_changed(request)
     with copy_of_blob(facts["sha256"], _suffix(facts["name"])) as path:
         table, sheets = _read(path, facts, intake, sheet)
         proposal = mapping.propose(table, intake.kind, mapping=None if changed_sheet else chosen,
@@ -311,6 +325,8 @@ def _preview(request, intake: _Intake, facts: dict, path: Path):
 def preview(request, intake: _Intake, facts: dict):
     """What taking the file in with this mapping would do. Writes nothing, except a saved mapping
     when the person asks for one."""
+    if _sheet_changed(request):
+        return _remapped(request, intake, facts)
     with copy_of_blob(facts["sha256"], _suffix(facts["name"])) as path:
         result = _preview(request, intake, facts, path)
     name = request.POST.get("save-as", "").strip()
@@ -324,8 +340,12 @@ def preview(request, intake: _Intake, facts: dict):
     hidden = [(k, v) for k, v in request.POST.items() if k.startswith(("map-", "text-", "value-")) or k == "sheet"]
     return render(request, "exchange/intake/preview.html", intake.context(
         token=request.POST["token"], name=facts["name"], result=result, hidden=hidden,
-        shown=[(item, _changes(intake.kind, item)) for item in result.items[:SHOWN_ROWS]],
-        more=max(0, len(result.items) - SHOWN_ROWS),
+        # Every conflict is listed, wherever it is in the sheet, so that each can be chosen.
+        shown=[(item, _changes(intake.kind, item)) for n, item in enumerate(result.items)
+               if n < SHOWN_ROWS or item.conflict],
+        more=sum(1 for item in result.items[SHOWN_ROWS:] if not item.conflict),
+        revisions=[(item.number, item.target.revision) for item in result.items
+                   if getattr(item.target, "revision", None) is not None],
         conflicts=[i for i in result.items if i.conflict],
         problems=result.problems,
         missing=sorted(n for n, d in result.documents.items() if d is None)))
@@ -334,12 +354,17 @@ def preview(request, intake: _Intake, facts: dict):
 @_step
 def apply(request, intake: _Intake, facts: dict):
     """Take the file in, all or nothing, with the mapping the preview showed."""
+    if _sheet_changed(request):
+        return _remapped(request, intake, facts)
     take = {int(v) for v in request.POST.getlist("take") if v.isdigit()}
+    # The revision of each row's target that the preview showed: one saved since refuses it all.
+    seen = {int(key[4:]): int(value) for key, value in request.POST.items()
+            if key.startswith("rev-") and key[4:].isdigit() and value.isdigit()}
     with copy_of_blob(facts["sha256"], _suffix(facts["name"])) as path:
         result = _preview(request, intake, facts, path)
         try:
             summary = taking.apply(result, path, facts["name"], by=request.user, take=take,
-                                   placeholders=request.POST.get("placeholders") == "on")
+                                   placeholders=request.POST.get("placeholders") == "on", seen=seen)
         except tables.IntakeRefused:
             raise
         except ActionError as exc:
