@@ -81,6 +81,28 @@ def bench_organisation(documents: int = 100, **names):
                         for i in range(documents)]
 
 
+class CountQueries:
+    """Counts the SQL statements run inside it (works with DEBUG off)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.count = 0
+        self._hook = connection.execute_wrapper(self)
+        self._hook.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __exit__(self, *exc):
+        return self._hook.__exit__(*exc)
+
+    def __len__(self):
+        return self.count
+
+
 def timed(fn, repeat: int):
     times, result = [], None
     for _ in range(repeat):
@@ -111,25 +133,6 @@ def main() -> int:
     override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
     from django.db import connection
     from django.test import Client
-
-    class CountQueries:
-        """Counts the SQL statements run inside it (works with DEBUG off)."""
-
-        def __enter__(self):
-            self.count = 0
-            self._hook = connection.execute_wrapper(self)
-            self._hook.__enter__()
-            return self
-
-        def __call__(self, execute, sql, params, many, context):
-            self.count += 1
-            return execute(sql, params, many, context)
-
-        def __exit__(self, *exc):
-            return self._hook.__exit__(*exc)
-
-        def __len__(self):
-            return self.count
 
     call_command("migrate", verbosity=0)
     # Keep one connection across requests, as a server with SECASSURE_DB_CONN_MAX_AGE does, so that

@@ -44,7 +44,7 @@ def written(ref: str, n: int) -> str:
 
 
 def main() -> int:
-    from assessments import bench_organisation, catalogue_yaml, scratch_installation  # bench/assessments.py
+    from assessments import CountQueries, bench_organisation, catalogue_yaml, scratch_installation  # bench/
 
     tmp = scratch_installation("secassure-intake-bench-")
     from django.db import connection
@@ -93,19 +93,6 @@ def main() -> int:
     read_s, _ = timed(read_and_propose, 3)
     print(f"read and propose: {read_s * 1000:.0f} ms")
 
-    class CountQueries:
-        def __enter__(self):
-            self.count = 0
-            self._hook = connection.execute_wrapper(self)
-            self._hook.__enter__()
-            return self
-
-        def __call__(self, execute, sql, params, many, context):
-            self.count += 1
-            return execute(sql, params, many, context)
-
-        def __exit__(self, *exc):
-            self._hook.__exit__(*exc)
 
     with CountQueries() as queries:
         preview_s, intake = timed(lambda: taking.preview(org, foreign, foreign.name, by=owner, assessment=assessment),

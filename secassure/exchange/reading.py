@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,7 +154,7 @@ def inspect_container(path: Path) -> None:
                 if not member.is_dir() and _declares(archive, member):
                     _refuse(f"part {member.filename} declares an XML document type (DOCTYPE or ENTITY); "
                             "workbooks never need one and secassure refuses them")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError) as exc:
+    except containers.ZIP_ERRORS as exc:
         _refuse(f"the zip container is damaged or uses a feature .xlsx files do not ({exc})")
 
 

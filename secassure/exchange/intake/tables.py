@@ -18,11 +18,11 @@ import datetime as dt
 import io
 import re
 import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secassure.containers import ZIP_ERRORS
 from secassure.errors import ActionError
 from secassure.exchange.reading import (
     MAX_MEMBERS,
@@ -175,7 +175,7 @@ def _sniff(path: Path) -> str:
                     return "xlsx"
                 if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
                     return "ods" if archive.read("mimetype").strip() == ODS_MIMETYPE else "zip"
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError):
+        except ZIP_ERRORS:
             _refuse("the file is a damaged zip container")
         return "zip"
     return "csv"
@@ -229,7 +229,7 @@ def _check_ods(path: Path) -> None:
                 if not member.is_dir() and _declares(archive, member):
                     _refuse(f"part {member.filename} declares an XML document type (DOCTYPE or ENTITY); "
                             "spreadsheets never need one and secassure refuses them")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         _refuse(f"the zip container is damaged ({type(exc).__name__})")
 
 
