@@ -62,11 +62,13 @@ WORKERS ?= auto
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -n $(WORKERS) --maxprocesses=4 --maxschedchunk=1
 
+# Every benchmark with a target, then one table of every target, measured figure and ratio
+# (bench/summary.py); it fails if any benchmark did. serve.py runs SERVE_SECONDS on each database
+# (60 when run on its own). `make bench SCALE=1` adds bench/scale.py, which takes minutes.
+SERVE_SECONDS ?= 10
+
 bench: $(VENV)/.installed
-	$(BIN)/python bench/import_oscal.py
-	$(BIN)/python bench/upload_memory.py
-	$(BIN)/python bench/assessments.py
-	$(BIN)/python bench/exchange.py
+	$(BIN)/python bench/summary.py --serve-seconds $(SERVE_SECONDS) $(if $(filter-out 0,$(SCALE)),--scale)
 
 clean:
 	rm -rf $(VENV) var/test-*

@@ -9,10 +9,13 @@ second, the median and 99th-percentile latencies of each kind, and the errors (a
 or no answer).
 
 SQLite by default; with --postgres, a scratch database on the PostgreSQL server of DATABASE_URL
-(postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards.
+(postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, SQLite and then
+PostgreSQL, each for --seconds, ending with a TARGET line (see bench/summary.py): PostgreSQL's
+requests a second as a multiple of SQLite's, the target being at least as many (1x), since a
+deployment moves to PostgreSQL for more concurrent work than SQLite's one writer allows.
 
 Run: `.venv/bin/python bench/serve.py [--seconds 60] [--connections 16] [--workers N] [--threads N]
-[--postgres]`.
+[--postgres | --compare]`.
 """
 
 from __future__ import annotations
@@ -143,13 +146,28 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="secassure serve --workers (default: its own)")
     parser.add_argument("--threads", type=int, default=1, help="secassure serve --threads (default 1)")
     parser.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
+    parser.add_argument("--compare", action="store_true", help="run on SQLite, then on PostgreSQL, and compare")
     args = parser.parse_args()
+    if not args.compare:
+        serve(args, postgres=args.postgres)
+        return 0
+    from summary import target  # bench/summary.py, beside this file
 
+    sqlite, postgres = serve(args, postgres=False), serve(args, postgres=True)
+    print(f"PostgreSQL {postgres:.1f} requests/s, SQLite {sqlite:.1f} requests/s, {args.connections} connections "
+          f"for {args.seconds:g} s each")
+    print(target(f"PostgreSQL requests a second under load, as a multiple of SQLite's ({sqlite:.1f}/s)",
+                 postgres / sqlite if sqlite else 0.0, 1.0, "x", at_least=True, digits=2))
+    return 0
+
+
+def serve(args, *, postgres: bool) -> float:
+    """Load the demo on a scratch database, serve it and drive the load; the requests a second."""
     tmp = Path(tempfile.mkdtemp(prefix="secassure-serve-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECASSURE_", "DJANGO_"))}
     env.update({"SECASSURE_DATA_DIR": str(tmp), "SECASSURE_BEHIND_PROXY": "true", "SECASSURE_REQUIRE_MFA": "false"})
     pg_name = None
-    if args.postgres:
+    if postgres:
         import psycopg
 
         server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -163,7 +181,7 @@ def main() -> int:
 
     process = None
     try:
-        print(f"preparing the demo on {'PostgreSQL' if args.postgres else 'SQLite'} in {tmp} ...", flush=True)
+        print(f"preparing the demo on {'PostgreSQL' if postgres else 'SQLite'} in {tmp} ...", flush=True)
         secassure(["migrate", "--noinput"], env)
         secassure(["demo", "--force"], env)
         found = json.loads(secassure(["shell", "--no-imports", "-c", FIND_ROWS.format(n=args.connections)],
@@ -224,7 +242,7 @@ def main() -> int:
             with psycopg.connect(f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return (len(results) - errors) / elapsed  # answered, errors left out
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,7 @@ from secassure.assessments.models import (
     answered,
 )
 from secassure.assessments.services import led_by_cio
-from secassure.audit.actions import record
+from secassure.audit.actions import Pending, record, record_many
 from secassure.audit.events import AuditEvent
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
 from secassure.catalogue.queries import conditions, scope_for
@@ -420,6 +420,24 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
     assessment = item.assessment
     access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
+    values, audited = _prepared(item, fields, clean, by=by, changes=changes, source=source)
+    if not values:
+        return item
+    with transaction.atomic():
+        count = model.objects.filter(pk=item.pk, revision=revision).update(revision=F("revision") + 1, **values)
+        if count == 0:
+            raise _stale(model, item.pk)
+        for field, value in values.items():
+            setattr(item, field, value)
+        item.revision = revision + 1
+        record(action, item, organisation=assessment.organisation, **audited)
+    return item
+
+
+def _prepared(item, fields, clean, *, by, changes: dict, source: str = "") -> tuple[dict, dict]:
+    """What saving ``changes`` to a row or an answer writes: the values for its update (none when
+    there is nothing to write) and what its audit event says (before, after and reason). Cleans the
+    changes and sets them on ``item``, refusing what a save refuses."""
     unknown = set(changes) - set(fields)
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}")
@@ -434,7 +452,7 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
     now = timezone.now()
     if source:
         if not changed:
-            return item
+            return {}, {}
         values.update(checked_by=None, checked_at=None, updated_by=by, updated_at=now, carried_forward=True,
                       confirmed=False)
     else:
@@ -442,25 +460,20 @@ def _save(item, model, fields, clean, action: str, *, by, revision: int, changes
             values.update(checked_by=None, checked_at=None)
         if changed or not item.confirmed:
             values.update(updated_by=by, updated_at=now, confirmed=True)
-    if not values:
-        return item
-    with transaction.atomic():
-        count = model.objects.filter(pk=item.pk, revision=revision).update(revision=F("revision") + 1, **values)
-        if count == 0:
-            current = model.objects.select_related("updated_by", "owner").get(pk=item.pk)
-            who = display_name(current.updated_by) if current.updated_by_id else "someone"
-            raise StaleEdit(f"this was saved by {who} after you opened it, so your change was not saved. Their "
-                            "version is shown: make your change again on it.", current)
-        for field, value in values.items():
-            setattr(item, field, value)
-        item.revision = revision + 1
-        if source:
-            reason = f"taken in from {source}"
-        else:
-            reason = "confirmed carried-forward content" if not changed else ""
-        record(action, item, organisation=assessment.organisation,
-               before={f: before[f] for f in changed}, after={f: after[f] for f in changed}, reason=reason)
-    return item
+    if source:
+        reason = f"taken in from {source}"
+    else:
+        reason = "confirmed carried-forward content" if not changed else ""
+    return values, {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed},
+                    "reason": reason}
+
+
+def _stale(model, pk: int) -> StaleEdit:
+    """The refusal of a save made on a revision someone has saved over since, showing their version."""
+    current = model.objects.select_related("updated_by", "owner").get(pk=pk)
+    who = display_name(current.updated_by) if current.updated_by_id else "someone"
+    return StaleEdit(f"this was saved by {who} after you opened it, so your change was not saved. Their "
+                     "version is shown: make your change again on it.", current)
 
 
 def check_changes(item: ValidationRow | QuestionAnswer, changes: dict) -> dict:
@@ -478,6 +491,82 @@ def save_row(row: ValidationRow, /, *, by, revision: int, **changes) -> Validati
 def save_answer(answer: QuestionAnswer, /, *, by, revision: int, **changes) -> QuestionAnswer:
     return _save(answer, QuestionAnswer, ANSWER_FIELDS, _clean_answer, AuditEvent.ASSESSMENTS_ANSWER_SAVED, by=by,
                  revision=revision, changes=changes)
+
+
+ITEM_SAVES = {
+    ValidationRow: (ROW_FIELDS, _clean_row, AuditEvent.ASSESSMENTS_ROW_SAVED),
+    QuestionAnswer: (ANSWER_FIELDS, _clean_answer, AuditEvent.ASSESSMENTS_ANSWER_SAVED),
+}
+
+
+def save_many(assessment: Assessment, edits: list[tuple[ValidationRow | QuestionAnswer, int, dict]], *,
+              by) -> list[ValidationRow | QuestionAnswer]:
+    """Save many rows and answers of one assessment, each (item, revision, changes) exactly as
+    ``save_row`` or ``save_answer`` would save it, all or nothing, in a fixed number of statements
+    however many there are: each is cleaned and refused as a single save is; if any has been saved
+    by someone since its revision, StaleEdit names the first such (in the order given) and nothing
+    is saved; each item written has its one audit event, as a single save writes, appended together.
+    Returns the items written. With nothing to save, nothing is checked or written."""
+    if not edits:
+        return []
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    writes = []
+    for item, revision, changes in edits:
+        if item.assessment_id != assessment.pk:
+            raise ActionError(f"{item} is not part of this assessment")
+        fields, clean, action = ITEM_SAVES[type(item)]
+        values, audited = _prepared(item, fields, clean, by=by, changes=changes)
+        if values:
+            writes.append((item, revision, values, Pending(action, item, **audited)))
+    with transaction.atomic():
+        # Lock what is about to be written and read its revisions first, so that the first stale
+        # item can be named and nobody saves over one between this check and the update.
+        found = {}
+        for model in ITEM_SAVES:
+            ids = [item.pk for item, *_ in writes if type(item) is model]
+            if ids:
+                found.update({(model, pk): revision for pk, revision in
+                              model.objects.select_for_update().filter(pk__in=ids).values_list("pk", "revision")})
+        for item, revision, _values, _event in writes:
+            if found.get((type(item), item.pk)) != revision:
+                raise _stale(type(item), item.pk)
+        for model in ITEM_SAVES:
+            _update_many(model, [(item.pk, revision, values) for item, revision, values, _ in writes
+                                 if type(item) is model])
+        record_many([event for *_, event in writes], organisation=assessment.organisation)
+        for item, revision, values, _event in writes:
+            for field, value in values.items():
+                setattr(item, field, value)
+            item.revision = revision + 1
+    return [item for item, *_ in writes]
+
+
+def _update_many(model, updates: list[tuple[int, int, dict]]) -> None:
+    """Update each (pk, revision, values) as ``_save`` does, revision and all, with one UPDATE run for
+    each (an executemany) per set of columns written."""
+    if not updates:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote, meta = connection.ops.quote_name, model._meta
+    revision, pk = quote(meta.get_field("revision").column), quote(meta.pk.column)
+    shapes: dict[tuple[str, ...], list] = {}
+    for update in updates:
+        shapes.setdefault(tuple(sorted(update[2])), []).append(update)
+    written = 0
+    with connection.cursor() as cursor:
+        for names, group in shapes.items():
+            fields = [meta.get_field(name) for name in names]
+            columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(  # the model's own table and column names in the statement; values as parameters
+                f"UPDATE {quote(meta.db_table)} SET {columns}, {revision} = {revision} + 1 "  # noqa: S608
+                f"WHERE {pk} = %s AND {revision} = %s",
+                [[f.get_db_prep_save(getattr(values[name], "pk", values[name]), connection)
+                  for f, name in zip(fields, names, strict=True)] + [item_pk, item_revision]
+                 for item_pk, item_revision, values in group])
+            written += cursor.rowcount
+    if written != len(updates):  # the rows were locked and their revisions read: this cannot happen
+        raise ActionError("some of the items changed while they were being saved; nothing was saved")
 
 
 def take_in(item: ValidationRow | QuestionAnswer, /, *, by, revision: int, source: str, **changes):

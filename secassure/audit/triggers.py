@@ -1,13 +1,26 @@
 """The database triggers that keep the audit log append-only, per database engine.
 
-Events: UPDATE, DELETE and TRUNCATE refused. Chain heads: never deleted, and moved only one event
-forward at a time, so the head cannot be wound back to hide events cut from the end of a chain.
-Kept in one place so that the migration and the tests (which must step around them to show that
-``audit verify`` catches tampering) use the same names.
+Events: UPDATE, DELETE and TRUNCATE refused. Chain heads: never deleted, and moved only forward
+along their own chain, so the head cannot be wound back to hide events cut from the end of a chain.
+A head may move several events in one statement (``record_many`` appends a batch that way), but only
+onto events already written: the event it moves to must be there with the hash it names, the first
+event after the old head must link to the old head's hash, and every position in between must hold
+an event. Kept in one place so that the migrations and the tests (which must step around them to
+show that ``audit verify`` catches tampering) use the same names. The migrations create what is
+defined here; 0004 replaces the head trigger of installations made before, which allowed one event
+a statement.
 """
 
 TABLE = "audit_event"
 HEAD_TABLE = "audit_chainhead"
+
+# Whether a head update (NEW over OLD) moves forward along its chain onto events already written.
+# The count runs over the unique (chain, seq) index: one range scan of the events passed over.
+HEAD_MOVES_FORWARD = f"""NEW.chain = OLD.chain AND NEW.seq > OLD.seq
+    AND EXISTS (SELECT 1 FROM {TABLE} WHERE chain = NEW.chain AND seq = NEW.seq AND hash = NEW.head_hash)
+    AND EXISTS (SELECT 1 FROM {TABLE} WHERE chain = NEW.chain AND seq = OLD.seq + 1 AND prev_hash = OLD.head_hash)
+    AND (SELECT count(*) FROM {TABLE} WHERE chain = NEW.chain AND seq > OLD.seq AND seq <= NEW.seq)
+        = NEW.seq - OLD.seq"""  # noqa: S608 (the table's own name, a constant)
 
 SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON {TABLE}
@@ -17,8 +30,9 @@ SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS audit_chainhead_no_delete BEFORE DELETE ON {HEAD_TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit chain heads are append-only: DELETE refused'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS audit_chainhead_forward_only BEFORE UPDATE ON {HEAD_TABLE}
-        WHEN NEW.seq != OLD.seq + 1 OR NEW.chain != OLD.chain
-        BEGIN SELECT RAISE(ABORT, 'audit chain heads are append-only: they move one event forward'); END""",
+        WHEN NOT ({HEAD_MOVES_FORWARD})
+        BEGIN SELECT RAISE(ABORT, 'audit chain heads are append-only: they move forward along their chain');
+        END""",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS audit_event_no_update",
@@ -37,9 +51,9 @@ POSTGRES_CREATE = [
         FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change()""",
     f"""CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE}
         FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change()""",
-    """CREATE OR REPLACE FUNCTION audit_chainhead_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION audit_chainhead_guard() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         IF TG_OP = 'UPDATE' AND NEW.seq = OLD.seq + 1 AND NEW.chain = OLD.chain THEN
+         IF TG_OP = 'UPDATE' AND {HEAD_MOVES_FORWARD} THEN
            RETURN NEW;
          END IF;
          RAISE EXCEPTION USING MESSAGE = 'audit chain heads are append-only: ' || TG_OP || ' refused',

@@ -216,29 +216,29 @@ def apply(result: Plan, path: Path, *, by, name: str, take: set[str] = frozenset
     """Apply a plan in one transaction: every clean change, and each conflict whose key is in take
     (the workbook's version chosen over the product's). Anything going wrong undoes all of it."""
     assessment = result.assessment
-    applied, kept = [], []
+    kept = [c.key for c in result.changes if c.conflict and c.key not in take]
+    chosen = [c for c in result.changes if not c.conflict or c.key in take]
+    applied = [c.key for c in chosen]
     with transaction.atomic():
-        for change in result.changes:
-            if change.conflict and change.key not in take:
-                kept.append(change.key)
-                continue
-            item = change.current
-            revision = item.revision if change.conflict else change.read.revision
-            try:
-                if change.values:
-                    save = assessments.save_row if change.read.sheet.item == "row" else assessments.save_answer
-                    save(item, by=by, revision=revision, **change.values)
-            except assessments.StaleEdit:
-                raise ActionError(f"{change.ref} was changed in secassure after the preview; nothing was imported. "
-                                  "Preview the workbook again") from None
+        # The rows and answers all at once, each saved and audited as saving it alone would (a User's
+        # workbook changes only these; a CIO's only comments, so the order of events is kept).
+        edits = [(c.current, c.current.revision if c.conflict else c.read.revision, c.values)
+                 for c in chosen if c.values]
+        try:
+            assessments.save_many(assessment, edits, by=by)
+        except assessments.StaleEdit as stale:
+            ref = next(c.ref for c in chosen if type(c.current) is type(stale.current)
+                       and c.current.pk == stale.current.pk)
+            raise ActionError(f"{ref} was changed in secassure after the preview; nothing was imported. "
+                              "Preview the workbook again") from None
+        for change in chosen:
             if change.cio_text is not None:
                 from secassure.review import actions as review
 
                 if change.comment is not None:
                     review.edit_comment(change.comment, by=by, text=change.cio_text)
                 else:
-                    review.comment(assessment, by=by, text=change.cio_text, item=item)
-            applied.append(change.key)
+                    review.comment(assessment, by=by, text=change.cio_text, item=change.current)
         version = _keep_file(assessment, path, name, by)
         summary = {"assessment": assessment.pk, "kind": result.workbook.kind, "file": name,
                    "sha256": version.sha256, "document": version.document_id, "version": version.number,
