@@ -59,3 +59,17 @@ def fits(model, field: str, value: str, what: str) -> str:
     if value and len(value) > limit:
         raise ActionError(f"{what} is {len(value)} characters long; the most it can be is {limit}")
     return value
+
+
+LARGEST_ID = 2**63 - 1  # what SQLite's INTEGER and PostgreSQL's bigint hold
+
+
+def record_id(value) -> int | None:
+    """An id given in a form or a query string, as a number, or ``None`` when it cannot be one: only
+    ASCII digits ("٣" is a digit to Python, not to a database) and never more than a database
+    holds (a longer number would fail the query instead of finding nothing)."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= LARGEST_ID else None

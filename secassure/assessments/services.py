@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from secassure import guards
 from secassure.assessments.choices import AssessmentStatus, Compliance
 from secassure.assessments.models import (
     Assessment,
@@ -220,8 +221,8 @@ def filtered_rows(assessment: Assessment, filters: dict) -> QuerySet[ValidationR
     owner = filters.get("owner")
     if owner == "none":
         rows = rows.filter(owner__isnull=True)
-    elif owner and str(owner).isdigit():
-        rows = rows.filter(owner_id=int(owner))
+    elif owner:
+        rows = rows.filter(owner_id=guards.record_id(owner) or -1)
     if filters.get("changed") == "yes":
         rows = rows.filter(changed=True)
     elif filters.get("changed") == "no":

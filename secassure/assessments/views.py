@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure import guards
 from secassure.acting import REFUSED, act
 from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
@@ -122,7 +123,7 @@ BATCH = "assessments.batch"  # where a bulk action leaves its outcome in the ses
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    return guards.record_id(text)
 
 
 def _page(request, query, kind: str, filters: dict) -> tuple[list[dict], dict]:
@@ -339,7 +340,8 @@ def link(request, slug, pk, kind, item_pk):
     org = assessment.organisation
     door.need(access.EDIT_ASSESSMENTS)
     document_id = request.POST.get("document", "")
-    document = Document.objects.filter(organisation=org, pk=int(document_id)).first() if document_id.isdigit() else None
+    document = (Document.objects.filter(organisation=org, pk=guards.record_id(document_id)).first()
+                if guards.record_id(document_id) else None)
     error = None
     try:
         if document is None:
@@ -379,9 +381,9 @@ def assign_owners(request, slug, pk):
     door, assessment = get_assessment_for(request.user, slug, pk)
     org = assessment.organisation
     door.need(access.EDIT_ASSESSMENTS)
-    ids = [int(i) for i in request.POST.getlist("rows") if i.isdigit()]
+    ids = [guards.record_id(i) for i in request.POST.getlist("rows") if guards.record_id(i)]
     owner_id = request.POST.get("owner", "")
-    owner = members_of(org).filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    owner = members_of(org).filter(pk=guards.record_id(owner_id)).first() if guards.record_id(owner_id) else None
     if not ids:
         messages.error(request, "tick the rows to assign first")
     elif owner_id and owner is None:
@@ -503,7 +505,7 @@ def compare(request, slug, pk):
     door, assessment = get_assessment_for(request.user, slug, pk)
     others = Assessment.objects.filter(organisation=assessment.organisation).exclude(pk=assessment.pk)
     other_id = request.GET.get("with", "") or (str(assessment.baseline_id) if assessment.baseline_id else "")
-    other = others.filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    other = others.filter(pk=guards.record_id(other_id)).first() if guards.record_id(other_id) else None
     if other_id and other is None:
         raise Http404("No such assessment")
     result = services.compare(other, assessment, timezone.localdate()) if other else None

@@ -90,6 +90,7 @@ def _add_version(document: Document, *, by, chunks, name: str, effective_date: d
         clean_name = safe_name(name)
     except FileRefused as exc:
         raise ActionError(str(exc)) from None
+    note = guards.text(note, "the note", 500)
     effective_date = effective_date or timezone.localdate()
     if expiry_date and expiry_date <= effective_date:
         raise ActionError("the expiry date must come after the effective date")

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure import guards
 from secassure.acting import REFUSED, act
 from secassure.catalogue.models import FrameworkVersion
 from secassure.catalogue.queries import DEFAULT_FRAMEWORK as SEC_FRAMEWORK
@@ -72,10 +73,10 @@ def register(request, slug):
         documents = documents.filter(doc_type=filters["type"])
     if filters["status"] in DocumentStatus.values:
         documents = documents.filter(status=filters["status"])
-    if filters["provider"].isdigit():
-        documents = documents.filter(provider_id=int(filters["provider"]))
-    if filters["owner"].isdigit():
-        documents = documents.filter(owner_id=int(filters["owner"]))
+    if guards.record_id(filters["provider"]):
+        documents = documents.filter(provider_id=guards.record_id(filters["provider"]))
+    if guards.record_id(filters["owner"]):
+        documents = documents.filter(owner_id=guards.record_id(filters["owner"]))
     rows = register_rows(documents, timezone.localdate())
     if filters["state"]:
         rows = [(d, f) for d, f in rows

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from secassure import guards
 from secassure.acting import act
 from secassure.inbox import actions
 from secassure.inbox.choices import Delivery
@@ -42,7 +43,8 @@ def open_notification(request, pk):
 @login_required
 @require_POST
 def mark_read(request):
-    ids = None if request.POST.get("all") else [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    given = [guards.record_id(i) for i in request.POST.getlist("id")]
+    ids = None if request.POST.get("all") else [i for i in given if i]
     n = actions.mark_read(request.user, ids)
     messages.success(request, f"{n} marked read." if n != 1 else "1 marked read.")
     return redirect("inbox")

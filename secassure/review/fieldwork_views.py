@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from secassure import guards
 from secassure.acting import act
 from secassure.assessments.access import get_row_for
 from secassure.assessments.choices import AssessmentType
@@ -122,7 +123,7 @@ def approve_response(request, slug, pk):
     door.need(access.APPROVE_ASSESSMENTS)
     revision = request.POST.get("revision", "")
     act(request, fieldwork.approve_response, found, by=request.user,
-        revision=int(revision) if revision.isdigit() else -1,
+        revision=guards.record_id(revision) or -1,
         ok=f"The response to {found.ref} is signed off.")
     return redirect("finding", slug=slug, pk=pk)
 

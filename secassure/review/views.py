@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secassure import guards
 from secassure.acting import act
 from secassure.assessments.access import get_answer_for, get_row_for
 from secassure.assessments.models import EvidenceLink, QuestionAnswer, ValidationRow
@@ -203,7 +204,7 @@ def share(request, slug, pk):
     door.need(access.SHARE_REVIEW)
     user_id = request.POST.get("reviewer", "")
     member = Membership.objects.filter(organisation=org, role=MemberRole.CIO_REVIEWER,
-                                       user_id=int(user_id) if user_id.isdigit() else -1).select_related("user").first()
+                                       user_id=guards.record_id(user_id) or -1).select_related("user").first()
     if member is None:
         messages.error(request, "Choose one of the organisation's CIO reviewers (invite them first).")
     else:
@@ -252,9 +253,13 @@ def reply(request, slug, pk, query_pk):
     door = review_door(request.user, slug, pk)
     query = _query(door, query_pk)
     document_id = request.POST.get("document", "")
-    document = (Document.objects.filter(organisation=door.assessment.organisation, pk=int(document_id)).first()
-                if document_id.isdigit() else None)
-    if document_id and document is None:
+    document = (Document.objects.filter(organisation=door.assessment.organisation,
+                                        pk=guards.record_id(document_id)).first()
+                if guards.record_id(document_id) else None)
+    if document_id and door.is_cio:
+        # Refused before the register is looked at, so that which ids exist is not told to the CIO.
+        messages.error(request, "Evidence is attached by the User.")
+    elif document_id and document is None:
         messages.error(request, "Choose a document from this organisation's register.")
     else:
         act(request, actions.reply, query, by=request.user, text=request.POST.get("text", ""), document=document,
@@ -277,7 +282,7 @@ def close_query(request, slug, pk, query_pk):
 def comment(request, slug, pk):
     door = review_door(request.user, slug, pk)
     kind, item_pk = request.POST.get("kind", ""), request.POST.get("item", "")
-    found = _item(door, kind, int(item_pk)) if kind and item_pk.isdigit() else None
+    found = _item(door, kind, guards.record_id(item_pk)) if kind and guards.record_id(item_pk) else None
     act(request, actions.comment, door.assessment, by=request.user, text=request.POST.get("text", ""), item=found,
         ok="The comment is saved.")
     return _back(slug, pk, kind if found else None, found.pk if found else None)

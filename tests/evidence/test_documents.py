@@ -285,3 +285,13 @@ def test_the_register_of_2000_documents_costs_what_3_do(client, alice, org_a):
     bulk(1997, 3)
     assert Document.objects.filter(organisation=org_a).count() == 2000
     assert measure() == few
+
+
+def test_a_version_s_note_is_checked_wherever_it_comes_from(org_a):
+    document = actions.add_document(org_a, title="Note policy", doc_type="policy", by=None)
+    with pytest.raises(ActionError, match="control character"):
+        actions.add_version(document, chunks=[files.PDF], name="p.pdf", by=None, note="bad\x00note")
+    with pytest.raises(ActionError, match="the most it can be is 500"):
+        actions.add_version(document, chunks=[files.PDF], name="p.pdf", by=None, note="x" * 501)
+    version = actions.add_version(document, chunks=[files.PDF], name="p.pdf", by=None, note="  kept \r\n")
+    assert version.note == "kept" and document.versions.count() == 1

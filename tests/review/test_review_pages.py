@@ -189,3 +189,18 @@ def test_the_organisation_page_shows_overdue_actions_and_response_deadlines(clie
     assert "Retrain the operators</a> is due on 5 Dec 2026" in page
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 1))
     assert "Needs attention" not in client.get(f"/orgs/{shared.organisation.slug}/").content.decode()
+
+
+def test_the_cio_learns_nothing_of_the_register_from_attaching_to_a_reply(client, shared, carol):
+    from secassure.review import actions as review_actions
+
+    query = review_actions.raise_query(shared, shared.rows.order_by("pk").first(), by=carol, text="Why?")
+    document = evidence.add_document(shared.organisation, title="Hidden policy", doc_type="policy", by=None)
+    client.force_login(carol)
+    said = []
+    for given in (document.pk, document.pk + 1000):
+        page = client.post(_url(shared, f"queries/{query.pk}/reply/"), {"text": "here", "document": given},
+                           follow=True)
+        said.append([str(m) for m in page.context["messages"]])
+    assert said[0] == said[1] == ["Evidence is attached by the User."]
+    assert query.messages.count() == 1

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from secassure import guards
 from secassure.assessments.models import Assessment
 from secassure.errors import ActionError
 from secassure.exchange.intake import fields, mapping, saved, tables, taking
@@ -122,7 +123,7 @@ def _chosen(request, proposal_fields) -> tuple[dict[str, str], dict[str, dict[st
 
 
 def _column(value: str) -> int | str:
-    return int(value) if value.isdigit() else ""
+    return guards.record_id(value) or ""
 
 
 def _vocabulary_choices(vocabulary: str) -> list[tuple[str, str]]:
@@ -356,10 +357,10 @@ def apply(request, intake: _Intake, facts: dict):
     """Take the file in, all or nothing, with the mapping the preview showed."""
     if _sheet_changed(request):
         return _remapped(request, intake, facts)
-    take = {int(v) for v in request.POST.getlist("take") if v.isdigit()}
+    take = {guards.record_id(v) for v in request.POST.getlist("take") if guards.record_id(v)}
     # The revision of each row's target that the preview showed: one saved since refuses it all.
-    seen = {int(key[4:]): int(value) for key, value in request.POST.items()
-            if key.startswith("rev-") and key[4:].isdigit() and value.isdigit()}
+    seen = {guards.record_id(key[4:]): guards.record_id(value) for key, value in request.POST.items()
+            if key.startswith("rev-") and guards.record_id(key[4:]) and guards.record_id(value)}
     with copy_of_blob(facts["sha256"], _suffix(facts["name"])) as path:
         result = _preview(request, intake, facts, path)
         try:
