@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "secassure.jobs",
+    "secassure.api",
+    "ninja",  # the API's interactive documentation, served from our own static files
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,8 @@ MIDDLEWARE = [
     "secassure.tenancy.middleware.SessionTimeoutMiddleware",
     "secassure.tenancy.middleware.RequireMfaMiddleware",
     "secassure.audit.middleware.ActorMiddleware",
+    # The JSON API's callers are the people behind their tokens, after the session's person above.
+    "secassure.api.middleware.ApiTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "secassure.web.middleware.NoStoreWhenSignedIn",
 ]
@@ -222,6 +226,8 @@ SECASSURE_REQUIRE_MFA = env_bool("SECASSURE_REQUIRE_MFA", True)
 SECASSURE_SESSION_IDLE_SECONDS = env_int("SECASSURE_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SECASSURE_SESSION_MAX_SECONDS = env_int("SECASSURE_SESSION_MAX_AGE", 12 * 3600, minimum=60)
 SECASSURE_INVITATION_DAYS = env_int("SECASSURE_INVITATION_DAYS", 7, minimum=1)
+# How many requests a personal access token may make to the JSON API (number/s, m, h or d).
+SECASSURE_API_RATE = env_str("SECASSURE_API_RATE", "600/m")
 
 # Sign-in throttling counts (allauth's rate limits) and the inbox's unread counts live here. A
 # production server runs several worker processes, and each would count on its own in memory (five

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("secassure.reminders.urls")),
     path("", include("secassure.inbox.urls")),
     path("", include("secassure.jobs.urls")),
+    path("", include("secassure.api.urls")),
     path("accounts/email/", _closed),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

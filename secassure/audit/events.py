@@ -142,6 +142,11 @@ class AuditEvent(StrEnum):
     REVIEW_REPORT_RECORDED = "review.report.recorded"
     REVIEW_LETTER_SIGNED = "review.letter.signed"
 
+    # Personal access tokens of the JSON API.
+    API_TOKEN_CREATED = "api.token.created"  # noqa: S105 - an event name, not a token
+    API_TOKEN_REVOKED = "api.token.revoked"  # noqa: S105 - an event name, not a token
+    API_TOKEN_NEW_ADDRESS = "api.token.new_address"  # noqa: S105 - an event name, not a token
+
     # Calendar feeds.
     REMINDERS_FEED_CREATED = "reminders.feed.created"
     REMINDERS_FEED_REVOKED = "reminders.feed.revoked"

@@ -17,6 +17,7 @@ import typer
 from secassure.cli import assessments, audit, catalogue, documents, exchange, intake, operations, organisations
 from secassure.cli import backup as backup_commands
 from secassure.cli import generate as generate_commands
+from secassure.cli import tokens as token_commands
 from secassure.cli.catalogue import shipped_files
 
 __all__ = ["app", "main", "shipped_files"]
@@ -49,6 +50,7 @@ app.add_typer(assessments.remediation_app, name="remediation")
 app.add_typer(exchange.workbook_app, name="workbook")
 app.add_typer(exchange.oscal_app, name="oscal")
 app.add_typer(operations.job_app, name="job")
+app.add_typer(token_commands.token_app, name="token")
 
 app.command("plan")(organisations.plan)
 app.command("report")(exchange.report_command)

@@ -125,14 +125,41 @@ def _file(handle, name: str, content_type: str) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 
+# The downloads themselves, made for an assessment already reached through its door (the files
+# page's links here, and the JSON API's export routes); a refusal is an ActionError.
+
+
+def workbook_download(a, *, by, kind: str = layout.VALIDATION_WORKBOOK) -> FileResponse:
+    handle = _written(".xlsx", lambda path: workbook.write(a, path, by=by, kind=kind))
+    return _file(handle, workbook.filename(a, kind), XLSX)
+
+
+def csv_download(a, what: str) -> StreamingHttpResponse:
+    return _attachment(StreamingHttpResponse(flat.stream(a, what), content_type="text/csv; charset=utf-8"), a,
+                       f"{what}.csv")
+
+
+def oscal_download(a, model: str) -> FileResponse:
+    from secassure.exchange import oscal
+
+    handle = _written(".json", lambda path: oscal.write(a, model, path))
+    return _file(handle, f"{a.organisation.slug}-{a.pk}-{model}.json", "application/json")
+
+
+def pack_download(a, *, by) -> FileResponse:
+    from secassure.exchange import pack
+
+    handle = _written(".zip", lambda path: pack.build(a, path, by=by))
+    return _file(handle, f"{a.organisation.slug}-{a.pk}-submission-pack.zip", "application/zip")
+
+
 @login_required
 @require_GET
 @_refusals_shown
 def download_workbook(request, slug, pk):
     door, a = _door(request, slug, pk)
     kind = layout.QUESTIONNAIRE if request.GET.get("kind") == layout.QUESTIONNAIRE else layout.VALIDATION_WORKBOOK
-    handle = _written(".xlsx", lambda path: workbook.write(a, path, by=request.user, kind=kind))
-    return _file(handle, workbook.filename(a, kind), XLSX)
+    return workbook_download(a, by=request.user, kind=kind)
 
 
 @login_required
@@ -142,8 +169,7 @@ def download_csv(request, slug, pk, what):
     door, a = _door(request, slug, pk)
     if what not in flat.WHAT:
         raise Http404("No such export")
-    return _attachment(StreamingHttpResponse(flat.stream(a, what), content_type="text/csv; charset=utf-8"), a,
-                       f"{what}.csv")
+    return csv_download(a, what)
 
 
 @login_required
@@ -179,22 +205,18 @@ def download_oscal(request, slug, pk, model):
 
     if model not in oscal.MODELS:
         raise Http404("No such OSCAL model")
-    handle = _written(".json", lambda path: oscal.write(a, model, path))
-    return _file(handle, f"{a.organisation.slug}-{a.pk}-{model}.json", "application/json")
+    return oscal_download(a, model)
 
 
 @login_required
 @require_GET
 def download_pack(request, slug, pk):
     door, a = _door(request, slug, pk)
-    from secassure.exchange import pack
-
     try:
-        handle = _written(".zip", lambda path: pack.build(a, path, by=request.user))
+        return pack_download(a, by=request.user)
     except ActionError as exc:
         messages.error(request, f"The pack was not made: {exc}")
         return redirect("exchange", slug, pk)
-    return _file(handle, f"{a.organisation.slug}-{a.pk}-submission-pack.zip", "application/zip")
 
 
 # --- import ----------------------------------------------------------------------------------------
