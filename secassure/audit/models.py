@@ -1,8 +1,9 @@
 """The audit log: append-only events, hash-chained per organisation and in one system chain.
 
 Database triggers (see the 0002 and 0004 migrations) refuse UPDATE, DELETE and TRUNCATE on the
-event table and let a chain head only move forward, along events already written and linked one to
-the next (one at a time, or a batch written together), so the application cannot rewrite history. Each event is sealed with HMAC-SHA256 under the audit key, which lives outside the
+event table and let a chain head only move forward, along events already written and linked one
+to the next (one at a time, or a batch written together), so the application cannot rewrite
+history. Each event is sealed with HMAC-SHA256 under the audit key, which lives outside the
 database: someone with direct database access who steps around the triggers cannot re-seal what
 they change, so ``secassure audit verify`` shows it. (Whoever holds the audit key as well as the
 database could; keep the two apart.)
