@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import math
 import re
 import threading
@@ -19,20 +20,31 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    ImproperlyConfigured,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Field, NinjaAPI, Path, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
+from secassure.api.models import count_use
 from secassure.assessments.actions import StaleEdit
 from secassure.errors import ActionError
+from secassure.tenancy.middleware import lacks_mfa
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -59,8 +71,8 @@ class Problem(Schema):
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}
 READ_ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
 
-TITLES = {400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found", 409: "Conflict",
-          413: "Too large", 422: "Refused", 429: "Too many requests"}
+TITLES = {400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          409: "Conflict", 413: "Too large", 422: "Refused", 429: "Too many requests", 500: "Server error"}
 
 
 class TokenAuth(HttpBearer):
@@ -73,6 +85,10 @@ class TokenAuth(HttpBearer):
             return None
         if token.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied("this token is read-only: make a token without --read-only to change things")
+        if lacks_mfa(token.user):
+            # As on the web, where such a person reaches nothing until they have set one up.
+            raise PermissionDenied("your role needs two-factor authentication: set up an authenticator app "
+                                   "(Security, at the top of every page) and this token works again")
         return token
 
     def authenticate(self, request, token):  # the middleware has done it
@@ -93,7 +109,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 class TokenThrottle(BaseThrottle):
     """Requests per token in each window of ``SECASSURE_API_RATE`` (e.g. "600/m"), counted in the
-    shared cache so that every worker process and machine counts together."""
+    database with one atomic increment, so that every worker process and machine counts together
+    and a window lasts as long as the rate says (an hour, a day), whatever the cache keeps."""
 
     _waits = threading.local()
 
@@ -103,18 +120,34 @@ class TokenThrottle(BaseThrottle):
             return True
         allowed, seconds = parse_rate(settings.SECASSURE_API_RATE)
         now = time.time()
-        key = f"api-throttle-{token.pk}-{int(now // seconds)}"
-        cache.add(key, 0, seconds + 5)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, seconds + 5)
-            used = 1
+        used = count_use(token, seconds, int(now // seconds))
         self._waits.seconds = seconds - now % seconds
         return used <= allowed
 
     def wait(self):
         return getattr(self._waits, "seconds", None)
+
+
+def _lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(v) for v in value)
+    return False
+
+
+class StrictJson(Parser):
+    """JSON bodies as text can be stored: a string escaping half of a surrogate pair ("\\ud800")
+    is valid JSON but no text, and is refused here rather than failing in the database."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if _lone_surrogate(data):
+            raise HttpError(400, "the JSON holds a lone surrogate (an escape such as \\ud800 without its pair): "
+                                 "send the text as UTF-8")
+        return data
 
 
 class Renderer(JSONRenderer):
@@ -209,6 +242,7 @@ api = SecassureApi(
     auth=TokenAuth(),
     throttle=[TokenThrottle()],
     renderer=Renderer(),
+    parser=StrictJson(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -242,7 +276,10 @@ def shown(obj) -> dict | None:
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return problem(request, 404, str(exc) or "Not found")
+    said = str(exc)
+    if not said or said.endswith("matches the given query."):  # get_object_or_404's, naming a class
+        said = "No such object"
+    return problem(request, 404, said)
 
 
 @api.exception_handler(PermissionDenied)
@@ -282,9 +319,33 @@ def _unauthorised(request, exc):
     return response
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    return problem(request, 413, "the request is larger than this server accepts")
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+def _unreadable(request, exc):
+    return problem(request, 400, "the request cannot be read: check its Content-Type and body")
+
+
+@api.exception_handler(Exception)
+def _failed(request, exc):
+    logger.exception("API request %s %s failed", request.method, request.path, exc_info=exc)
+    return problem(request, 500, "something went wrong on our side; nothing was changed. The request id "
+                                 f"{getattr(request, 'request_id', '')} helps the operator find it")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return problem(request, exc.status_code, str(exc.message))
+    said = str(exc.message)
+    cause = exc.__cause__
+    if said.startswith("Cannot parse request body"):  # the parser's own refusal, or JSON that is not JSON
+        said = (str(cause.message) if isinstance(cause, HttpError) else
+                "the body cannot be read as JSON: send JSON text in UTF-8")
+    return problem(request, exc.status_code, said)
 
 
 def token_organisation(request: HttpRequest, slug: str):

@@ -43,5 +43,22 @@ class ApiTokenMiddleware:
             if token is not None:
                 request.api_token, request.user = token, token.user
                 with acting_as(actor=user_actor(token.user)):
-                    return self.get_response(request)
-        return self.get_response(request)
+                    return as_problem(request, self.get_response(request))
+        return as_problem(request, self.get_response(request))
+
+
+def as_problem(request, response):
+    """An error answered before the API's own handlers could (a method the path does not have, a
+    request Django could not read) as a problem too, like every other error of the API."""
+    if response.status_code < 400 or response.get("Content-Type", "").startswith(("application/problem+json",
+                                                                                  "application/json")):
+        return response
+    from secassure.api.core import problem
+
+    detail = {405: f"this path does not take {request.method}; it takes {response.get('Allow', 'other methods')}",
+              413: "the request is larger than this server accepts"}.get(response.status_code, "")
+    answer = problem(request, response.status_code, detail or "the request cannot be read")
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if header in response:
+            answer[header] = response[header]
+    return answer

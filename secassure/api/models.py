@@ -8,7 +8,7 @@ Only a hash of the token is kept; the token itself is shown once, when it is mad
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, connection, models, transaction
 
 from secassure.tenancy.models import Organisation
 
@@ -51,3 +51,46 @@ class AccessToken(models.Model):
         if now >= self.expires_at:
             return "expired"
         return "active"
+
+
+class TokenUse(models.Model):
+    """How many requests a token has made in one window of the API's rate: the window's length in
+    seconds and its number since the epoch. Counted by one atomic UPDATE, so that concurrent
+    workers never lose a request; a token's past windows are removed when a new one starts."""
+
+    token = models.ForeignKey(AccessToken, on_delete=models.CASCADE, related_name="uses")
+    seconds = models.PositiveIntegerField()
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "seconds", "window"], name="api_one_count_a_window")]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.seconds}s #{self.window}: {self.count}"
+
+
+def _counted(token_id: int, seconds: int, window: int) -> int | None:
+    """One more request in the window, counted and read back in one statement (UPDATE ... RETURNING,
+    which SQLite 3.35 and PostgreSQL both have); ``None`` when the window has no row yet."""
+    table, count, token, length, number = (connection.ops.quote_name(name) for name in (
+        TokenUse._meta.db_table, "count", "token_id", "seconds", "window"))  # WINDOW is a keyword: quoted
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {count} = {count} + 1 WHERE {token} = %s AND {length} = %s "  # noqa: S608 - our own names, quoted
+                       f"AND {number} = %s RETURNING {count}", [token_id, seconds, window])
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
+def count_use(token: AccessToken, seconds: int, window: int) -> int:
+    """Count one request of the token in the window; how many it has made there, this one included."""
+    used = _counted(token.pk, seconds, window)  # one statement, atomic on its own
+    if used is not None:
+        return used
+    try:
+        with transaction.atomic():
+            TokenUse.objects.create(token=token, seconds=seconds, window=window, count=1)
+    except IntegrityError:  # another worker began the window first
+        return _counted(token.pk, seconds, window) or 1
+    TokenUse.objects.filter(token=token).exclude(seconds=seconds, window=window).delete()
+    return 1

@@ -88,7 +88,7 @@ def token_for(plain: str, address: str | None) -> AccessToken | None:
         return None
     new_address = bool(address) and address not in token.addresses
     stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRAIN
-    if new_address or stale or token.last_used_from != address:
+    if new_address or stale:
         with transaction.atomic():
             token.last_used_at, token.last_used_from = now, address or None
             fields = ["last_used_at", "last_used_from"]

@@ -180,3 +180,41 @@ def test_missing_ids_answer_404_as_another_organisation_s_do(world, alice, org_a
             if name != "slug":
                 url = _fill(path, "org-a", {**mine, name: 2_000_000_000})
                 _assert_404(_call(api, method, url, operation), f"{method} {BASE}{url} with no such {name}")
+
+
+def test_another_organisation_s_ids_in_a_body_answer_as_missing_ones_do(world, alice, org_a, org_b):
+    """Ids given in a request's body (a document to link, an owner, a finding, a baseline, a
+    provider) are looked for in the token's organisation only: organisation B's answer exactly as
+    an id that does not exist, and change nothing."""
+    from secassure.audit.models import Event
+    from secassure.profile.actions import add_provider
+    from secassure.review.models import RemediationAction
+
+    mine, theirs = world
+    theirs_provider = add_provider(org_b, name="B's host", by=None).pk
+    bobs_owner = org_b.memberships.get(user__email="mallory@b.test").user_id
+    api = Api(make_token(alice, org_a))
+    a = f"/organisations/org-a/assessments/{mine['assessment_id']}"
+    row = api.get(f"{a}/rows/{mine['row_id']}").json()
+    cases = {
+        "link": ("POST", f"{a}/links", lambda i: {"row_id": mine["row_id"], "document_id": i}, theirs["document_id"]),
+        "row owner": ("PATCH", f"{a}/rows/{mine['row_id']}", lambda i: {"revision": row["revision"], "owner_id": i},
+                      bobs_owner),
+        "baseline": ("POST", "/organisations/org-a/assessments", lambda i: {"kind": "ssa", "baseline_id": i},
+                     theirs["assessment_id"]),
+        "provider": ("POST", "/organisations/org-a/documents",
+                     lambda i: {"title": "Hosting", "doc_type": "policy", "provider_id": i}, theirs_provider),
+        "action finding": ("POST", f"{a}/remediation/actions",
+                           lambda i: {"description": "Fix", "target_date": "2027-06-30", "finding_id": i},
+                           theirs["finding_id"]),
+    }
+    for what, (method, path, body, their_id) in cases.items():
+        events = Event.objects.count()
+        actions = RemediationAction.objects.count()
+        theirs_answer = api.send(method, path, body(their_id))
+        missing_answer = api.send(method, path, body(2_000_000_000))
+        assert theirs_answer.status_code >= 400, (what, theirs_answer.content)
+        said = theirs_answer.json()["detail"].replace(str(their_id), "ID")
+        assert (theirs_answer.status_code, said) == (
+            missing_answer.status_code, missing_answer.json()["detail"].replace("2000000000", "ID")), what
+        assert Event.objects.count() == events and RemediationAction.objects.count() == actions, what

@@ -109,11 +109,11 @@ def test_a_signed_in_browser_session_does_not_open_the_api(alice, org_a, client)
 
 def test_a_token_works_in_its_own_organisation_only(db, org_a, org_b):
     # A consultant in both organisations, Owner in each: the token for A never reaches B.
-    consultant = make_user("consultant@advisers.test")
+    consultant = make_user("consultant@advisers.test", totp=True)
     join(consultant, org_a, "owner")
     join(consultant, org_b, "owner")
     api = Api(make_token(consultant, org_a))
-    assert [o["slug"] for o in api.get("/organisations").json()] == ["org-a"]
+    assert [o["slug"] for o in api.get("/organisations").json()["results"]] == ["org-a"]
     assert api.get("/organisations/org-a/portfolio").status_code == 200
     for path in ("/organisations/org-b", "/organisations/org-b/plan", "/organisations/org-b/portfolio",
                  "/organisations/no-such-org/portfolio"):
@@ -159,7 +159,7 @@ def test_an_inactive_person_s_token_answers_401(bob, org_a):
 def test_a_read_only_token_reads_and_changes_nothing(alice, org_a):
     api = Api(make_token(alice, org_a, read_only=True))
     assert api.get("/organisations/org-a/portfolio").status_code == 200
-    assert api.get("/organisations").json()[0]["token_read_only"] is True
+    assert api.get("/organisations").json()["results"][0]["token_read_only"] is True
     body = _problem(api.post("/organisations/org-a/portfolio", SNAPSHOT), 403)
     assert "read-only" in body["detail"]
     assert not PortfolioSnapshot.objects.exists()
@@ -256,7 +256,7 @@ def test_the_command_line_makes_lists_and_revokes(cli, alice, org_a):
     assert made.exit_code == 0, made.stderr
     given = json.loads(made.stdout)
     assert set(given) == {"token", "id", "expires"}
-    assert Api(given["token"]).get("/organisations").json()[0]["token_read_only"] is True
+    assert Api(given["token"]).get("/organisations").json()["results"][0]["token_read_only"] is True
     listed = cli("token", "list", "--org", "org-a", "--json")
     assert given["token"] not in listed.stdout
     assert json.loads(listed.stdout)[0]["state"] == "active"
@@ -264,3 +264,93 @@ def test_the_command_line_makes_lists_and_revokes(cli, alice, org_a):
     _problem(Api(given["token"]).get("/organisations"), 401)
     refused = cli("token", "create", "nobody@x.test", "--org", "org-a", "--name", "ci")
     assert refused.exit_code == 1 and "nobody signs in as" in refused.stderr
+
+
+# --- what a review of the API found -----------------------------------------------------------
+
+
+def test_a_person_whose_role_needs_mfa_gets_nothing_through_a_token_until_they_have_it(org_a, settings):
+    from tests.personas import give_totp
+
+    owner = make_user("new-owner@a.test")  # an Owner with no authenticator app yet
+    join(owner, org_a, "owner")
+    api = Api(make_token(owner, org_a))
+    body = _problem(api.post("/organisations/org-a/portfolio", SNAPSHOT), 403)
+    assert "two-factor authentication" in body["detail"]
+    _problem(api.get("/organisations/org-a/portfolio"), 403)
+    assert not PortfolioSnapshot.objects.exists()
+    give_totp(owner)
+    assert api.post("/organisations/org-a/portfolio", SNAPSHOT).status_code == 201
+
+
+def test_a_provider_or_cio_reviewer_token_sees_the_organisation_s_name_not_its_profile(org_a, alice, carol):
+    from tests.personas import persona
+
+    for person in (carol, persona("engineer", org_a)):
+        for shown in (Api(make_token(person, org_a)).get("/organisations").json()["results"][0],
+                      Api(make_token(person, org_a, name="again")).get("/organisations/org-a").json()):
+            assert shown["name"] == "Alpha Energy Ltd"
+            assert shown["category"] is None and shown["cycle_start"] is None and shown["sec_party_id"] is None
+    owner_view = Api(make_token(alice, org_a)).get("/organisations/org-a")
+    assert owner_view.json()["category"] == "large-supplier"
+
+
+def test_text_that_cannot_be_stored_is_refused_as_a_problem(alice, org_a):
+    api = Api(make_token(alice, org_a))
+    raw = '{"as_of": "2026-01-31", "domestic": 1, "non_domestic": 1, "source": "x\\ud800y"}'
+    response = api.client.generic("POST", "/api/v1/organisations/org-a/portfolio", raw,
+                                  content_type="application/json", headers=api._headers(), secure=True)
+    assert "lone surrogate" in _problem(response, 400)["detail"]
+    for body in ("{not json", "[1, 2]", "null"):
+        response = api.client.generic("POST", "/api/v1/organisations/org-a/portfolio", body,
+                                      content_type="application/json", headers=api._headers(), secure=True)
+        assert response.status_code in (400, 422) and response["Content-Type"] == "application/problem+json", body
+    assert not PortfolioSnapshot.objects.exists()
+
+
+def test_malformed_requests_and_wrong_methods_answer_problems(alice, org_a):
+    api = Api(make_token(alice, org_a))
+    response = api.client.post("/api/v1/organisations/org-a/portfolio", b"--x--", headers=api._headers(),
+                               content_type="multipart/form-data", secure=True)
+    _problem(response, 400)
+    response = api.send("PUT", "/organisations/org-a/portfolio", SNAPSHOT)
+    body = _problem(response, 405)
+    assert "PUT" in body["detail"] and "POST" in response["Allow"]
+    _problem(api.delete("/organisations"), 405)
+
+
+def test_the_rate_holds_for_a_whole_hour_and_counts_every_request(alice, org_a, settings):
+    from secassure.api.models import TokenUse
+
+    settings.SECASSURE_API_RATE = "4/h"
+    api = Api(make_token(alice, org_a))
+    assert [api.get("/organisations").status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+    use = TokenUse.objects.get()
+    assert use.seconds == 3600 and use.count == 5
+    # Whatever a cache would have dropped after five minutes, the count is kept for the window.
+    from django.core.cache import cache
+
+    cache.clear()
+    _problem(api.get("/organisations"), 429)
+
+
+def test_a_new_window_starts_the_count_again_and_drops_the_old_one(alice, org_a):
+    from secassure.api.models import TokenUse, count_use
+
+    token = AccessToken.objects.get(pk=create_token(alice, org_a, by=alice, name="w")[0].pk)
+    assert [count_use(token, 60, 100) for _ in range(3)] == [1, 2, 3]
+    assert count_use(token, 60, 101) == 1
+    assert list(TokenUse.objects.values_list("window", "count")) == [(101, 1)]
+
+
+def test_last_use_is_not_written_on_every_request(alice, org_a, django_assert_max_num_queries):
+    plain = make_token(alice, org_a)
+    for address in ("192.0.2.1", "192.0.2.2"):
+        Api(plain, address=address).get("/organisations")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.1"):
+        with CaptureQueriesContext(connection) as seen:
+            assert Api(plain, address=address).get("/organisations").status_code == 200
+        assert not [q for q in seen.captured_queries if 'UPDATE "api_accesstoken"' in q["sql"]], address

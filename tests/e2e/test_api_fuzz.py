@@ -1,7 +1,9 @@
 """The JSON API fuzzed: schemathesis reads the OpenAPI document from the app served with the demo
 story and sends each operation generated requests, valid and malformed, with a demo Owner's token.
 It fails on any 5xx answer, and on any answer the document does not describe (its status, content
-type or body)."""
+type or body). It acts as a Contributor of Demo Northern Networks, whose self-assessment is being
+prepared, so that generated writes reach the rows, answers and links rather than stopping at a
+closed assessment's refusal."""
 
 import json
 import os
@@ -28,11 +30,13 @@ def _known_ids(slug: str) -> dict[str, int]:
     from secassure.review.models import Comment, Finding, RemediationAction, ReviewQuery
 
     mine = {"organisation__slug": slug}
+    open_one = Assessment.objects.filter(**mine, status="preparation").order_by("pk").first()
+    assert open_one is not None, "the demo has a self-assessment in preparation"
     found = {
-        "assessment_id": Assessment.objects.filter(**mine).order_by("pk").first(),
-        "row_id": ValidationRow.objects.filter(assessment__organisation__slug=slug).order_by("pk").first(),
-        "answer_id": QuestionAnswer.objects.filter(assessment__organisation__slug=slug).order_by("pk").first(),
-        "link_id": EvidenceLink.objects.filter(assessment__organisation__slug=slug).order_by("pk").first(),
+        "assessment_id": open_one,
+        "row_id": ValidationRow.objects.filter(assessment=open_one).order_by("pk").first(),
+        "answer_id": QuestionAnswer.objects.filter(assessment=open_one).order_by("pk").first(),
+        "link_id": EvidenceLink.objects.filter(assessment=open_one).order_by("pk").first(),
         "document_id": Document.objects.filter(**mine).order_by("pk").first(),
         "version_id": DocumentVersion.objects.filter(document__organisation__slug=slug).order_by("pk").first(),
         "risk_id": Risk.objects.filter(**mine).order_by("pk").first(),
@@ -49,10 +53,11 @@ def test_the_api_survives_fuzzing_and_keeps_to_its_document(demo, cli, settings,
     if program is None:
         pytest.fail("schemathesis is not installed: make test installs it with the test dependencies")
     settings.SECASSURE_API_RATE = "1000000/m"  # the fuzzer is one fast client: measure the API, not its throttle
-    made = cli("token", "create", "alice@demo.secassure.test", "--org", "demo-energy", "--name", "fuzzing", "--json")
+    made = cli("token", "create", "kofi@networks.demo.secassure.test", "--org", "demo-networks", "--name", "fuzzing",
+               "--json")
     assert made.exit_code == 0, made.stderr
     token = json.loads(made.stdout)["token"]
-    known = {"slug": "demo-energy", **_known_ids("demo-energy")}
+    known = {"slug": "demo-networks", **_known_ids("demo-networks")}
     assert len(known) >= 8, known
     (tmp_path / "schemathesis.toml").write_text(
         "[parameters]\n" + "".join(f'"path.{name}" = {json.dumps(value)}\n' for name, value in known.items()))

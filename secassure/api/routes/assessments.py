@@ -481,11 +481,23 @@ class CheckIn(Schema):
     revision: int = Field(..., ge=1, le=MAX_ID, description="The revision checked")
 
 
-def _changes(org, body: ItemIn) -> tuple[int, dict]:
+def _changes(org, body: ItemIn, item: ValidationRow | QuestionAnswer) -> tuple[int, dict]:
+    """The revision and the changes sent, refusing a null for a field that cannot be empty, and
+    a revision that is not the item's current one even when nothing would change (the action lets
+    an unchanged save pass; a script is told its reading is out of date)."""
     changes = body.dict(exclude_unset=True)
     revision = changes.pop("revision")
     if "owner_id" in changes:
         changes["owner"] = _owner(org, changes.pop("owner_id"))
+    fields = {f.name: f for f in type(item)._meta.get_fields()}
+    for name, value in changes.items():
+        if value is None and name in fields and not fields[name].null:
+            raise ActionError(f"{name} cannot be null: leave it out to keep it as it is")
+    if revision != item.revision:
+        current = type(item).objects.select_related("updated_by", "owner").get(pk=item.pk)
+        who = display_name(current.updated_by) if current.updated_by_id else "someone"
+        raise actions.StaleEdit(f"this was saved by {who} after you read it (it is now at revision "
+                                f"{current.revision}), so nothing was saved: read it again", current)
     return revision, changes
 
 
@@ -513,7 +525,7 @@ def save_row(request: HttpRequest, slug: str, body: RowIn, assessment_id: PathId
     now stands otherwise). A save confirms carried-forward content; a change clears its check."""
     _, found = _changing(request, slug, assessment_id, access.EDIT_ASSESSMENTS)
     item = get_row_for(found, row_id)
-    revision, changes = _changes(found.organisation, body)
+    revision, changes = _changes(found.organisation, body, item)
     actions.save_row(item, by=request.user, revision=revision, **changes)
     return row_out(_row(found, row_id))
 
@@ -551,7 +563,7 @@ def save_answer(request: HttpRequest, slug: str, body: AnswerIn, assessment_id: 
     as it now stands otherwise)."""
     _, found = _changing(request, slug, assessment_id, access.EDIT_ASSESSMENTS)
     item = get_answer_for(found, answer_id)
-    revision, changes = _changes(found.organisation, body)
+    revision, changes = _changes(found.organisation, body, item)
     actions.save_answer(item, by=request.user, revision=revision, **changes)
     return answer_out(_answer(found, answer_id))
 

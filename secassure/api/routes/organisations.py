@@ -17,14 +17,17 @@ router = Router(tags=["organisations"])
 
 
 class OrganisationOut(Schema):
+    """The organisation. Its profile (Party id, category, dates) only for those who may see it on
+    the web: a Provider or a CIO reviewer, who reach only what is shared with them, gets the name."""
+
     slug: str
     name: str
-    sec_party_id: str
-    category: str
-    cycle_start: str | None
-    dcc_live_since: str | None
     role: str
     token_read_only: bool
+    sec_party_id: str | None = None
+    category: str | None = None
+    cycle_start: str | None = None
+    dcc_live_since: str | None = None
 
 
 class SnapshotOut(Schema):
@@ -52,10 +55,13 @@ class SnapshotAdded(Schema):
     plan_changes: list[dict]
 
 
-def organisation_out(request: HttpRequest, org: Organisation, role: str) -> dict:
-    return {"slug": org.slug, "name": org.name, "sec_party_id": org.sec_party_id, "category": org.category,
-            "cycle_start": day(org.cycle_start), "dcc_live_since": day(org.dcc_live_since), "role": role,
-            "token_read_only": request.auth.read_only}
+def organisation_out(request: HttpRequest, door) -> dict:
+    org = door.organisation
+    shown = {"slug": org.slug, "name": org.name, "role": door.role, "token_read_only": request.auth.read_only}
+    if door.may(VIEW):
+        shown.update(sec_party_id=org.sec_party_id, category=org.category, cycle_start=day(org.cycle_start),
+                     dcc_live_since=day(org.dcc_live_since))
+    return shown
 
 
 @shows(PortfolioSnapshot)
@@ -64,18 +70,18 @@ def snapshot_out(snapshot: PortfolioSnapshot) -> dict:
 
 
 @router.get("/organisations", response={200: list[OrganisationOut], **READ_ERRORS}, summary="The token's organisation")
+@paginate(Cursor)
 def organisations(request: HttpRequest):
-    """The organisations this token reaches: the one it was made for, with the person's role there."""
-    org = request.auth.organisation
-    door = member_door(request.user, org.slug)
-    return [organisation_out(request, door.organisation, door.role)]
+    """The organisations this token reaches (a token is made for one), with the person's role there."""
+    door = member_door(request.user, request.auth.organisation.slug)
+    return Listing(Organisation.objects.filter(pk=door.organisation.pk), lambda page: [
+        organisation_out(request, door) for _ in page])
 
 
 @router.get("/organisations/{slug}", response={200: OrganisationOut, **READ_ERRORS}, summary="An organisation")
 def organisation(request: HttpRequest, slug: str):
     token_organisation(request, slug)
-    door = member_door(request.user, slug)
-    return organisation_out(request, door.organisation, door.role)
+    return organisation_out(request, member_door(request.user, slug))
 
 
 @router.get("/organisations/{slug}/plan", response={200: dict, **READ_ERRORS}, summary="The assessment plan")

@@ -31,7 +31,7 @@ from secassure.review.access import review_door
 from secassure.review.choices import ActionStatus, FindingKind, FindingStatus, QueryPurpose, Severity
 from secassure.review.models import Comment, Finding, RemediationAction
 from secassure.tenancy import access
-from secassure.tenancy.access import open_door
+from secassure.tenancy.access import ANSWER_QUERIES, open_door
 
 router = Router(tags=["review"])
 
@@ -350,6 +350,8 @@ def reply(request: HttpRequest, slug: str, assessment_id: PathId, query_id: Path
     token_organisation(request, slug)
     door = review_door(request.user, slug, assessment_id)
     found = _thread(door, query_id)
+    if not door.is_cio:
+        door.need(ANSWER_QUERIES)  # as the web's thread page offers the reply only to those who may answer
     document = None
     if body.document_id is not None:
         if door.is_cio:  # the CIO never learns which documents the register holds
