@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "secassure.catalogue",
     "secassure.profile",
     "secassure.evidence",
+    "secassure.notices",
     "secassure.assessments",
     "secassure.review",
     "secassure.exchange",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/", organisation, name="organisation"),
     path("", include("secassure.profile.urls")),
     path("", include("secassure.evidence.urls")),
+    path("", include("secassure.notices.urls")),
     path("", include("secassure.assessments.urls")),
     path("", include("secassure.review.urls")),
     path("", include("secassure.exchange.urls")),

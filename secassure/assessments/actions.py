@@ -21,6 +21,7 @@ from secassure import guards
 from secassure.assessments import inserting
 from secassure.assessments.choices import (
     MATERIALITY_TYPES,
+    PRIVACY_TYPES,
     TRANSITIONS,
     Answer,
     AssessmentStatus,
@@ -48,6 +49,7 @@ from secassure.assessments.models import (
 from secassure.assessments.services import led_by_cio
 from secassure.audit.actions import Pending, record, record_many
 from secassure.audit.events import AuditEvent
+from secassure.catalogue.choices import PartyCategory
 from secassure.catalogue.models import FrameworkVersion, Group, Obligation, Question
 from secassure.catalogue.queries import conditions, scope_for
 from secassure.errors import ActionError
@@ -56,12 +58,15 @@ from secassure.inbox.actions import members_who_may, notify
 from secassure.inbox.choices import Kind
 from secassure.people import display_name
 from secassure.profile.models import ThirdPartyProvider
+from secassure.profile.services import PRIVACY_RULES, rules_in_force
 from secassure.tenancy import access
 from secassure.tenancy.choices import MemberRole
 from secassure.tenancy.models import Organisation
 from secassure.wording import article, in_sentence, plural
 
 SEC_FRAMEWORK = "sec-g"
+# The privacy assessments of SEC Section I are assessed against the privacy catalogue.
+PRIVACY_FRAMEWORK = "sec-i"
 TEXT_LIMIT = 20_000
 
 
@@ -180,11 +185,37 @@ def _applicable_entries(org: Organisation, catalogue: FrameworkVersion, roles: l
     return [e for e in entries if _applies(e, org.category, roles, facts)]
 
 
-def _catalogue(catalogue: FrameworkVersion | None) -> FrameworkVersion:
+def framework_for(kind: str) -> str:
+    """The catalogue an assessment of this type is assessed against: SEC Section I for a privacy
+    assessment, SEC Section G for every other."""
+    return PRIVACY_FRAMEWORK if kind in PRIVACY_TYPES else SEC_FRAMEWORK
+
+
+def _require_privacy_party(org: Organisation, kind: str) -> None:
+    """Privacy assessments are for Other Users only (the Privacy Controls Framework page): the
+    categories come from the privacy-cycle rules in force, and Other Users alone when none are loaded."""
+    if kind not in PRIVACY_TYPES:
+        return
+    rules = rules_in_force(timezone.localdate(), PRIVACY_RULES)
+    categories = {c for rule in rules.cycle for c in rule.categories} if rules else {PartyCategory.OTHER_USER}
+    if org.category not in categories:
+        raise ActionError(f"a {AssessmentType(kind).label} is only for Other Users (SEC Section I); "
+                          f"{org.name} is {article(org.get_category_display())}, so it has security assessments "
+                          "only")
+
+
+def _catalogue(catalogue: FrameworkVersion | None, kind: str = "") -> FrameworkVersion:
     if catalogue is None:
-        catalogue = FrameworkVersion.objects.in_force(SEC_FRAMEWORK)
+        framework = framework_for(kind)
+        catalogue = FrameworkVersion.objects.in_force(framework)
         if catalogue is None:
-            raise ActionError("no SEC catalogue is loaded: run `secassure catalogue load` (make run does it)")
+            what = "privacy (SEC Section I)" if framework == PRIVACY_FRAMEWORK else "SEC"
+            raise ActionError(f"no {what} catalogue is loaded: run `secassure catalogue load` "
+                              "(make run does it)")
+    elif PRIVACY_FRAMEWORK in (catalogue.framework.slug, framework_for(kind)) and (
+            catalogue.framework.slug != framework_for(kind)):
+        raise ActionError(f"a {AssessmentType(kind).label} is assessed against the {framework_for(kind)} "
+                          f"catalogue, not {catalogue}")
     if not catalogue.is_published:
         raise ActionError(f"{catalogue} is a draft; assess against a published catalogue version")
     return catalogue
@@ -237,7 +268,8 @@ def create_assessment(org: Organisation, *, kind: str, by, baseline: Assessment 
     for start, end, what in ((period_start, period_end, "period"), (planned_start, planned_end, "planned dates")):
         if start and end and end < start:
             raise ActionError(f"the {what} end before they start")
-    catalogue = _catalogue(catalogue)
+    _require_privacy_party(org, kind)
+    catalogue = _catalogue(catalogue, kind)
     roles = roles_in_force(org)
     obligations = _applicable_entries(org, catalogue, roles)
     questions = _applicable_questions(org, catalogue)

@@ -15,6 +15,21 @@ class AssessmentType(models.TextChoices):
     SSA = "ssa", "User Security Self-Assessment (SSA)"
     FOLLOW_UP = "follow-up", "Follow-up Security Assessment"
     CIO_COMPLIANCE = "cio-compliance", "CIO compliance assessment (G8.3(d))"
+    # SEC Section I privacy assessments, for Other Users only, against the privacy catalogue (sec-i).
+    FPA = "fpa", "Full Privacy Assessment (FPA)"
+    RSPA = "rspa", "Random Sample Privacy Assessment (RSPA)"
+    PSA = "psa", "Privacy Self-Assessment (PSA)"
+
+
+# The privacy assessments of SEC Section I: assessed against the privacy catalogue, and only for a
+# Party in the Other User category (which Party categories a regime covers is rule data: the
+# privacy-cycle rules' cycle).
+PRIVACY_TYPES = frozenset({AssessmentType.FPA, AssessmentType.RSPA, AssessmentType.PSA})
+
+
+def regime_of(kind: str) -> str:
+    """The word a page or an export uses for the regime an assessment of this type belongs to."""
+    return "privacy" if kind in PRIVACY_TYPES else "security"
 
 
 # The types in which the User itself decides whether security risk has materially increased since

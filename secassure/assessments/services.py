@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from secassure import guards
-from secassure.assessments.choices import AssessmentStatus, Compliance
+from secassure.assessments.choices import PRIVACY_TYPES, AssessmentStatus, Compliance
 from secassure.assessments.models import (
     Assessment,
     EvidenceLink,
@@ -24,7 +24,7 @@ from secassure.assessments.models import (
 from secassure.evidence.freshness import Freshness
 from secassure.evidence.models import Document
 from secassure.evidence.services import freshness_of, with_freshness_fields
-from secassure.profile.services import rules_in_force
+from secassure.profile.services import CYCLE_RULES, PRIVACY_RULES, rules_in_force
 
 # --- progress -----------------------------------------------------------------------------------
 
@@ -143,8 +143,14 @@ def progress_many(assessments) -> dict[int, dict]:
 def conductor(assessment: Assessment, on: dt.date | None = None):
     """Who conducts an assessment of this type under the rules in force: the User, or the User CIO
     (with the clause and source that say so); None when no rules are loaded."""
-    rules = rules_in_force(on or timezone.localdate())
+    rules = regime_rules(assessment.kind, on or timezone.localdate())
     return rules.conductor_of(assessment.kind) if rules is not None else None
+
+
+def regime_rules(kind: str, on: dt.date):
+    """The rules in force for an assessment of this type: the privacy-cycle rules for a privacy
+    assessment (SEC Section I), the assessment-cycle rules for every other."""
+    return rules_in_force(on, PRIVACY_RULES if kind in PRIVACY_TYPES else CYCLE_RULES)
 
 
 def led_by_cio(assessment: Assessment):

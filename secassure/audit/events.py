@@ -98,6 +98,12 @@ class AuditEvent(StrEnum):
     EVIDENCE_ATTESTATION_CAMPAIGN_STARTED = "evidence.attestation.campaign_started"
     EVIDENCE_ATTESTATION_CONFIRMED = "evidence.attestation.confirmed"
 
+    # The notices register: notices owed to the SSC, the SMKI PMA, SECAS or a manufacturer.
+    NOTICES_NOTICE_ADDED = "notices.notice.added"
+    NOTICES_NOTICE_CHANGED = "notices.notice.changed"
+    NOTICES_NOTICE_SENT = "notices.notice.sent"
+    NOTICES_NOTICE_ANSWERED = "notices.notice.answered"
+
     # Workbooks imported; clients' own spreadsheets taken in, and the column mappings people keep.
     EXCHANGE_WORKBOOK_IMPORTED = "exchange.workbook.imported"
     EXCHANGE_INTAKE_APPLIED = "exchange.intake.applied"

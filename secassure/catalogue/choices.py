@@ -111,3 +111,6 @@ class ScopeKind(models.TextChoices):
     SSA = "ssa", "User Security Self-Assessment (SSA)"
     FOLLOW_UP = "follow-up", "Follow-up Security Assessment"
     CIO_COMPLIANCE = "cio-compliance", "CIO compliance assessment (G8.3(d))"
+    FPA = "fpa", "Full Privacy Assessment (FPA)"
+    RSPA = "rspa", "Random Sample Privacy Assessment (RSPA)"
+    PSA = "psa", "Privacy Self-Assessment (PSA)"

@@ -6,7 +6,8 @@
   and so does an assessment scope tagged S. (A standard's control set is stated by the standard
   itself, which its version names.)
 - ``ref-form``: every id is written as the framework writes its ids (for SEC Section G: ``G3.9``,
-  ``G5.14``, ``G3.28(a)``; its questions ``SSA-04``; for ISO/IEC 27001 clauses ``6.1.2`` and Annex A
+  ``G5.14``, ``G3.28(a)``; its questions ``SSA-04``; for SEC Section I ``I1.2`` and ``PSA-01``;
+  for ISO/IEC 27001 clauses ``6.1.2`` and Annex A
   controls ``A.5.19``).
 - ``question-clauses``: every question cites obligations that exist in the same file.
 - ``question-assessable``: a question cites only obligations that are assessed; an entry marked
@@ -39,6 +40,8 @@ GENERAL_PAGES = frozenset({
     "https://smartenergycodecompany.co.uk/sec/security-assessments",
     "https://smartenergycodecompany.co.uk/security-controls-framework",
     "https://smartenergycodecompany.co.uk/the-smart-energy-code",
+    "https://smartenergycodecompany.co.uk/sec/privacy-assessments",
+    "https://smartenergycodecompany.co.uk/privacy-controls-framework",
 })
 
 # How each framework writes its ids; frameworks not named here are checked only for the rules
@@ -47,6 +50,12 @@ REF_FORMS: dict[str, dict[str, re.Pattern]] = {
     "sec-g": {
         "obligation": re.compile(r"^G\d{1,2}(\.\d{1,3}[A-Z]?)?(\([a-z0-9]{1,4}\))*$"),
         "question": re.compile(r"^SSA-\d{2,3}$"),
+    },
+    # SEC Section I: the Other User privacy obligations (I1.2 to I1.5) and the privacy
+    # self-assessment's questions (PSA-01).
+    "sec-i": {
+        "obligation": re.compile(r"^I\d{1,2}(\.\d{1,3}[A-Z]?)?(\([a-z0-9]{1,4}\))*$"),
+        "question": re.compile(r"^PSA-\d{2,3}$"),
     },
     "iso27001": {
         # Clauses and subclauses (4.1, 6.1.2, 10.2) and Annex A controls (A.5.19; 5.19 before 2022.1).

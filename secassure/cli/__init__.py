@@ -17,6 +17,7 @@ import typer
 from secassure.cli import assessments, audit, catalogue, documents, exchange, intake, operations, organisations
 from secassure.cli import backup as backup_commands
 from secassure.cli import generate as generate_commands
+from secassure.cli import notices as notice_commands
 from secassure.cli import tokens as token_commands
 from secassure.cli.catalogue import shipped_files
 
@@ -43,6 +44,7 @@ app.add_typer(organisations.portfolio_app, name="portfolio")
 app.add_typer(organisations.user_app, name="user")
 app.add_typer(organisations.rules_app, name="rules")
 app.add_typer(documents.doc_app, name="doc")
+app.add_typer(notice_commands.notice_app, name="notice")
 app.add_typer(assessments.assessment_app, name="assessment")
 app.add_typer(assessments.review_app, name="review")
 app.add_typer(assessments.outcome_app, name="outcome")

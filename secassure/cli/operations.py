@@ -122,7 +122,7 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Load demo data even though DEBUG is off.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load the shipped catalogue and the demo story: two organisations and their people. Safe to run again."""
+    """Load the shipped catalogue and the demo story: three organisations and their people. Safe to run again."""
     setup_django()
     from django.conf import settings
 

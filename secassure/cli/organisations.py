@@ -264,6 +264,20 @@ def plan(
             con.print(f"  - {esc(reason)}")
     for warning in result.warnings:
         con.print(f"[yellow]warning:[/yellow] {esc(warning)}")
+    if result.privacy is not None:
+        _print_privacy(con, result.privacy)
+
+
+def _print_privacy(con, privacy) -> None:
+    """The SEC Section I privacy cycle, shown for an organisation it applies to (Other Users)."""
+    con.print(esc(f"Privacy cycle (SEC Section I): rules {privacy.ruleset}"))
+    for y in privacy.years:
+        con.print(f"[bold]Privacy year {y.year}: {esc(y.type)}[/bold] due by {esc(y.due_by or '-')} "
+                  f"(confidence {esc(y.confidence)})")
+        for reason in y.reasons:
+            con.print(f"  - {esc(reason)}")
+    for warning in privacy.warnings:
+        con.print(f"[yellow]warning:[/yellow] {esc(warning)}")
 
 
 def _due_words(year) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from django.db.models import OuterRef, Prefetch, Subquery
 
 from secassure import __version__
-from secassure.assessments.choices import AssessmentType, Compliance, Decision
+from secassure.assessments.choices import AssessmentType, Compliance, Decision, regime_of
 from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, StatusChange, ValidationRow
 from secassure.assessments.services import register_of, with_details
 from secassure.catalogue.models import Obligation
@@ -639,7 +639,7 @@ def _results_body(ctx: _Context, a: Assessment, result: dict, resources: dict[in
     metadata = ctx.metadata(
         f"Assessment results: {a.title}", str(a.revision),
         _props(("organisation", ctx.org.slug), ("assessment-id", a.pk), ("assessment-type", a.kind),
-               ("assessment-status", a.status), ("catalogue", a.catalogue.label)),
+               ("regime", regime_of(a.kind)), ("assessment-status", a.status), ("catalogue", a.catalogue.label)),
         a.submitted_at)
     return {
         "metadata": metadata,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from secassure import __version__
+from secassure.assessments.choices import regime_of
 from secassure.assessments.models import Assessment
 from secassure.errors import ActionError
 
@@ -154,6 +155,7 @@ def build(assessment: Assessment, out: Path, *, by=None, evidence: bool = True, 
             "created_by": by.email if by is not None else "secassure command line", "secassure": __version__,
             "organisation": {"slug": org.slug, "name": org.name},
             "assessment": {"id": assessment.pk, "title": assessment.title, "type": assessment.kind,
+                           "regime": regime_of(assessment.kind),
                            "status": assessment.status, "catalogue": str(assessment.catalogue)},
             "audit_chain_head": head,
             "files": writer.files,

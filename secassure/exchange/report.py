@@ -32,6 +32,7 @@ from secassure.assessments.choices import (
     Compliance,
     Decision,
     Treatment,
+    regime_of,
 )
 from secassure.assessments.models import Assessment, ChangeRecord, EvidenceLink, QuestionAnswer, ValidationRow
 from secassure.assessments.services import progress, register_of
@@ -256,6 +257,7 @@ def report_data(assessment: Assessment, *, today: dt.date | None = None, cio_rep
                          "category": _label(PartyCategory, org.category)},
         "assessment": {
             "title": a.title, "type": a.kind, "type_label": _label(AssessmentType, a.kind),
+            "regime": regime_of(a.kind),
             "cycle_year": a.cycle_year, "catalogue": a.catalogue.label, "catalogue_name": a.catalogue.framework.name,
             "status": a.status, "status_label": _label(AssessmentStatus, a.status),
             "submitted": a.submitted,

@@ -20,12 +20,14 @@ from django.utils.crypto import salted_hmac
 from openpyxl.utils import get_column_letter
 
 from secassure import __version__
+from secassure.assessments.choices import regime_of
 from secassure.assessments.models import Assessment
 from secassure.assessments.services import progress
 from secassure.audit.models import ChainHead, chain_name
 from secassure.exchange import flat, gathering, layout
 from secassure.exchange.layout import CIO, USER, DataSheet, label_of
 from secassure.people import name_and_email
+from secassure.profile.services import CYCLE_RULES, PRIVACY_RULES
 from secassure.review.services import bundle
 
 SIGNING_SALT = "secassure.exchange.workbook"
@@ -363,7 +365,9 @@ def _cover_facts(assessment: Assessment, kind: str, audience: str, by, now) -> d
 
     figures = progress(assessment)
     rows, questions = figures["rows"].as_dict(), figures["questions"].as_dict()
-    rules = (RuleSet.objects.filter(status="published", effective_date__lte=timezone.localdate())
+    # The rules of the assessment's own regime: the privacy-cycle rules for a privacy assessment.
+    rules = (RuleSet.objects.filter(name=PRIVACY_RULES if regime_of(assessment.kind) == "privacy" else CYCLE_RULES,
+                                    status="published", effective_date__lte=timezone.localdate())
              .order_by("-effective_date", "-loaded_at").first())
     head = chain_head(assessment)
     org = assessment.organisation
@@ -372,6 +376,8 @@ def _cover_facts(assessment: Assessment, kind: str, audience: str, by, now) -> d
         "Assessment": f"{assessment.get_kind_display()}: {assessment.title} (ID {assessment.pk})",
         "Status": assessment.get_status_display(),
         "Period": " to ".join(d.isoformat() for d in (assessment.period_start, assessment.period_end) if d) or "",
+        "Regime": ("Privacy (SEC Section I)" if regime_of(assessment.kind) == "privacy"
+                   else "Security (SEC Section G)"),
         "Catalogue": str(assessment.catalogue),
         "Assessment rules": str(rules) if rules else "none loaded",
         "Workbook": "Validation Workbook" if kind == layout.VALIDATION_WORKBOOK else "Questionnaire",

@@ -31,3 +31,4 @@ class Kind(models.TextChoices):
     ACTION_ASSIGNED = "action-assigned", "Remediation action assigned"
     ROWS_ASSIGNED = "rows-assigned", "Rows assigned"
     VERSION_TO_ACCEPT = "version-to-accept", "Provider's version to accept"
+    NOTICE_OVERDUE = "notice-overdue", "Notice overdue"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from secassure.catalogue.choices import PartyCategory
 from secassure.dates import add_months
@@ -132,6 +133,8 @@ class Plan:
     next_cycle: PlannedYear | None = None
     # The assessment types the rules say the User CIO conducts.
     cio_kinds: frozenset[str] = frozenset()
+    # The SEC Section I privacy cycle, for an organisation it applies to (privacy_planner).
+    privacy: Any = None
 
     def as_dict(self) -> dict:
         return {
@@ -143,6 +146,8 @@ class Plan:
             "cycle": [y.as_dict() for y in self.years],
             "next_cycle": self.next_cycle.as_dict() if self.next_cycle else None,
             "warnings": self.warnings,
+            # Only where a privacy cycle applies (Other Users): other categories have no such key.
+            **({"privacy": self.privacy.as_dict()} if self.privacy is not None else {}),
         }
 
     def next_due(self) -> PlannedYear | None:

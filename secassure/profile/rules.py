@@ -23,6 +23,12 @@ MEASURES = ("domestic", "non_domestic", "weighted")
 # sits above this app): who conducts each is rule data.
 CONDUCTED_KINDS = ("ssa", "fusa", "vusa", "follow-up", "cio-compliance")
 CONDUCTORS = ("user", "cio")
+# The privacy-cycle rule set (SEC Section I, Other Users only) reads the same format with its own
+# assessment types: the Full Privacy Assessment, the Random Sample Privacy Assessment and the
+# privacy self-assessment. It needs no thresholds and covers only the categories its cycle names.
+PRIVACY_RULESET = "privacy-cycle"
+PRIVACY_ASSESSMENT_TYPES = ("FPA", "RSPA", "PSA", "UNKNOWN")
+PRIVACY_KINDS = ("fpa", "rspa", "psa")
 PORTFOLIO_CONDITIONS = ("at-or-under", "over", "any")
 
 
@@ -161,22 +167,31 @@ class RuleSetData:
 
 
 def parse_rules(name: str, doc: Any) -> RuleSetData:
+    if isinstance(doc, dict) and doc.get("format") == "secassure.notices/1":
+        # The notice types are rules too, stored and versioned the same way, in a format of their own.
+        from secassure.profile.notice_rules import parse_notice_rules
+
+        return parse_notice_rules(name, doc)
     _check_document(name, doc)
     data = _ruleset(name, doc)
+    privacy = data.name == PRIVACY_RULESET
     ids: set[str] = set()
-    for i, node in enumerate(_items(name, doc, "thresholds")):
+    for i, node in enumerate(doc.get("thresholds") or [] if privacy else _items(name, doc, "thresholds")):
         data.thresholds.append(_threshold(name, node, f"thresholds[{i}]", ids))
     _check_weighted_thresholds(name, data)
+    types = PRIVACY_ASSESSMENT_TYPES if privacy else ASSESSMENT_TYPES
     for i, node in enumerate(_items(name, doc, "cycle")):
-        data.cycle.append(_cycle_rule(name, node, f"cycle[{i}]", ids))
+        data.cycle.append(_cycle_rule(name, node, f"cycle[{i}]", ids, types))
     for i, node in enumerate(_items(name, doc, "timing")):
         data.timing.append(_timing_rule(name, node, f"timing[{i}]", ids))
     for i, node in enumerate(doc.get("outcomes") or []):
         data.outcomes.append(_outcome_rule(name, node, f"outcomes[{i}]", ids, data))
     for i, node in enumerate(doc.get("assurance") or []):
         data.assurance.append(_assurance_names(name, node, f"assurance[{i}]", ids))
-    _conductors(name, doc, data, ids)
-    _check_cycle_covers_every_category(name, data)
+    _conductors(name, doc, data, ids, PRIVACY_KINDS if privacy else CONDUCTED_KINDS)
+    if not privacy:
+        # The privacy cycle covers only the categories it names (Other Users); the security cycle every one.
+        _check_cycle_covers_every_category(name, data)
     data.timing_months()
     return data
 
@@ -237,7 +252,8 @@ def _check_weighted_thresholds(name: str, data: RuleSetData) -> None:
                                                     "non_domestic thresholds for it too")
 
 
-def _cycle_rule(name: str, node: Any, place: str, ids: set[str]) -> CycleRule:
+def _cycle_rule(name: str, node: Any, place: str, ids: set[str], types: tuple[str, ...] = ASSESSMENT_TYPES
+                ) -> CycleRule:
     base = _rule_fields(name, node, place, ids, {"categories", "portfolio", "years"})
     portfolio = node.get("portfolio", "any")
     if portfolio not in PORTFOLIO_CONDITIONS:
@@ -246,9 +262,9 @@ def _cycle_rule(name: str, node: Any, place: str, ids: set[str]) -> CycleRule:
     if not isinstance(years, list) or len(years) != 3:
         raise DataFileError(name, f"{place}.years", "expected the three years' assessment types")
     for j, kind in enumerate(years):
-        if kind not in ASSESSMENT_TYPES:
+        if kind not in types:
             raise DataFileError(name, f"{place}.years[{j}]",
-                                f"{kind!r} is not one of {', '.join(ASSESSMENT_TYPES)}")
+                                f"{kind!r} is not one of {', '.join(types)}")
     return CycleRule(**base, categories=_categories(name, node, place), portfolio=portfolio, years=tuple(years))
 
 
@@ -280,7 +296,8 @@ def _assurance_names(name: str, node: Any, place: str, ids: set[str]) -> Assuran
     return AssuranceNames(**base, renamed_on=renamed_on, **names)
 
 
-def _conductors(name: str, doc: dict, data: RuleSetData, ids: set[str]) -> None:
+def _conductors(name: str, doc: dict, data: RuleSetData, ids: set[str],
+                kinds: tuple[str, ...] = CONDUCTED_KINDS) -> None:
     """Who conducts each assessment type: one entry for every type, no other. Rule files written
     before the section existed have none; given, it must name every type."""
     if "conducted_by" not in doc:
@@ -290,15 +307,15 @@ def _conductors(name: str, doc: dict, data: RuleSetData, ids: set[str]) -> None:
         place = f"conducted_by[{i}]"
         base = _rule_fields(name, node, place, ids, {"kind", "by", "clause"})
         kind = node.get("kind")
-        if kind not in CONDUCTED_KINDS:
-            raise DataFileError(name, f"{place}.kind", f"{kind!r} is not one of {', '.join(CONDUCTED_KINDS)}")
+        if kind not in kinds:
+            raise DataFileError(name, f"{place}.kind", f"{kind!r} is not one of {', '.join(kinds)}")
         if data.conductor_of(kind) is not None:
             raise DataFileError(name, f"{place}.kind", f"a second entry for {kind!r}")
         by = node.get("by")
         if by not in CONDUCTORS:
             raise DataFileError(name, f"{place}.by", f"{by!r} is not one of {', '.join(CONDUCTORS)}")
         data.conductors.append(Conductor(**base, kind=kind, by=by, clause=_text(name, node, "clause", place)))
-    missing = [kind for kind in CONDUCTED_KINDS if data.conductor_of(kind) is None]
+    missing = [kind for kind in kinds if data.conductor_of(kind) is None]
     if missing:
         raise DataFileError(name, "conducted_by", f"no entry for {', '.join(repr(k) for k in missing)}: say who "
                                                   "conducts every assessment type")

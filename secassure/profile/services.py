@@ -12,10 +12,13 @@ from django.utils import timezone
 from secassure.datafiles import parse_yaml, paused_gc, read_text
 from secassure.profile.models import PortfolioSnapshot, RuleSet, SecasAdvice
 from secassure.profile.planner import Advice, Plan, Portfolio, plan_cycle
+from secassure.profile.privacy_planner import plan_privacy
 from secassure.profile.recorded import RecordedAssessment, recorded_of
 from secassure.profile.rules import RuleSetData, parse_rules
 
 CYCLE_RULES = "assessment-cycle"
+# The SEC Section I privacy assessments' cycle, for Other Users (secassure/data/rules/privacy-cycle.yaml).
+PRIVACY_RULES = "privacy-cycle"
 SHIPPED_RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 
 
@@ -75,15 +78,23 @@ def plan_for(organisation, today: dt.date | None = None, snapshots: list[Portfol
     (``recorded.recorded_for``) and the advice (``advice_for``) to plan many organisations at a
     fixed cost; each left out is read for this organisation."""
     today = today or timezone.localdate()
+    # The privacy cycle is planned for one organisation at a time (its page, `secassure plan`); a
+    # caller planning many passes the rules and gets the security cycle alone.
+    with_privacy = rules is _UNSET
     if rules is _UNSET:
         rules = rules_in_force(today)
     if rules is None:
         plan = Plan(organisation.slug, organisation.category, organisation.cycle_start, "", today)
         plan.warnings.append("no assessment-cycle rules are loaded: run `secassure rules load --shipped`")
         return plan
-    return plan_cycle(organisation=organisation.slug, category=organisation.category,
+    if recorded is None and with_privacy:
+        recorded = recorded_of(organisation)
+    plan = plan_cycle(organisation=organisation.slug, category=organisation.category,
                       cycle_start=organisation.cycle_start,
                       snapshots=snapshots if snapshots is not None else snapshots_of(organisation),
                       today=today, rules=rules,
                       assessments=recorded if recorded is not None else recorded_of(organisation),
                       advice=advice if advice is not None else advice_for([organisation.pk])[organisation.pk])
+    if with_privacy:
+        plan.privacy = plan_privacy(organisation.category, rules_in_force(today, PRIVACY_RULES), recorded, today)
+    return plan

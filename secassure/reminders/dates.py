@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from secassure.dates import add_months
 from secassure.evidence.models import Document
 from secassure.evidence.services import with_freshness_fields
+from secassure.notices import services as notices
 from secassure.profile.planner import ASSESSMENT_NAMES
 from secassure.review.models import Finding, RemediationAction
 from secassure.tenancy.choices import MemberRole
@@ -20,12 +20,13 @@ from secassure.tenancy.choices import MemberRole
 # A digest looks this far ahead; the calendar feed further.
 DIGEST_DAYS = 14
 FEED_DAYS = 400
-COUNT_MONTHS = 6  # G5.27: the number of Smart Metering Systems, every six months
 
 PREPARERS = frozenset({MemberRole.OWNER, MemberRole.APPROVER, MemberRole.CONTRIBUTOR})
 ANSWERABLE = frozenset({MemberRole.OWNER, MemberRole.APPROVER})
+NOTICE_RECORDERS = frozenset({MemberRole.OWNER, MemberRole.CONTRIBUTOR})
 KIND_NAMES = {"assessment": "Assessment due", "review": "Document review", "expiry": "Evidence expires",
-              "count": "G5.27 count to SECAS", "action": "Remediation action", "response": "Response to the SSC"}
+              "count": "G5.27 count to SECAS", "action": "Remediation action", "response": "Response to the SSC",
+              "notice": "Notice overdue"}
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,10 @@ def _documents(org, user, role: str) -> list[Due]:
 
 
 def count_due(org, today: dt.date) -> dt.date | None:
-    """G5.27: a Live DCC User that uses a Shared Resource Provider reports its count of Smart Metering
-    Systems every six months; the next is due six months after the last snapshot (today if there is
-    none). None when the organisation is not a Live DCC User or uses no Shared Resource Provider now."""
-    if not org.is_live_dcc_user(today) or not org.providers.srp().active_on(today).exists():
-        return None
-    last = org.portfolio_snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
-    return add_months(last, COUNT_MONTHS) if last else today
+    """G5.27: the next six-monthly count of Smart Metering Systems to SECAS, counted from the last
+    one recorded as sent in the notices register (from the last portfolio snapshot where none is).
+    None when the organisation is not a Live DCC User or uses no Shared Resource Provider now."""
+    return notices.count_due(org, today)
 
 
 def _counts(org, today: dt.date) -> list[Due]:
@@ -95,7 +93,7 @@ def _counts(org, today: dt.date) -> list[Due]:
     if due is None:
         return []
     return [Due("count", f"count-{org.pk}-{due.isoformat()}", "Report the number of Smart Metering Systems to SECAS",
-                due, org.name, reverse("organisation", args=[org.slug]), "G5.27")]
+                due, org.name, reverse("notices", args=[org.slug]), "G5.27")]
 
 
 def _actions(org, user) -> list[Due]:
@@ -115,6 +113,12 @@ def _responses(org) -> list[Due]:
                 reverse("finding", args=[org.slug, f.pk]), f.clause) for f in findings]
 
 
+def _notices(org, today: dt.date) -> list[Due]:
+    """Notices whose deadline passed with nothing sent (the G5.27 count is listed as a count)."""
+    return [Due("notice", o.key, o.title, o.deadline, org.name, o.path, o.clause)
+            for o in notices.overdue_for(org, today) if not o.count]
+
+
 def for_person(user, today: dt.date, days: int = DIGEST_DAYS) -> list[Due]:
     """Everything due for the person from the past up to days ahead, soonest first."""
     horizon = today + dt.timedelta(days=days)
@@ -126,6 +130,8 @@ def for_person(user, today: dt.date, days: int = DIGEST_DAYS) -> list[Due]:
         found += _documents(org, user, role)
         if role == MemberRole.OWNER:
             found += _counts(org, today)
+        if role in NOTICE_RECORDERS:
+            found += _notices(org, today)
         found += _actions(org, user)
         if role in ANSWERABLE:
             found += _responses(org)

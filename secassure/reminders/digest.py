@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from secassure.inbox.models import Notification, unsent_for
+from secassure.notices.overdue import notify_overdue
 from secassure.reminders.dates import DIGEST_DAYS, KIND_NAMES, Due, for_person
 from secassure.reminders.models import Digest
 
@@ -67,6 +68,8 @@ def compose(user, items: list[Due], today: dt.date, handed: list | None = None) 
 def send_digests(today: dt.date, *, dry_run: bool = False, progress=None) -> Run:
     """Send each active person their digest for today, unless they already have it."""
     run = Run(today)
+    if not dry_run:  # what became overdue reaches the inbox first, so that today's digest carries it
+        notify_overdue(today)
     people = list(get_user_model().objects.filter(is_active=True, memberships__isnull=False).distinct()
                   .order_by("email"))
     done_today = set(Digest.objects.filter(day=today).values_list("user_id", flat=True))

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from secassure import guards
 from secassure.assessments import actions as assessment_actions
-from secassure.assessments.choices import AssessmentStatus, AssessmentType
+from secassure.assessments.choices import AssessmentStatus, AssessmentType, regime_of
 from secassure.assessments.models import Assessment, EvidenceLink, QuestionAnswer, StatusChange, ValidationRow
-from secassure.assessments.services import conducted_by_cio
+from secassure.assessments.services import conducted_by_cio, regime_rules
 from secassure.audit.actions import record
 from secassure.audit.events import AuditEvent
 from secassure.errors import ActionError
@@ -27,7 +27,6 @@ from secassure.evidence.models import Document, DocumentVersion
 from secassure.inbox.actions import members_who_may, notify
 from secassure.inbox.choices import Kind
 from secassure.people import display_name
-from secassure.profile.services import rules_in_force
 from secassure.review.choices import Decision, QueryPurpose, QueryStatus, Side
 from secassure.review.models import AssuranceRecord, Comment, Outcome, QueryMessage, ReviewQuery, Share
 from secassure.tenancy import access
@@ -38,7 +37,7 @@ S = AssessmentStatus
 TEXT_LIMIT = 20_000
 # The CIO-conducted types the Panel gives an assurance status (G8.34), and the statuses after which a
 # follow-up security assessment comes.
-ASSURED_TYPES = frozenset({AssessmentType.FUSA, AssessmentType.FOLLOW_UP})
+ASSURED_TYPES = frozenset({AssessmentType.FUSA, AssessmentType.FOLLOW_UP, AssessmentType.FPA})
 FOLLOW_UP_AFTER = frozenset({"deferred", "rejected"})
 
 
@@ -412,7 +411,7 @@ def record_outcome(assessment: Assessment, *, by, decision: str, received_on: dt
     if letter is not None and letter.organisation_id != org.pk:
         raise ActionError("that letter is not in this organisation's register")
     reference, text = guards.line(reference, "the SSC reference", 100), guards.text(text, "the decision's text")
-    rules = rules_in_force(received_on) or rules_in_force(timezone.localdate())
+    rules = regime_rules(assessment.kind, received_on) or regime_rules(assessment.kind, timezone.localdate())
     rule = rules.outcome(decision) if rules else None
     if rule is None:
         raise ActionError("the rules in force do not describe this decision; load the shipped rules "
@@ -472,7 +471,9 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
         raise ActionError("that assessment belongs to another organisation")
     if effective_date > timezone.localdate():
         raise ActionError("the status's date is in the future")
-    rules = rules_in_force(timezone.localdate())
+    # A privacy assessment's status is one of the Panel's privacy assurance statuses (I2.30), read
+    # from the privacy-cycle rules; any other, the security statuses (G8.34).
+    rules = regime_rules(assessment.kind if assessment is not None else "", timezone.localdate())
     found = rules.assurance_status(name, effective_date) if rules else None
     if found is None:
         known = sorted({given for rule in (rules.assurance if rules else []) for _, given in (*rule.before,
@@ -485,7 +486,9 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
     conducted = assessment is not None and conducted_by_cio(assessment) is not None
     if conducted:
         if assessment.kind not in ASSURED_TYPES:
-            raise ActionError(f"the Panel assigns an assurance status after a FUSA or a follow-up assessment, not "
+            after = ("a Full Privacy Assessment" if regime_of(assessment.kind) == "privacy"
+                     else "a FUSA or a follow-up assessment")
+            raise ActionError(f"the Panel assigns an assurance status after {after}, not "
                               f"after a {AssessmentType(assessment.kind).label}")
         if assessment.status != S.RESPONSE_SENT:
             raise ActionError("the assurance status follows the CIO's report and the User's response to it; "
@@ -497,7 +500,14 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
         follow_up = None
         if conducted:
             _status_move(assessment, S.CLOSED, by=by, reason=f"assurance status: {given}")
-            if status in FOLLOW_UP_AFTER:
+            if assessment.kind == AssessmentType.FPA:
+                # After Rejected a second Full Privacy Assessment is undertaken (MP112, in the
+                # privacy-cycle rules' assurance rule).
+                if status == "rejected":
+                    follow_up = assessment_actions.create_assessment(
+                        org, kind=AssessmentType.FPA, by=None, baseline=assessment, catalogue=assessment.catalogue,
+                        title=f"Second Full Privacy Assessment after {assessment.title}"[:200]).assessment
+            elif status in FOLLOW_UP_AFTER:
                 follow_up = assessment_actions.create_assessment(
                     org, kind=AssessmentType.FOLLOW_UP, by=None, baseline=assessment, catalogue=assessment.catalogue,
                     title=f"Follow-up security assessment after {assessment.title}"[:200]).assessment
@@ -505,7 +515,7 @@ def record_assurance(org, *, by, name: str, effective_date: dt.date, conditions:
             "status": status, "name_as_given": created.name_as_given, "effective_date": effective_date.isoformat(),
             "conditions": created.conditions or None, "follow_up": follow_up.pk if follow_up else None})
         people = members_who_may(org, access.RECORD_OUTCOME) | members_who_may(org, access.APPROVE_ASSESSMENTS)
-        then = (f": a follow-up security assessment is created, {follow_up.title}" if follow_up
+        then = (f": a new assessment is created, {follow_up.title}" if follow_up
                 else f" ({created.conditions})" if created.conditions else "")
         notify(org, people, kind=Kind.OUTCOME, text=f"{org.name}'s assurance status is {given} from "
                                                      f"{effective_date:%-d %B %Y}{then}",

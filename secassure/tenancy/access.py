@@ -40,6 +40,7 @@ RECORD_OUTCOME = "review.outcome"
 ANSWER_QUERIES = "review.answer"
 MANAGE_FINDINGS = "findings.manage"
 SIGN_LETTER = "letters.sign"
+RECORD_NOTICES = "notices.record"
 
 _READ = frozenset({VIEW, VIEW_DOCUMENTS, VIEW_ASSESSMENTS})
 
@@ -48,9 +49,9 @@ _READ = frozenset({VIEW, VIEW_DOCUMENTS, VIEW_ASSESSMENTS})
 PERMISSIONS: dict[str, frozenset[str]] = {
     MemberRole.OWNER: _READ | {EDIT, MANAGE_MEMBERS, ADD_PORTFOLIO, UPLOAD, ACCEPT, CREATE_ASSESSMENTS,
                                EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, REOPEN_ASSESSMENTS, DECIDE_MATERIALITY, EDIT_RISKS,
-                               SHARE_REVIEW, RECORD_OUTCOME, ANSWER_QUERIES, MANAGE_FINDINGS},
+                               SHARE_REVIEW, RECORD_OUTCOME, ANSWER_QUERIES, MANAGE_FINDINGS, RECORD_NOTICES},
     MemberRole.CONTRIBUTOR: _READ | {ADD_PORTFOLIO, UPLOAD, EDIT_ASSESSMENTS, CHECK_ASSESSMENTS, EDIT_RISKS,
-                                     ANSWER_QUERIES, MANAGE_FINDINGS},
+                                     ANSWER_QUERIES, MANAGE_FINDINGS, RECORD_NOTICES},
     # Management: signs off what others prepared, so it checks and approves but does not author.
     MemberRole.APPROVER: _READ | {ACCEPT, CHECK_ASSESSMENTS, APPROVE_ASSESSMENTS, DECIDE_MATERIALITY, SIGN_LETTER},
     MemberRole.OBSERVER: _READ,

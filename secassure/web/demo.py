@@ -53,6 +53,8 @@ from secassure.tenancy.models import Membership, Organisation
 DEMO_PASSWORD = "secassure-demo"  # noqa: S105 - published on purpose: it is the demo's password
 ENERGY = ("Demo Energy Supply Ltd", "demo-energy")
 NETWORKS = ("Demo Northern Networks plc", "demo-networks")
+# An Other User, which also takes the privacy assessments of SEC Section I.
+INSIGHTS = ("Demo Orbit Insights Ltd", "demo-insights")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class DemoPerson:
 
 DEMO_PEOPLE = (
     DemoPerson("alice", "alice@demo.secassure.test", "Alice", "Consultant",
-               ((ENERGY[1], MemberRole.OWNER), (NETWORKS[1], MemberRole.OWNER)),
-               "a consultant who runs both organisations' assurance (and the site's administrator)"),
+               ((ENERGY[1], MemberRole.OWNER), (NETWORKS[1], MemberRole.OWNER), (INSIGHTS[1], MemberRole.OWNER)),
+               "a consultant who runs the organisations' assurance (and the site's administrator)"),
     DemoPerson("ravi", "ravi@energy.demo.secassure.test", "Ravi", "Patel", ((ENERGY[1], MemberRole.CONTRIBUTOR),),
                "Demo Energy's security analyst, who prepares its assessments"),
     DemoPerson("dana", "dana@energy.demo.secassure.test", "Dana", "Okafor", ((ENERGY[1], MemberRole.APPROVER),),
@@ -80,9 +82,14 @@ DEMO_PEOPLE = (
     DemoPerson("helen", "helen@networks.demo.secassure.test", "Helen", "Price",
                ((NETWORKS[1], MemberRole.APPROVER),), "Demo Northern Networks' director, who signs off"),
     DemoPerson("morgan", "morgan@cio.demo.secassure.test", "Morgan", "Reid",
-               ((ENERGY[1], MemberRole.CIO_REVIEWER), (NETWORKS[1], MemberRole.CIO_REVIEWER)),
-               "the independent User CIO, who conducts both organisations' VUSAs and reviews their "
-               "self-assessments"),
+               ((ENERGY[1], MemberRole.CIO_REVIEWER), (NETWORKS[1], MemberRole.CIO_REVIEWER),
+                (INSIGHTS[1], MemberRole.CIO_REVIEWER)),
+               "the independent User CIO, who conducts the VUSAs and reviews the self-assessments; as the "
+               "Independent Privacy Auditor, the same organisation reviews Demo Orbit Insights' privacy "
+               "self-assessment"),
+    DemoPerson("nadia", "nadia@insights.demo.secassure.test", "Nadia", "Brooks",
+               ((INSIGHTS[1], MemberRole.APPROVER),),
+               "Demo Orbit Insights' data protection officer, who checks and signs off its privacy self-assessment"),
 )
 DEMO_EMAIL = DEMO_PEOPLE[0].email
 # The people in the story started using the workbench this many days before the demo is loaded;
@@ -130,7 +137,8 @@ def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
                 # loader would otherwise print a year of e-mails at once).
                 inbox_actions.set_delivery(Delivery.DIGEST, by=person)
         made = []
-        for (name, slug), tell in ((ENERGY, _energy_supply), (NETWORKS, _northern_networks)):
+        for (name, slug), tell in ((ENERGY, _energy_supply), (NETWORKS, _northern_networks),
+                                   (INSIGHTS, _orbit_insights)):
             if not Organisation.objects.filter(slug=slug).exists():
                 tell(people, today)
                 made.append(name)
@@ -139,7 +147,7 @@ def load_demo(catalogue_files: list[Path], max_bytes: int) -> dict:
                 org = Organisation.objects.get(slug=slug)
                 if not Membership.objects.filter(organisation=org, user=people[person.key]).exists():
                     tenancy_actions.add_member(org, people[person.key], role, by=None)
-    return {"catalogue": lines, "organisations": [ENERGY[1], NETWORKS[1]], "created": made,
+    return {"catalogue": lines, "organisations": [ENERGY[1], NETWORKS[1], INSIGHTS[1]], "created": made,
             "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
             "people": [{"email": p.email, "name": f"{p.first_name} {p.last_name}", "what": p.what,
                         "roles": [{"organisation": slug, "role": role} for slug, role in p.roles]}
@@ -604,4 +612,65 @@ def _northern_networks(people: dict, today: dt.date) -> Organisation:
                            narrative="No change of this kind since the VUSA, other than those in the change log.")
     with _on(ago(20)):
         _check_everything(ssa, by=alice)
+    return org
+
+
+# --- Demo Orbit Insights Ltd -----------------------------------------------------------------------
+#
+# An Other User: an energy insights service that obtains consumers' consumption data with their
+# consent. Besides its security cycle it takes the privacy assessments of SEC Section I. Alice
+# prepared its privacy self-assessment a month ago, Nadia checked and signed it off, and it is now
+# under review by the Independent Privacy Auditor (Morgan, of the same organisation as the User CIO),
+# who has raised one query and written one comment.
+
+
+def _orbit_insights(people: dict, today: dt.date) -> Organisation:
+    """An Other User whose privacy self-assessment is under review by the Independent Privacy Auditor."""
+    from secassure.assessments import actions as a
+    from secassure.review import actions as review
+
+    alice, nadia, morgan = (people[k] for k in ("alice", "nadia", "morgan"))
+    ago = _days_before(today)
+    cycle_start = add_months(today, -14)
+
+    with _on(ago(60)):
+        org = _organisation(INSIGHTS, people, category="other-user", party_id="DEMO-0311", cycle_start=cycle_start)
+        profile_actions.add_role(org, "other-user", by=alice, user_ids=["90-B3-D5-1F-30-00-03-11"],
+                                 start_date=cycle_start)
+        # An Other User is responsible for no Smart Metering Systems of its own: SECAS's count is nil.
+        profile_actions.add_snapshot(org, by=alice, as_of=cycle_start - dt.timedelta(days=30), domestic=0,
+                                     non_domestic=0, source="SECAS count")
+        notice = _document(org, title="Consumer Privacy Notice", doc_type="policy", owner=nadia, uploaded_by=alice,
+                           effective_date=add_months(today, -6), name="consumer-privacy-notice.pdf")
+        register = _document(org, title="Consent Register Reconciliation", doc_type="report", owner=nadia,
+                             uploaded_by=alice,
+                             effective_date=ago(62), name="consent-register-reconciliation.pdf")
+    with _on(ago(35)):
+        psa = a.create_assessment(org, kind="psa", by=alice, title="Privacy self-assessment",
+                                  cycle_year=2).assessment
+        a.move(psa, "preparation", by=alice)
+    with _on(ago(33)):
+        _answer_everything(psa, by=alice, evidence_for={}, default_document=register,
+                           narrative="No change of this kind since the Full Privacy Assessment.")
+        notice_row = psa.rows.select_related("obligation").get(obligation__ref="I1.4")
+        notice_row.assessment = psa
+        a.link_evidence(notice_row, notice, by=alice)
+    with _on(ago(30)):
+        a.move(psa, "internal-review", by=alice)
+    with _on(ago(28)):
+        _check_everything(psa, by=nadia)
+        a.move(psa, "sign-off", by=nadia)
+    with _on(ago(27)):
+        a.move(psa, "submitted", by=nadia, declaration=DECLARATION.version)
+    with _on(ago(24)):
+        review.share(psa, morgan, by=alice)
+    with _on(ago(12)):
+        consent_row = psa.rows.select_related("obligation").get(obligation__ref="I1.2")
+        consent_row.assessment = psa
+        review.raise_query(psa, consent_row, by=morgan,
+                           text="Please show a sample of ten consents from March matched to the data requests "
+                                "they allowed.")
+    with _on(ago(10)):
+        review.comment(psa, by=morgan, item=notice_row,
+                       text="The privacy notice is current and says how to withdraw consent.")
     return org

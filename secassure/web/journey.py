@@ -20,6 +20,7 @@ from secassure.profile.models import PortfolioSnapshot, RoleHolding
 from secassure.reminders.dates import count_due
 from secassure.review.attention import attention
 from secassure.review.choices import QueryStatus
+from secassure.tenancy import access
 from secassure.wording import plural
 
 S = AssessmentStatus
@@ -72,10 +73,16 @@ def _conducted_step(current: Assessment, url: str, review: str) -> Step:
     return _step("clear")
 
 
-def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
+def next_step(org, plan, today: dt.date, pressing: dict | None = None, door=None) -> Step:
     """The one thing to do next for the organisation, most pressing first. pressing is what
-    review.attention.attention returned for today, when the caller has it already."""
+    review.attention.attention returned for today, when the caller has it already. Given the
+    viewer's door, a step whose page their role may not use is named without its link (an
+    Approver is told that no snapshot is recorded, not sent to a form that refuses them)."""
     slug = org.slug
+
+    def link(permission: str, name: str) -> str:
+        return reverse(name, args=[slug]) if door is None or door.may(permission) else ""
+
     pressing = pressing if pressing is not None else attention(org, today)
     if pressing["responses_overdue"] or pressing["responses_due_soon"]:
         first = (pressing["responses_overdue"] + pressing["responses_due_soon"])[0]
@@ -88,11 +95,12 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None) -> Step:
                      reverse("remediation-plan", args=[slug, first["plan"]]))
     due = count_due(org, today)
     if due is not None and due <= today + dt.timedelta(days=SOON_DAYS):
-        return _step("counts", f"due {due:%d %b %Y}", reverse("portfolio-add", args=[slug]))
+        # Recorded as a G5.27 notice in the register, whose last one sent starts the next six months.
+        return _step("counts", f"due {due:%d %b %Y}", reverse("notices", args=[slug]))
     if not RoleHolding.objects.filter(organisation=org).exists():
-        return _step("roles", "No User Role is recorded yet.", reverse("role-add", args=[slug]))
+        return _step("roles", "No User Role is recorded yet.", link(access.EDIT, "role-add"))
     if not PortfolioSnapshot.objects.filter(organisation=org).exists():
-        return _step("portfolio", "No portfolio snapshot is recorded yet.", reverse("portfolio-add", args=[slug]))
+        return _step("portfolio", "No portfolio snapshot is recorded yet.", link(access.ADD_PORTFOLIO, "portfolio-add"))
     current = (Assessment.objects.filter(organisation=org).exclude(status=S.CLOSED)
                .order_by("-created_at", "-pk").first())
     if current is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from secassure.assessments.evidence_map import obligation_evidence
 from secassure.assessments.services import group_order, progress
 from secassure.evidence.freshness import LABELS as FRESHNESS_LABELS
+from secassure.notices.services import notice_rules, overdue_for, unnotified_systems
 from secassure.profile.forms import AdviceForm
 from secassure.profile.models import PortfolioSnapshot, RoleHolding, SecasAdvice, ThirdPartyProvider, UserSystem
 from secassure.profile.planner import Portfolio
@@ -41,7 +42,7 @@ def organisation(request, slug):
     return render(request, "profile/organisation.html", {
         "org": org,
         "attention": pressing,
-        "next_step": next_step(org, plan, today, pressing),
+        "next_step": next_step(org, plan, today, pressing, door),
         "standing": _standing(door, today),
         "plans": org.remediation_plans.select_related("assessment").order_by("created_at", "pk"),
         "plan": plan,
@@ -55,7 +56,16 @@ def organisation(request, slug):
         "live_dcc_user": org.is_live_dcc_user(today),
         "can_edit": door.may(EDIT),
         "can_add_portfolio": door.may(ADD_PORTFOLIO),
+        **_notices(org, today),
     })
+
+
+def _notices(org, today) -> dict:
+    """What the notices register says is late: notices not sent by their deadline, and further User
+    Systems in use with no notice sent to the SSC before their first use (G3.9)."""
+    rules = notice_rules(today)
+    return {"notices_overdue": overdue_for(org, today, rules),
+            "unnotified_ids": {s.pk for s in unnotified_systems(org, today, rules)}}
 
 
 def _standing(door, today) -> dict:

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from secassure.assessments import actions
-from secassure.assessments.choices import AssessmentType
 from secassure.audit.models import Event
 from secassure.errors import ActionError
 from tests.assessments import helpers
@@ -15,7 +14,8 @@ from tests.shipped import load_shipped_rules
 CONDUCTED_BY = {"ssa": "user", "fusa": "cio", "vusa": "cio", "follow-up": "cio", "cio-compliance": "cio"}
 
 
-@pytest.mark.parametrize("kind", list(AssessmentType))
+# The security types; the privacy types (SEC Section I, Other Users only) in tests/privacy.
+@pytest.mark.parametrize("kind", list(CONDUCTED_BY))
 def test_show_says_who_conducts_each_type_from_the_rules(cli, cat, org_a, alice, kind):
     load_shipped_rules()
     created = actions.create_assessment(org_a, kind=kind, by=alice).assessment

@@ -193,7 +193,8 @@ def test_a_baseline_that_is_not_submitted_is_refused(cat, org_a, alice):
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"kind": "audit"}, "'audit' is not an assessment type; use one of fusa, vusa, ssa, follow-up, cio-compliance"),
+    ({"kind": "audit"}, "'audit' is not an assessment type; use one of fusa, vusa, ssa, follow-up, cio-compliance, "
+                         "fpa, rspa, psa"),
     ({"cycle_year": 4}, "the cycle year is 1, 2 or 3"),
     ({"cycle_year": 0}, "the cycle year is 1, 2 or 3"),
     ({"planned_start": dt.date(2026, 5, 1), "planned_end": dt.date(2026, 4, 1)},

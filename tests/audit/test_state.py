@@ -62,7 +62,7 @@ def test_a_row_status_changed_by_sql_is_reported(demo_site, cli):
 
 def test_an_assessment_status_changed_by_sql_is_reported(demo_site):
     """Including a status the review set (CIO review), which the review's move records."""
-    reviewed = Assessment.objects.get(status="cio-review")
+    reviewed = Assessment.objects.filter(status="cio-review", organisation__slug="demo-energy").get()
     _sql("UPDATE assessments_assessment SET status = 'preparation' WHERE id = %s", reviewed.pk)
     assert _found(check_state()) == [("assessment", reviewed.pk, "status", "cio-review", "preparation")]
 

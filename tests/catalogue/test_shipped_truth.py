@@ -347,7 +347,7 @@ def test_both_versions_stay_loaded_and_diff_compares_them(cli):
         assert cli("catalogue", "load", path).exit_code == 0
     loaded = cli("catalogue", "load", "--shipped", "--json")
     assert loaded.exit_code == 0, loaded.stderr
-    assert [r["version"] for r in loaded.json()] == ["iso27001@2022.1", "sec-g@2026.4"]
+    assert [r["version"] for r in loaded.json()] == ["iso27001@2022.1", "sec-g@2026.4", "sec-i@2026.1"]
     listed = {r["framework"] + "@" + r["version"] for r in cli("catalogue", "list", "--json").json()}
     assert {"sec-g@2026.3", "sec-g@2026.4", "iso27001@2022", "iso27001@2022.1"} <= listed
     assert cli("catalogue", "show", "G5.14", "--json").json()["version"] == "2026.4"  # the one in force

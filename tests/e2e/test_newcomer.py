@@ -63,10 +63,10 @@ def _confirm_each_carried_forward_item(page) -> int:
 def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submission(browser, demo):
     (email, password), director = _readme_logins()
 
-    # The consultant's portfolio: both organisations, with what needs attention.
+    # The consultant's portfolio: the three organisations, with what needs attention.
     alice = _sign_in(browser, demo, email, password)
     table = alice.locator("table.portfolio")
-    assert table.locator("tbody tr").count() == 2
+    assert table.locator("tbody tr").count() == 3
     energy = table.locator("tr:has-text('Demo Energy Supply Ltd')").inner_text()
     networks = table.locator("tr:has-text('Demo Northern Networks plc')").inner_text()
     assert "Self-assessment (cycle year 3): 100% assessed" in energy

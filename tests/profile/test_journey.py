@@ -144,3 +144,17 @@ def test_the_organisation_page_shows_the_next_step_and_where_it_stands(client, s
     assert "SSA 2026: 1 of 2 obligations assessed" in text and "G8.18, G5.14" in text
     assert "Compliance by SEC group" in text and 'class="bar-gap" x="0" width="50"' in text
     assert "Evidence freshness" in text
+
+
+def test_a_step_s_link_is_offered_only_to_those_whose_role_may_use_it(client, settings, rules, org_a, alice, dave):
+    from secassure.profile.actions import add_role
+
+    settings.SECASSURE_REQUIRE_MFA = False
+    add_role(org_a, "import-supplier", by=None)
+    assert _next(org_a) == "portfolio"
+    for person, offered in ((alice, True), (dave, False)):
+        client.force_login(person)
+        page = client.get(f"/orgs/{org_a.slug}/").content.decode()
+        assert "No portfolio snapshot is recorded yet." in page
+        assert (f'href="/orgs/{org_a.slug}/portfolio/add/"' in page.split('id="next-h"')[1].split("</section>")[0]) \
+            is offered, person

@@ -54,10 +54,11 @@ POST_ONLY = {"invite", "member-role", "member-remove", "invitation-revoke", "rol
              "review-report-issue", "review-report-reopen", "review-response-due", "review-response-send",
              "finding-approve", "assessment-check-many", "assessment-confirm-many", "intake-upload", "intake-remap",
              "intake-preview", "intake-apply", "exchange-pack-job", "exchange-import-job"}
+# The notices register's list takes its filters from the query string: GET only.
 GET_ONLY = {"exchange", "exchange-workbook", "exchange-report", "exchange-pack", "exchange-csv", "exchange-oscal",
             "document-download", "obligations", "assessment", "assessment-answers", "assessment-compare", "review",
             "review-item", "review-evidence", "review-message-file", "query-inbox", "finding", "remediation-plan",
-            "exchange-cio-report", "assessment-documents", "intake", "job", "job-download"}
+            "exchange-cio-report", "assessment-documents", "intake", "job", "job-download", "notices"}
 # Which kind of object each route's id names.
 ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "invitation-revoke": "invitation",
                 "role-remove": "holding", "system-decision": "system", "document": "document",
@@ -65,7 +66,7 @@ ROUTE_OBJECT = {"member-role": "membership", "member-remove": "membership", "inv
                 "document-accept": "document", "provider-assign": "provider", "provider-edit": "provider",
                 "assessment-sign-off": "assessment",
                 "exchange-pack-job": "assessment", "exchange-import-job": "assessment",
-                "job": "job", "job-download": "job",
+                "job": "job", "job-download": "job", "notice": "notice",
                 "document-link": "document",
                 "document-move": "document", "campaign-start": "document", "risk": "risk",
                 **{name: "assessment" for name in ("assessment", "assessment-answers", "assessment-item",
@@ -120,7 +121,12 @@ def org_b_objects(org_b, mallory, shipped_catalogue):
 
     job = Job.objects.create(kind="pack", organisation=org_b, requested_by=mallory, actor=mallory.email,
                              params={"assessment": assessment.pk})
-    return {"job": job.pk, "assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk, "plan": plan.pk,
+    from secassure.notices.models import Notice
+
+    notice = Notice.objects.create(organisation=org_b, kind="G3.5", known_on=dt.date(2026, 1, 6),
+                                   recorded_at=dt.datetime(2026, 1, 6, tzinfo=dt.UTC))
+    return {"notice": notice.pk, "job": job.pk, "assessment": assessment.pk, "risk": risk.pk, "finding": finding.pk,
+            "plan": plan.pk,
             "system": system.pk, "membership": Membership.objects.get(user=mallory).pk,
             "holding": holding.pk, "invitation": invitation.pk, "document": document.pk, "provider": provider.pk}
 
@@ -184,13 +190,14 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, org_a):
 
 
 # The role matrix: what each role gets from each organisation page (GET).
-PAGES = ["organisation", "organisation-edit", "members", "portfolio-add", "role-add", "system-add", "srp-add"]
+PAGES = ["organisation", "organisation-edit", "members", "portfolio-add", "role-add", "system-add", "srp-add",
+         "notices", "notice-add"]
 EXPECTED = {
     "owner": dict.fromkeys(PAGES, 200),
-    "contributor": {"organisation": 200, "portfolio-add": 200, **dict.fromkeys(
-        ["organisation-edit", "members", "role-add", "system-add", "srp-add"], 403)},
-    "approver": {"organisation": 200, **dict.fromkeys(PAGES[1:], 403)},
-    "observer": {"organisation": 200, **dict.fromkeys(PAGES[1:], 403)},
+    "contributor": {"organisation": 200, "portfolio-add": 200, "notices": 200, "notice-add": 200,
+                    **dict.fromkeys(["organisation-edit", "members", "role-add", "system-add", "srp-add"], 403)},
+    "approver": {"organisation": 200, "notices": 200, **dict.fromkeys(PAGES[1:-2] + ["notice-add"], 403)},
+    "observer": {"organisation": 200, "notices": 200, **dict.fromkeys(PAGES[1:-2] + ["notice-add"], 403)},
     "provider": dict.fromkeys(PAGES, 404),
     "cio-reviewer": dict.fromkeys(PAGES, 404),
 }

@@ -37,9 +37,11 @@ def test_demo_is_idempotent_and_its_login_works(cli, client, settings):
     first = cli("demo", "--force", "--json")
     assert first.exit_code == 0, first.stderr
     assert first.json()["login"] == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
-    assert first.json()["created"] == ["Demo Energy Supply Ltd", "Demo Northern Networks plc"]
+    assert first.json()["created"] == ["Demo Energy Supply Ltd", "Demo Northern Networks plc",
+                                       "Demo Orbit Insights Ltd"]
     events = Event.objects.count()
-    assert FrameworkVersion.objects.count() == 2 and Organisation.objects.count() == 2
+    # ISO/IEC 27001, SEC Section G and SEC Section I; the supplier, the network and the Other User
+    assert FrameworkVersion.objects.count() == 3 and Organisation.objects.count() == 3
     second = cli("demo", "--force")
     assert second.exit_code == 0
     assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in second.stdout
