@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import (
     BadRequest,
     ImproperlyConfigured,
@@ -42,6 +43,7 @@ from ninja.throttling import BaseThrottle
 from secassure.api.models import count_use
 from secassure.assessments.actions import StaleEdit
 from secassure.errors import ActionError
+from secassure.people import display_name
 from secassure.tenancy.middleware import lacks_mfa
 
 logger = logging.getLogger(__name__)
@@ -359,3 +361,19 @@ def token_organisation(request: HttpRequest, slug: str):
 
 def day(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def person(user) -> dict | None:
+    """A person as the API shows one: id, name and address (``None`` for nobody)."""
+    return {"id": user.pk, "name": display_name(user), "email": user.email} if user is not None else None
+
+
+def member(org, user_id: int | None, refusal: str):
+    """The member of the organisation with that id, ``None`` for none asked, or the refusal (an
+    ActionError, the same whether the id is someone elsewhere or nobody at all)."""
+    if user_id is None:
+        return None
+    found = get_user_model().objects.filter(pk=user_id, memberships__organisation=org).first()
+    if found is None:
+        raise ActionError(refusal)
+    return found

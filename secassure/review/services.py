@@ -21,7 +21,8 @@ def comments(assessment: Assessment):
             .select_related("author", "row__obligation", "answer__question").order_by("created_at", "pk"))
 
 
-def _item_ref(obj) -> str | None:
+def item_ref(obj) -> str | None:
+    """The reference of the row's obligation or the answer's question a query or comment is on."""
     if obj.row_id:
         return obj.row.obligation.ref
     if obj.answer_id:
@@ -38,12 +39,12 @@ def bundle(assessment: Assessment) -> dict:
     outcome = Outcome.objects.filter(assessment=assessment).select_related("follow_up", "letter").first()
     return {
         "queries": [{
-            "id": q.pk, "item": _item_ref(q), "status": q.status, "raised_by": q.raised_by.email,
+            "id": q.pk, "item": item_ref(q), "status": q.status, "raised_by": q.raised_by.email,
             "raised_at": q.raised_at.isoformat(), "closed_at": q.closed_at.isoformat() if q.closed_at else None,
             "messages": [{"side": m.side, "author": m.author.email, "at": m.created_at.isoformat(), "text": m.text,
                           "evidence": (f"{m.document.title} v{m.version.number}" if m.document_id else None)}
                          for m in q.messages.all()]} for q in threads(assessment)],
-        "comments": [{"item": _item_ref(c), "author": c.author.email, "text": c.text,
+        "comments": [{"item": item_ref(c), "author": c.author.email, "text": c.text,
                       "at": c.updated_at.isoformat()} for c in comments(assessment)],
         "outcome": None if outcome is None else {
             "decision": outcome.decision, "clause": outcome.clause or None, "rule": outcome.rule_id,

@@ -9,7 +9,6 @@ changes nothing here (the CIO's own work is in the review's routes)."""
 import datetime as dt
 from typing import Literal
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -23,6 +22,8 @@ from secassure.api.core import (
     Listing,
     PathId,
     day,
+    member,
+    person,
     shows,
     token_organisation,
 )
@@ -174,10 +175,6 @@ def _when(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _person(user) -> dict | None:
-    return {"id": user.pk, "email": user.email, "name": display_name(user)} if user is not None else None
-
-
 def assessment_out(a: Assessment) -> dict:
     return {
         "id": a.pk, "title": a.title, "type": a.kind, "type_label": a.get_kind_display(), "status": a.status,
@@ -219,10 +216,10 @@ def _links_of(item) -> list[EvidenceLink]:
 
 def _item_out(item) -> dict:
     return {
-        "id": item.pk, "owner": _person(item.owner), "changed": item.changed, "change_note": item.change_note,
+        "id": item.pk, "owner": person(item.owner), "changed": item.changed, "change_note": item.change_note,
         "carried_forward": item.carried_forward, "confirmed": item.confirmed,
-        "updated_by": _person(item.updated_by), "updated_at": _when(item.updated_at),
-        "checked_by": _person(item.checked_by), "checked_at": _when(item.checked_at), "revision": item.revision,
+        "updated_by": person(item.updated_by), "updated_at": _when(item.updated_at),
+        "checked_by": person(item.checked_by), "checked_at": _when(item.checked_at), "revision": item.revision,
         "links": [{"id": link.pk, "document_id": link.document_id, "document_title": link.document.title,
                    "version": link.version.number if link.version_id else None} for link in _links_of(item)],
     }
@@ -249,7 +246,7 @@ def link_out(link: EvidenceLink) -> dict:
             "ref": link.row.obligation.ref if link.row_id else link.answer.question.ref,
             "document_id": link.document_id, "document_title": link.document.title,
             "version": link.version.number if link.version_id else None, "carried_forward": link.carried_forward,
-            "added_by": _person(link.added_by), "added_at": _when(link.added_at)}
+            "added_by": person(link.added_by), "added_at": _when(link.added_at)}
 
 
 # --- the doors ----------------------------------------------------------------------------------
@@ -305,12 +302,7 @@ def _answer(assessment: Assessment, answer_id: int) -> QuestionAnswer:
 def _owner(org, owner_id: int | None):
     """The person named as owner: one of the organisation's members (whether their role lets them
     own the work is the action's to say); ``None`` gives the item to nobody."""
-    if owner_id is None:
-        return None
-    found = get_user_model().objects.filter(memberships__organisation=org, pk=owner_id).first()
-    if found is None:
-        raise ActionError(f"the owner must be a member of {org.name}")
-    return found
+    return member(org, owner_id, f"the owner must be a member of {org.name}")
 
 
 # --- assessments --------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from their annotations at import, which must then be types rather than strings."
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -20,11 +19,22 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, model_validator
 
-from secassure.api.core import ERRORS, READ_ERRORS, BodyId, Cursor, Listing, PathId, day, shows, token_organisation
+from secassure.api.core import (
+    ERRORS,
+    READ_ERRORS,
+    BodyId,
+    Cursor,
+    Listing,
+    PathId,
+    day,
+    member,
+    person,
+    shows,
+    token_organisation,
+)
 from secassure.assessments.access import get_answer_for, get_assessment_for, get_row_for
 from secassure.errors import ActionError
 from secassure.evidence.models import Document
-from secassure.people import display_name
 from secassure.review import actions, services
 from secassure.review import remediation_actions as remediation
 from secassure.review.access import review_door
@@ -137,45 +147,27 @@ class ActionOut(Schema):
     revision: int
 
 
-def _person(user) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "name": display_name(user), "email": user.email}
-
-
-def _moment(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _item_ref(obj) -> str | None:
-    if obj.row_id:
-        return obj.row.obligation.ref
-    if obj.answer_id:
-        return obj.answer.question.ref
-    return None
-
-
 def message_out(message) -> dict:
     attached = None
     if message.document_id:
         attached = {"id": message.document_id, "title": message.document.title,
                     "version": message.version.number if message.version_id else None}
-    return {"id": message.pk, "side": message.side, "author": _person(message.author), "text": message.text,
+    return {"id": message.pk, "side": message.side, "author": person(message.author), "text": message.text,
             "document": attached, "created_at": message.created_at.isoformat()}
 
 
 def query_out(query) -> dict:
     """A query thread as read through ``services.threads`` (its item, people and messages fetched)."""
     return {"id": query.pk, "assessment_id": query.assessment_id, "row_id": query.row_id,
-            "answer_id": query.answer_id, "item": _item_ref(query), "purpose": query.purpose,
-            "status": query.status, "raised_by": _person(query.raised_by), "raised_at": query.raised_at.isoformat(),
-            "closed_by": _person(query.closed_by), "closed_at": _moment(query.closed_at),
+            "answer_id": query.answer_id, "item": services.item_ref(query), "purpose": query.purpose,
+            "status": query.status, "raised_by": person(query.raised_by), "raised_at": query.raised_at.isoformat(),
+            "closed_by": person(query.closed_by), "closed_at": day(query.closed_at),
             "messages": [message_out(m) for m in query.messages.all()]}
 
 
 def comment_out(comment: Comment) -> dict:
     return {"id": comment.pk, "assessment_id": comment.assessment_id, "row_id": comment.row_id,
-            "answer_id": comment.answer_id, "item": _item_ref(comment), "author": _person(comment.author),
+            "answer_id": comment.answer_id, "item": services.item_ref(comment), "author": person(comment.author),
             "text": comment.text, "created_at": comment.created_at.isoformat(),
             "updated_at": comment.updated_at.isoformat()}
 
@@ -186,10 +178,10 @@ def finding_out(finding: Finding) -> dict:
     return {"id": finding.pk, "ref": finding.ref, "assessment_id": finding.assessment_id, "source": finding.source,
             "clause": finding.clause, "kind": finding.kind, "severity": finding.severity,
             "status": finding.status, "description": finding.description, "response": finding.response,
-            "response_due": day(finding.response_due), "responded_by": _person(finding.responded_by),
-            "responded_at": _moment(finding.responded_at),
-            "response_approved_by": _person(finding.response_approved_by),
-            "response_approved_at": _moment(finding.response_approved_at),
+            "response_due": day(finding.response_due), "responded_by": person(finding.responded_by),
+            "responded_at": day(finding.responded_at),
+            "response_approved_by": person(finding.response_approved_by),
+            "response_approved_at": day(finding.response_approved_at),
             "evidence": [{"id": d.pk, "title": d.title} for d in evidence],
             "moves": remediation.finding_moves(finding), "created_at": finding.created_at.isoformat(),
             "revision": finding.revision}
@@ -202,10 +194,10 @@ def action_out(action: RemediationAction) -> dict:
     return {"id": action.pk, "plan_id": plan.pk, "plan_version": plan.version, "plan_status": plan.status,
             "assessment_id": plan.assessment_id,
             "finding": {"id": finding.pk, "ref": finding.ref} if finding is not None else None,
-            "clause": action.clause, "description": action.description, "owner": _person(action.owner),
+            "clause": action.clause, "description": action.description, "owner": person(action.owner),
             "target_date": day(action.target_date), "status": action.status,
             "closure_evidence": {"id": evidence.pk, "title": evidence.title} if evidence is not None else None,
-            "closed_at": _moment(action.closed_at), "revision": action.revision}
+            "closed_at": day(action.closed_at), "revision": action.revision}
 
 
 # --- what is sent -------------------------------------------------------------------------------
@@ -497,12 +489,7 @@ def _action(request, slug: str, action_id: int):
 def _owner(org, owner_id: int | None):
     """A member of the organisation, to be given the action (the action refuses a role that may not
     carry remediation forward); nobody for None."""
-    if owner_id is None:
-        return None
-    found = get_user_model().objects.filter(pk=owner_id, memberships__organisation=org).first()
-    if found is None:
-        raise ActionError(f"the action's owner must be a member of {org.name}")
-    return found
+    return member(org, owner_id, f"the action's owner must be a member of {org.name}")
 
 
 def _closure_evidence(org, document_id: int | None):
