@@ -12,9 +12,9 @@ from pathlib import Path
 from django.db.models import Count
 from django.urls import reverse
 
-from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus
+from secassure.assessments.choices import MATERIALITY_TYPES, PRIVACY_TYPES, AssessmentStatus
 from secassure.assessments.models import Assessment
-from secassure.assessments.services import goes_the_cios_way, progress
+from secassure.assessments.services import conducted_by_cio, goes_the_cios_way, progress
 from secassure.datafiles import parse_yaml, read_text
 from secassure.profile.models import PortfolioSnapshot, RoleHolding
 from secassure.reminders.dates import count_due
@@ -110,7 +110,10 @@ def next_step(org, plan, today: dt.date, pressing: dict | None = None, door=None
         return _step("create", f"{year.type.upper()} for cycle year {year.year}, due by {year.due_by:%d %b %Y}",
                      reverse("assessments", args=[slug]))
     url = reverse("assessment", args=[slug, current.pk])
-    if goes_the_cios_way(current, plan.cio_kinds):
+    # The plan holds the types the security rules give the CIO; a privacy type's conductor is in
+    # the privacy rules, which the assessment's own regime reads.
+    if (conducted_by_cio(current) is not None if current.kind in PRIVACY_TYPES
+            else goes_the_cios_way(current, plan.cio_kinds)):
         return _conducted_step(current, url, reverse("review", args=[slug, current.pk]))
     if current.editable:
         figures = progress(current)

@@ -230,3 +230,19 @@ def test_show_says_who_conducts_each_privacy_type_from_the_privacy_rules(cli, ot
     shown = cli("assessment", "show", str(created.pk), "--json")
     assert shown.exit_code == 0, shown.stderr
     assert shown.json()["assessment"]["conducted_by"] == by
+
+
+def test_the_next_step_of_a_full_privacy_assessment_is_the_auditor_s_way(other_user, cast):
+    from django.utils import timezone
+
+    from secassure.profile.actions import add_snapshot
+    from secassure.profile.services import plan_for
+    from secassure.web.journey import next_step
+
+    add_snapshot(other_user, by=None, as_of=dt.date(2025, 7, 1), domestic=0, non_domestic=0)
+    fpa = assessment_actions.create_assessment(other_user, kind="fpa", by=cast["alice"]).assessment
+    step = next_step(other_user, plan_for(other_user), timezone.localdate())
+    # shared with the Independent Privacy Auditor, who conducts it: not answered and signed off by the User
+    assert step.id == "cio-share" and step.detail == fpa.title
+    psa = assessment_actions.create_assessment(other_user, kind="psa", by=cast["alice"]).assessment
+    assert next_step(other_user, plan_for(other_user), timezone.localdate()).id != "cio-share", psa
