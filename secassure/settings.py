@@ -168,6 +168,13 @@ def _databases() -> dict:
     else:
         db["CONN_MAX_AGE"] = env_int("SECASSURE_DB_CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
+        if env_bool("SECASSURE_DB_PREPARED", True):
+            # Bind parameters on the server, so that psycopg can prepare a statement a connection runs
+            # again (from its second run): PostgreSQL then plans it once per connection instead of on
+            # every request, and planning was most of its work for the ORM's queries. A connection
+            # pooler in transaction mode cannot keep prepared statements: turn this off behind one.
+            db["OPTIONS"]["server_side_binding"] = True
+            db["OPTIONS"]["prepare_threshold"] = 2
     db["ATOMIC_REQUESTS"] = False
     return {"default": db}
 

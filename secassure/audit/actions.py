@@ -91,7 +91,11 @@ def _unsealed(pending: Pending, org_id: int | None, chain: str, actor, request_i
 
 def _locked_head(chain: str) -> ChainHead:
     """The chain's head, created at the start of the chain if it has none, locked until the caller's
-    transaction ends, so that appends to one chain queue behind each other."""
+    transaction ends, so that appends to one chain queue behind each other. A chain with a head, as
+    every chain but a new one has, costs one statement."""
+    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
     ChainHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "head_hash": GENESIS_HASH,
                                                            "seal": head_seal(chain, 0, GENESIS_HASH)})
     return ChainHead.objects.select_for_update().get(chain=chain)
@@ -129,7 +133,9 @@ def record(
     event = _unsealed(Pending(action, obj, before=before, after=after, reason=reason, object_type=object_type,
                               object_id=object_id, object_repr=object_repr),
                       org_id, chain, current_actor(), current_request_id(), audit_key_id())
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: an event that fails to append fails
+    # the change it describes, and a savepoint would cost two more round trips on every change.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(chain)
         event.seq = head.seq + 1
         event.occurred_at = dt.datetime.now(dt.UTC)
@@ -156,7 +162,7 @@ def record_many(pending: Iterable[Pending], *, organisation=None) -> list[Event]
     if not events:
         return []
     alias = router.db_for_write(Event)
-    with transaction.atomic(using=alias):
+    with transaction.atomic(using=alias, savepoint=False):
         head = _locked_head(chain)
         occurred_at = dt.datetime.now(dt.UTC)
         seq, prev_hash = head.seq, head.head_hash

@@ -27,6 +27,10 @@ USER, CIO = "user", "cio"
 
 META_SHEET = "_meta"
 ITEM_SEPARATOR = "|"  # between the fields of one item's entry in the metadata sheet
+# An item's entry: its place, its revision, the hash of each locked cell (":" between them), the hash
+# of its input cells and the hash of its locked cells together. Workbooks exported before the last
+# field was added have the first six, and are read as before, a cell at a time.
+ENTRY_FIELDS = ("sheet", "row", "id", "revision", "locked", "input", "locked row")
 LISTS_SHEET = "Lists"
 
 # The input vocabularies: (what the drop-down shows, what is stored).
@@ -147,7 +151,9 @@ BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 
 def cell_text(text: str) -> str:
     """Text as a cell can hold it: without what XML cannot carry, cut to CELL_LIMIT code units."""
-    if NOT_XML.search(text):
+    # Printable text (most cells: no control character, surrogate or non-character) holds nothing
+    # that XML cannot carry, and str.isprintable says so faster than the pattern can.
+    if not text.isprintable() and NOT_XML.search(text):
         text = NOT_XML.sub("", text.translate(BREAKS))
     if len(text) > CELL_LIMIT // 2 and len(encoded := text.encode("utf-16-le")) > 2 * CELL_LIMIT:
         text = encoded[:2 * CELL_LIMIT].decode("utf-16-le", errors="ignore")  # a pair cut in two is dropped

@@ -93,7 +93,7 @@ class ReadItem:
     id: int
     revision: int
     edited: bool
-    values: dict = field(default_factory=dict)  # field -> parsed value, for every input column
+    values: dict = field(default_factory=dict)  # field -> parsed value, for every input column of an edited row
 
     @property
     def key(self) -> str:
@@ -237,7 +237,7 @@ def read_meta(wb) -> tuple[dict, list[list[str]]]:
             if row is None or all(v is None for v in row):
                 break
             entry = str(row[0] if row[0] is not None else "").split(layout.ITEM_SEPARATOR)
-            if len(entry) != 6 or any(v is not None for v in row[1:]):
+            if len(entry) not in (6, len(layout.ENTRY_FIELDS)) or any(v is not None for v in row[1:]):
                 _refuse(f"sheet '{layout.META_SHEET}', row {len(items) + len(META_KEYS) + 3}: the item entry is "
                         "damaged")
             items.append(entry)
@@ -363,6 +363,8 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     inputs = set(sheet.inputs(header["audience"])) if editable else set()
     width = len(sheet.columns)
     refs = next((i for i, c in enumerate(sheet.columns) if c.key == "ref"), None)
+    ordered_inputs = sorted(inputs)
+    locked = [i for i in range(width) if i not in inputs]
     read: list[ReadItem] = []
     rows = _sheet(wb, sheet.title).iter_rows(min_row=1)
     heading = next(rows, ())
@@ -378,7 +380,7 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     for entry in expected:
         excel_row += 1
         cells = next(rows, None)
-        _, row_text, id_text, revision_text, locked_text, input_digest = entry
+        _, row_text, id_text, revision_text, locked_text, input_digest, *together = entry
         if cells is None:
             problems.add(f"expected the row of item {id_text}, found the end of the sheet; rows must not be removed",
                          sheet.title, excel_row)
@@ -395,25 +397,26 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
                          "the order they were exported", sheet.title, excel_row, sheet.where(0))
             continue
         values = [getattr(c, "value", None) for c in cells[:width]]
-        locked = [i for i in range(width) if i not in inputs]
-        digests = locked_text.split(":")
-        for position, index in enumerate(locked):
-            if position < len(digests) and layout.digest([values[index]])[:8] != digests[position]:
-                problems.add("a locked cell was changed; only the shaded cells may be edited (export a new "
-                             "workbook to see the current values)", sheet.title, excel_row, sheet.where(index))
+        if not together or layout.digest([values[i] for i in locked]) != together[0]:
+            digests = locked_text.split(":")  # which cell it was
+            for position, index in enumerate(locked):
+                if position < len(digests) and layout.digest([values[index]])[:8] != digests[position]:
+                    problems.add("a locked cell was changed; only the shaded cells may be edited (export a new "
+                                 "workbook to see the current values)", sheet.title, excel_row, sheet.where(index))
         for extra in cells[width:]:
             if not _blank(getattr(extra, "value", None)):
                 problems.add("unexpected value beyond the last column", sheet.title, excel_row,
                              f"column {getattr(extra, 'column_letter', '?')}")
                 break
         parsed = {}
-        kind = (answer_kinds or {}).get(item_id) if sheet.item == "answer" else None
-        question = (str(values[refs]) if refs is not None else "", kind) if kind else None
-        for index in sorted(inputs):
-            column = sheet.columns[index]
-            parsed[column.key] = parse_cell(column, cells[index], problems, sheet, excel_row, index,
-                                            question=question)
-        edited = layout.digest([values[i] for i in sorted(inputs)]) != input_digest
+        edited = layout.digest([values[i] for i in ordered_inputs]) != input_digest
+        if edited:  # an unedited row's inputs are what was exported: nothing in them to read or refuse
+            kind = (answer_kinds or {}).get(item_id) if sheet.item == "answer" else None
+            question = (str(values[refs]) if refs is not None else "", kind) if kind else None
+            for index in ordered_inputs:
+                column = sheet.columns[index]
+                parsed[column.key] = parse_cell(column, cells[index], problems, sheet, excel_row, index,
+                                                question=question)
         read.append(ReadItem(sheet, excel_row, int(id_text), int(revision_text), edited, parsed))
     scanned = 0
     for cells in rows:

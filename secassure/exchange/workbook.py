@@ -241,9 +241,12 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
                 row_styles = [*column_styles[:answer_at], styles.locked, *column_styles[answer_at + 1:]]
         ws.append(zip(values, row_styles, strict=True))
         written = [layout.plain(v) for v in values]  # as the cells hold them
+        kept = [written[i] for i in locked]
+        # Each locked cell's hash says which cell was changed; the hash of them all lets the import
+        # check an unchanged row (nearly every row) with one hash instead of one a cell.
         meta_items.append([sheet.title, excel_row, item.pk, item.revision,
-                           ":".join(layout.digest_plain([written[i]])[:8] for i in locked),
-                           layout.digest_plain([written[i] for i in sorted(inputs)])])
+                           ":".join(layout.digest_plain([value])[:8] for value in kept),
+                           layout.digest_plain([written[i] for i in sorted(inputs)]), layout.digest_plain(kept)])
     last = max(excel_row, 2)
     for i in sorted(inputs):
         column = sheet.columns[i]
@@ -476,7 +479,7 @@ def _meta(wb, header: dict, items: list) -> str:
     for key in META_KEYS:
         ws.append([(key, locked), (str(header[key]), locked)])
     ws.append([("signature", locked), (signature, locked)])
-    ws.append([(layout.ITEM_SEPARATOR.join(("sheet", "row", "id", "revision", "locked", "input")), locked)])
+    ws.append([(layout.ITEM_SEPARATOR.join(layout.ENTRY_FIELDS), locked)])
     for entry in items:  # one cell an item keeps the sheet small and quick to write
         ws.append([(layout.ITEM_SEPARATOR.join(str(v) for v in entry), locked)])
     _protect(ws)

@@ -201,7 +201,7 @@ def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(clie
         assert response.status_code == 200
         counts.append(len(queries))
     assert small.rows.count() == 1 and ssa.rows.count() > 40
-    assert counts[0] == counts[1] == 20, counts
+    assert counts[0] == counts[1] == 17, counts
 
 
 def test_an_answer_of_another_assessment_of_the_same_organisation_is_404(client, bob, ssa):

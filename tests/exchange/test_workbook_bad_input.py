@@ -283,18 +283,52 @@ def test_an_edited_meta_sheet_fails_its_signature(drafting, bob, exported, ref, 
     assert only(refused(drafting, path, bob)).message == UNSIGNED
 
 
-@pytest.mark.parametrize(("field", "value"), [(3, "99"), (2, "2"), (4, "00000000:00000000"), (5, "0" * 16)],
-                         ids=["revision", "id", "locked-cells", "inputs"])
+@pytest.mark.parametrize(("field", "value"), [(3, "99"), (2, "2"), (4, "00000000:00000000"), (5, "0" * 16),
+                                            (6, "0" * 16)],
+                         ids=["revision", "id", "locked-cells", "inputs", "locked-row"])
 def test_an_edited_item_entry_fails_the_signature(drafting, bob, exported, field, value):
-    """Each item is one cell, sheet|row|id|revision|locked|input: changing any field breaks the signature."""
+    """Each item is one cell, sheet|row|id|revision|locked|input|locked row: changing any field breaks
+    the signature."""
     def change(wb):
         ws = wb[layout.META_SHEET]
         parts = ws[f"A{FIRST_ITEM}"].value.split(layout.ITEM_SEPARATOR)
-        assert len(parts) == 6 and parts[field] != value
+        assert len(parts) == len(layout.ENTRY_FIELDS) == 7 and parts[field] != value
         parts[field] = value
         crafted.set_text(ws, f"A{FIRST_ITEM}", layout.ITEM_SEPARATOR.join(parts))
 
     assert only(refused(drafting, edited(exported, change), bob)).message == UNSIGNED
+
+
+def as_six_fields(wb) -> None:
+    """The metadata as a workbook exported before each item's entry carried the hash of its locked
+    cells together: six fields an item, signed by this installation."""
+    ws = wb[layout.META_SHEET]
+    header = {key: ws[f"B{n}"].value for key, n in META_ROWS.items() if key != "signature"}
+    items, row = [], FIRST_ITEM
+    while ws[f"A{row}"].value:
+        items.append(ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR)[:6])
+        crafted.set_text(ws, f"A{row}", layout.ITEM_SEPARATOR.join(items[-1]))
+        row += 1
+    crafted.set_text(ws, f"B{META_ROWS['signature']}", workbook.sign({"header": header, "items": items}))
+
+
+def test_a_workbook_with_six_fields_an_item_is_read_a_cell_at_a_time(drafting, bob, exported):
+    """A workbook exported before the locked row's hash was added still imports, and a changed locked
+    cell in it is still found and named."""
+    sheet = VALIDATION
+    status = crafted.column_letter(sheet, "status")
+    path = edited(exported, lambda wb: (as_six_fields(wb), crafted.set_text(wb[sheet.title], f"{status}2",
+                                                                            "Partially compliant")))
+    plan = importing.plan(drafting, path, by=bob)
+    assert [change.ref for change in plan.changes] == ["T1"]
+
+    def locked_changed(wb):
+        as_six_fields(wb)
+        crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'ref')}3", "T9")
+
+    problem = only(refused(drafting, edited(exported, locked_changed), bob))
+    assert (problem.sheet, problem.row, problem.column, problem.message) == (
+        sheet.title, 3, column(sheet, "ref"), LOCKED)
 
 
 def test_a_damaged_item_entry_is_refused(drafting, bob, exported):
