@@ -149,11 +149,17 @@ NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 
 
+def _surely_xml(text: str) -> bool:
+    """Whether text is printable but for tabs and line breaks, as most cells are: such text holds
+    nothing XML cannot carry (every character NOT_XML finds is unprintable), and str.isprintable
+    says so many times faster than the pattern can search a long text. False is no verdict: the
+    pattern then looks."""
+    return text.isprintable() or text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable()
+
+
 def cell_text(text: str) -> str:
     """Text as a cell can hold it: without what XML cannot carry, cut to CELL_LIMIT code units."""
-    # Printable text (most cells: no control character, surrogate or non-character) holds nothing
-    # that XML cannot carry, and str.isprintable says so faster than the pattern can.
-    if not text.isprintable() and NOT_XML.search(text):
+    if not _surely_xml(text) and NOT_XML.search(text):
         text = NOT_XML.sub("", text.translate(BREAKS))
     if len(text) > CELL_LIMIT // 2 and len(encoded := text.encode("utf-16-le")) > 2 * CELL_LIMIT:
         text = encoded[:2 * CELL_LIMIT].decode("utf-16-le", errors="ignore")  # a pair cut in two is dropped
@@ -183,6 +189,14 @@ _json_text = json.encoder.encode_basestring  # what that encoder uses for text
 def digest(values) -> str:
     """A short hash of some values in their plain form."""
     return digest_plain([plain(v) for v in values])
+
+
+def cell_digest(value) -> str:
+    """The hash the metadata keeps of one locked cell, in its plain form: digest_plain([value])
+    cut to 8 characters, made without the list around the value (the export makes one a cell)."""
+    if type(value) is str:
+        return hashlib.sha256(f"[{_json_text(value)}]".encode()).hexdigest()[:8]
+    return digest_plain([value])[:8]
 
 
 def digest_plain(values: list) -> str:

@@ -400,7 +400,7 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
         if not together or layout.digest([values[i] for i in locked]) != together[0]:
             digests = locked_text.split(":")  # which cell it was
             for position, index in enumerate(locked):
-                if position < len(digests) and layout.digest([values[index]])[:8] != digests[position]:
+                if position < len(digests) and layout.cell_digest(layout.plain(values[index])) != digests[position]:
                     problems.add("a locked cell was changed; only the shaded cells may be edited (export a new "
                                  "workbook to see the current values)", sheet.title, excel_row, sheet.where(index))
         for extra in cells[width:]:
@@ -436,9 +436,10 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# A formula element, with or without a namespace prefix: calamine would give its cached value, so a
-# sheet holding one is read by openpyxl, which reports the formula.
-FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# A formula element, or any element with a namespace prefix, which could be a formula's: calamine
+# would give a formula's cached value, so a sheet holding either is read by openpyxl, which reports
+# the formula. One pass finds both (a prefixed formula is a prefixed element).
+FORMULA_OR_PREFIXED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:|f[\s/>])")
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -446,9 +447,10 @@ PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. The quick
 # reading takes a sheet only when every cell names its place first (as every spreadsheet program
 # writes it) and no place is beyond column Z or row 99,999: a grid of 2.6 million cells at most.
-FAR_PLACE = re.compile(rb'\sr="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')  # r=, not xmlns:r=
+# Searched from its literal start, many times quicker than from a class of whitespace; a match
+# counts only after whitespace (r=, not xmlns:r=), which _far_place checks.
+FAR_PLACE = re.compile(rb'r="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')
 UNPLACED_CELL = re.compile(rb"<c[\t\r\n]")
-PREFIXED_ELEMENT = re.compile(rb"<[A-Za-z_][\w.-]*:")
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
 
 
@@ -531,10 +533,15 @@ def _plain_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | Non
     return xml
 
 
+def _far_place(xml: bytes) -> bool:
+    """Whether a cell's place (its r attribute) is beyond column Z or row 99,999."""
+    return any(xml[m.start() - 1:m.start()].isspace() for m in FAR_PLACE.finditer(xml))
+
+
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell placed within a grid of sane size."""
-    if FORMULA_ELEMENT.search(xml) or PREFIXED_ELEMENT.search(xml) or FAR_PLACE.search(xml):
+    if FORMULA_OR_PREFIXED.search(xml) or _far_place(xml):
         return False
     cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
     return cells == xml.count(b'<c r="') and not UNPLACED_CELL.search(xml)

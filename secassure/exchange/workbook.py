@@ -245,7 +245,7 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
         # Each locked cell's hash says which cell was changed; the hash of them all lets the import
         # check an unchanged row (nearly every row) with one hash instead of one a cell.
         meta_items.append([sheet.title, excel_row, item.pk, item.revision,
-                           ":".join(layout.digest_plain([value])[:8] for value in kept),
+                           ":".join(map(layout.cell_digest, kept)),
                            layout.digest_plain([written[i] for i in sorted(inputs)]), layout.digest_plain(kept)])
     last = max(excel_row, 2)
     for i in sorted(inputs):

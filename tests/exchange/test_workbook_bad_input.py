@@ -229,6 +229,35 @@ def test_a_cell_placed_far_out_is_not_read_by_calamine(drafting, bob, exported, 
         pass
 
 
+SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+         b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData><row r="1">%s</row></sheetData>'
+         b'</worksheet>')
+
+
+@pytest.mark.parametrize(("cells", "quick"), [
+    (b'<c r="A1" t="inlineStr"><is><t>plain</t></is></c>', True),
+    (b'<c r="A1" t="inlineStr"><is><t>r="AAA1" and f&gt;</t></is></c>', True),
+    (b'<c r="A1"><f>1+1</f><v>2</v></c>', False),
+    (b'<c r="A1"><f/></c>', False),
+    (b'<c r="A1"><f\tt="shared"/></c>', False),
+    (b'<c r="A1"><x:f>1+1</x:f><v>2</v></c>', False),
+    (b'<c r="A1"><x:is/></c>', False),
+    (b'<c r="AA1"/>', False),
+    (b'<c r="A100000"/>', False),
+    (b'</row><row\tr="1000000"><c r="A1"/>', False),
+    (b'<c\nr="A1"/>', False),
+    (b'<c r="Z99999"/>', True),
+    (b'<c/>', False),
+], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
+        "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "unplaced-after-a-new-line",
+        "edge-of-grid", "unplaced"])
+def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
+    """The scan before calamine: a formula or any prefixed element, a cell placed beyond column Z or
+    row 99,999, or a cell with no place sends the sheet to openpyxl; text that looks like either,
+    and the relationships namespace's r= on the root, do not."""
+    assert reading._quick_sheet(SHEET % cells) is quick
+
+
 def test_a_sheet_whose_xml_is_cut_off_is_refused(drafting, bob, exported):
     part = crafted.sheet_part(exported, "Questionnaire")
     xml = crafted.members(exported)[part]
