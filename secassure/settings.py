@@ -168,13 +168,20 @@ def _databases() -> dict:
     else:
         db["CONN_MAX_AGE"] = env_int("SECASSURE_DB_CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
-        if env_bool("SECASSURE_DB_PREPARED", True):
+        options = db["OPTIONS"]
+        if isinstance(options.get("prepare_threshold"), str):  # given in DATABASE_URL's query
+            options["prepare_threshold"] = int(options["prepare_threshold"]) \
+                if options["prepare_threshold"].isdigit() else None
+        if isinstance(options.get("server_side_binding"), str):
+            options["server_side_binding"] = options["server_side_binding"].lower() in ("1", "true", "yes", "on")
+        if env_bool("SECASSURE_DB_PREPARED", True) and db["CONN_MAX_AGE"] != 0:
             # Bind parameters on the server, so that psycopg can prepare a statement a connection runs
             # again (from its second run): PostgreSQL then plans it once per connection instead of on
             # every request, and planning was most of its work for the ORM's queries. A connection
             # pooler in transaction mode cannot keep prepared statements: turn this off behind one.
-            db["OPTIONS"]["server_side_binding"] = True
-            db["OPTIONS"]["prepare_threshold"] = 2
+            # secassure.prepared keeps them working when a migration changes a column's type.
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 2)
     db["ATOMIC_REQUESTS"] = False
     return {"default": db}
 

@@ -115,3 +115,21 @@ def test_production_hashes_passwords_with_argon2(db):
     # and the suite's own hasher is what the personas get
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert identify_hasher(make_user("hashed@x.test").password).algorithm == "md5"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "True 2"),
+    ({"SECASSURE_DB_PREPARED": "false"}, "None None"),
+    ({"SECASSURE_DB_CONN_MAX_AGE": "0"}, "None None"),
+    ({"DATABASE_URL": "postgres://u@db.internal:5432/secassure?prepare_threshold=5"}, "True 5"),
+    ({"DATABASE_URL": "postgres://u@db.internal:5432/secassure?server_side_binding=false"}, "False 2"),
+], ids=["default", "turned-off", "no-reused-connections", "threshold-in-url", "binding-off-in-url"])
+def test_postgresql_prepares_repeated_statements_unless_told_not_to(tmp_path, env, expected):
+    """Statements are prepared on PostgreSQL by default; SECASSURE_DB_PREPARED=false (behind a pooler
+    in transaction mode) or connections that are never reused turn it off, and what DATABASE_URL
+    says wins."""
+    code = ("from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS'];"
+            "print(o.get('server_side_binding'), o.get('prepare_threshold'))")
+    result = _run(["shell", "--no-imports", "-c", code],
+                  {"DATABASE_URL": "postgres://u@db.internal:5432/secassure", **env}, tmp_path)
+    assert result.stdout.strip() == expected, result.stderr

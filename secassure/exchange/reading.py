@@ -354,6 +354,10 @@ def _id_of(value) -> int | None:
     return None
 
 
+LOCKED_CHANGED = ("a locked cell was changed; only the shaded cells may be edited (export a new workbook to see the "
+                  "current values)")
+
+
 def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, problems: Problems,
                answer_kinds: dict[int, str] | None = None) -> list[ReadItem]:
     """The data rows of one sheet, checked against what was exported. ``answer_kinds`` gives each
@@ -399,10 +403,12 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
         values = [getattr(c, "value", None) for c in cells[:width]]
         if not together or layout.digest([values[i] for i in locked]) != together[0]:
             digests = locked_text.split(":")  # which cell it was
+            named = len(problems.found)
             for position, index in enumerate(locked):
                 if position < len(digests) and layout.cell_digest(layout.plain(values[index])) != digests[position]:
-                    problems.add("a locked cell was changed; only the shaded cells may be edited (export a new "
-                                 "workbook to see the current values)", sheet.title, excel_row, sheet.where(index))
+                    problems.add(LOCKED_CHANGED, sheet.title, excel_row, sheet.where(index))
+            if together and len(problems.found) == named:  # changed, though no cell's shorter hash says which
+                problems.add(LOCKED_CHANGED, sheet.title, excel_row)
         for extra in cells[width:]:
             if not _blank(getattr(extra, "value", None)):
                 problems.add("unexpected value beyond the last column", sheet.title, excel_row,

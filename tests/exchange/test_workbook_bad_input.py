@@ -360,6 +360,24 @@ def test_a_workbook_with_six_fields_an_item_is_read_a_cell_at_a_time(drafting, b
         sheet.title, 3, column(sheet, "ref"), LOCKED)
 
 
+def test_a_row_whose_locked_cells_hash_differs_is_refused_though_no_cell_says_which(drafting, bob, exported):
+    """Each locked cell's own hash is short; the row's hash of them all is longer. A change that
+    only the longer one sees (as a crafted collision of a short hash would be) still refuses the row."""
+    def change(wb):
+        ws = wb[layout.META_SHEET]
+        header = {key: ws[f"B{n}"].value for key, n in META_ROWS.items() if key != "signature"}
+        items, row = [], FIRST_ITEM
+        while ws[f"A{row}"].value:
+            items.append(ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR))
+            row += 1
+        items[1][6] = "0" * 16  # the second row's locked cells, as if they had changed
+        crafted.set_text(ws, f"A{FIRST_ITEM + 1}", layout.ITEM_SEPARATOR.join(items[1]))
+        crafted.set_text(ws, f"B{META_ROWS['signature']}", workbook.sign({"header": header, "items": items}))
+
+    problem = only(refused(drafting, edited(exported, change), bob))
+    assert (problem.sheet, problem.row, problem.column, problem.message) == (VALIDATION.title, 3, "", LOCKED)
+
+
 def test_a_damaged_item_entry_is_refused(drafting, bob, exported):
     path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], f"A{FIRST_ITEM}", "Validation|2"))
     assert only(refused(drafting, path, bob)).message == f"sheet '_meta', row {FIRST_ITEM}: the item entry is damaged"
