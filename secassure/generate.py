@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from secassure.assessments import actions as assessment_actions
@@ -143,6 +143,11 @@ def generate(*, orgs: int, documents_per_org: int, assessments_per_org: int, for
             result.organisations += 1
         if progress:
             progress(number)
+    if result.organisations and connection.vendor == "postgresql":
+        # Fresh statistics for the planner: after a bulk load of this size its estimates from the
+        # empty tables would pick plans (and JIT compilation) that no installation of this size sees.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return result
 
 

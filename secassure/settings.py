@@ -174,6 +174,10 @@ def _databases() -> dict:
                 if options["prepare_threshold"].isdigit() else None
         if isinstance(options.get("server_side_binding"), str):
             options["server_side_binding"] = options["server_side_binding"].lower() in ("1", "true", "yes", "on")
+        # No JIT compilation: it pays only for long analytical queries, and this product's are short;
+        # a large register's estimates can still cross its thresholds and spend a second compiling
+        # a query that runs in tens of milliseconds.
+        options.setdefault("options", "-c jit=off")
         if env_bool("SECASSURE_DB_PREPARED", True) and db["CONN_MAX_AGE"] != 0:
             # Bind parameters on the server, so that psycopg can prepare a statement a connection runs
             # again (from its second run): PostgreSQL then plans it once per connection instead of on

@@ -60,3 +60,12 @@ def test_without_the_wrapper_the_connection_keeps_failing(server):
     for _ in range(2):
         with pytest.raises(NotSupportedError, match=prepared.STALE_PLAN):
             names(ours)
+
+
+def test_postgresql_compiles_no_query_just_in_time(db):
+    """JIT compilation pays only for long analytical queries; at a large register's size the
+    planner's estimates cross its thresholds and it spent a second compiling a query that runs in
+    tens of milliseconds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -19,21 +19,23 @@ from secassure.catalogue.queries import NotFound, get_obligation, obligation_as_
 def home(request):
     """Each person's home: what waits for them in each role they hold (``queues``), then the
     portfolio of the organisations they work in (Owner, Contributor, Approver, Observer). A CIO
-    reviewer or a Provider sees only their own part of an organisation, never its portfolio row."""
+    reviewer or a Provider sees only their own part of an organisation, never its portfolio row.
+    The portfolio is shown a page at a time (``?page=``), sorted across every organisation."""
     from django.utils import timezone
 
+    from secassure import guards
     from secassure.tenancy.access import may_create_organisation, memberships_of
     from secassure.web import portfolio, queues
 
     today = timezone.localdate()
     memberships = list(memberships_of(request.user))
-    rows = [row for row in portfolio.organisation_rows(request.user, memberships) if row["can_view"]]
-    portfolio.signals(rows, today)
+    rows = [row for row in portfolio.organisation_rows(request.user, memberships, plans=False) if row["can_view"]]
     key = request.GET.get("sort", "name")
     key = key if key in portfolio.SORTS else "name"
     descending = request.GET.get("order") == "desc"
+    shown, pages = portfolio.page(rows, key, descending, guards.record_id(request.GET.get("page")), today)
     return render(request, "web/home.html", {
-        "versions": versions_with_counts(), "organisations": portfolio.sort(rows, key, descending),
+        "versions": versions_with_counts(), "organisations": shown, "pages": pages,
         "sort": key, "descending": descending, "memberships": memberships,
         "work": queues.work_for(request.user, memberships, today),
         "can_create": may_create_organisation(memberships), "today": today,

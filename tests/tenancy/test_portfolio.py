@@ -1,6 +1,6 @@
 """The consultant's portfolio on the home page: each organisation's signals, read for all of them at
-once (the same queries for 2 organisations and for 200), sortable, and nothing of an organisation
-the person does not belong to."""
+once (the same queries for 2 organisations and for 200), sortable, shown a page at a time, and
+nothing of an organisation the person does not belong to."""
 
 import datetime as dt
 from collections import Counter
@@ -16,6 +16,7 @@ from secassure.evidence.models import Document
 from secassure.profile.actions import add_provider
 from secassure.review.models import RemediationAction, RemediationPlan, ReviewQuery
 from secassure.tenancy.models import Membership, Organisation
+from secassure.web import portfolio
 from tests.assessments import helpers
 from tests.personas import join, make_org
 
@@ -53,10 +54,22 @@ def _busy(org, consultant, *, overdue: int, due_documents: int, expired: bool):
     return assessment
 
 
-def _rows(client):
-    response = client.get("/")
+def _rows(client, url="/"):
+    response = client.get(url)
     assert response.status_code == 200
     return response.context["organisations"]
+
+
+def _grow(consultant, total: int) -> list[Organisation]:
+    """Organisations "Client 000", "Client 001" and on, up to ``total`` of them, with the consultant a
+    Contributor in each; the ones added."""
+    existing = Organisation.objects.filter(slug__startswith="client-").count()
+    orgs = Organisation.objects.bulk_create(
+        [Organisation(name=f"Client {n:03}", slug=f"client-{n:03}", category="large-supplier",
+                      cycle_start=dt.date(2025, 3, 31)) for n in range(existing, total)])
+    Membership.objects.bulk_create([Membership(user=consultant, organisation=o, role="contributor")
+                                    for o in orgs])
+    return orgs
 
 
 def test_signals_are_right_and_only_for_ones_own_organisations(client, consultant):
@@ -110,29 +123,119 @@ def test_sorting_by_a_signal_puts_the_worst_first_when_descending(client, consul
     assert client.get("/?sort=nonsense").context["sort"] == "name"
 
 
-def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consultant):
-    def grow(total: int):
-        existing = Organisation.objects.filter(slug__startswith="client-").count()
-        orgs = Organisation.objects.bulk_create(
-            [Organisation(name=f"Client {n:03}", slug=f"client-{n:03}", category="large-supplier",
-                          cycle_start=dt.date(2025, 3, 31)) for n in range(existing, total)])
-        Membership.objects.bulk_create([Membership(user=consultant, organisation=o, role="contributor")
-                                        for o in orgs])
+def test_sorting_by_expired_evidence_or_lapsed_acceptances_counts_them_as_the_page_does(client, consultant):
+    """Sorted by either, it is counted for every organisation from only the documents that could be
+    in its state (those with a version expired, those a provider maintains): the same counts as the
+    page sorted by name shows."""
+    for n, expired in enumerate((False, True, False)):
+        org = make_org(f"Org {n}", f"org-{n}")
+        join(consultant, org, "contributor")
+        _busy(org, consultant, overdue=0, due_documents=0, expired=expired)
+    provider = add_provider(org, name="Northgate", kind="srp", by=None)
+    hosted = evidence.add_document(org, title="Hosting", doc_type="standard", provider=provider, by=None)
+    evidence.add_version(hosted, chunks=[b"%PDF-1.4 v1"], name="v1.pdf", by=None)  # never accepted
+    client.force_login(consultant)
+    by_name = {r["org"].slug: (r["expired"], r["lapsed"]) for r in _rows(client)}
+    assert by_name == {"org-0": (0, 0), "org-1": (1, 0), "org-2": (0, 1)}
+    for key, worst in (("expired", "org-1"), ("lapsed", "org-2")):
+        rows = _rows(client, f"/?sort={key}&order=desc")
+        assert rows[0]["org"].slug == worst
+        assert {r["org"].slug: (r["expired"], r["lapsed"]) for r in rows} == by_name
 
-    grow(2)
+
+def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consultant):
+    _grow(consultant, 2)
     for org in Organisation.objects.filter(slug__startswith="client-"):
         _busy(org, consultant, overdue=1, due_documents=1, expired=True)
     client.force_login(consultant)
     client.get("/")  # warm the session
     with CaptureQueriesContext(connection) as two:
         assert len(_rows(client)) == 2
-    grow(200)
+    _grow(consultant, 200)
     for org in Organisation.objects.filter(slug__in=["client-150", "client-199"]):
         _busy(org, consultant, overdue=2, due_documents=0, expired=False)
     with CaptureQueriesContext(connection) as many:
         rows = _rows(client)
-    assert len(rows) == 200 and sum(r.get("overdue", 0) for r in rows) == 2 + 4
+    assert len(rows) == portfolio.PAGE_SIZE
     assert len(many) == len(two), [q["sql"][:120] for q in many.captured_queries]
+    # Sorted across all two hundred: the two on the second page by name come first.
+    worst = _rows(client, "/?sort=overdue&order=desc")[:4]
+    assert [(r["org"].slug, r["overdue"]) for r in worst] == [("client-150", 2), ("client-199", 2),
+                                                              ("client-000", 1), ("client-001", 1)]
+
+
+def _due_for_review(counts: dict) -> None:
+    """For each organisation, that many documents in its register due for review within the month."""
+    soon = timezone.localdate() + 10 * DAY
+    Document.objects.bulk_create([Document(organisation=org, title=f"Policy {i}", doc_type="policy", next_review=soon)
+                                  for org, n in counts.items() for i in range(n)])
+
+
+def test_the_portfolio_is_sorted_across_every_organisation_then_shown_a_page_at_a_time(client, consultant):
+    orgs = _grow(consultant, 150)
+    _due_for_review({org: n % 4 for n, org in enumerate(orgs)})  # 37 with 3, 37 with 2, 38 with 1, 38 with 0
+    client.force_login(consultant)
+    response = client.get("/?sort=documents&order=desc&page=2")
+    rows = response.context["organisations"]
+    # Ties keep the order by name, on either page.
+    expected = sorted(range(150), key=lambda n: n % 4, reverse=True)[100:]
+    assert [r["org"].slug for r in rows] == [f"client-{n:03}" for n in expected]
+    assert [r["documents"] for r in rows] == [1] * 12 + [0] * 38
+    # The page's rows carry every signal, not only the one sorted by.
+    assert all({"next", "queries", "overdue", "decisions", "expired", "lapsed"} <= set(r) for r in rows)
+    page = response.content.decode()
+    assert "Organisations 101–150 of 150" in page
+    # The links to each page keep the sort and its order.
+    assert '<a href="?sort=documents&amp;order=desc&amp;page=1">Page 1</a>' in page
+    assert '<a href="?sort=documents&amp;order=desc&amp;page=2" aria-current="page">' in page
+    assert ", page 2 of 2</caption>" in page
+    first = client.get("/?sort=documents&order=desc").context["organisations"]
+    assert [r["documents"] for r in first] == [3] * 37 + [2] * 37 + [1] * 26
+    by_name = client.get("/?page=2").content.decode()
+    assert '<a href="?page=1">Page 1</a>' in by_name and "Client 100" in by_name and "Client 099" not in by_name
+
+
+def test_a_page_number_that_is_not_one_or_is_past_the_last_shows_a_page(client, consultant):
+    _grow(consultant, 150)
+    client.force_login(consultant)
+    for asked, shown in (("abc", 1), ("0", 1), ("-1", 1), ("1.5", 1), ("٣", 1), ("", 1),
+                         ("99999999999999999999", 1), ("9223372036854775807", 2), ("2", 2), ("3", 2)):
+        response = client.get("/", {"page": asked, "sort": "name", "order": "desc"})
+        assert response.status_code == 200, asked
+        assert response.context["pages"]["number"] == shown, asked
+        rows = response.context["organisations"]
+        assert rows[0]["org"].slug == ("client-149" if shown == 1 else "client-049"), asked
+
+
+def test_a_page_costs_the_same_queries_for_3_organisations_or_150_whatever_the_sort(client, consultant):
+    _grow(consultant, 3)
+    for org in Organisation.objects.filter(slug__startswith="client-"):
+        _busy(org, consultant, overdue=1, due_documents=1, expired=True)
+    client.force_login(consultant)
+    client.get("/")  # warm the session
+
+    def counted(urls) -> dict[str, int]:
+        found = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            found[url] = len(ctx)
+        return found
+
+    urls = [f"/?sort={key}{order}" for key in portfolio.SORTS for order in ("", "&order=desc")]
+    few = counted(urls)
+    _grow(consultant, 150)
+    for org in Organisation.objects.filter(slug__in=["client-049", "client-120", "client-149"]):
+        _busy(org, consultant, overdue=2, due_documents=2, expired=True)
+    many = counted(urls)
+    # A read that no organisation on the page needs (the progress of a current assessment, when the
+    # page shows none: sorted ascending, the idle ones come first) is left out, so that a page never
+    # costs more than with three, and costs the same when, as with three, it shows a busy one.
+    assert all(many[url] <= few[url] for url in urls), (many, few)
+    busy_first = [url for url in urls if "desc" in url or "name" in url]
+    assert {url: many[url] for url in busy_first} == {url: few[url] for url in busy_first}
+    assert counted(["/?sort=name&page=2", "/?sort=name&order=desc&page=2"]) == {
+        "/?sort=name&page=2": few["/?sort=name"], "/?sort=name&order=desc&page=2": few["/?sort=name&order=desc"]}
 
 
 def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, consultant, org_a):
@@ -204,6 +307,10 @@ def test_freshness_is_counted_in_sql_exactly_as_the_register_reads_it(client, co
     # Retired documents are no longer evidence: neither the portfolio nor the dashboard counts them.
     Document.objects.filter(pk=made["never accepted"].pk).update(status="retired")
     assert _rows(client)[0]["lapsed"] == 3
+    # Sorted by one of the two, it is counted for every organisation from only the documents that
+    # could be in its state: the same counts.
+    for key in ("expired", "lapsed"):
+        assert (_rows(client, f"/?sort={key}")[0]["expired"], _rows(client, f"/?sort={key}")[0]["lapsed"]) == (1, 3)
 
 
 def test_the_current_assessment_is_the_newest_not_closed(client, consultant, org_a):
