@@ -143,12 +143,17 @@ def test_sorting_by_expired_evidence_or_lapsed_acceptances_counts_them_as_the_pa
         assert {r["org"].slug: (r["expired"], r["lapsed"]) for r in rows} == by_name
 
 
-def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consultant):
-    _grow(consultant, 2)
+def _busy_clients(client, consultant, count: int) -> None:
+    """``count`` client organisations, each with work in every signal, and the consultant signed in."""
+    _grow(consultant, count)
     for org in Organisation.objects.filter(slug__startswith="client-"):
         _busy(org, consultant, overdue=1, due_documents=1, expired=True)
     client.force_login(consultant)
     client.get("/")  # warm the session
+
+
+def test_two_hundred_organisations_cost_the_same_queries_as_two(client, consultant):
+    _busy_clients(client, consultant, 2)
     with CaptureQueriesContext(connection) as two:
         assert len(_rows(client)) == 2
     _grow(consultant, 200)
@@ -208,11 +213,7 @@ def test_a_page_number_that_is_not_one_or_is_past_the_last_shows_a_page(client, 
 
 
 def test_a_page_costs_the_same_queries_for_3_organisations_or_150_whatever_the_sort(client, consultant):
-    _grow(consultant, 3)
-    for org in Organisation.objects.filter(slug__startswith="client-"):
-        _busy(org, consultant, overdue=1, due_documents=1, expired=True)
-    client.force_login(consultant)
-    client.get("/")  # warm the session
+    _busy_clients(client, consultant, 3)
 
     def counted(urls) -> dict[str, int]:
         found = {}
