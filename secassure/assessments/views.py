@@ -14,10 +14,9 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secassure import guards
+from secassure import guards, paging
 from secassure.acting import REFUSED, act
 from secassure.assessments import actions, evidence_map, services
 from secassure.assessments import render as render_rows
@@ -134,9 +133,7 @@ def _page(request, query, kind: str, filters: dict) -> tuple[list[dict], dict]:
     items = render_rows.read(query, kind, timezone.localdate(), page=slice(start, start + PAGE_SIZE))
     total = items[0]["total"] if items else (query.count() if number > 1 else 0)
     kept = {key: value for key, value in filters.items() if value}
-    links = [(n, "?" + urlencode({**kept, "page": n})) for n in range(1, -(-total // PAGE_SIZE) + 1)]
-    return items, {"number": number, "total": total, "first": start + 1, "last": start + len(items),
-                   "links": links if len(links) > 1 else [], "start": "?" + urlencode(kept)}
+    return items, paging.pages(number, total, PAGE_SIZE, len(items), kept)
 
 
 def _batch(request, assessment, kind: str) -> dict | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
-from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from secassure import paging
 from secassure.assessments.choices import MATERIALITY_TYPES, AssessmentStatus, Decision
 from secassure.assessments.models import Assessment
 from secassure.assessments.services import progress_many
@@ -149,9 +149,7 @@ def page(rows: list[dict], key: str, descending: bool, number: int | None, today
     kept = {"sort": key} if key != "name" else {}
     if descending:
         kept["order"] = "desc"
-    links = [(n, "?" + urlencode({**kept, "page": n})) for n in range(1, pages + 1)]
-    return shown, {"number": number, "total": len(ordered), "first": start + 1 if shown else 0,
-                   "last": start + len(shown), "links": links if len(links) > 1 else []}
+    return shown, paging.pages(number, len(ordered), PAGE_SIZE, len(shown), kept)
 
 
 def next_due(rows: list[dict], today: dt.date) -> None:
