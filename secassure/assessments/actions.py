@@ -442,15 +442,18 @@ def _value(obj, field: str):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _save(item, model, fields, clean, action: str, *, by, revision: int, changes: dict, source: str = ""):
+def _save(item, model, fields, clean, action: str, *, by, revision: int, changes: dict, source: str = "",
+          door: access.Door | None = None):
     """Save a row or an answer if nobody has saved it since ``revision``; a save (even with no
     change) confirms a carried-forward item; any change clears its check.
 
     With ``source`` (the file it came from) the content was taken in from elsewhere rather than
     written here: it arrives unconfirmed, as carried-forward content does, so that its author
-    confirms it as their own before it can be checked and submitted; unchanged, nothing happens."""
+    confirms it as their own before it can be checked and submitted; unchanged, nothing happens.
+    ``door``, the person's door that the page read the item through, spares reading their
+    membership again (``access.require``)."""
     assessment = item.assessment
-    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS, door)
     _require_editable(assessment)
     values, audited = _prepared(item, fields, clean, by=by, changes=changes, source=source)
     if not values:
@@ -515,14 +518,16 @@ def check_changes(item: ValidationRow | QuestionAnswer, changes: dict) -> dict:
     return clean(item, dict(changes))
 
 
-def save_row(row: ValidationRow, /, *, by, revision: int, **changes) -> ValidationRow:
+def save_row(row: ValidationRow, /, *, by, revision: int, door: access.Door | None = None,
+             **changes) -> ValidationRow:
     return _save(row, ValidationRow, ROW_FIELDS, _clean_row, AuditEvent.ASSESSMENTS_ROW_SAVED, by=by, revision=revision,
-                 changes=changes)
+                 changes=changes, door=door)
 
 
-def save_answer(answer: QuestionAnswer, /, *, by, revision: int, **changes) -> QuestionAnswer:
+def save_answer(answer: QuestionAnswer, /, *, by, revision: int, door: access.Door | None = None,
+                **changes) -> QuestionAnswer:
     return _save(answer, QuestionAnswer, ANSWER_FIELDS, _clean_answer, AuditEvent.ASSESSMENTS_ANSWER_SAVED, by=by,
-                 revision=revision, changes=changes)
+                 revision=revision, changes=changes, door=door)
 
 
 ITEM_SAVES = {

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from secassure import guards
@@ -90,21 +90,35 @@ def _row_counts() -> dict:
             "unanswered": Count("pk", filter=f["unanswered"]())}
 
 
+def _answer_counts() -> dict:
+    """The progress figures of answers, as aggregates in the order of ``_row_counts``."""
+    f = ANSWER_FIGURES
+    return {"total": Count("pk"), "assessed": Count("pk", filter=f["assessed"]()),
+            "checked": Count("pk", filter=f["checked"]()), "unconfirmed": Count("pk", filter=f["unconfirmed"]()),
+            "non_compliant": Count("pk", filter=Q(material=True)),
+            "unanswered": Count("pk", filter=f["unanswered"]())}
+
+
 def _progress(counts: dict) -> Progress:
     return Progress(counts["total"], counts["assessed"], counts["checked"], counts["unconfirmed"],
                     counts["non_compliant"], counts["unanswered"])
 
 
 def progress(assessment: Assessment) -> dict:
-    """Progress per group and for the questions: two aggregate queries."""
-    per_group = (ValidationRow.objects.filter(assessment=assessment).values("group_ref").order_by("group_ref")
+    """Progress per group and for the questions: one query, the rows' figures for each group and,
+    on the one line without a group, the questions' figures (a line even when there are none)."""
+    per_group = (ValidationRow.objects.filter(assessment=assessment).values("group_ref").order_by()
                  .annotate(**_row_counts()))
-    groups = {g["group_ref"]: _progress(g) for g in per_group}
-    f = ANSWER_FIGURES
-    questions = _progress(QuestionAnswer.objects.filter(assessment=assessment).aggregate(
-        total=Count("pk"), assessed=Count("pk", filter=f["assessed"]()), checked=Count("pk", filter=f["checked"]()),
-        unconfirmed=Count("pk", filter=f["unconfirmed"]()), non_compliant=Count("pk", filter=Q(material=True)),
-        unanswered=Count("pk", filter=f["unanswered"]())))
+    # Grouped by a constant, which is no grouping at all: the aggregate of every answer, in the same
+    # columns, in the same order, as the rows' figures.
+    answers = (QuestionAnswer.objects.filter(assessment=assessment).values(group_ref=Value(None, CharField()))
+               .order_by().annotate(**_answer_counts()))
+    groups, questions = {}, Progress()
+    for counts in per_group.union(answers, all=True).order_by("group_ref"):
+        if counts["group_ref"] is None:
+            questions = _progress(counts)
+        else:
+            groups[counts["group_ref"]] = _progress(counts)
     overall = Progress()
     for p in groups.values():
         for f in ("total", "assessed", "checked", "unconfirmed", "non_compliant", "unanswered"):

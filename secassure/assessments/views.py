@@ -62,16 +62,21 @@ def _moves(door, assessment: Assessment) -> list[dict]:
             if frm == assessment.status and door.may(move.permission) and not (led and to in user_flow_only)]
 
 
+def _abilities(door, assessment: Assessment) -> dict:
+    """The assessment's address and whether this person may edit and check it there: no query."""
+    return {"base": reverse("assessment", args=[assessment.organisation.slug, assessment.pk]),
+            "can_edit": assessment.editable and door.may(access.EDIT_ASSESSMENTS),
+            "can_check": assessment.editable and door.may(access.CHECK_ASSESSMENTS)}
+
+
 def _context(door, assessment: Assessment, **extra) -> dict:
     org = assessment.organisation
     requests = []
     if assessment.status == AssessmentStatus.FIELDWORK:
         requests = list(assessment.queries.still_open().filter(purpose="evidence")
                         .select_related("row__obligation").order_by("row__order", "pk"))
-    return {"org": org, "a": assessment, "base": reverse("assessment", args=[org.slug, assessment.pk]),
-            "can_edit": assessment.editable and door.may(access.EDIT_ASSESSMENTS),
-            "can_check": assessment.editable and door.may(access.CHECK_ASSESSMENTS),
-            "statuses": AssessmentStatus, "evidence_requests": requests, **extra}
+    return {"org": org, "a": assessment, **_abilities(door, assessment), "statuses": AssessmentStatus,
+            "evidence_requests": requests, **extra}
 
 
 # --- list and create ----------------------------------------------------------------------------
@@ -106,7 +111,7 @@ def assessment_list(request, slug):
 
 
 def _view(request, door, assessment, kind: str) -> render_rows.View:
-    ctx = _context(door, assessment)
+    ctx = _abilities(door, assessment)  # not _context, whose evidence requests the page has read already
     return render_rows.View(kind, ctx["base"], get_token(request), ctx["can_edit"], ctx["can_check"], request.user.pk)
 
 
@@ -282,7 +287,7 @@ def item(request, slug, pk, kind, item_pk):
     form = form_class(request.POST, organisation=org, current_owner=found.owner_id, item=found)
     if form.is_valid():
         try:
-            saved = save(found, by=request.user, revision=form.cleaned_data["revision"], **form.changes())
+            saved = save(found, by=request.user, revision=form.cleaned_data["revision"], door=door, **form.changes())
         except actions.StaleEdit as exc:
             current = _fresh_item(assessment, kind, item_pk)
             attempted = _attempted(form)

@@ -149,12 +149,18 @@ def role_of(user, org: Organisation) -> str | None:
     return user.memberships.filter(organisation=org).values_list("role", flat=True).first()
 
 
-def require(user, org: Organisation, permission: str) -> None:
+def require(user, org: Organisation, permission: str, door: Door | None = None) -> None:
     """The check every action makes before it writes: refuse unless the person's role in the
-    organisation allows the permission. ``None`` is the operator's command line."""
+    organisation allows the permission. ``None`` is the operator's command line.
+
+    ``door`` is the person's door to the organisation when the caller already holds it, read in the
+    same request: its membership is the one this would read, so it is not read again. A door that
+    is not this person's to this organisation is ignored and the membership read."""
     if user is None:
         return
-    if not role_allows(role_of(user, org), permission):
+    held = (door is not None and door.membership is not None and door.membership.user_id == user.pk
+            and door.membership.organisation_id == org.pk)
+    if not role_allows(door.role if held else role_of(user, org), permission):
         raise ActionError(f"your role in {org.name} does not allow this ({permission})")
 
 

@@ -25,7 +25,11 @@ TOUCH_EVERY = 60
 
 class SessionTimeoutMiddleware:
     """Ends a session after SECASSURE_SESSION_IDLE_SECONDS without a request, and in any case
-    SECASSURE_SESSION_MAX_SECONDS after sign-in (OWASP ASVS 3.3)."""
+    SECASSURE_SESSION_MAX_SECONDS after sign-in (OWASP ASVS 3.3).
+
+    The time of the last request is written to the session at most once every TOUCH_EVERY seconds,
+    not on every request (a database write each time): an idle session may therefore end up to that
+    much early, never late."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,17 +59,6 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
-def mfa_required(user) -> bool:
-    """Owners, CIO reviewers and administrators must use MFA, as must every member of an
-    organisation that asks for it."""
-
-    if not settings.SECASSURE_REQUIRE_MFA:
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    return _memberships_needing_mfa(user).exists()
-
-
 def _memberships_needing_mfa(user):
     from secassure.tenancy.models import Membership
 
@@ -79,18 +72,17 @@ def _authenticators(user):
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
 
 
-def has_mfa(user) -> bool:
-    return _authenticators(user).exists()
-
-
 def lacks_mfa(user) -> bool:
-    """Whether the person must use MFA and has not set it up: ``mfa_required`` and not ``has_mfa``,
-    asked in one query, for what asks on every request (the JSON API)."""
+    """Whether the person must use MFA and has not set up an authenticator app, asked in one query
+    for what asks on every request (every page, and the JSON API). Owners, CIO reviewers and
+    administrators must use MFA, as must every member of an organisation that asks for it."""
     if not settings.SECASSURE_REQUIRE_MFA:
         return False
+    from django.contrib.auth import get_user_model
     from django.db.models import Exists
 
-    found = (type(user).objects.filter(pk=user.pk)
+    # Not type(user): a page's request.user is a lazy object standing in for the person.
+    found = (get_user_model().objects.filter(pk=user.pk)
              .annotate(needs=Exists(_memberships_needing_mfa(user)), has=Exists(_authenticators(user)))
              .values("needs", "has").first())
     return found is not None and (found["needs"] or user.is_staff or user.is_superuser) and not found["has"]
@@ -108,10 +100,10 @@ class RequireMfaMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        # Checked on every request (two small queries): an authenticator removed from another
+        # Checked on every request (one small query): an authenticator removed from another
         # session, or a role that now needs MFA, takes effect at once.
         if (user is not None and user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES)
-                and mfa_required(user) and not has_mfa(user)):
+                and lacks_mfa(user)):
             messages.warning(request, "Your role needs two-factor authentication. Set up an authenticator app "
                                       "to continue.")
             return redirect("mfa_activate_totp")

@@ -155,9 +155,32 @@ def test_the_workspace_costs_the_same_queries_however_many_links(client, alice, 
     with CaptureQueriesContext(connection) as large:
         assert client.get(_url(ssa)).status_code == 200
     assert ssa.links.count() == 5 * ssa.rows.count()
-    # 13: the 12 it always read, and the rules that say who conducts the assessment (the lifecycle
-    # moves offered depend on it).
-    assert len(small) == len(large) == 13, [q["sql"][:80] for q in large.captured_queries]
+    # 11: the session, the person, whether they lack MFA (one query), their membership (the door),
+    # the assessment, the page's rows, their links and documents, the progress (the rows' and the
+    # questions' in one query), the people rows may be given to, and the rules that say who conducts
+    # the assessment (the lifecycle moves offered depend on it).
+    assert len(small) == len(large) == 11, [q["sql"][:80] for q in large.captured_queries]
+    assert _membership_reads(large) == 1  # the door's, and no other
+
+
+def _membership_reads(queries) -> int:
+    return sum(q["sql"].startswith('SELECT "tenancy_membership"') for q in queries.captured_queries)
+
+
+def test_in_fieldwork_the_workspace_and_a_save_read_the_open_evidence_requests_once(client, bob, ssa):
+    Assessment.objects.filter(pk=ssa.pk).update(status="fieldwork")
+    row = ssa.rows.order_by("order").first()
+    client.force_login(bob)
+    client.get(_url(ssa))
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(_url(ssa)).status_code == 200
+    with CaptureQueriesContext(connection) as saved:
+        response = client.post(_url(ssa, f"rows/{row.pk}/"),
+                               {"revision": "1", "status": "compliant", "narrative": "x", "changed": ""}, **HX)
+    assert response.status_code == 200 and b"cs-compliant" in response.content
+    for queries in (page, saved):
+        requests = [q["sql"] for q in queries.captured_queries if 'FROM "review_reviewquery"' in q["sql"]]
+        assert len(requests) == 1, requests
 
 
 def test_without_javascript_the_row_page_saves_and_returns_to_the_list(client, bob, ssa):
@@ -201,7 +224,40 @@ def test_the_save_costs_the_same_queries_for_a_small_and_a_large_assessment(clie
         assert response.status_code == 200
         counts.append(len(queries))
     assert small.rows.count() == 1 and ssa.rows.count() > 40
-    assert counts[0] == counts[1] == 17, counts
+    # 15: the session, the person, whether they lack MFA, their membership (the door, which the save
+    # checks its permission against rather than reading the membership again), the assessment and
+    # the row; the update and its audit event (the chain's head locked, the event, the head moved)
+    # in a savepoint (a transaction outside the tests); the row drawn afresh with its links, and
+    # the progress (one query).
+    assert counts[0] == counts[1] == 15, counts
+    assert _membership_reads(queries) == 1
+
+
+def test_with_the_database_cache_the_workspace_reads_it_once_and_a_save_not_at_all(client, bob, ssa):
+    """Production keeps the inbox's unread count in the database cache, where each read or write is a
+    statement: once the count is there a page only reads it, and a save (whose answer shows no
+    count) does not touch the cache at all. Neither writes the session, which holds nothing new."""
+    from django.test import override_settings
+
+    from secassure.web.checks import create_cache_tables
+
+    row = ssa.rows.order_by("order").first()
+    shared = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_page_cache"}}
+    with override_settings(CACHES=shared):
+        create_cache_tables(using="default")
+        client.force_login(bob)
+        client.get(_url(ssa))  # the count cached, the session's times written
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(_url(ssa)).status_code == 200
+        with CaptureQueriesContext(connection) as saved:
+            assert client.post(_url(ssa, f"rows/{row.pk}/"), {"revision": "1", "status": "compliant",
+                                                              "narrative": "x", "changed": ""}, **HX).status_code == 200
+
+    def on(queries, table: str) -> list[str]:
+        return [q["sql"].split()[0] for q in queries.captured_queries if f'"{table}"' in q["sql"]]
+
+    assert on(page, "test_page_cache") == ["SELECT"] and on(saved, "test_page_cache") == []
+    assert on(page, "django_session") == on(saved, "django_session") == ["SELECT"]
 
 
 def test_an_answer_of_another_assessment_of_the_same_organisation_is_404(client, bob, ssa):

@@ -306,3 +306,22 @@ def test_role_matrix_for_changes(client, org_a, alice, role, settings):
     assert own.role == role and owner.role == "owner" and invitation.revoked_at is None
     assert org_a.role_holdings.count() == 1 and not org_a.providers.exists()
     assert not org_a.user_systems.exists() and org_a.invitations.count() == 1
+
+
+def test_an_action_given_the_door_checks_its_role_and_reads_the_membership_for_any_other_door(
+        org_a, org_b, alice, olive, mallory, django_assert_num_queries):
+    """A page hands an action the door it read the person's membership through: the action checks
+    the role that door holds without reading the membership again. A door that is not this
+    person's to this organisation decides nothing: the membership is read, as without one."""
+    from secassure.errors import ActionError
+    from secassure.tenancy import access
+
+    alices, olives = access.door_of(alice, org_a), access.door_of(olive, org_a)
+    mallorys = access.door_of(mallory, org_b)
+    with django_assert_num_queries(0):
+        access.require(alice, org_a, access.EDIT_ASSESSMENTS, alices)
+        with pytest.raises(ActionError, match=r"does not allow this \(assessments\.edit\)"):
+            access.require(olive, org_a, access.EDIT_ASSESSMENTS, olives)
+    for who, door in ((olive, alices), (mallory, alices), (mallory, mallorys), (olive, access.Door(org_a, None))):
+        with django_assert_num_queries(1), pytest.raises(ActionError, match=r"does not allow this"):
+            access.require(who, org_a, access.EDIT_ASSESSMENTS, door)

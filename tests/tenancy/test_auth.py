@@ -134,6 +134,33 @@ def test_an_active_session_within_its_limits_goes_on(client, bob):
     assert client.get("/").status_code == 200
 
 
+def _session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries
+            if q["sql"].startswith(("UPDATE", "INSERT")) and '"django_session"' in q["sql"]]
+
+
+def test_the_last_request_is_written_to_the_session_at_most_once_a_minute(client, bob):
+    """Each write of the session is a database statement: a request within TOUCH_EVERY seconds of
+    the time last written writes nothing; a later one writes the new time, which the idle limit
+    then counts from."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from secassure.tenancy.middleware import TOUCH_EVERY
+
+    _sign_in(client, bob.email)
+    _age_session(client, signed_in_ago=600, last_seen_ago=TOUCH_EVERY - 5)
+    with CaptureQueriesContext(connection) as soon:
+        assert client.get("/").status_code == 200
+    assert _session_writes(soon) == []
+    assert time.time() - client.session[LAST_SEEN] >= TOUCH_EVERY - 5  # left as it was
+    _age_session(client, signed_in_ago=600, last_seen_ago=TOUCH_EVERY + 5)
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/").status_code == 200
+    assert len(_session_writes(later)) == 1
+    assert time.time() - client.session[LAST_SEEN] < 5
+
+
 @pytest.mark.parametrize("setting", ["SECASSURE_SESSION_IDLE_SECONDS", "SECASSURE_SESSION_MAX_SECONDS"])
 def test_session_limits_come_from_settings(client, bob, settings, setting):
     setattr(settings, setting, 60)

@@ -88,7 +88,7 @@ def test_obligation_page_and_index_query_counts_are_fixed(client, alice, shipped
     _load_framework("another", 50)
     with CaptureQueriesContext(connection) as index:
         client.get("/catalogue/")
-    assert len(index.captured_queries) <= 5  # session, user, two MFA checks, the versions
+    assert len(index.captured_queries) <= 4  # session, user, whether they lack MFA (one query), the versions
 
 
 def test_responses_carry_a_request_id_and_security_headers(client, alice, db):
