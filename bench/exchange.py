@@ -6,12 +6,14 @@ obligations with narratives and evidence links, then prints:
 - export time (target at most 0.3 s), as a ratio to the fastest bare writer of the same cell values
   (target at most 1.5x): every cell the export writes, in every sheet, recorded as it writes them
   and written again with nothing else (no styles, validations, protection or properties) by
-  XlsxWriter in constant-memory mode, the writer the export uses, and, when
+  XlsxWriter's own cell calls in constant-memory mode (the export fills XlsxWriter's workbook but
+  writes each row's XML itself, which bench/writers.py compares with the writers), and, when
   installed in the environment running this, rustpy-xlsxwriter, which is faster still but cannot
   write what the workbook needs (bench/writers.py compares them all); and to bare openpyxl, the
   writer before;
 - the import check (reading and checking every row, reading.read) as a ratio to a bare
-  python-calamine read of the same file's cells (target at most 1.5x), and the whole import
+  python-calamine read of the same file's cells, every sheet's (target at most 1.5x; the ratio to a
+  read of the data sheets alone is printed too), and the whole import
   preview (the check and the plan, without the database write), as a ratio to a bare openpyxl
   read-only pass (at most 2x); and applying an edit to every row, the database write (target
   under 1 s: each row saved and audited as a save of its own would be, in one batch);
@@ -114,17 +116,17 @@ def main() -> int:
     # too, and empty text written as a cell), recorded as it writes them, to be written again with
     # nothing else: no styles, validations, protection, widths or properties.
     recorded: dict[str, list] = {}
-    real_write_cell = workbook.write_cell
+    real_cell_xml = workbook.cell_xml
 
     def recording(ws, row, column, value, style, styles):
         recorded.setdefault(ws.name, []).append((row, column, value))
-        return real_write_cell(ws, row, column, value, style, styles)
+        return real_cell_xml(ws, row, column, value, style, styles)
 
-    workbook.write_cell = recording
+    workbook.cell_xml = recording
     try:
         workbook.write(big, tmp / "recorded.xlsx", by=owner)
     finally:
-        workbook.write_cell = real_write_cell
+        workbook.cell_xml = real_cell_xml
     values = recorded
     cells = sum(len(written) for written in values.values())
 
@@ -223,9 +225,7 @@ def main() -> int:
     for name, seconds in bare_times.items():
         print(f"  bare {name} write of the same cell values: {seconds * 1000:.0f} ms, ratio "
               f"{export_s / seconds:.2f}x (target at most 1.5x)")
-    floor = gather_s + bare_times["XlsxWriter constant_memory"]
-    print(f"  of which the data sheets' values alone, queried and formatted without writing: {gather_s * 1000:.0f} ms "
-          f"(so the floor with XlsxWriter is about {floor * 1000:.0f} ms)")
+    print(f"  of which the data sheets' values alone, queried and formatted without writing: {gather_s * 1000:.0f} ms")
     print(f"  bare openpyxl write-only of the same cell values, unstyled: {bare_write_s * 1000:.0f} ms, ratio "
           f"{export_s / bare_write_s:.2f}x")
     print(f"  bare openpyxl write-only of the same cells, styled: {styled_write_s * 1000:.0f} ms, ratio "
@@ -245,21 +245,25 @@ def main() -> int:
 
     from python_calamine import CalamineWorkbook
 
-    def calamine_read():
+    def calamine_read(titles=None):
+        """A bare read of the file's cells: every sheet's, or those of the sheets titled."""
         wb = CalamineWorkbook.from_path(str(out))
         count = 0
-        for title in data_titles:
+        for title in titles or wb.sheet_names:
             for row in wb.get_sheet_by_name(title).to_python():
                 count += sum(v != "" for v in row)
         wb.close()
         return count
 
     calamine_s, _ = best_of(calamine_read)
+    calamine_data_s, _ = best_of(lambda: calamine_read(data_titles))
     bare_read_s, _ = best_of(bare_read)
     read_s, _ = best_of(lambda: reading.read(out))
     check_s, _ = best_of(lambda: importing.plan(big, out, by=owner))
-    print(f"import check (reading.read): {read_s * 1000:.0f} ms; bare python-calamine read of the same file "
-          f"{calamine_s * 1000:.0f} ms; ratio {read_s / calamine_s:.2f}x (target at most 1.5x)")
+    print(f"import check (reading.read): {read_s * 1000:.0f} ms; bare python-calamine read of the same file, every "
+          f"sheet: {calamine_s * 1000:.0f} ms; ratio {read_s / calamine_s:.2f}x (target at most 1.5x)")
+    print(f"  against a bare python-calamine read of the data sheets alone ({calamine_data_s * 1000:.0f} ms; the check "
+          f"reads the hidden metadata sheet too): ratio {read_s / calamine_data_s:.2f}x")
     print(f"import check and preview: {check_s * 1000:.0f} ms; bare openpyxl read of the same file "
           f"{bare_read_s * 1000:.0f} ms; ratio {check_s / bare_read_s:.2f}x (target at most 2x, before the "
           "database write)")
@@ -293,7 +297,8 @@ def main() -> int:
         target("workbook export of 1,300 rows, every sheet", export_s, 0.3, " s", digits=2),
         target(f"workbook export against a bare {fastest.split(' (')[0]} write of the same cells",
                export_s / bare_times[fastest], 1.5, "x", digits=2),
-        target("import check against a bare python-calamine read", read_s / calamine_s, 1.5, "x", digits=2),
+        target("import check against a bare python-calamine read of every sheet", read_s / calamine_s, 1.5, "x",
+               digits=2),
         target("import check and preview against a bare openpyxl read", check_s / bare_read_s, 2.0, "x",
                digits=2),
         target(f"applying an import changing {rows:,} rows", apply_s, 1.0, " s", digits=2),

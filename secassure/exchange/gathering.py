@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import islice
+from types import SimpleNamespace
 
 from django.db.models import Max
 
@@ -15,6 +16,31 @@ from secassure.evidence.models import DocumentVersion
 from secassure.review.models import Comment
 
 CHUNK = 500
+# What an export shows of each item and of what it stands for, read as plain values (a model
+# instance a row would cost several times the query itself).
+FIELDS = {"row": ("pk", "order", "revision", "group_ref", "status", "narrative", "na_reason", "last_tested",
+                  "changed", "change_note"),
+          "answer": ("pk", "order", "revision", "answer", "narrative", "material", "material_rationale", "changed",
+                     "change_note")}
+TARGETS = {"row": ("obligation", ("ref", "title", "summary")), "answer": ("question", ("ref", "text", "answer_kind"))}
+PERSON_FIELDS = ("first_name", "last_name", "email", "username")
+
+
+class Person:
+    """What an export shows of a person (their name and address), read as values."""
+
+    __slots__ = PERSON_FIELDS
+
+    def __init__(self, first_name, last_name, email, username):
+        self.first_name, self.last_name, self.email, self.username = first_name, last_name, email, username
+
+    def get_username(self) -> str:
+        return self.username
+
+
+class Item(SimpleNamespace):
+    """A row or answer as an export reads it: its fields, what it stands for (``obligation`` or
+    ``question``), its owner and checker, its evidence and the CIO's comments on it."""
 
 
 def _chunks(iterable, size: int) -> Iterator[list]:
@@ -31,28 +57,39 @@ def latest_numbers(document_ids) -> dict[int, int]:
                 .annotate(n=Max("number")).values_list("document_id", "n"))
 
 
-def items(assessment: Assessment, kind: str, chunk: int = CHUNK) -> Iterator:
+def items(assessment: Assessment, kind: str, chunk: int = CHUNK) -> Iterator[Item]:
     """The assessment's rows (kind "row") or answers ("answer") in their order, each with
     ``evidence`` (a list of (document id, version number or None, title)) and ``comment_list``
     (the CIO's comments on it, oldest first)."""
-    model, target = (ValidationRow, "obligation") if kind == "row" else (QuestionAnswer, "question")
-    query = (model.objects.filter(assessment=assessment).select_related(target, "owner", "checked_by")
-             .order_by("order", "pk"))
+    model = ValidationRow if kind == "row" else QuestionAnswer
+    target, target_fields = TARGETS[kind]
+    people = [f"{person}__{name}" for person in ("owner", "checked_by") for name in PERSON_FIELDS]
+    names = (*FIELDS[kind], *(f"{target}__{name}" for name in target_fields), *people)
+    query = model.objects.filter(assessment=assessment).order_by("order", "pk").values_list(*names)
+    own, width = len(FIELDS[kind]), len(target_fields)
     for group in _chunks(query.iterator(chunk_size=chunk), chunk):
-        ids = [item.pk for item in group]
-        links = list(EvidenceLink.objects.filter(**{f"{kind}_id__in": ids}).order_by("pk")
-                     .values_list(f"{kind}_id", "document_id", "document__title", "version__number"))
+        ids = {values[0] for values in group}
+        # The chunk's links and comments, found by the range of its rows' order rather than a list
+        # of their ids (a list of hundreds of ids costs more to build than the query takes to run);
+        # a row of the same order in the next chunk is left for that chunk.
+        within = {"assessment": assessment, f"{kind}__order__range": (group[0][1], group[-1][1])}
+        links = [link for link in EvidenceLink.objects.filter(**within).order_by("pk")
+                 .values_list(f"{kind}_id", "document_id", "document__title", "version__number") if link[0] in ids]
         latest = latest_numbers({doc for _, doc, _, number in links if number is None})
         evidence = defaultdict(list)
         for owner_id, doc, title, number in links:
             evidence[owner_id].append((doc, number if number is not None else latest.get(doc), title))
         comments = defaultdict(list)
-        for c in (Comment.objects.filter(**{f"{kind}_id__in": ids}).select_related("author")
-                  .order_by("created_at", "pk")):
-            comments[getattr(c, f"{kind}_id")].append(c)
-        for item in group:
-            item.evidence = evidence.get(item.pk, [])
-            item.comment_list = comments.get(item.pk, [])
+        for c in (Comment.objects.filter(**within).select_related("author").order_by("created_at", "pk")):
+            if getattr(c, f"{kind}_id") in ids:
+                comments[getattr(c, f"{kind}_id")].append(c)
+        for values in group:
+            fields = dict(zip(FIELDS[kind], values[:own], strict=True))
+            item = Item(**fields, evidence=evidence.get(fields["pk"], []), comment_list=comments.get(fields["pk"], []))
+            setattr(item, target, SimpleNamespace(**dict(zip(target_fields, values[own:own + width], strict=True))))
+            at = own + width
+            item.owner = Person(*values[at:at + 4]) if values[at + 3] is not None else None
+            item.checked_by = Person(*values[at + 4:at + 8]) if values[at + 7] is not None else None
             yield item
 
 

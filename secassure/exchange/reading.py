@@ -84,7 +84,7 @@ class Problems:
             raise WorkbookRefused(self.found)
 
 
-@dataclass
+@dataclass(slots=True)
 class ReadItem:
     """One data row of the workbook, with what its input cells now say."""
 
@@ -121,8 +121,10 @@ def _refuse(message: str):
     raise WorkbookRefused([Problem(message)])
 
 
-def inspect_container(path: Path) -> None:
-    """Refuse what is not a plain .xlsx zip of sane size before any XML parser sees it."""
+def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
+    """Refuse what is not a plain .xlsx zip of sane size before any XML parser sees it. ``facts``,
+    when given, learns in the same pass what the quick reading must know of each part, so that no
+    part is decompressed twice (see quick_workbook)."""
     with open(path, "rb") as handle:
         start = handle.read(8)
         if start == OLE_MAGIC:
@@ -151,21 +153,41 @@ def inspect_container(path: Path) -> None:
                 _refuse(f"the workbook would expand to more than {MAX_UNCOMPRESSED >> 20} MiB; it is too large to "
                         "import" if exc.kind == "total" else str(exc))
             for member in members:
-                if not member.is_dir() and _declares(archive, member):
+                if member.is_dir():
+                    continue
+                if facts is not None and member.file_size <= QUICK_PART_LIMIT:
+                    xml = archive.read(member)
+                    declares = _declares_in(xml)
+                    facts.learn(member.filename, xml)
+                else:
+                    declares = _declares(archive, member)
+                    if facts is not None:
+                        facts.too_large(member.filename)
+                if declares:
                     _refuse(f"part {member.filename} declares an XML document type (DOCTYPE or ENTITY); "
                             "workbooks never need one and secassure refuses them")
     except containers.ZIP_ERRORS as exc:
         _refuse(f"the zip container is damaged or uses a feature .xlsx files do not ({exc})")
 
 
+def _declares_in(data: bytes) -> bool:
+    """Whether these bytes hold a document type or entity declaration. Every declaration, in every
+    encoding, holds a "!": most parts hold none, and a byte is found many times quicker than the
+    words are."""
+    if b"!" not in data:
+        return False
+    data = data.upper()
+    return any(d in data for d in DECLARATIONS)
+
+
 def _declares(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """Whether the part holds a document type or entity declaration anywhere."""
+    """Whether the part holds a document type or entity declaration anywhere, read a chunk at a time."""
     keep = max(len(d) for d in DECLARATIONS) - 1
     carry = b""
     with archive.open(member) as part:
         while chunk := part.read(SCAN_CHUNK):
-            window = carry + chunk.upper()
-            if any(d in window for d in DECLARATIONS):
+            window = carry + chunk
+            if _declares_in(window):
                 return True
             carry = window[-keep:]
     return False
@@ -234,10 +256,11 @@ def read_meta(wb) -> tuple[dict, list[list[str]]]:
         next(rows)  # the item table's header
         items = []
         for row in rows:
-            if row is None or all(v is None for v in row):
+            if not row or (row[0] is None and all(v is None for v in row)):
                 break
             entry = str(row[0] if row[0] is not None else "").split(layout.ITEM_SEPARATOR)
-            if len(entry) not in (6, len(layout.ENTRY_FIELDS)) or any(v is not None for v in row[1:]):
+            if not 6 <= len(entry) <= len(layout.ENTRY_FIELDS) or (len(row) > 1 and any(v is not None
+                                                                                       for v in row[1:])):
                 _refuse(f"sheet '{layout.META_SHEET}', row {len(items) + len(META_KEYS) + 3}: the item entry is "
                         "damaged")
             items.append(entry)
@@ -370,8 +393,18 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     ordered_inputs = sorted(inputs)
     locked = [i for i in range(width) if i not in inputs]
     read: list[ReadItem] = []
-    rows = _sheet(wb, sheet.title).iter_rows(min_row=1)
-    heading = next(rows, ())
+    ws = _sheet(wb, sheet.title)
+    # The quick reading's rows as calamine gave them, a row a list (None when openpyxl reads).
+    raw = ws.rows if isinstance(ws, QuickSheet) else None
+    rows = ws.iter_rows(min_row=1) if raw is None else None
+
+    def cells_of(number: int):
+        """The cells of row number (counted from 1), the rows being taken in order; None past the end."""
+        if raw is None:
+            return next(rows, None)
+        return ws.cells(number) if number <= len(raw) else None
+
+    heading = cells_of(1) or ()
     earlier = len(problems.found)  # an earlier sheet's problems do not stop this one being read
     for index, column in enumerate(sheet.columns):
         found = heading[index].value if index < len(heading) else None
@@ -381,10 +414,17 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     if len(problems.found) > earlier:
         problems.raise_any()
     excel_row = 1
+    as_read = len(layout.ENTRY_FIELDS) - 1  # the field of the row's hash as read
+    quick = raw is not None and (len(raw[0]) if raw else 0) <= width  # no cell beyond the last column anywhere
     for entry in expected:
         excel_row += 1
-        cells = next(rows, None)
+        if quick and len(entry) > as_read and excel_row <= len(raw) and entry[1] == str(excel_row) and \
+                layout.quick_digest(raw[excel_row - 1]) == entry[as_read]:
+            # Every cell as exported: its place, its ID and its locked cells unchanged, its inputs unedited.
+            read.append(ReadItem(sheet, excel_row, int(entry[2]), int(entry[3]), False, {}))
+            continue
         _, row_text, id_text, revision_text, locked_text, input_digest, *together = entry
+        cells = cells_of(excel_row)
         if cells is None:
             problems.add(f"expected the row of item {id_text}, found the end of the sheet; rows must not be removed",
                          sheet.title, excel_row)
@@ -402,10 +442,10 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
             continue
         values = [getattr(c, "value", None) for c in cells[:width]]
         if not together or layout.digest([values[i] for i in locked]) != together[0]:
-            digests = locked_text.split(":")  # which cell it was
+            digests, hashed = locked_text.split(":"), layout.cell_hasher(entry)  # which cell it was
             named = len(problems.found)
             for position, index in enumerate(locked):
-                if position < len(digests) and layout.cell_digest(layout.plain(values[index])) != digests[position]:
+                if position < len(digests) and hashed(layout.plain(values[index])) != digests[position]:
                     problems.add(LOCKED_CHANGED, sheet.title, excel_row, sheet.where(index))
             if together and len(problems.found) == named:  # changed, though no cell's shorter hash says which
                 problems.add(LOCKED_CHANGED, sheet.title, excel_row)
@@ -425,7 +465,7 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
                                                 question=question)
         read.append(ReadItem(sheet, excel_row, int(id_text), int(revision_text), edited, parsed))
     scanned = 0
-    for cells in rows:
+    for cells in rows if raw is None else (ws.cells(n) for n in range(excel_row + 1, len(raw) + 1)):
         scanned += 1
         if any(not _blank(getattr(c, "value", None)) for c in cells):
             row_number = getattr(cells[0], "row", None) or excel_row + scanned
@@ -442,10 +482,11 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# A formula element, or any element with a namespace prefix, which could be a formula's: calamine
-# would give a formula's cached value, so a sheet holding either is read by openpyxl, which reports
-# the formula. One pass finds both (a prefixed formula is a prefixed element).
-FORMULA_OR_PREFIXED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:|f[\s/>])")
+# What keeps a worksheet from the quick reading, found in one pass: a formula element, or any element
+# with a namespace prefix, which could be a formula's (calamine would give a formula's cached value,
+# so a sheet holding either is read by openpyxl, which reports the formula); and a cell that does not
+# name its place first (see FAR_PLACE).
+NOT_QUICK = re.compile(rb'<(?:[A-Za-z_][\w.-]*:|f[\s/>]|c(?:[\t\r\n/>]| (?!r=")))')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -453,10 +494,10 @@ PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. The quick
 # reading takes a sheet only when every cell names its place first (as every spreadsheet program
 # writes it) and no place is beyond column Z or row 99,999: a grid of 2.6 million cells at most.
-# Searched from its literal start, many times quicker than from a class of whitespace; a match
-# counts only after whitespace (r=, not xmlns:r=), which _far_place checks.
-FAR_PLACE = re.compile(rb'r="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')
-UNPLACED_CELL = re.compile(rb"<c[\t\r\n]")
+# Since NOT_QUICK leaves only cells that start <c r=", a cell's place is found from that literal
+# start. calamine places a cell by its own r, so a row's r (a row far out holding a cell near) asks
+# for nothing.
+FAR_PLACE = re.compile(rb'<c r="(?:[A-Za-z]{2}|[A-Za-z]*[0-9]{6})')
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
 
 
@@ -477,11 +518,9 @@ class QuickCell:
         return layout.get_column_letter(self._column + 1)
 
 
-def _quick_value(value):
-    """A calamine value as openpyxl gives it: an empty cell as None, a whole number as an int."""
-    if value == "":
-        return None
-    if type(value) is float and value.is_integer() and -EXACT_INTEGER < value < EXACT_INTEGER:
+def _quick_value(value: float):
+    """A calamine number as openpyxl gives it: a whole number as an int."""
+    if value.is_integer() and -EXACT_INTEGER < value < EXACT_INTEGER:
         return int(value)
     return value
 
@@ -490,15 +529,21 @@ class QuickSheet:
     def __init__(self, rows: list[list]):
         self.rows = rows
 
+    def values(self, number: int, max_col: int | None = None) -> list:
+        """The values of row number (counted from 1), as openpyxl gives them."""
+        row = self.rows[number - 1]
+        values = [None if v == "" else _quick_value(v) if type(v) is float else v
+                  for v in (row if max_col is None else row[:max_col])]
+        while values and values[-1] is None:  # as openpyxl: a row ends at its last cell
+            values.pop()
+        return values
+
+    def cells(self, number: int) -> tuple[QuickCell, ...]:
+        return tuple(QuickCell(v, number, i) for i, v in enumerate(self.values(number)))
+
     def iter_rows(self, min_row: int = 1, max_col: int | None = None, values_only: bool = False):
-        for number, row in enumerate(self.rows[min_row - 1:], min_row):
-            values = [_quick_value(v) for v in (row if max_col is None else row[:max_col])]
-            while values and values[-1] is None:  # as openpyxl: a row ends at its last cell
-                values.pop()
-            if values_only:
-                yield tuple(values)
-            else:
-                yield tuple(QuickCell(v, number, i) for i, v in enumerate(values))
+        for number in range(min_row, len(self.rows) + 1):
+            yield tuple(self.values(number, max_col)) if values_only else self.cells(number)
 
 
 class QuickWorkbook:
@@ -514,12 +559,12 @@ class QuickWorkbook:
         self.book.close()
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Each sheet's name and zip member, from the workbook part and its relationships."""
     from defusedxml import ElementTree
 
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    book = ElementTree.fromstring(book_xml)
+    rels = ElementTree.fromstring(rels_xml)
     targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{{{PACKAGE_REL_NS}}}Relationship")}
     parts = {}
     for sheet in book.iter(f"{{{MAIN_NS}}}sheet"):
@@ -528,50 +573,68 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _plain_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | None:
-    """A part's bytes if it is UTF-8 XML with no declaration of any kind (no "<!": a document type,
-    an entity, a comment or a CDATA section), which is all this product writes; None otherwise.
-    The container check refuses declarations already: this keeps a second wall in front of
-    calamine, whose parser is not defusedxml, as openpyxl's parser is the second wall behind it."""
-    xml = archive.read(member)
-    if xml and not (xml.startswith(b"<") or xml.startswith(b"\xef\xbb\xbf<")) or b"<!" in xml:
-        return None
-    return xml
+def _plain_xml(xml: bytes) -> bool:
+    """Whether a part is UTF-8 XML with no declaration of any kind (no "<!": a document type, an
+    entity, a comment or a CDATA section), which is all this product writes. The container check
+    refuses declarations already: this keeps a second wall in front of calamine, whose parser is
+    not defusedxml, as openpyxl's parser is the second wall behind it."""
+    return not (xml and not (xml.startswith(b"<") or xml.startswith(b"\xef\xbb\xbf<"))
+                or (b"!" in xml and b"<!" in xml))
 
 
-def _far_place(xml: bytes) -> bool:
-    """Whether a cell's place (its r attribute) is beyond column Z or row 99,999."""
-    return any(xml[m.start() - 1:m.start()].isspace() for m in FAR_PLACE.finditer(xml))
+class PartFacts:
+    """What the quick reading must know of a workbook's parts: whether each is plain XML and, if
+    so, whether calamine may read it as a worksheet; and the workbook part and its relationships,
+    which say where each sheet is. Learnt a part at a time, from the part's bytes."""
+
+    KEPT = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+    def __init__(self):
+        self.plain: dict[str, bool] = {}
+        self.quick: dict[str, bool] = {}
+        self.kept: dict[str, bytes] = {}
+
+    def learn(self, name: str, xml: bytes) -> None:
+        self.plain[name] = _plain_xml(xml)
+        if self.plain[name]:
+            self.quick[name] = _quick_sheet(xml)
+        if name in self.KEPT:
+            self.kept[name] = xml
+
+    def too_large(self, name: str) -> None:
+        self.plain[name] = False
 
 
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell placed within a grid of sane size."""
-    if FORMULA_OR_PREFIXED.search(xml) or _far_place(xml):
-        return False
-    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
-    return cells == xml.count(b'<c r="') and not UNPLACED_CELL.search(xml)
+    return not NOT_QUICK.search(xml) and not FAR_PLACE.search(xml)
 
 
-def quick_workbook(path: Path) -> QuickWorkbook | None:
-    """The workbook read by calamine, when every part is plain UTF-8 XML and every sheet the
-    import reads is a worksheet of sane size without a formula; None when openpyxl must read it
-    (or calamine cannot)."""
+def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook | None:
+    """The workbook read by calamine, when every part is plain UTF-8 XML of at most
+    QUICK_PART_LIMIT and every sheet the import reads is a worksheet of sane size without a
+    formula; None when openpyxl must read it (or calamine cannot). ``facts``: what the container's
+    inspection learnt of the parts (read here otherwise)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
     try:
-        with zipfile.ZipFile(path) as archive:
-            parts = _sheet_parts(archive)
-            read_parts = {parts[title] for title in read if title in parts}
-            for member in archive.infolist():
-                if member.is_dir():
-                    continue
-                if member.filename in read_parts and member.file_size > QUICK_PART_LIMIT:
-                    return None
-                xml = _plain_xml(archive, member)
-                if xml is None or (member.filename in read_parts and not _quick_sheet(xml)):
-                    return None
+        if facts is None:
+            facts = PartFacts()
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.infolist():
+                    if member.is_dir():
+                        continue
+                    if member.file_size > QUICK_PART_LIMIT:
+                        facts.too_large(member.filename)
+                    else:
+                        facts.learn(member.filename, archive.read(member))
+        if not all(facts.plain.values()):
+            return None
+        parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
+        if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
+            return None
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # noqa: BLE001 - anything unusual is left to openpyxl, which says what is wrong
         return None
@@ -585,8 +648,9 @@ def quick_workbook(path: Path) -> QuickWorkbook | None:
 def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     """Read and check a workbook file, without touching the database. ``answer_kinds``: each
     answer's question kind by answer id, as the caller found them."""
-    inspect_container(path)
-    quick = quick_workbook(path)
+    facts = PartFacts()
+    inspect_container(path, facts)
+    quick = quick_workbook(path, facts)
     if quick is not None:
         try:
             return _read(quick, answer_kinds)

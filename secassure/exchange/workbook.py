@@ -1,18 +1,22 @@
 """Writing the Validation Workbook (and the questionnaire on its own) as an .xlsx file.
 
 The workbook is written with XlsxWriter in its constant-memory mode: each row goes to disk as it is
-written, so memory stays flat however many rows an assessment has, and it writes styled cells over
-twice as fast as openpyxl's write-only mode does (bench/writers.py compares the candidates). Every
-text a person wrote goes into a cell as text, never as a formula. A very hidden sheet records what
-was exported (the assessment, each item's id and revision, and hashes of the locked cells and of
-the inputs) and is signed, so that the import can tell edits from tampering and from changes made
-in the product meanwhile."""
+written, so memory stays flat however many rows an assessment has. XlsxWriter writes the workbook's
+structure (formats, validations, protection, names); each row's XML is made here, the same bytes
+XlsxWriter's cell calls would make, several times faster (bench/writers.py compares this with the
+candidate writers). Every text a person wrote goes into a cell as text, never as a formula. A very
+hidden sheet records what was exported (the assessment, each item's id and revision, and hashes of
+the locked cells, of the inputs and of each row as read back) and is signed, so that the import can
+tell edits from tampering and from changes made in the product meanwhile."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import math
+import re
+from decimal import Decimal
 
 import xlsxwriter
 from django.utils import timezone
@@ -62,6 +66,7 @@ class Styles:
         wrap = {"text_wrap": True, "valign": "top"}
         shaded = {**wrap, "bg_color": INPUT_FILL, "pattern": 1, "locked": False}
         self._quoted: dict[int, object] = {}
+        self._attributes: dict[int, str] = {}
 
         def make(**properties):
             fmt = wb.add_format(properties)
@@ -79,22 +84,58 @@ class Styles:
     def quoted(self, fmt):
         return self._quoted[id(fmt)]
 
+    def attribute(self, fmt) -> str:
+        """The style attribute of a cell with this format, as XlsxWriter writes it ("" for none)."""
+        if fmt is None:
+            return ""
+        try:
+            return self._attributes[id(fmt)]
+        except KeyError:
+            made = self._attributes[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+            return made
+
 
 class Sheet:
-    """A worksheet written a row at a time, top to bottom, as constant-memory mode requires."""
+    """A worksheet written a row at a time, top to bottom, as constant-memory mode requires.
+
+    XlsxWriter keeps a constant-memory sheet's rows in a file of their own, placed between the
+    sheet's head and its foot when the workbook closes. Each row's XML is made here (cell_xml) and
+    goes straight into that file: the very bytes XlsxWriter's own cell calls would write for the
+    same cells (a test compares the two, kind of cell by kind of cell), made many times faster,
+    since those calls spend most of their time on generality this workbook does not need.
+    XlsxWriter still writes everything else: the formats, widths, panes, validations, protection,
+    names and properties. Its version is pinned, as this depends on how it keeps a sheet's rows."""
 
     def __init__(self, wb: Workbook, title: str):
         self.ws = wb.xlsx.add_worksheet(title)
+        if not self.ws.constant_memory or self.ws.fh is not self.ws.row_data_fh:
+            raise RuntimeError("the workbook's sheets must be written in XlsxWriter's constant-memory mode")
         self.styles = wb.styles
         self.row = 0  # the next row to write, counted from 0
 
     def append(self, cells=()) -> None:
         """Write one row of (value, format) pairs; None leaves a cell empty and unstyled."""
-        ws, row = self.ws, self.row
+        ws, row, styles = self.ws, self.row, self.styles
+        self.row = row + 1
+        xml, first, last = [], None, 0
         for column, pair in enumerate(cells):
             if pair is not None:
-                write_cell(ws, row, column, *pair, self.styles)
-        self.row = row + 1
+                xml.append(cell_xml(ws, row, column, *pair, styles))
+                if first is None:
+                    first = column
+                last = column
+        if first is None:
+            return
+        ws.fh.write(f'<row r="{row + 1}">{"".join(xml)}</row>')
+        # What XlsxWriter's cell calls would have noted: the sheet's extent, and the last row written.
+        if ws.dim_rowmin is None:
+            ws.dim_rowmin = row
+        ws.dim_rowmax = row
+        if ws.dim_colmin is None or first < ws.dim_colmin:
+            ws.dim_colmin = first
+        if ws.dim_colmax is None or last > ws.dim_colmax:
+            ws.dim_colmax = last
+        ws.previous_row = row
 
 
 class Workbook:
@@ -112,21 +153,42 @@ class Workbook:
         return Sheet(self, title)
 
 
-def write_cell(ws, row: int, column: int, value, style, styles: Styles) -> None:
-    """Write value at (row, column); text is always text (a leading = + - @ cannot make it a formula)."""
+COLUMN_LETTERS = [get_column_letter(n) for n in range(1, 703)]  # A to ZZ, far wider than any sheet here
+# What a spreadsheet reads as an escaped character (_x000D_ is a carriage return): such text in a
+# cell is written with its underscore escaped, so that it reads back as written.
+ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
+
+
+def cell_xml(ws, row: int, column: int, value, style, styles: Styles) -> str:
+    """The XML of the cell at (row, column), as XlsxWriter writes it in constant-memory mode. Text
+    is always text, an inline string (a leading = + - @ cannot make it a formula, and it carries a
+    quote prefix so that a spreadsheet program keeps it text on editing); None with a format is an
+    empty cell with that format."""
     if isinstance(value, str):
-        # The text is first cleaned of what a cell cannot hold (layout.cell_text).
-        value = layout.cell_text(value)
-        ws.write_string(row, column, value, styles.quoted(style) if value.startswith(layout.FORMULA_START)
-                        else style)
-    elif value is None:
-        ws.write_blank(row, column, None, style)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, column, value, style)
-    elif isinstance(value, dt.date):
-        ws.write_datetime(row, column, value, style)
-    else:
-        ws.write_number(row, column, value, style)
+        # The text is first cleaned of what a cell cannot hold (layout.cell_text), which leaves no
+        # control character but tab, line feed and carriage return; printable text of a length no
+        # cell cuts holds nothing to clean, and most text is so.
+        text = value if len(value) <= layout.CELL_LIMIT // 2 and value.isprintable() else layout.cell_text(value)
+        if text.startswith(layout.FORMULA_START):
+            style = styles.quoted(style)
+        if "_x" in text:
+            text = ESCAPE_LIKE.sub(r"_x005F\1", text)
+        if "\r" in text:
+            text = text.replace("\r", "_x000D_")
+        preserve = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return (f'<c r="{COLUMN_LETTERS[column]}{row + 1}"{styles.attribute(style)} t="inlineStr"><is><t{preserve}>'
+                f"{text}</t></is></c>")
+    where = f'<c r="{COLUMN_LETTERS[column]}{row + 1}"{styles.attribute(style)}'
+    if value is None:
+        return f"{where}/>"
+    if isinstance(value, bool):
+        return f'{where} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date):
+        value = ws._convert_date_time(value)
+    elif not isinstance(value, int | float | Decimal) or not math.isfinite(value):
+        raise TypeError(f"a cell cannot hold {value!r}")
+    return f"{where}><v>{value:.16G}</v></c>"
 
 
 def _table(ws: Sheet, styles: Styles, headers: list[str], rows, widths: list[int] | None = None) -> int:
@@ -220,6 +282,7 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
     _freeze(ws, "E2" if sheet.item == "row" else "D2")
     inputs = set(sheet.inputs(audience)) if editable else set()
     locked = [i for i in range(len(sheet.columns)) if i not in inputs]
+    ordered_inputs = sorted(inputs)
     column_styles = []
     for i, column in enumerate(sheet.columns):
         if i in inputs:
@@ -239,14 +302,17 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
             answer_rows.setdefault(listed, []).append(excel_row)
             if listed is None:  # answered in words: nothing to choose, so the cell is not offered
                 row_styles = [*column_styles[:answer_at], styles.locked, *column_styles[answer_at + 1:]]
+        values = [layout.cell_text(v) if isinstance(v, str) else v for v in values]  # as the cells hold them
         ws.append(zip(values, row_styles, strict=True))
-        written = [layout.plain(v) for v in values]  # as the cells hold them
+        written = [layout.plain_text(v) if isinstance(v, str) else layout.plain(v) for v in values]
         kept = [written[i] for i in locked]
-        # Each locked cell's hash says which cell was changed; the hash of them all lets the import
-        # check an unchanged row (nearly every row) with one hash instead of one a cell.
+        # Each locked cell's hash says which cell was changed; the hash of them all checks the locked
+        # cells of a row whose inputs were edited with one hash instead of one a cell; the hash of
+        # the row as read back lets the import take an unchanged row (nearly every row) as it is.
         meta_items.append([sheet.title, excel_row, item.pk, item.revision,
-                           ":".join(map(layout.cell_digest, kept)),
-                           layout.digest_plain([written[i] for i in sorted(inputs)]), layout.digest_plain(kept)])
+                           ":".join(map(layout.cell_check, kept)),
+                           layout.digest_plain([written[i] for i in ordered_inputs]), layout.digest_plain(kept),
+                           layout.quick_digest([layout.quick_value(v) for v in values])])
     last = max(excel_row, 2)
     for i in sorted(inputs):
         column = sheet.columns[i]

@@ -207,7 +207,8 @@ def test_the_xml_parser_refuses_entities_even_if_the_container_check_missed_them
                                                                                    monkeypatch, declaration):
     """Two walls: were the scan of the container to miss a declaration, the parser (through
     defusedxml) still refuses to expand or fetch any entity."""
-    monkeypatch.setattr(reading, "_declares", lambda archive, member: False)
+    monkeypatch.setattr(reading, "_declares", lambda archive, member: False)  # the scan, a chunk at a time
+    monkeypatch.setattr(reading, "_declares_in", lambda data: False)  # and of a part read whole
     part = crafted.sheet_part(exported, "Validation")
     problem = only(refused(drafting, hostile(exported, part, *declaration), bob))
     assert problem.message == "the workbook's XML uses a forbidden construct (EntitiesForbidden); it was not read"
@@ -229,6 +230,23 @@ def test_a_cell_placed_far_out_is_not_read_by_calamine(drafting, bob, exported, 
         pass
 
 
+
+def test_calamine_places_a_cell_in_a_row_far_out_by_its_own_place(exported):
+    """Why the scan looks only at cells' places: a row far out holding a cell near asks calamine
+    for a grid only as large as the cell's own place."""
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part]
+    far_row = b'<row r="1048576"><c r="A40" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    path = crafted.rewrite(exported, exported.with_name("far-row.xlsx"),
+                           {part: xml.replace(b"</sheetData>", far_row)})
+    quick = reading.quick_workbook(path)
+    assert quick is not None
+    try:
+        rows = quick["Validation"].rows
+        assert len(rows) == 40 and rows[-1][0] == "x"
+    finally:
+        quick.close()
+
 SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
          b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData><row r="1">%s</row></sheetData>'
          b'</worksheet>')
@@ -244,13 +262,16 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<c r="A1"><x:is/></c>', False),
     (b'<c r="AA1"/>', False),
     (b'<c r="A100000"/>', False),
-    (b'</row><row\tr="1000000"><c r="A1"/>', False),
+    (b'</row><row\tr="1000000"><c r="AB1"/>', False),
+    (b'</row><row r="1000000"><c r="A1"/>', True),  # calamine places a cell by its own place, not its row's
     (b'<c\nr="A1"/>', False),
+    (b'<c s="1" r="A1"/>', False),
     (b'<c r="Z99999"/>', True),
+    (b'<c r="z000001"/>', False),
     (b'<c/>', False),
 ], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
-        "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "unplaced-after-a-new-line",
-        "edge-of-grid", "unplaced"])
+        "prefixed-element", "column-AA", "row-100000", "far-cell-in-a-far-row", "near-cell-in-a-far-row",
+        "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "six-digits", "unplaced"])
 def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
     """The scan before calamine: a formula or any prefixed element, a cell placed beyond column Z or
     row 99,999, or a cell with no place sends the sheet to openpyxl; text that looks like either,
@@ -313,46 +334,55 @@ def test_an_edited_meta_sheet_fails_its_signature(drafting, bob, exported, ref, 
 
 
 @pytest.mark.parametrize(("field", "value"), [(3, "99"), (2, "2"), (4, "00000000:00000000"), (5, "0" * 16),
-                                            (6, "0" * 16)],
-                         ids=["revision", "id", "locked-cells", "inputs", "locked-row"])
+                                            (6, "0" * 16), (7, "0" * 16)],
+                         ids=["revision", "id", "locked-cells", "inputs", "locked-row", "as-read"])
 def test_an_edited_item_entry_fails_the_signature(drafting, bob, exported, field, value):
-    """Each item is one cell, sheet|row|id|revision|locked|input|locked row: changing any field breaks
-    the signature."""
+    """Each item is one cell, sheet|row|id|revision|locked|input|locked row|as read: changing any
+    field breaks the signature."""
     def change(wb):
         ws = wb[layout.META_SHEET]
         parts = ws[f"A{FIRST_ITEM}"].value.split(layout.ITEM_SEPARATOR)
-        assert len(parts) == len(layout.ENTRY_FIELDS) == 7 and parts[field] != value
+        assert len(parts) == len(layout.ENTRY_FIELDS) == 8 and parts[field] != value
         parts[field] = value
         crafted.set_text(ws, f"A{FIRST_ITEM}", layout.ITEM_SEPARATOR.join(parts))
 
     assert only(refused(drafting, edited(exported, change), bob)).message == UNSIGNED
 
 
-def as_six_fields(wb) -> None:
+def as_six_fields(wb, fields: int = 6) -> None:
     """The metadata as a workbook exported before each item's entry carried the hash of its locked
-    cells together: six fields an item, signed by this installation."""
+    cells together (six fields an item) or of the row as read (seven), with a hash of each locked
+    cell as such workbooks have, signed by this installation."""
     ws = wb[layout.META_SHEET]
     header = {key: ws[f"B{n}"].value for key, n in META_ROWS.items() if key != "signature"}
     items, row = [], FIRST_ITEM
     while ws[f"A{row}"].value:
-        items.append(ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR)[:6])
-        crafted.set_text(ws, f"A{row}", layout.ITEM_SEPARATOR.join(items[-1]))
+        entry = ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR)[:fields]
+        sheet = next(s for s in layout.DATA_SHEETS[header["kind"]] if s.title == entry[0])
+        inputs = set(sheet.inputs(header["audience"])) if header["editable"] == "True" else set()
+        cells = [wb[sheet.title].cell(int(entry[1]), i + 1).value for i in range(len(sheet.columns)) if i not in inputs]
+        entry[4] = ":".join(layout.cell_digest(layout.plain(value)) for value in cells)
+        items.append(entry)
+        crafted.set_text(ws, f"A{row}", layout.ITEM_SEPARATOR.join(entry))
         row += 1
+    header["locked_hash"] = hashlib.sha256("\n".join(entry[4] for entry in items).encode()).hexdigest()
+    crafted.set_text(ws, f"B{META_ROWS['locked_hash']}", header["locked_hash"])
     crafted.set_text(ws, f"B{META_ROWS['signature']}", workbook.sign({"header": header, "items": items}))
 
 
-def test_a_workbook_with_six_fields_an_item_is_read_a_cell_at_a_time(drafting, bob, exported):
-    """A workbook exported before the locked row's hash was added still imports, and a changed locked
-    cell in it is still found and named."""
+@pytest.mark.parametrize("fields", [6, 7])
+def test_a_workbook_with_fewer_fields_an_item_is_read_as_before(drafting, bob, exported, fields):
+    """A workbook exported before the locked row's hash or the row's hash as read was added still
+    imports, and a changed locked cell in it is still found and named."""
     sheet = VALIDATION
     status = crafted.column_letter(sheet, "status")
-    path = edited(exported, lambda wb: (as_six_fields(wb), crafted.set_text(wb[sheet.title], f"{status}2",
-                                                                            "Partially compliant")))
+    path = edited(exported, lambda wb: (as_six_fields(wb, fields),
+                                        crafted.set_text(wb[sheet.title], f"{status}2", "Partially compliant")))
     plan = importing.plan(drafting, path, by=bob)
     assert [change.ref for change in plan.changes] == ["T1"]
 
     def locked_changed(wb):
-        as_six_fields(wb)
+        as_six_fields(wb, fields)
         crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'ref')}3", "T9")
 
     problem = only(refused(drafting, edited(exported, locked_changed), bob))
@@ -370,7 +400,7 @@ def test_a_row_whose_locked_cells_hash_differs_is_refused_though_no_cell_says_wh
         while ws[f"A{row}"].value:
             items.append(ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR))
             row += 1
-        items[1][6] = "0" * 16  # the second row's locked cells, as if they had changed
+        items[1][6] = items[1][7] = "0" * 16  # the second row's locked cells, as if they had changed
         crafted.set_text(ws, f"A{FIRST_ITEM + 1}", layout.ITEM_SEPARATOR.join(items[1]))
         crafted.set_text(ws, f"B{META_ROWS['signature']}", workbook.sign({"header": header, "items": items}))
 
@@ -623,3 +653,53 @@ def test_entries_secassure_refuses_are_refused_each_where_it_is(drafting, bob, e
         (("Questionnaire", 2, ""), "Q1: a material increase in risk needs its rationale"),
         (("Questionnaire", 3, ""), "the narrative is 20,001 characters long; the most it can be is 20,000"),
     ]
+
+
+# --- the row as read -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def careful(monkeypatch) -> list[tuple[int, int]]:
+    """The rows the quick reading read a cell at a time: (sheet's row count, row number) each."""
+    taken: list[tuple[int, int]] = []
+    cells = reading.QuickSheet.cells
+
+    def counting(sheet, number):
+        taken.append((len(sheet.rows), number))
+        return cells(sheet, number)
+
+    monkeypatch.setattr(reading.QuickSheet, "cells", counting)
+    return taken
+
+
+def test_an_unedited_row_is_taken_whole_by_its_hash_as_read(drafting, bob, exported, careful):
+    """Every row of an export read back unchanged matches its hash as read: none is read a cell at
+    a time (only the heading rows are), and what is read is what the careful reading finds."""
+    read = reading.read(exported)
+    assert [number for _, number in careful] == [1, 1]  # the Validation and Questionnaire headings
+    assert len(read.items) == drafting.rows.count() + drafting.answers.count() and not any(
+        item.edited or item.values for item in read.items)
+    older = edited(exported, lambda wb: as_six_fields(wb, 7))
+    careful.clear()
+    again = reading.read(older)
+    assert len(careful) == len(read.items) + 2  # without the hash as read, every row a cell at a time
+    assert [(i.key, i.excel_row, i.revision, i.edited, i.values) for i in again.items] == [
+        (i.key, i.excel_row, i.revision, i.edited, i.values) for i in read.items]
+
+
+def test_a_row_whose_cells_changed_is_read_a_cell_at_a_time(drafting, bob, exported, careful):
+    """Only the edited row loses its hash as read; it is read and checked as before, input and
+    locked cells alike."""
+    sheet = VALIDATION
+    path = edited(exported, lambda wb: crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'status')}3",
+                                                        "Partially compliant"))
+    read = reading.read(path)
+    assert [number for _, number in careful] == [1, 3, 1]
+    assert [(item.excel_row, item.values["status"]) for item in read.items if item.edited] == [(3, "partial")]
+
+    careful.clear()
+    ref = crafted.column_letter(sheet, "ref")
+    problem = only(refused(drafting, edited(exported, lambda wb: crafted.set_text(wb[sheet.title], f"{ref}2", "T9")),
+                           bob))
+    assert (problem.message, where(problem)) == (LOCKED, (sheet.title, 2, column(sheet, "ref")))
+

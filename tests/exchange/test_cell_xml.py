@@ -1,0 +1,122 @@
+"""The workbook's rows are written as XML of its own making, straight into XlsxWriter's row stream:
+the bytes must be exactly those XlsxWriter's own cell calls write for the same cells, for every kind
+of cell the export writes (and the sheet's extent, which XlsxWriter records as cells are written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from secassure.exchange import layout, workbook
+
+TEXTS = [
+    "plain", " leading space", "trailing space ", "\u00a0no-break space first", "a & b < c > d \"q\" 'a'",
+    "_x0041_ looks escaped", "_X00e9_ and _x12G4_", "line\r\nbreak", "lone\rreturn\r", "tab\there", "", "\ttab first",
+    "=SUM(A1:A3)", "+44 20", "-1", "@mention", "control\x01\x0bcharacters\x1f", "\ufffeno\uffffcharacter",
+    "astral \U0001d518 text", "ends with a line break\n", "x" * 20_000, "\u00e9" * 40_000,
+]
+NUMBERS = [0, 7, -3, 2 ** 40, 1.5, 1e-7, 123456789.123456789, Decimal("1.10")]
+OTHERS = [True, False, dt.date(2026, 1, 31), dt.datetime(2026, 1, 31, 12, 30)]
+
+
+def rows_of(styles: workbook.Styles) -> list[list]:
+    """Rows of (value, style) pairs (None: no cell) covering every kind of cell and gaps."""
+    plain, shaded, date = styles.locked, styles.input, styles.locked_date
+    rows = [[(text, plain if i % 2 else shaded) for i, text in enumerate(TEXTS[n:n + 6])]
+            for n in range(0, len(TEXTS), 6)]
+    rows.append([(number, plain) for number in NUMBERS])
+    rows.append([(OTHERS[0], plain), (OTHERS[1], shaded), (OTHERS[2], date), (OTHERS[3], date)])
+    rows.append([None, None, (None, shaded), None, ("after a gap", styles.header)])  # starts beyond column A
+    rows.append([None, None])  # nothing at all: no row
+    rows.append([("", plain)] * 3 + [None] * 20 + [("far right", styles.label)])
+    rows.append([("title", styles.title)])
+    return rows
+
+
+def through_xlsxwriter(out) -> None:
+    """The same rows through XlsxWriter's own cell calls, as the export wrote them before."""
+    wb = workbook.Workbook(out)
+    ws = wb.xlsx.add_worksheet("Sheet")
+    for r, row in enumerate(rows_of(wb.styles)):
+        for c, pair in enumerate(row):
+            if pair is None:
+                continue
+            value, style = pair
+            if isinstance(value, str):
+                value = layout.cell_text(value)
+                ws.write_string(r, c, value, wb.styles.quoted(style) if value.startswith(layout.FORMULA_START)
+                                else style)
+            elif value is None:
+                ws.write_blank(r, c, None, style)
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value, style)
+            elif isinstance(value, dt.date):
+                ws.write_datetime(r, c, value, style)
+            else:
+                ws.write_number(r, c, value, style)
+    wb.xlsx.close()
+
+
+def through_rows(out) -> None:
+    wb = workbook.Workbook(out)
+    sheet = wb.sheet("Sheet")
+    for row in rows_of(wb.styles):
+        sheet.append(row)
+    wb.xlsx.close()
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()
+                if name.startswith("xl/") and name.endswith(".xml")}
+
+
+def test_rows_are_the_bytes_xlsxwriter_writes_for_the_same_cells(tmp_path):
+    through_xlsxwriter(tmp_path / "reference.xlsx")
+    through_rows(tmp_path / "direct.xlsx")
+    reference, direct = parts(tmp_path / "reference.xlsx"), parts(tmp_path / "direct.xlsx")
+    assert set(reference) == set(direct)
+    sheet = "xl/worksheets/sheet1.xml"
+    assert b'<dimension ref="A1:X' in reference[sheet]  # the far right cell counts in the extent
+    assert b'xml:space="preserve"' in reference[sheet] and b"_x005F_x0041_" in reference[sheet]
+    assert b"_x000D_" in reference[sheet] and b"&amp;" in reference[sheet]
+    for name in reference:
+        assert direct[name] == reference[name], name
+
+
+def test_the_rows_read_back_as_written(tmp_path):
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    through_rows(tmp_path / "direct.xlsx")
+    values = CalamineWorkbook.from_path(str(tmp_path / "direct.xlsx")).get_sheet_by_name("Sheet").to_python()
+    assert values[0][:6] == [layout.cell_text(t) for t in TEXTS[:6]]
+    assert values[1][:3] == ["_X00e9_ and _x12G4_", "line\r\nbreak", "lone\rreturn\r"]
+    assert values[2][0] == "=SUM(A1:A3)" and values[5][2] == dt.date(2026, 1, 31)
+    assert values[4][:6] == [0, 7, -3, 2 ** 40, 1.5, 1e-7] and values[5][:2] == [True, False]
+    ws = load_workbook(tmp_path / "direct.xlsx")["Sheet"]
+    assert ws.cell(3, 1).data_type == "s" and ws.cell(3, 1).quotePrefix and not ws.cell(1, 1).quotePrefix
+    assert ws.cell(1, 2).protection.locked and not ws.cell(1, 1).protection.locked
+    assert ws.cell(6, 3).number_format == "yyyy-mm-dd"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), b"bytes"])
+def test_a_value_no_cell_can_hold_is_refused(tmp_path, value):
+    wb = workbook.Workbook(tmp_path / "refused.xlsx")
+    with pytest.raises(TypeError):
+        wb.sheet("Sheet").append([(value, wb.styles.locked)])
+    wb.xlsx.close()
+
+
+def test_the_sheet_refuses_a_workbook_not_in_constant_memory_mode(tmp_path):
+    import xlsxwriter
+
+    wb = workbook.Workbook(tmp_path / "x.xlsx")
+    wb.xlsx.close()
+    wb.xlsx = xlsxwriter.Workbook(tmp_path / "y.xlsx")
+    with pytest.raises(RuntimeError, match="constant-memory"):
+        wb.sheet("Sheet")
+    wb.xlsx.close()
