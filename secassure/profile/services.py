@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from functools import lru_cache
 from pathlib import Path
 
 from django.utils import timezone
@@ -32,22 +31,29 @@ def read_rules(path: str | Path, max_bytes: int) -> RuleSetData:
         return parse_rules(name, parse_yaml(name, read_text(path, max_bytes)))
 
 
-@lru_cache(maxsize=16)
-def _parsed(content_hash: str, label: str, document_json: str) -> RuleSetData:
-    import json
+_PARSED: dict[tuple[str, str], RuleSetData] = {}
 
-    return parse_rules(label, json.loads(document_json))
+
+def _parsed(ruleset: RuleSet) -> RuleSetData:
+    """A rule set parsed, once a process for each content it has held: the hash of its content,
+    which the loading action writes with the document, says whether it is the one parsed before."""
+    key = (ruleset.content_hash, str(ruleset))
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) >= 16:
+            _PARSED.clear()
+        found = _PARSED[key] = parse_rules(str(ruleset), ruleset.document)
+    return found
 
 
 def rules_in_force(day: dt.date, name: str = CYCLE_RULES) -> RuleSetData | None:
-    """The published rules that took effect last on or before day."""
-    import json
-
+    """The published rules that took effect last on or before day (parsed once a process: a page
+    asks for them on every request)."""
     ruleset = (RuleSet.objects.filter(name=name, status="published", effective_date__lte=day)
                .order_by("-effective_date", "-loaded_at").first())
     if ruleset is None:
         return None
-    return _parsed(ruleset.content_hash, str(ruleset), json.dumps(ruleset.document, sort_keys=True))
+    return _parsed(ruleset)
 
 
 def snapshots_of(organisation) -> list[Portfolio]:

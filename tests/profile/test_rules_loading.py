@@ -75,3 +75,20 @@ def test_only_the_operator_loads_rules(db, alice):
     with pytest.raises(ActionError, match="command line"):
         load_rules(read_rules(shipped_rule_files()[0], 10_000_000), by=alice)
     assert not RuleSet.objects.exists()
+
+
+def test_the_rules_in_force_are_parsed_once_for_each_content(shipped, write, monkeypatch):
+    """Pages ask for the rules on every request: the same content is parsed once a process, and
+    rules that take over are parsed in their turn."""
+    from secassure.profile import services
+
+    parsed = []
+    real = services.parse_rules
+    monkeypatch.setattr(services, "parse_rules", lambda label, document: parsed.append(label) or real(label, document))
+    monkeypatch.setattr(services, "_PARSED", {})
+    first, again = rules_in_force(dt.date(2026, 12, 31)), rules_in_force(dt.date(2026, 12, 31))
+    assert again is first and parsed == ["assessment-cycle@2026.4"]
+    load_rules(_variant(shipped, write, "draft.yaml", version="2030.0-draft", status="published",
+                        effective_date="2026-06-01", source="other content"), by=None)
+    assert rules_in_force(dt.date(2026, 12, 31)).version == "2030.0-draft"
+    assert [label for label in parsed if "@" in label] == ["assessment-cycle@2026.4", "assessment-cycle@2030.0-draft"]
