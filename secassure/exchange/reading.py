@@ -235,13 +235,14 @@ def open_workbook(path: Path, *, inspected: bool = False):
 
 
 def read_meta(wb) -> tuple[dict, list[list[str]]]:
-    from secassure.exchange.workbook import META_KEYS, sign
+    from secassure.exchange.workbook import META_KEYS, sign, sign_entries
 
     if layout.META_SHEET not in wb.sheetnames:
         _refuse(f"the hidden sheet '{layout.META_SHEET}' that identifies the workbook is missing, so secassure "
                 "cannot tell which assessment and rows it holds. Export a new workbook and copy your entries "
                 "into it")
-    rows = _sheet(wb, layout.META_SHEET).iter_rows(values_only=True, max_col=6)
+    ws = _sheet(wb, layout.META_SHEET)
+    rows = ws.iter_rows(values_only=True, max_col=6)
     header: dict[str, str] = {}
     signature = ""
     try:
@@ -254,15 +255,15 @@ def read_meta(wb) -> tuple[dict, list[list[str]]]:
             else:
                 header[key] = row[1]
         next(rows)  # the item table's header
-        items = []
-        for row in rows:
-            if not row or (row[0] is None and all(v is None for v in row)):
+        first = len(META_KEYS) + 3  # the first item's row
+        texts, items = [], []
+        for text, alone in (ws.first_cells(first, 6) if isinstance(ws, QuickSheet) else _first_cells(rows)):
+            if text is None and alone:
                 break
-            entry = str(row[0] if row[0] is not None else "").split(layout.ITEM_SEPARATOR)
-            if not 6 <= len(entry) <= len(layout.ENTRY_FIELDS) or (len(row) > 1 and any(v is not None
-                                                                                       for v in row[1:])):
-                _refuse(f"sheet '{layout.META_SHEET}', row {len(items) + len(META_KEYS) + 3}: the item entry is "
-                        "damaged")
+            entry = str(text if text is not None else "").split(layout.ITEM_SEPARATOR)
+            if not 6 <= len(entry) <= len(layout.ENTRY_FIELDS) or not alone:
+                _refuse(f"sheet '{layout.META_SHEET}', row {len(items) + first}: the item entry is damaged")
+            texts.append(str(text))
             items.append(entry)
             if len(items) > 1_000_000:
                 _refuse(f"sheet '{layout.META_SHEET}' is far too long")
@@ -270,12 +271,19 @@ def read_meta(wb) -> tuple[dict, list[list[str]]]:
         _refuse(f"sheet '{layout.META_SHEET}' is incomplete")
     if header.get("format") != layout.FORMAT:
         _refuse(f"this workbook's format is {header.get('format')!r}; this secassure reads {layout.FORMAT}")
-    if not hmac.compare_digest(signature, sign({"header": header, "items": items})):
+    if not (hmac.compare_digest(signature, sign_entries(header, texts))
+            or hmac.compare_digest(signature, sign({"header": header, "items": items}))):
         _refuse(f"sheet '{layout.META_SHEET}' does not carry this installation's signature: the workbook was not "
                 "exported by this secassure, or its hidden metadata was edited")
     if header["kind"] not in layout.KINDS or header["audience"] not in (layout.USER, layout.CIO):
         _refuse("the workbook's kind or audience is unknown")
     return header, items
+
+
+def _first_cells(rows):
+    """Each row's first value, and whether the rest of it is empty; the end of the sheet ends it."""
+    for row in rows:
+        yield (row[0] if row else None), all(v is None for v in row[1:])
 
 
 def _sheet(wb, title: str):
@@ -537,6 +545,13 @@ class QuickSheet:
         while values and values[-1] is None:  # as openpyxl: a row ends at its last cell
             values.pop()
         return values
+
+    def first_cells(self, min_row: int, max_col: int):
+        """_first_cells of the rows from min_row, read from calamine's rows as they are."""
+        for row in self.rows[min_row - 1:]:
+            first = row[0] if row else ""
+            yield (None if first == "" else _quick_value(first) if type(first) is float else first,
+                   row[1:max_col].count("") == len(row[1:max_col]))
 
     def cells(self, number: int) -> tuple[QuickCell, ...]:
         return tuple(QuickCell(v, number, i) for i, v in enumerate(self.values(number)))

@@ -703,3 +703,17 @@ def test_a_row_whose_cells_changed_is_read_a_cell_at_a_time(drafting, bob, expor
                            bob))
     assert (problem.message, where(problem)) == (LOCKED, (sheet.title, 2, column(sheet, "ref")))
 
+
+
+def test_the_metadata_is_signed_over_its_entries_as_the_cells_hold_them(exported):
+    """The signature covers the header and each entry's text as its cell holds it (so the import
+    checks it without rebuilding thousands of entries as JSON); the two forms' salts differ."""
+    ws = openpyxl.load_workbook(exported)[layout.META_SHEET]
+    header = {key: ws[f"B{n}"].value for key, n in META_ROWS.items() if key != "signature"}
+    entries, row = [], FIRST_ITEM
+    while ws[f"A{row}"].value:
+        entries.append(ws[f"A{row}"].value)
+        row += 1
+    signature = ws[f"B{META_ROWS['signature']}"].value
+    assert signature == workbook.sign_entries(header, entries)
+    assert signature != workbook.sign({"header": header, "items": [e.split(layout.ITEM_SEPARATOR) for e in entries]})
