@@ -145,6 +145,8 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
             if len(members) > MAX_MEMBERS:
                 _refuse(f"the file holds {len(members):,} parts; a workbook has far fewer")
             names = {m.filename for m in members}
+            if len(names) != len(members):  # zip readers differ on which of two parts of one name they read
+                _refuse("the file holds two parts of the same name; a workbook never does")
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 _refuse("this zip file is not an .xlsx workbook (it has no xl/workbook.xml)")
             try:
@@ -502,10 +504,11 @@ PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. The quick
 # reading takes a sheet only when every cell names its place first (as every spreadsheet program
 # writes it) and no place is beyond column Z or row 99,999: a grid of 2.6 million cells at most.
-# Since NOT_QUICK leaves only cells that start <c r=", a cell's place is found from that literal
-# start. calamine places a cell by its own r, so a row's r (a row far out holding a cell near) asks
-# for nothing.
-FAR_PLACE = re.compile(rb'<c r="(?:[A-Za-z]{2}|[A-Za-z]*[0-9]{6})')
+# Every place is looked at, not only a cell's first attribute: calamine takes the last of a repeated
+# attribute (<c r="A1" r="XFD1048576">). Searched from its literal start, many times quicker than
+# from a class of whitespace; a match counts only after whitespace (r=, not xmlns:r=), which
+# _far_place checks.
+FAR_PLACE = re.compile(rb'r="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
 
 
@@ -620,10 +623,15 @@ class PartFacts:
         self.plain[name] = False
 
 
+def _far_place(xml: bytes) -> bool:
+    """Whether a place (an r attribute) is beyond column Z or row 99,999."""
+    return any(xml[m.start() - 1:m.start()].isspace() for m in FAR_PLACE.finditer(xml))
+
+
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell placed within a grid of sane size."""
-    return not NOT_QUICK.search(xml) and not FAR_PLACE.search(xml)
+    return not NOT_QUICK.search(xml) and not _far_place(xml)
 
 
 def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook | None:

@@ -2,12 +2,13 @@
 
 The workbook is written with XlsxWriter in its constant-memory mode: each row goes to disk as it is
 written, so memory stays flat however many rows an assessment has. XlsxWriter writes the workbook's
-structure (formats, validations, protection, names); each row's XML is made here, the same bytes
-XlsxWriter's cell calls would make, several times faster (bench/writers.py compares this with the
-candidate writers). Every text a person wrote goes into a cell as text, never as a formula. A very
-hidden sheet records what was exported (the assessment, each item's id and revision, and hashes of
-the locked cells, of the inputs and of each row as read back) and is signed, so that the import can
-tell edits from tampering and from changes made in the product meanwhile."""
+structure (formats, validations, protection, names); each row's XML is made here, the bytes
+XlsxWriter's cell calls would make but always escaped, several times faster (bench/writers.py
+compares this with the candidate writers). Every text a person wrote goes into a cell as text,
+never as a formula. A very hidden sheet records what was exported (the assessment, each item's id
+and revision, and hashes of the locked cells, of the inputs and of each row as read back) and is
+signed, so that the import can tell edits from tampering and from changes made in the product
+meanwhile."""
 
 from __future__ import annotations
 
@@ -112,7 +113,9 @@ class Sheet:
     sheet's head and its foot when the workbook closes. Each row's XML is made here (cell_xml) and
     goes straight into that file: the very bytes XlsxWriter's own cell calls would write for the
     same cells (a test compares the two, kind of cell by kind of cell), made many times faster,
-    since those calls spend most of their time on generality this workbook does not need.
+    since those calls spend most of their time on generality this workbook does not need. One
+    difference is deliberate: XlsxWriter writes text that starts <r> and ends </r> as rich-text XML,
+    unescaped, through which a narrative could carry a formula into the sheet; here it is text.
     XlsxWriter still writes everything else: the formats, widths, panes, validations, protection,
     names and properties. Its version is pinned, as this depends on how it keeps a sheet's rows."""
 
@@ -171,9 +174,10 @@ ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 
 def cell_xml(ws, row: int, column: int, value, style, styles: Styles) -> str:
     """The XML of the cell at (row, column), as XlsxWriter writes it in constant-memory mode. Text
-    is always text, an inline string (a leading = + - @ cannot make it a formula, and it carries a
-    quote prefix so that a spreadsheet program keeps it text on editing); None with a format is an
-    empty cell with that format."""
+    is always text, an inline string, escaped whatever it holds (a leading = + - @ cannot make it
+    a formula, and it carries a quote prefix so that a spreadsheet program keeps it text on
+    editing; nor can text that looks like XML become XML); None with a format is an empty cell
+    with that format."""
     if isinstance(value, str):
         # The text is first cleaned of what a cell cannot hold (layout.cell_text), which leaves no
         # control character but tab, line feed and carriage return; printable text of a length no

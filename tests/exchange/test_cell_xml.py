@@ -120,3 +120,21 @@ def test_the_sheet_refuses_a_workbook_not_in_constant_memory_mode(tmp_path):
     with pytest.raises(RuntimeError, match="constant-memory"):
         wb.sheet("Sheet")
     wb.xlsx.close()
+
+
+RICH_LOOKING = ('<r><t>a</t></r></is></c><c r="Z9"><f>HYPERLINK("http://x.test","y")</f><v>0</v></c>'
+                '<c r="Z10" t="inlineStr"><is><r><t>b</t></r>')
+
+
+def test_text_that_looks_like_rich_text_xml_is_written_as_text(tmp_path):
+    """XlsxWriter writes a string that starts <r> and ends </r> as rich-text XML, unescaped: a
+    narrative so written could carry a formula into the sheet. Here it is text like any other."""
+    from python_calamine import CalamineWorkbook
+
+    wb = workbook.Workbook(tmp_path / "rich.xlsx")
+    wb.sheet("Sheet").append([(RICH_LOOKING, wb.styles.input), ("<r><t>x</t></r>", wb.styles.locked)])
+    wb.xlsx.close()
+    xml = parts(tmp_path / "rich.xlsx")["xl/worksheets/sheet1.xml"]
+    assert b"<f>" not in xml and b'<c r="Z9"' not in xml
+    rows = CalamineWorkbook.from_path(str(tmp_path / "rich.xlsx")).get_sheet_by_name("Sheet").to_python()
+    assert rows == [[RICH_LOOKING, "<r><t>x</t></r>"]]

@@ -66,8 +66,9 @@ def test_each_item_carries_its_own_fields_evidence_and_comments(reviewed, org_a,
 
 
 def test_the_export_reads_in_queries_that_do_not_grow_with_the_rows(write, org_a, alice, bob, tmp_path):
+    """However many rows, the same queries (within a chunk: each chunk of rows adds the same few)."""
     helpers.hold(org_a, "import-supplier")
-    counts = {}
+    counts, chunked = {}, {}
     for size in (3, 60):
         catalogue = helpers.load_text(write, helpers.numbered(size, f"rows-{size}"), f"rows-{size}.yaml")
         assessment = assessments.create_assessment(org_a, kind="ssa", by=alice, catalogue=catalogue,
@@ -79,4 +80,12 @@ def test_the_export_reads_in_queries_that_do_not_grow_with_the_rows(write, org_a
         with CaptureQueriesContext(connection) as queries:
             workbook.write(assessment, tmp_path / f"{size}.xlsx", by=bob)
         counts[size] = len(queries)
+        for chunk in (10, 20):
+            with CaptureQueriesContext(connection) as queries:
+                assert len(list(gathering.items(assessment, "row", chunk=chunk))) == size
+            chunked[size, chunk] = len(queries)
     assert counts[3] == counts[60], counts
+    # Sixty rows in chunks of ten are three chunks more than in chunks of twenty: so many queries
+    # more, a chunk's worth each (its links, its comments, its documents' latest versions).
+    per_chunk = (chunked[60, 10] - chunked[60, 20]) / 3
+    assert per_chunk == 3 and chunked[3, 10] == chunked[3, 20] == 1 + per_chunk, chunked
