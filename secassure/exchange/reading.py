@@ -406,7 +406,7 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     ws = _sheet(wb, sheet.title)
     # The quick reading's rows as calamine gave them, a row a list (None when openpyxl reads).
     raw = ws.rows if isinstance(ws, QuickSheet) else None
-    rows = ws.iter_rows(min_row=1) if raw is None else None
+    rows = (tuple(map(UnescapedCell, row)) for row in ws.iter_rows(min_row=1)) if raw is None else None
 
     def cells_of(number: int):
         """The cells of row number (counted from 1), the rows being taken in order; None past the end."""
@@ -510,6 +510,22 @@ PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # _far_place checks.
 FAR_PLACE = re.compile(rb'r="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
+
+
+class UnescapedCell:
+    """A cell openpyxl read, its text as calamine and spreadsheet programs read it: openpyxl leaves
+    the file format's escapes as written (_x000D_ for a carriage return, _x005F_ for an underscore
+    that begins one), so that text holding them would read as changed."""
+
+    __slots__ = ("value", "data_type", "row", "column_letter")
+
+    def __init__(self, cell):
+        from openpyxl.utils.escape import unescape
+
+        self.value, self.data_type = getattr(cell, "value", None), getattr(cell, "data_type", None)
+        if isinstance(self.value, str) and "_x" in self.value and self.data_type != "f":
+            self.value = unescape(self.value)
+        self.row, self.column_letter = getattr(cell, "row", None), getattr(cell, "column_letter", "?")
 
 
 class QuickCell:
