@@ -494,21 +494,24 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 QUICK_PART_LIMIT = 16 << 20
 # What keeps a worksheet from the quick reading, found in one pass: a formula element, or any element
 # with a namespace prefix, which could be a formula's (calamine would give a formula's cached value,
-# so a sheet holding either is read by openpyxl, which reports the formula); and a cell that does not
-# name its place first (see FAR_PLACE).
-NOT_QUICK = re.compile(rb'<(?:[A-Za-z_][\w.-]*:|f[\s/>]|c(?:[\t\r\n/>]| (?!r=")))')
+# so a sheet holding either is read by openpyxl, which reports the formula); and a cell whose start
+# tag is not in the plain form every spreadsheet program writes.
+#
+# calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
+# XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. A cell's
+# place is its r attribute (calamine then ignores the row's own number; the sheet's declared
+# dimension and merged cells do not size the grid either), and calamine takes the last of a
+# repeated attribute, quoted either way and spaced around its "=" as XML allows. So the quick
+# reading takes a cell only in the plain form: the place first, double-quoted, within column Z and
+# row 99,999 (a grid of 2.6 million cells at most), followed by nothing but a style or a type. Any
+# other cell start (a repeated place, a place in single quotes or with spaces, any other attribute)
+# leaves the sheet to openpyxl, whose parser refuses a repeated attribute and which streams a sheet
+# of any extent.
+NOT_QUICK = re.compile(rb'<(?:[A-Za-z_][\w.-]*:|f[\s/>]'
+                       rb'|c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"(?: [st]="[^"<>]*")*\s*/?>))')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-# calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
-# XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. The quick
-# reading takes a sheet only when every cell names its place first (as every spreadsheet program
-# writes it) and no place is beyond column Z or row 99,999: a grid of 2.6 million cells at most.
-# Every place is looked at, not only a cell's first attribute: calamine takes the last of a repeated
-# attribute (<c r="A1" r="XFD1048576">). Searched from its literal start, many times quicker than
-# from a class of whitespace; a match counts only after whitespace (r=, not xmlns:r=), which
-# _far_place checks.
-FAR_PLACE = re.compile(rb'r="(?:[A-Za-z]{2,}|[A-Za-z]*[0-9]{6,}")')
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
 
 
@@ -639,15 +642,10 @@ class PartFacts:
         self.plain[name] = False
 
 
-def _far_place(xml: bytes) -> bool:
-    """Whether a place (an r attribute) is beyond column Z or row 99,999."""
-    return any(xml[m.start() - 1:m.start()].isspace() for m in FAR_PLACE.finditer(xml))
-
-
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
-    every cell placed within a grid of sane size."""
-    return not NOT_QUICK.search(xml) and not _far_place(xml)
+    every cell in the plain form, placed within a grid of sane size."""
+    return not NOT_QUICK.search(xml)
 
 
 def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook | None:

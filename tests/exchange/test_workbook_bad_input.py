@@ -247,6 +247,45 @@ def test_a_cell_placed_far_out_is_not_read_by_calamine(drafting, bob, exported, 
         pass
 
 
+@pytest.mark.parametrize(("tag", "placed_far"), [
+    ("""<c r="A2" r='AB30000' t="inlineStr">""", True),
+    ('<c r="A2" r = "AB30000" t="inlineStr">', True),
+    ('<c r="A2" t="inlineStr" r="AB30000">', True),
+    ('<c r="$AB$30000" t="inlineStr">', False),
+    ('<c r="&#65;B30000" t="inlineStr">', False),
+], ids=["repeated-in-single-quotes", "repeated-with-spaces", "repeated-last", "absolute", "character-reference"])
+def test_a_far_place_in_any_spelling_is_not_read_by_calamine(drafting, bob, exported, tag, placed_far):
+    """calamine takes the last of a repeated attribute, in either quotes and spaced as XML allows:
+    each of these puts the cell at AB30000 for calamine (a grid of 840,000 cells here, of hundreds
+    of GiB at XFD1048576), so the sheet is left to openpyxl. Places in other spellings, which this
+    calamine refuses and another might read, are left to openpyxl too."""
+    from python_calamine import CalamineWorkbook
+
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part]
+    far = f'<row r="2">{tag}<is><t>x</t></is></c></row></sheetData>'
+    path = crafted.rewrite(exported, exported.with_name("far.xlsx"), {part: xml.replace(b"</sheetData>", far.encode())})
+    if placed_far:  # what calamine itself makes of the place
+        grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
+        assert (len(grid), len(grid[0])) == (30000, 28)
+    assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
+
+
+def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
+    """Only a cell's own place sizes calamine's grid: a far row number around placed cells (which
+    the quick reading therefore allows) leaves the grid as it was."""
+    from python_calamine import CalamineWorkbook
+
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part]
+    far = '<row r="1000000"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    path = crafted.rewrite(exported, exported.with_name("row.xlsx"), {part: xml.replace(b"</sheetData>", far.encode())})
+    before = CalamineWorkbook.from_path(str(exported)).get_sheet_by_name("Validation").to_python()
+    after = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
+    assert (len(after), len(after[0])) == (len(before), len(before[0]))
+    assert reading.quick_workbook(path) is not None
+
+
 
 SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
          b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData><row r="1">%s</row></sheetData>'
@@ -263,19 +302,34 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<c r="A1"><x:is/></c>', False),
     (b'<c r="AA1"/>', False),
     (b'<c r="A100000"/>', False),
-    (b'</row><row\tr="1000000"><c r="A1"/>', False),
+    (b'</row><row\tr="1000000"><c r="A1"/>', True),  # a cell's own place counts, not its row's number
     (b'<c r="A1" r="AB30000"/>', False),  # calamine takes the last of a repeated attribute
+    (b"<c r=\"A1\" r='AB30000'/>", False),  # in either quotes
+    (b'<c r="A1" r = "AB30000"/>', False),  # and spaced
+    (b'<c r="$AB$30000"/>', False),
+    (b'<c r="A&#49;00000"/>', False),
+    (b'<c r="a1"/>', False),
+    (b'<c r="A0"/>', False),
+    (b'<c r="A1" cm="1"/>', False),
+    (b'<c r="A1" s="1" t="n" />', True),
     (b'<c\nr="A1"/>', False),
     (b'<c s="1" r="A1"/>', False),
     (b'<c r="Z99999"/>', True),
+    (b'<c r="B7" s="12" t="s"><v>3</v></c>', True),
+    (b'<c r="B7" t="inlineStr"><is><t>x</t></is></c><c r="C7" s="2"/>', True),
     (b'<c/>', False),
+    (b'<cols><col min="1" max="2"/></cols>', True),
 ], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
         "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "place-repeated-far",
-        "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "unplaced"])
+        "place-repeated-in-single-quotes", "place-repeated-with-spaces", "place-absolute",
+        "place-character-reference", "place-lower-case", "row-0", "other-attribute", "space-before-end",
+        "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "styled-shared-string",
+        "inline-and-empty", "unplaced", "cols-not-cells"])
 def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
-    """The scan before calamine: a formula or any prefixed element, a cell placed beyond column Z or
-    row 99,999, or a cell with no place sends the sheet to openpyxl; text that looks like either,
-    and the relationships namespace's r= on the root, do not."""
+    """The scan before calamine: a formula or any prefixed element, or a cell not in the plain form
+    (its place first, double-quoted, within column Z and row 99,999, then a style or a type and
+    nothing else) sends the sheet to openpyxl; text that looks like either, and the relationships
+    namespace's r= on the root, do not."""
     assert reading._quick_sheet(SHEET % cells) is quick
 
 
