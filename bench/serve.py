@@ -6,13 +6,19 @@ Alice through the sign-in page, then keeps 16 connections busy for a while, each
 between the workspace of Demo Northern Networks' self-assessment and saving a row of it (each
 connection its own row, so that no save conflicts with another). It prints the requests per
 second, the median and 99th-percentile latencies of each kind, and the errors (any answer but 200,
-or no answer).
+or no answer); and, on Linux, the processor time spent a request while the load ran: the whole
+machine's (the server, the load generator and, on PostgreSQL, the database server, which share this
+machine's cores) and PostgreSQL's own processes', with the share of the time the cores stood idle.
+A saturated machine's throughput is its cores divided by that time; on a shared virtual machine,
+time taken by other guests (steal) is left out of it, while it slows the throughput.
 
 SQLite by default; with --postgres, a scratch database on the PostgreSQL server of DATABASE_URL
 (postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, SQLite and then
 PostgreSQL, each for --seconds, ending with a TARGET line (see bench/summary.py): PostgreSQL's
 requests a second as a multiple of SQLite's, the target being at least as many (1x), since a
-deployment moves to PostgreSQL for more concurrent work than SQLite's one writer allows.
+deployment moves to PostgreSQL for more concurrent work than SQLite's one writer allows. Before it,
+the processor time a request on each, whose ratio is the throughput ratio a saturated machine would
+show.
 
 Run: `.venv/bin/python bench/serve.py [--seconds 60] [--connections 16] [--workers N] [--threads N]
 [--postgres | --compare]`.
@@ -134,6 +140,41 @@ def drive(port, cookies, workspace, row, deadline, results, lock):
         results.extend(mine)
 
 
+class CpuTime:
+    """The machine's processor time (busy and idle, from /proc/stat) and that of PostgreSQL's
+    processes (named postgres), in seconds; zeros where /proc is not there."""
+
+    def __init__(self):
+        self.busy = self.idle = self.postgres = 0.0
+        try:
+            with open("/proc/stat") as stat:
+                ticks = [int(v) for v in stat.readline().split()[1:9]]
+        except OSError:
+            return
+        hz = os.sysconf("SC_CLK_TCK")
+        user, nice, system, idle, iowait, irq, softirq, _steal = ticks
+        self.busy, self.idle = (user + nice + system + irq + softirq) / hz, (idle + iowait) / hz
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    text = stat.read()
+            except OSError:
+                continue
+            if text[text.index("(") + 1:text.rindex(")")].startswith("postgres"):
+                fields = text[text.rindex(")") + 2:].split()
+                self.postgres += (int(fields[11]) + int(fields[12])) / hz  # utime and stime
+
+    def line(self, since: CpuTime, requests: int) -> str:
+        busy, idle, postgres = self.busy - since.busy, self.idle - since.idle, self.postgres - since.postgres
+        if not busy or not requests:
+            return "  processor time: not measured (no /proc)"
+        own = f" (PostgreSQL's own processes {postgres / requests * 1000:.2f} ms)" if postgres else ""
+        return (f"  processor time a request, the whole machine: {busy / requests * 1000:.2f} ms{own}; the cores "
+                f"stood idle {idle / (busy + idle) * 100:.0f}% of the time")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -153,16 +194,21 @@ def main() -> int:
         return 0
     from summary import target  # bench/summary.py, beside this file
 
-    sqlite, postgres = serve(args, postgres=False), serve(args, postgres=True)
+    (sqlite, sqlite_cpu), (postgres, postgres_cpu) = serve(args, postgres=False), serve(args, postgres=True)
     print(f"PostgreSQL {postgres:.1f} requests/s, SQLite {sqlite:.1f} requests/s, {args.connections} connections "
           f"for {args.seconds:g} s each")
+    if sqlite_cpu and postgres_cpu:
+        print(f"processor time a request, the whole machine: PostgreSQL {postgres_cpu:.2f} ms, SQLite "
+              f"{sqlite_cpu:.2f} ms ({sqlite_cpu / postgres_cpu:.2f}x as many requests per processor second on "
+              "PostgreSQL)")
     print(target(f"PostgreSQL requests a second under load, as a multiple of SQLite's ({sqlite:.1f}/s)",
                  postgres / sqlite if sqlite else 0.0, 1.0, "x", at_least=True, digits=2))
     return 0
 
 
-def serve(args, *, postgres: bool) -> float:
-    """Load the demo on a scratch database, serve it and drive the load; the requests a second."""
+def serve(args, *, postgres: bool) -> tuple[float, float]:
+    """Load the demo on a scratch database, serve it and drive the load; the requests a second, and
+    the whole machine's processor time a request in ms (0 where not measured)."""
     tmp = Path(tempfile.mkdtemp(prefix="secassure-serve-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECASSURE_", "DJANGO_"))}
     env.update({"SECASSURE_DATA_DIR": str(tmp), "SECASSURE_BEHIND_PROXY": "true", "SECASSURE_REQUIRE_MFA": "false"})
@@ -214,12 +260,12 @@ def serve(args, *, postgres: bool) -> float:
         end = time.monotonic() + args.seconds
         threads = [threading.Thread(target=drive, args=(port, cookies, workspace, row, end, results, lock))
                    for row in (found["rows"] * args.connections)[:args.connections]]
-        began = time.monotonic()
+        began, cpu = time.monotonic(), CpuTime()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.monotonic() - began
+        elapsed, cpu_after = time.monotonic() - began, CpuTime()
 
         errors = sum(1 for _, _, ok in results if not ok)
         print(f"{len(results):,} requests in {elapsed:.1f} s: {len(results) / elapsed:.1f} requests/s, "
@@ -229,6 +275,7 @@ def serve(args, *, postgres: bool) -> float:
             if times:
                 print(f"  {kind:9}  {len(times):6,} requests  p50 {statistics.median(times):7.1f} ms  "
                       f"p99 {percentile(times, 99):7.1f} ms")
+        print(cpu_after.line(cpu, len(results)))
     finally:
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -242,7 +289,8 @@ def serve(args, *, postgres: bool) -> float:
             with psycopg.connect(f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
-    return (len(results) - errors) / elapsed  # answered, errors left out
+    answered = len(results) - errors  # errors left out
+    return answered / elapsed, (cpu_after.busy - cpu.busy) / max(len(results), 1) * 1000
 
 
 if __name__ == "__main__":
