@@ -145,7 +145,9 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
             if len(members) > MAX_MEMBERS:
                 _refuse(f"the file holds {len(members):,} parts; a workbook has far fewer")
             names = {m.filename for m in members}
-            if len(names) != len(members):  # zip readers differ on which of two parts of one name they read
+            # Zip readers differ on which of two parts of one name they read, and some take names
+            # regardless of case or of the kind of slash.
+            if len({name.casefold().replace("\\", "/") for name in names}) != len(members):
                 _refuse("the file holds two parts of the same name; a workbook never does")
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 _refuse("this zip file is not an .xlsx workbook (it has no xl/workbook.xml)")
@@ -160,11 +162,15 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
                 if facts is not None and member.file_size <= QUICK_PART_LIMIT:
                     xml = archive.read(member)
                     declares = _declares_in(xml)
+                    overstated = _overstated_count(xml, member.file_size)
                     facts.learn(member.filename, xml)
                 else:
-                    declares = _declares(archive, member)
+                    declares, overstated = _scan(archive, member)
                     if facts is not None:
                         facts.too_large(member.filename)
+                if overstated:
+                    _refuse(f"part {member.filename} says it holds {overstated:,} texts, far more than it can; the "
+                            "file is damaged")
                 if declares:
                     _refuse(f"part {member.filename} declares an XML document type (DOCTYPE or ENTITY); "
                             "workbooks never need one and secassure refuses them")
@@ -184,15 +190,40 @@ def _declares_in(data: bytes) -> bool:
 
 def _declares(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
     """Whether the part holds a document type or entity declaration anywhere, read a chunk at a time."""
-    keep = max(len(d) for d in DECLARATIONS) - 1
+    return _scan(archive, member)[0]
+
+
+def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[bool, int]:
+    """Whether the part holds a document type or entity declaration anywhere, and the count of texts
+    it overstates (see _overstated_count), read a chunk at a time."""
+    keep = max(64, max(len(d) for d in DECLARATIONS) - 1)
     carry = b""
     with archive.open(member) as part:
         while chunk := part.read(SCAN_CHUNK):
             window = carry + chunk
             if _declares_in(window):
-                return True
+                return True, 0
+            if overstated := _overstated_count(window, member.file_size):
+                return False, overstated
             carry = window[-keep:]
-    return False
+    return False, 0
+
+
+# calamine makes room for as many shared texts as the shared strings part says it holds (its
+# uniqueCount) before reading one, so that a part of a few bytes saying 10,000,000,000 would ask
+# for 240 GB and abort the process. Each text takes at least 8 bytes of the part (<si><t/></si> is
+# 13), so a count above an eighth of the part's size is false, whatever reader follows.
+UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*(\d{1,30})""")
+
+
+def _overstated_count(data: bytes, size: int) -> int:
+    """The count of texts a part claims beyond what its size allows (see UNIQUE_COUNT), or 0."""
+    if b"uniqueCount" not in data:
+        return 0
+    for found in UNIQUE_COUNT.finditer(data):
+        if int(found.group(1)) > max(1000, size // 8):
+            return int(found.group(1))
+    return 0
 
 
 def _forbidden_xml(exc: BaseException) -> BaseException | None:
@@ -494,8 +525,9 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 QUICK_PART_LIMIT = 16 << 20
 # What keeps a worksheet from the quick reading, found in one pass: a formula element, or any element
 # with a namespace prefix, which could be a formula's (calamine would give a formula's cached value,
-# so a sheet holding either is read by openpyxl, which reports the formula); and a cell whose start
-# tag is not in the plain form every spreadsheet program writes.
+# so a sheet holding either is read by openpyxl, which reports the formula; calamine takes the name
+# after the first colon, whatever comes before it, so any colon in a name counts); and a cell whose
+# start tag is not in the plain form every spreadsheet program writes.
 #
 # calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. A cell's
@@ -507,7 +539,7 @@ QUICK_PART_LIMIT = 16 << 20
 # other cell start (a repeated place, a place in single quotes or with spaces, any other attribute)
 # leaves the sheet to openpyxl, whose parser refuses a repeated attribute and which streams a sheet
 # of any extent.
-NOT_QUICK = re.compile(rb'<(?:[A-Za-z_][\w.-]*:|f[\s/>]'
+NOT_QUICK = re.compile(rb'<(?:[^\s<>/:]*:|f[\s/>]'
                        rb'|c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"(?: [st]="[^"<>]*")*\s*/?>))')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -610,19 +642,30 @@ def _sheet_parts(book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     return parts
 
 
+XML_DECLARATION = re.compile(rb"<\?xml[^>]*>")
+
+
 def _plain_xml(xml: bytes) -> bool:
     """Whether a part is UTF-8 XML with no declaration of any kind (no "<!": a document type, an
     entity, a comment or a CDATA section), which is all this product writes. The container check
     refuses declarations already: this keeps a second wall in front of calamine, whose parser is
-    not defusedxml, as openpyxl's parser is the second wall behind it."""
-    return not (xml and not (xml.startswith(b"<") or xml.startswith(b"\xef\xbb\xbf<"))
-                or (b"!" in xml and b"<!" in xml))
+    not defusedxml, as openpyxl's parser is the second wall behind it. UTF-8 only (no NUL byte,
+    which XML never holds but UTF-16 does, and no other encoding declared), so that what the scans
+    of the quick reading look for is spelt in the part's bytes as calamine will read it."""
+    if xml and not (xml.startswith(b"<") or xml.startswith(b"\xef\xbb\xbf<")):
+        return False
+    if b"\x00" in xml or (b"!" in xml and b"<!" in xml):
+        return False
+    head = XML_DECLARATION.match(xml.removeprefix(b"\xef\xbb\xbf"))
+    return head is None or b"encoding" not in head.group() or bool(re.search(
+        rb"""encoding\s*=\s*["']utf-?8["']""", head.group(), re.IGNORECASE))
 
 
 class PartFacts:
     """What the quick reading must know of a workbook's parts: whether each is plain XML and, if
-    so, whether calamine may read it as a worksheet; and the workbook part and its relationships,
-    which say where each sheet is. Learnt a part at a time, from the part's bytes."""
+    so, whether calamine may read it as a worksheet; which parts hold sheet data; and the workbook
+    part and its relationships, which say where each sheet is. Learnt a part at a time, from the
+    part's bytes."""
 
     KEPT = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
@@ -630,16 +673,26 @@ class PartFacts:
         self.plain: dict[str, bool] = {}
         self.quick: dict[str, bool] = {}
         self.kept: dict[str, bytes] = {}
+        self.sheets: set[str] = set()
 
     def learn(self, name: str, xml: bytes) -> None:
-        self.plain[name] = _plain_xml(xml)
+        self.plain[name] = _plain_xml(xml) and not _overstated_count(xml, len(xml))
         if self.plain[name]:
             self.quick[name] = _quick_sheet(xml)
+        if b"sheetData" in xml:
+            self.sheets.add(name)
         if name in self.KEPT:
             self.kept[name] = xml
 
     def too_large(self, name: str) -> None:
         self.plain[name] = False
+
+
+def reader_failed(exc: BaseException) -> bool:
+    """Whether an exception is a reader's failure, the file's fault: any Exception, or a panic of
+    calamine's Rust code, which arrives as PanicException, a BaseException (as KeyboardInterrupt
+    is, which is no reader's failure)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _quick_sheet(xml: bytes) -> bool:
@@ -656,6 +709,7 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
+    book = None
     try:
         if facts is None:
             facts = PartFacts()
@@ -669,13 +723,23 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
                         facts.learn(member.filename, archive.read(member))
         if not all(facts.plain.values()):
             return None
+        # calamine finds a sheet's part by its own reading of the package (the package's relationships,
+        # case and slashes in part names, any namespace, the last of repeated attributes), which may
+        # differ from _sheet_parts'; it reads cells only after a sheetData element, so every part
+        # holding one must be fit for it, whichever sheet it turns out to be.
+        if not all(facts.quick.get(name, False) for name in facts.sheets):
+            return None
         parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
             return None
         book = CalamineWorkbook.from_path(str(path))
-    except Exception:  # noqa: BLE001 - anything unusual is left to openpyxl, which says what is wrong
+        kinds = {m.name: m.typ for m in book.sheets_metadata}
+    except BaseException as exc:  # anything unusual is left to openpyxl, which says what is wrong
+        if book is not None:
+            book.close()
+        if not reader_failed(exc):
+            raise
         return None
-    kinds = {m.name: m.typ for m in book.sheets_metadata}
     if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
         book.close()
         return None
@@ -693,8 +757,9 @@ def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook
             return _read(quick, answer_kinds)
         except WorkbookRefused:
             raise
-        except Exception:  # noqa: BLE001, S110 - read again by openpyxl, which names what is wrong
-            pass
+        except BaseException as exc:  # read again by openpyxl, which names what is wrong
+            if not reader_failed(exc):
+                raise
         finally:
             quick.close()
     wb = open_workbook(path, inspected=True)

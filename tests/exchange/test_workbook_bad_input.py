@@ -271,6 +271,88 @@ def test_a_far_place_in_any_spelling_is_not_read_by_calamine(drafting, bob, expo
     assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
 
 
+def _far_meta(xml: bytes) -> bytes:
+    """The metadata sheet's XML with one more cell, at AB30000: a grid of 30,000 by 28 for calamine."""
+    return xml.replace(b"</sheetData>", b'<row r="30000"><c r="AB30000" t="inlineStr"><is><t>x</t></is></c></row>'
+                                        b"</sheetData>")
+
+
+def test_a_sheet_calamine_would_find_elsewhere_is_not_read_by_it(exported):
+    """calamine finds the workbook through the package's own relationships, where the product's
+    mapping looks in xl/ alone: pointed at a copy of the workbook in y/ whose metadata sheet holds
+    a far cell, calamine reads that copy. Every part holding sheet data must be fit for calamine,
+    wherever it is and whichever sheet it turns out to be."""
+    from python_calamine import CalamineWorkbook
+
+    parts = crafted.members(exported)
+    meta = crafted.sheet_part(exported, layout.META_SHEET)
+    copied = {f"y/{name[3:]}": (_far_meta(data) if name == meta else data)
+              for name, data in parts.items() if name.startswith("xl/")}
+    path = crafted.rewrite(exported, exported.with_name("elsewhere.xlsx"), {
+        "_rels/.rels": parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="y/workbook.xml"'),
+        **copied})
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.META_SHEET).to_python()
+    assert (len(grid), len(grid[0])) == (30000, 28)  # what calamine would read
+    assert reading.quick_workbook(path) is None
+    unread = crafted.rewrite(exported, exported.with_name("unread.xlsx"), {"xl/worksheets/spare.xml": _far_meta(
+        parts[meta])})  # even a part no relationship names
+    assert reading.quick_workbook(unread) is None
+
+
+@pytest.mark.parametrize("name", ["XL/worksheets/sheet1.xml", "xl\\worksheets\\sheet1.xml"])
+def test_two_parts_of_one_name_but_for_case_or_slashes_are_refused(drafting, bob, exported, name):
+    path = crafted.rewrite(exported, exported.with_name("twice.xlsx"), {name: b"<worksheet/>"})
+    assert only(refused(drafting, path, bob)).message == ("the file holds two parts of the same name; a workbook "
+                                                          "never does")
+
+
+SHARED = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="%d"><si><t>a</t></si>'
+          b"</sst>")
+
+
+def test_shared_strings_that_claim_far_more_texts_than_they_hold_are_refused(drafting, bob, exported):
+    """calamine makes room for the count a shared strings part claims before reading it: a few
+    bytes claiming ten billion would ask for 240 GB and abort the process."""
+    path = crafted.rewrite(exported, exported.with_name("sst.xlsx"), {"xl/sharedStrings.xml": SHARED % 10**10})
+    assert only(refused(drafting, path, bob)).message == (
+        "part xl/sharedStrings.xml says it holds 10,000,000,000 texts, far more than it can; the file is damaged")
+    fair = crafted.rewrite(exported, exported.with_name("fair.xlsx"), {"xl/sharedStrings.xml": SHARED % 1})
+    assert reading.quick_workbook(fair) is not None
+
+
+@pytest.mark.parametrize(("xml", "plain"), [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet/>', True),
+    (b"<?xml version='1.0' encoding='utf8'?><worksheet/>", True),
+    (b'<?xml version="1.0"?><worksheet/>', True),
+    (b'\xef\xbb\xbf<worksheet/>', True),
+    ('<worksheet/>'.encode("utf-16-le"), False),  # UTF-16 without its byte order mark
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?><worksheet/>', False),
+    (b'<worksheet><!-- a comment --></worksheet>', False),
+    (b'PK<worksheet/>', False),
+], ids=["utf-8-declared", "utf8-single-quotes", "undeclared", "byte-order-mark", "utf-16-unmarked", "latin-1",
+        "comment", "not-xml"])
+def test_only_plain_utf8_xml_is_read_by_calamine(xml, plain):
+    """The scans before calamine look for words spelt as UTF-8 bytes; a part in another encoding
+    could hide them, so it is left to openpyxl."""
+    assert reading._plain_xml(xml) is plain
+
+
+def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
+    """calamine's Rust code may panic on a file it cannot handle; that arrives as PanicException,
+    which is not an Exception: the workbook is then read by openpyxl. An interrupt still interrupts."""
+    from python_calamine import CalamineWorkbook
+
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
+    for method in ("from_path", "get_sheet_by_name"):
+        with monkeypatch.context() as patched:
+            patched.setattr(CalamineWorkbook, method, lambda *a, **k: (_ for _ in ()).throw(PanicException("overflow")))
+            assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+    monkeypatch.setattr(CalamineWorkbook, "from_path", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        reading.read(exported)
+
+
 def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
     """Only a cell's own place sizes calamine's grid: a far row number around placed cells (which
     the quick reading therefore allows) leaves the grid as it was."""
@@ -319,12 +401,17 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<c r="B7" t="inlineStr"><is><t>x</t></is></c><c r="C7" s="2"/>', True),
     (b'<c/>', False),
     (b'<cols><col min="1" max="2"/></cols>', True),
+    (b'<:c r="AB30000"/>', False),  # calamine takes the name after the first colon, whatever is before it
+    (b'<1:c r="AB30000"/>', False),
+    ('<\u00e9:c r="AB30000"/>'.encode(), False),
+    (b'<c r="A1" t="str"><:f>1+1</:f><v>2</v></c>', False),
 ], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
         "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "place-repeated-far",
         "place-repeated-in-single-quotes", "place-repeated-with-spaces", "place-absolute",
         "place-character-reference", "place-lower-case", "row-0", "other-attribute", "space-before-end",
         "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "styled-shared-string",
-        "inline-and-empty", "unplaced", "cols-not-cells"])
+        "inline-and-empty", "unplaced", "cols-not-cells", "empty-prefix", "digit-prefix", "non-ascii-prefix",
+        "formula-behind-an-empty-prefix"])
 def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
     """The scan before calamine: a formula or any prefixed element, or a cell not in the plain form
     (its place first, double-quoted, within column Z and row 99,999, then a style or a type and

@@ -367,3 +367,84 @@ def test_csv_that_is_not_text_is_refused(tmp_path):
     assert "binary data" in refused(tmp_path / "utf16.csv", "utf16.csv")
     (tmp_path / "odd.csv").write_bytes(b"Ref,Status\nG3.1,\x81\x8d\xc3\n")
     assert "neither UTF-8 nor Windows-1252" in refused(tmp_path / "odd.csv", "odd.csv")
+
+
+def _with_parts(source: Path, target: Path, parts: dict[str, bytes]) -> Path:
+    """A copy of the workbook with parts replaced or added."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for member in old.infolist():
+            if member.filename not in parts:
+                new.writestr(member, old.read(member))
+        for name, data in parts.items():
+            new.writestr(name, data)
+    return target
+
+
+# A sheet with a cell at A1 and, after it, the cells given: calamine lays out a grid from the first
+# cell to the last.
+FAR_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+             b'<c r="A1" t="inlineStr"><is><t>Ref</t></is></c>%s</row></sheetData></worksheet>')
+
+
+@pytest.mark.parametrize(("part", "xml", "expected"), [
+    # sheet data under another root, where the reader would lay it out if it took the part for a sheet
+    ("xl/worksheets/extra.xml", b'<other xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+     b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ref</t></is></c><c r="XFD1" t="inlineStr"><is><t>x'
+     b'</t></is></c></row></sheetData></other>',
+     "has data in column XFD"),
+    # a place of more letters or digits than any real one
+    ("xl/worksheets/sheet1.xml", FAR_SHEET % b'<c r="ZZZZZZ1" t="inlineStr"><is><t>x</t></is></c>',
+     "(100,000 columns)"),
+    ("xl/worksheets/sheet1.xml", FAR_SHEET % b'<c r="A99999999" t="inlineStr"><is><t>x</t></is></c>',
+     "has data down to row 100,000,000"),
+    # sheet data the XML parser cannot read, which the reader might still read its own way
+    ("xl/worksheets/sheet1.xml", FAR_SHEET % b'<:c r="XFD1" t="inlineStr"><is><t>x</t></is></:c>',
+     "part xl/worksheets/sheet1.xml of the file holds sheet data that is not well-formed XML"),
+    # a shared strings part that claims far more texts than it holds (the reader makes room for them first)
+    ("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+     b'uniqueCount="10000000000"><si><t>a</t></si></sst>', "says it holds 10,000,000,000 texts"),
+], ids=["sheet-data-under-another-root", "place-of-six-letters", "place-of-eight-digits", "not-well-formed",
+        "shared-strings-overstated"])
+def test_a_sheet_the_reader_would_lay_out_far_out_is_refused_first(tmp_path, part, xml, expected):
+    """Each file asks the spreadsheet reader for a grid of billions of cells (or room for billions
+    of texts) in a few bytes; it is refused before the reader opens it, in a process limited to
+    2 GiB so that a regression fails here instead of ending the run."""
+    source = tmp_path / "ssa.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Ref", "Status"])
+    wb.save(source)
+    path = _with_parts(source, tmp_path / "hostile.xlsx", {part: xml})
+    done = _read_in_a_child(path, "hostile.xlsx")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert expected in done.stdout, done.stdout
+
+
+def test_two_parts_whose_names_differ_only_in_case_are_refused(tmp_path):
+    source = tmp_path / "ssa.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Ref", "Status"])
+    wb.save(source)
+    path = _with_parts(source, tmp_path / "twice.xlsx", {"XL/worksheets/sheet1.xml": FAR_SHEET % b""})
+    assert "two parts of the same name" in refused(path, "twice.xlsx")
+
+
+def test_a_panic_of_the_reader_is_the_files_fault(tmp_path, monkeypatch):
+    """The reader's Rust code may panic on a file it cannot handle: that arrives as PanicException,
+    which is not an Exception, and is reported as the file's fault; an interrupt still interrupts."""
+    import python_calamine
+
+    path = layouts.ssa_answers(tmp_path / "ssa.xlsx")
+    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
+
+    def panics(*args, **kwargs):
+        raise PanicException("capacity overflow")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", panics)
+    assert "(PanicException: capacity overflow)" in refused(path, "ssa.xlsx")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_table(path, "ssa.xlsx")

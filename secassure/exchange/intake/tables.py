@@ -33,6 +33,7 @@ from secassure.exchange.reading import (
     _declares,
     _forbidden_xml,
     inspect_container,
+    reader_failed,
 )
 
 HEADER_SEARCH = 30          # the header row is looked for among this many rows
@@ -240,31 +241,52 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+# A row and a column beyond any a spreadsheet holds, for a reference of more digits or letters than
+# any real one has: the reader would lay such a cell out further out still, and the extents check
+# refuses it.
+BEYOND_ROW, BEYOND_COLUMN = 10**8, 10**5
+
+
 def _cell_position(ref: str) -> tuple[int, int] | None:
-    found = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})", ref.strip())
+    found = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d+)", ref.strip())
     if not found:
         return None
-    return int(found.group(2)), _letter_index(found.group(1)) + 1
+    letters, digits = found.groups()
+    return (BEYOND_ROW if len(digits) > 7 else int(digits),
+            BEYOND_COLUMN if len(letters) > 3 else _letter_index(letters) + 1)
 
 
 def _xlsx_extents(path: Path) -> list[tuple[int, int]]:
-    """The last used row and column of every worksheet part in the container, wherever the part
-    lies (the reader finds sheets through relationships, not by their names)."""
+    """The last used row and column of every part in the container holding sheet data, wherever
+    the part lies and whatever its root: the reader finds sheets through relationships (which it
+    may read otherwise than this product would), and lays out the cells after a sheetData element
+    of any part it takes for a sheet."""
     from defusedxml.ElementTree import iterparse
 
     extents = []
     with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():  # every part: a part that is not a worksheet stops at its root
-            if member.is_dir():
+        for member in archive.infolist():
+            if member.is_dir() or not _holds(archive, member, b"sheetData"):
                 continue
             with archive.open(member) as part:
-                extent = _xlsx_part_extent(part, iterparse)
+                extent = _xlsx_part_extent(part, iterparse, member.filename)
             if extent is not None:
                 extents.append(extent)
     return extents
 
 
-def _xlsx_part_extent(part, iterparse) -> tuple[int, int] | None:
+def _holds(archive: zipfile.ZipFile, member: zipfile.ZipInfo, word: bytes) -> bool:
+    """Whether the part's bytes hold word, read a chunk at a time."""
+    carry = b""
+    with archive.open(member) as part:
+        while chunk := part.read(1 << 20):
+            if word in carry + chunk:
+                return True
+            carry = chunk[-len(word):]
+    return False
+
+
+def _xlsx_part_extent(part, iterparse, name_of_part: str) -> tuple[int, int] | None:
     rows = cols = 0
     row = 0
     col = 0
@@ -272,13 +294,8 @@ def _xlsx_part_extent(part, iterparse) -> tuple[int, int] | None:
     try:
         events = iterparse(part, events=("start", "end"), forbid_dtd=True, forbid_entities=True,
                            forbid_external=True)
-        first = True
         for event, element in events:
             name = _local(element.tag)
-            if first:
-                if name not in ("worksheet", "dialogsheet", "macrosheet"):
-                    return None
-                first = False
             if event == "start":
                 if name == "row":
                     number = element.get("r")
@@ -299,11 +316,11 @@ def _xlsx_part_extent(part, iterparse) -> tuple[int, int] | None:
                 element.clear()
             elif name == "row":
                 element.clear()
-    except Exception as exc:  # noqa: BLE001 - a part that is not XML is no worksheet; a forbidden one is refused
+    except Exception as exc:  # noqa: BLE001 - a forbidden construct or XML the reader might read otherwise
         if _forbidden_xml(exc) is not None:
             _refuse("the file's XML uses a forbidden construct; it was not read")
-        return None if rows == cols == 0 else (rows, cols)
-    return rows, cols
+        _refuse(f"part {name_of_part} of the file holds sheet data that is not well-formed XML; the file is damaged")
+    return (rows, cols) if rows or cols else None
 
 
 ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -404,7 +421,9 @@ def _open(path: Path, name: str, max_rows: int):
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
         _refuse(PROTECTED)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's fault, reported as such
+    except BaseException as exc:  # any reader failure, a panic too, is the file's fault, reported as such
+        if not reader_failed(exc):
+            raise
         _refuse(_unreadable(exc, path, fmt))
     return fmt, book
 
@@ -453,7 +472,9 @@ def _grid(book, title: str, path: Path, fmt: str, max_rows: int) -> list[list]:
         return sheet.to_python(skip_empty_area=False) if end is not None else []
     except IntakeRefused:
         raise
-    except Exception as exc:  # noqa: BLE001 - the file's fault
+    except BaseException as exc:  # the file's fault, a panic of the reader too
+        if not reader_failed(exc):
+            raise
         _refuse(_unreadable(exc, path, fmt))
 
 
