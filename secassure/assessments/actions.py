@@ -9,6 +9,7 @@ view, so that no path around the view can skip it."""
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -98,13 +99,24 @@ def _text(value, what: str, limit: int = TEXT_LIMIT) -> str:
     return guards.text(value, what, limit)
 
 
+# The roles already read in a batch of saves (see save_many), by (person, organisation): a batch
+# giving a thousand rows to one owner reads their role once.
+_BATCH_ROLES: ContextVar[dict | None] = ContextVar("batch_roles", default=None)
+
+
 def assignee(user, org: Organisation, permission: str, what: str, work: str):
     """Refuse to give work to someone whose role does not let them do it: a CIO reviewer, who
     reviews the work independently; a provider; an observer. ``what`` names the place ("the
     owner"), ``work`` what it takes ("edit assessments")."""
     if user is None:
         return None
-    role = access.role_of(user, org)
+    known = _BATCH_ROLES.get()
+    if known is not None and (user.pk, org.pk) in known:
+        role = known[user.pk, org.pk]
+    else:
+        role = access.role_of(user, org)
+        if known is not None:
+            known[user.pk, org.pk] = role
     if role is None:
         raise ActionError(f"{what} must be a member of {org.name}")
     if not access.role_allows(role, permission):
@@ -534,28 +546,40 @@ ITEM_SAVES = {
     ValidationRow: (ROW_FIELDS, _clean_row, AuditEvent.ASSESSMENTS_ROW_SAVED),
     QuestionAnswer: (ANSWER_FIELDS, _clean_answer, AuditEvent.ASSESSMENTS_ANSWER_SAVED),
 }
+TAKEN_IN = {ValidationRow: AuditEvent.ASSESSMENTS_ROW_TAKEN_IN, QuestionAnswer: AuditEvent.ASSESSMENTS_ANSWER_TAKEN_IN}
 
 
 def save_many(assessment: Assessment, edits: list[tuple[ValidationRow | QuestionAnswer, int, dict]], *,
-              by) -> list[ValidationRow | QuestionAnswer]:
+              by, source: str = "") -> list[ValidationRow | QuestionAnswer]:
     """Save many rows and answers of one assessment, each (item, revision, changes) exactly as
-    ``save_row`` or ``save_answer`` would save it, all or nothing, in a fixed number of statements
-    however many there are: each is cleaned and refused as a single save is; if any has been saved
-    by someone since its revision, StaleEdit names the first such (in the order given) and nothing
-    is saved; each item written has its one audit event, as a single save writes, appended together.
-    Returns the items written. With nothing to save, nothing is checked or written."""
+    ``save_row`` or ``save_answer`` would save it (with ``source``, as ``take_in`` takes it in from
+    that file), all or nothing, in a fixed number of statements however many there are: each is
+    cleaned and refused as a single save is; if any has been saved by someone since its revision,
+    StaleEdit names the first such (in the order given) and nothing is saved; each item written has
+    its one audit event, as a single save writes, appended together. Returns the items written.
+    With nothing to save, nothing is checked or written."""
     if not edits:
         return []
+    if source:
+        source = guards.line(source, "the file name", 200)
+        if not source:
+            raise ActionError("name the file the content was taken in from")
     access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
     _require_editable(assessment)
     writes = []
-    for item, revision, changes in edits:
-        if item.assessment_id != assessment.pk:
-            raise ActionError(f"{item} is not part of this assessment")
-        fields, clean, action = ITEM_SAVES[type(item)]
-        values, audited = _prepared(item, fields, clean, by=by, changes=changes)
-        if values:
-            writes.append((item, revision, values, Pending(action, item, **audited)))
+    roles = _BATCH_ROLES.set({})
+    try:
+        for item, revision, changes in edits:
+            if item.assessment_id != assessment.pk:
+                raise ActionError(f"{item} is not part of this assessment")
+            fields, clean, action = ITEM_SAVES[type(item)]
+            if source:
+                action = TAKEN_IN[type(item)]
+            values, audited = _prepared(item, fields, clean, by=by, changes=changes, source=source)
+            if values:
+                writes.append((item, revision, values, Pending(action, item, **audited)))
+    finally:
+        _BATCH_ROLES.reset(roles)
     with transaction.atomic():
         # Lock what is about to be written and read its revisions first, so that the first stale
         # item can be named and nobody saves over one between this check and the update.
@@ -779,6 +803,48 @@ def unlink_evidence(link: EvidenceLink, *, by) -> None:
                before={"item": str(link.row or link.answer), "document": link.document.title})
         _uncheck(link.row or link.answer)
         link.delete()
+
+
+def link_many(assessment: Assessment, links: list[tuple[ValidationRow | QuestionAnswer, Document]], *,
+              by) -> list[EvidenceLink]:
+    """Link each (item, document) as ``link_evidence`` would, all or nothing, in a fixed number of
+    statements however many there are: each document must be in the organisation's register and
+    not yet linked to its item; each item linked asks for a fresh check; each link has its one audit
+    event, appended together. Returns the links made."""
+    if not links:
+        return []
+    access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
+    _require_editable(assessment)
+    made = []
+    for item, document in links:
+        if item.assessment_id != assessment.pk:
+            raise ActionError(f"{item} is not part of this assessment")
+        if document.organisation_id != assessment.organisation_id:
+            raise ActionError("that document is not in this organisation's register")
+        made.append(EvidenceLink(assessment=assessment, document=document, added_by=by,
+                                 **({"row": item} if isinstance(item, ValidationRow) else {"answer": item})))
+    if len({(link.row_id, link.answer_id, link.document_id) for link in made}) != len(made):
+        raise ActionError("a document is named twice for one item")
+    with transaction.atomic():
+        for model, key in ((ValidationRow, "row_id"), (QuestionAnswer, "answer_id")):
+            ids = {getattr(link, key) for link in made if getattr(link, key) is not None}
+            if not ids:
+                continue
+            already = EvidenceLink.objects.filter(assessment=assessment, **{f"{key}__in": ids}).values_list(
+                key, "document_id")
+            twice = {pair for pair in already} & {(getattr(link, key), link.document_id) for link in made}
+            if twice:
+                title = next(link.document.title for link in made if (getattr(link, key), link.document_id) in twice)
+                raise ActionError(f"{title!r} is already linked here")
+            model.objects.filter(pk__in=ids).update(checked_by=None, checked_at=None)
+        EvidenceLink.objects.bulk_create(made)
+        record_many([Pending(AuditEvent.ASSESSMENTS_EVIDENCE_LINKED, link,
+                             after={"item": str(link.row or link.answer), "document": link.document.title})
+                     for link in made], organisation=assessment.organisation)
+    for link in made:
+        item = link.row or link.answer
+        item.checked_by, item.checked_at = None, None
+    return made
 
 
 def _uncheck(item) -> None:

@@ -1,6 +1,7 @@
 """Taking a client's spreadsheet in: the preview (what each row would become, what matches nothing,
 what no row covers, conflicts, evidence), which writes nothing, and applying it, all or nothing,
-through the take_in action, with who may do it and into which assessment."""
+every item and link together, each audited as taking it in alone would be, with who may do it and
+into which assessment."""
 
 import datetime as dt
 
@@ -399,3 +400,22 @@ def test_a_row_saved_after_the_preview_the_person_saw_refuses_the_intake(ssa, or
     with pytest.raises(ActionError, match="G3.1 was changed in secassure after the preview"):
         taking.apply(again, titled, "client.xlsx", by=bob, seen=seen)
     assert Event.objects.count() == events and helpers.row(ssa, "G3.1").narrative == "Alice's words"
+
+
+def test_applying_takes_as_many_statements_for_two_rows_as_for_six(ssa, org_a, bob, tmp_path):
+    """Every row taken in and every link made together, each with its own audit event: a file of a
+    thousand rows costs the statements of a file of two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def applied(rows: int) -> tuple[int, int]:
+        path = layouts.many_rows_xlsx(tmp_path / f"rows-{rows}.xlsx", rows)
+        intake = taking.preview(org_a, path, path.name, by=bob, assessment=ssa)
+        with CaptureQueriesContext(connection) as captured:
+            summary = taking.apply(intake, path, path.name, by=bob)
+        return summary["taken"], len(captured)
+
+    two, six = applied(2), applied(6)
+    assert (two[0], six[0]) == (2, 4)  # the first two rows are as the first file left them
+    assert two[1] == six[1]
+    assert len(actions_of("assessments.row.taken_in")) == 6

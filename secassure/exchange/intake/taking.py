@@ -630,24 +630,29 @@ def apply(intake: Intake, path: Path, name: str, *, by, take: set[int] = frozens
             present = set(EvidenceLink.objects.filter(assessment=assessment).values_list(
                 "row_id" if kind == "rows" else "answer_id", "document_id"))
             by_pk = Document.objects.in_bulk(set(documents.values()))
+            # Every item and every link at once, each written and audited as taking it in alone
+            # would (the items' events first, then the links').
+            edits, links, of_target = [], [], {}
             for item in chosen:
                 target = targets.get(item.ref) if new else item.target
                 if target is None:
                     raise ActionError(f"{item.ref} is not in the new assessment; preview the file again")
+                target.assessment = assessment
+                of_target[target.pk] = item
                 if item.changed:
-                    try:
-                        assessments.take_in(target, by=by, revision=target.revision, source=name,
-                                            **{f: item.values[f] for f in item.changed})
-                    except assessments.StaleEdit:
-                        raise _stale(item, name) from None
+                    edits.append((target, target.revision, {f: item.values[f] for f in item.changed}))
                     written.append(item.ref)
                 for document_name in item.evidence:
                     document_id = documents.get(document_name)
                     if document_id is None or (target.pk, document_id) in present:
                         continue
-                    assessments.link_evidence(target, by_pk[document_id], by=by)
+                    links.append((target, by_pk[document_id]))
                     present.add((target.pk, document_id))
-                    linked += 1
+            try:
+                assessments.save_many(assessment, edits, by=by, source=name)
+            except assessments.StaleEdit as stale:
+                raise _stale(of_target[stale.current.pk], name) from None
+            linked = len(assessments.link_many(assessment, links, by=by))
         elif kind == "risks":
             for item in chosen:
                 if item.target is None:
