@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -550,7 +550,7 @@ TAKEN_IN = {ValidationRow: AuditEvent.ASSESSMENTS_ROW_TAKEN_IN, QuestionAnswer: 
 
 
 def save_many(assessment: Assessment, edits: list[tuple[ValidationRow | QuestionAnswer, int, dict]], *,
-              by, source: str = "") -> list[ValidationRow | QuestionAnswer]:
+              by, source: str | None = None) -> list[ValidationRow | QuestionAnswer]:
     """Save many rows and answers of one assessment, each (item, revision, changes) exactly as
     ``save_row`` or ``save_answer`` would save it (with ``source``, as ``take_in`` takes it in from
     that file), all or nothing, in a fixed number of statements however many there are: each is
@@ -560,7 +560,7 @@ def save_many(assessment: Assessment, edits: list[tuple[ValidationRow | Question
     With nothing to save, nothing is checked or written."""
     if not edits:
         return []
-    if source:
+    if source is not None:
         source = guards.line(source, "the file name", 200)
         if not source:
             raise ActionError("name the file the content was taken in from")
@@ -573,9 +573,9 @@ def save_many(assessment: Assessment, edits: list[tuple[ValidationRow | Question
             if item.assessment_id != assessment.pk:
                 raise ActionError(f"{item} is not part of this assessment")
             fields, clean, action = ITEM_SAVES[type(item)]
-            if source:
+            if source is not None:
                 action = TAKEN_IN[type(item)]
-            values, audited = _prepared(item, fields, clean, by=by, changes=changes, source=source)
+            values, audited = _prepared(item, fields, clean, by=by, changes=changes, source=source or "")
             if values:
                 writes.append((item, revision, values, Pending(action, item, **audited)))
     finally:
@@ -807,10 +807,11 @@ def unlink_evidence(link: EvidenceLink, *, by) -> None:
 
 def link_many(assessment: Assessment, links: list[tuple[ValidationRow | QuestionAnswer, Document]], *,
               by) -> list[EvidenceLink]:
-    """Link each (item, document) as ``link_evidence`` would, all or nothing, in a fixed number of
-    statements however many there are: each document must be in the organisation's register and
-    not yet linked to its item; each item linked asks for a fresh check; each link has its one audit
-    event, appended together. Returns the links made."""
+    """Link each (item, document) as ``link_evidence`` would, all or nothing, in a few statements
+    however many there are (the links are inserted in one statement on PostgreSQL, in batches of
+    a hundred or so on SQLite, whose statements take at most 999 values): each document must be in
+    the organisation's register and not yet linked to its item; each item linked asks for a fresh
+    check; each link has its one audit event, appended together. Returns the links made."""
     if not links:
         return []
     access.require(by, assessment.organisation, access.EDIT_ASSESSMENTS)
@@ -837,7 +838,12 @@ def link_many(assessment: Assessment, links: list[tuple[ValidationRow | Question
                 title = next(link.document.title for link in made if (getattr(link, key), link.document_id) in twice)
                 raise ActionError(f"{title!r} is already linked here")
             model.objects.filter(pk__in=ids).update(checked_by=None, checked_at=None)
-        EvidenceLink.objects.bulk_create(made)
+        try:
+            with transaction.atomic():  # a savepoint: a link someone made meanwhile refuses the batch
+                EvidenceLink.objects.bulk_create(made)
+        except IntegrityError:
+            raise ActionError("a document was linked here by someone else meanwhile; nothing was linked. Look at "
+                              "the item again") from None
         record_many([Pending(AuditEvent.ASSESSMENTS_EVIDENCE_LINKED, link,
                              after={"item": str(link.row or link.answer), "document": link.document.title})
                      for link in made], organisation=assessment.organisation)

@@ -91,16 +91,18 @@ def test_taking_many_in_writes_what_taking_each_in_alone_writes(a, alice, bob):
 def test_taking_many_in_refuses_as_taking_one_in_does(a, alice, olive):
     t1 = helpers.row(a, "T1")
     narrative = t1.narrative
-    with pytest.raises(ActionError, match="name the file"):
-        actions.save_many(a, [(t1, t1.revision, {"narrative": "x"})], by=alice, source="  ")
+    for source in ("", "  "):
+        with pytest.raises(ActionError, match="name the file"):
+            actions.save_many(a, [(t1, t1.revision, {"narrative": "x"})], by=alice, source=source)
     with pytest.raises(ActionError, match="cannot be the owner"):
         actions.save_many(a, [(t1, t1.revision, {"owner": olive})], by=alice, source="client.xlsx")
     stale = helpers.row(a, "T2")
     actions.save_row(helpers.row(a, "T2"), by=alice, revision=stale.revision, narrative="Saved meanwhile")
     since = last_seq(a.organisation)
-    with pytest.raises(actions.StaleEdit):
+    with pytest.raises(actions.StaleEdit) as caught:
         actions.save_many(a, [(t1, t1.revision, {"narrative": "a"}), (stale, stale.revision, {"narrative": "b"})],
                           by=alice, source="client.xlsx")
+    assert caught.value.current.pk == stale.pk  # the item saved meanwhile, named
     assert events(a.organisation, since) == [] and helpers.row(a, "T1").narrative == narrative
 
 
@@ -140,17 +142,43 @@ def test_linking_many_writes_what_linking_each_alone_writes(a, alice, dave, docu
     assert verify().ok
 
 
-def test_linking_many_refuses_as_linking_one_does_and_writes_nothing(a, alice, mallory, org_b, documents):
+def test_linking_many_refuses_as_linking_one_does_and_writes_nothing(a, alice, olive, mallory, org_b, documents):
     t1, t2 = helpers.row(a, "T1"), helpers.row(a, "T2")
     actions.link_evidence(t2, documents[0], by=alice)
     theirs = add_document(org_b, by=mallory, title="Their policy", doc_type="policy")
+    other = actions.create_assessment(a.organisation, kind="vusa", by=alice, title="VUSA 2026").assessment
+    elsewhere = other.rows.first()
     since, before = last_seq(a.organisation), stored(a)
-    for links, message in (([(t1, documents[1]), (t2, documents[0])], "'Policy 0' is already linked here"),
-                           ([(t1, documents[1]), (t1, theirs)], "not in this organisation's register"),
-                           ([(t1, documents[1]), (t1, documents[1])], "named twice")):
+    for links, by, message in (
+            ([(t1, documents[1]), (t2, documents[0])], alice, "'Policy 0' is already linked here"),
+            ([(t1, documents[1]), (t1, theirs)], alice, "not in this organisation's register"),
+            ([(t1, documents[1]), (t1, documents[1])], alice, "named twice"),
+            ([(t1, documents[1]), (elsewhere, documents[1])], alice, "is not part of this assessment"),
+            ([(t1, documents[1])], olive, "does not allow this")):
         with pytest.raises(ActionError, match=message):
-            actions.link_many(a, links, by=alice)
+            actions.link_many(a, links, by=by)
         assert (events(a.organisation, since), stored(a)) == ([], before)
+    assert not other.links.exists()
+
+
+def test_a_link_made_meanwhile_refuses_the_batch_with_a_reason(a, alice, bob, documents, monkeypatch):
+    """Someone links one of the documents between the check and the insert: the batch is refused
+    in words, not with the database's error, and nothing of it is written."""
+    from secassure.assessments.models import EvidenceLink
+
+    t1, t2 = helpers.row(a, "T1"), helpers.row(a, "T2")
+    insert = EvidenceLink.objects.bulk_create
+
+    def after_someone_else(links, *args, **kwargs):
+        EvidenceLink.objects.create(assessment=a, row=t2, document=documents[1], added_by=bob)
+        return insert(links, *args, **kwargs)
+
+    monkeypatch.setattr(EvidenceLink.objects, "bulk_create", after_someone_else)
+    since = last_seq(a.organisation)
+    with transaction.atomic():
+        with pytest.raises(ActionError, match="linked here by someone else meanwhile"):
+            actions.link_many(a, [(t1, documents[0]), (t2, documents[1])], by=alice)
+        assert not a.links.filter(row=t1).exists() and events(a.organisation, since) == []
 
 
 def test_linking_many_takes_as_many_statements_for_one_link_as_for_many(a, alice, documents):

@@ -402,20 +402,29 @@ def test_a_row_saved_after_the_preview_the_person_saw_refuses_the_intake(ssa, or
     assert Event.objects.count() == events and helpers.row(ssa, "G3.1").narrative == "Alice's words"
 
 
-def test_applying_takes_as_many_statements_for_two_rows_as_for_six(ssa, org_a, bob, tmp_path):
-    """Every row taken in and every link made together, each with its own audit event: a file of a
-    thousand rows costs the statements of a file of two."""
+def test_applying_takes_as_many_statements_for_two_rows_as_for_five(ssa, org_a, bob, tmp_path):
+    """Every row taken in, its owner given and its evidence linked, together, each with its own
+    audit event: a file of a thousand rows costs the statements of a file of two."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def applied(rows: int) -> tuple[int, int]:
-        path = layouts.many_rows_xlsx(tmp_path / f"rows-{rows}.xlsx", rows)
+    for title in ("Information Security Policy", "Access Log"):
+        assessed.document(org_a, title)
+
+    def applied(refs: list[str]) -> tuple[int, int, int]:
+        wb = openpyxl.Workbook()
+        wb.active.append(["Ref", "Status", "Owner", "Evidence"])
+        for ref in refs:
+            wb.active.append([ref, "Compliant", "Bob Smith", "Information Security Policy; Access Log"])
+        path = tmp_path / f"rows-{len(refs)}.xlsx"
+        wb.save(path)
         intake = taking.preview(org_a, path, path.name, by=bob, assessment=ssa)
         with CaptureQueriesContext(connection) as captured:
             summary = taking.apply(intake, path, path.name, by=bob)
-        return summary["taken"], len(captured)
+        return summary["taken"], summary["linked"], len(captured)
 
-    two, six = applied(2), applied(6)
-    assert (two[0], six[0]) == (2, 4)  # the first two rows are as the first file left them
-    assert two[1] == six[1]
-    assert len(actions_of("assessments.row.taken_in")) == 6
+    two, five = applied(["G3.1", "G3.2"]), applied(["G3.3", "G3.4", "G3.5", "G3.6", "G3.10"])
+    assert (two[:2], five[:2]) == ((2, 4), (5, 10))
+    assert two[2] == five[2]
+    assert len(actions_of("assessments.row.taken_in")) == 7 and len(actions_of("assessments.evidence.linked")) == 14
+    assert {helpers.row(ssa, ref).owner for ref in ("G3.1", "G3.2", "G3.3", "G3.4", "G3.5", "G3.6", "G3.10")} == {bob}
