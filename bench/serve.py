@@ -163,8 +163,11 @@ class CpuTime:
             except OSError:
                 continue
             if text[text.index("(") + 1:text.rindex(")")].startswith("postgres"):
+                # Its own time and that of its children it has reaped: a connection's server process
+                # that ends during the run (connections are renewed every minute) moves its time to
+                # the postmaster's children's, and is counted once either way.
                 fields = text[text.rindex(")") + 2:].split()
-                self.postgres += (int(fields[11]) + int(fields[12])) / hz  # utime and stime
+                self.postgres += sum(int(fields[i]) for i in (11, 12, 13, 14)) / hz
 
     def line(self, since: CpuTime, requests: int) -> str:
         busy, idle, postgres = self.busy - since.busy, self.idle - since.idle, self.postgres - since.postgres
