@@ -676,7 +676,7 @@ class PartFacts:
         self.sheets: set[str] = set()
 
     def learn(self, name: str, xml: bytes) -> None:
-        self.plain[name] = _plain_xml(xml) and not _overstated_count(xml, len(xml))
+        self.plain[name] = _plain_xml(xml)
         if self.plain[name]:
             self.quick[name] = _quick_sheet(xml)
         if b"sheetData" in xml:
@@ -720,7 +720,10 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
                     if member.file_size > QUICK_PART_LIMIT:
                         facts.too_large(member.filename)
                     else:
-                        facts.learn(member.filename, archive.read(member))
+                        xml = archive.read(member)
+                        facts.learn(member.filename, xml)
+                        if _overstated_count(xml, member.file_size):  # which inspect_container refuses
+                            facts.too_large(member.filename)
         if not all(facts.plain.values()):
             return None
         # calamine finds a sheet's part by its own reading of the package (the package's relationships,
