@@ -833,7 +833,7 @@ def link_many(assessment: Assessment, links: list[tuple[ValidationRow | Question
                 continue
             already = EvidenceLink.objects.filter(assessment=assessment, **{f"{key}__in": ids}).values_list(
                 key, "document_id")
-            twice = {pair for pair in already} & {(getattr(link, key), link.document_id) for link in made}
+            twice = set(already) & {(getattr(link, key), link.document_id) for link in made}
             if twice:
                 title = next(link.document.title for link in made if (getattr(link, key), link.document_id) in twice)
                 raise ActionError(f"{title!r} is already linked here")
