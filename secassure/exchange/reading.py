@@ -2,7 +2,8 @@
 
 The container is inspected before any XML is parsed (a password, a zip bomb, a document type
 declaration). The cells are then read with python-calamine, many times faster than openpyxl, when
-the sheets to be read hold no formula and are of a size a workbook of this product has; otherwise
+the sheets to be read hold no formula and are of a size a workbook of this product has (calamine is
+given the parts as the checks read them, never the uploaded file itself); otherwise
 (and whenever calamine cannot read the file) openpyxl reads it in read-only mode through
 defusedxml, which streams a sheet of any size and tells a formula from its cached value. The hidden metadata sheet
 must carry this installation's signature and name the assessment being imported into; every data
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -523,11 +525,14 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# What keeps a worksheet from the quick reading, found in one pass: a formula element, or any element
-# with a namespace prefix, which could be a formula's (calamine would give a formula's cached value,
-# so a sheet holding either is read by openpyxl, which reports the formula; calamine takes the name
-# after the first colon, whatever comes before it, so any colon in a name counts); and a cell whose
-# start tag is not in the plain form every spreadsheet program writes.
+# calamine reads the parts the scans passed, held in memory as they were read: at most this much in
+# all (a workbook of 50,000 rows), beyond which openpyxl streams the file instead.
+QUICK_TOTAL_LIMIT = 64 << 20
+# What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
+# prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
+# holding either is read by openpyxl, which reports the formula; calamine takes the name after the
+# first colon, whatever comes before it, so any colon in a name counts); and a cell whose start tag
+# is not in the plain form every spreadsheet program writes.
 #
 # calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. A cell's
@@ -535,12 +540,19 @@ QUICK_PART_LIMIT = 16 << 20
 # dimension and merged cells do not size the grid either), and calamine takes the last of a
 # repeated attribute, quoted either way and spaced around its "=" as XML allows. So the quick
 # reading takes a cell only in the plain form: the place first, double-quoted, within column Z and
-# row 99,999 (a grid of 2.6 million cells at most), followed by nothing but a style or a type. Any
-# other cell start (a repeated place, a place in single quotes or with spaces, any other attribute)
-# leaves the sheet to openpyxl, whose parser refuses a repeated attribute and which streams a sheet
-# of any extent.
-NOT_QUICK = re.compile(rb'<(?:[^\s<>/:]*:|f[\s/>]'
-                       rb'|c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"(?: [st]="[^"<>]*")*\s*/?>))')
+# row 99,999 (a grid of 2.6 million cells at most), followed by a style number, a type or both, in
+# that order, and nothing else. Any other cell start (a repeated place, a place in single quotes or
+# with spaces, any other attribute) leaves the sheet to openpyxl, whose parser refuses a repeated
+# attribute and which streams a sheet of any extent.
+#
+# Three searches, each starting only where its own first bytes are (a search for "<" alone would
+# stop at every tag): the prefixed name is looked for in the part's bytes reversed, from its colon
+# back to its "<", since colons are few and tags many; and the plain cell's forms are spelt out as
+# alternatives, which the regular expression engine tries far quicker than optional groups.
+FORMULA = re.compile(rb"<f[\s/>]")
+PREFIXED_REVERSED = re.compile(rb":[^\s<>/:]*<")  # <name: read backwards
+NOT_PLAIN_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"'
+                            rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)\s*/?>)')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -663,29 +675,46 @@ def _plain_xml(xml: bytes) -> bool:
 
 class PartFacts:
     """What the quick reading must know of a workbook's parts: whether each is plain XML and, if
-    so, whether calamine may read it as a worksheet; which parts hold sheet data; and the workbook
-    part and its relationships, which say where each sheet is. Learnt a part at a time, from the
-    part's bytes."""
+    so, whether calamine may read it as a worksheet; which parts hold sheet data; the workbook part
+    and its relationships, which say where each sheet is; and the plain parts themselves, for
+    calamine to read (see package). Learnt a part at a time, from the part's bytes."""
 
     KEPT = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
     def __init__(self):
         self.plain: dict[str, bool] = {}
         self.quick: dict[str, bool] = {}
-        self.kept: dict[str, bytes] = {}
+        self.parts: dict[str, bytes] = {}
         self.sheets: set[str] = set()
+        self.size = 0
 
     def learn(self, name: str, xml: bytes) -> None:
         self.plain[name] = _plain_xml(xml)
         if self.plain[name]:
             self.quick[name] = _quick_sheet(xml)
+            self.size += len(xml)
+            if self.size > QUICK_TOTAL_LIMIT:
+                self.too_large(name)
+            else:
+                self.parts[name] = xml
         if b"sheetData" in xml:
             self.sheets.add(name)
-        if name in self.KEPT:
-            self.kept[name] = xml
 
     def too_large(self, name: str) -> None:
         self.plain[name] = False
+        self.parts.clear()  # the quick reading is off: nothing to keep
+
+    def package(self) -> io.BytesIO:
+        """The plain parts as one zip, stored without compression, for calamine to read (the parts
+        are forgotten here): what it reads is then byte for byte what the scans passed, under the
+        names they passed it, whatever else the file's zip structure might say to another reader;
+        and it spends no time decompressing what was decompressed once already."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for name in list(self.parts):
+                archive.writestr(name, self.parts.pop(name))
+        buffer.seek(0)
+        return buffer
 
 
 def reader_failed(exc: BaseException) -> bool:
@@ -698,7 +727,7 @@ def reader_failed(exc: BaseException) -> bool:
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell in the plain form, placed within a grid of sane size."""
-    return not NOT_QUICK.search(xml)
+    return not (FORMULA.search(xml) or NOT_PLAIN_CELL.search(xml) or PREFIXED_REVERSED.search(xml[::-1]))
 
 
 def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook | None:
@@ -732,10 +761,10 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
         # holding one must be fit for it, whichever sheet it turns out to be.
         if not all(facts.quick.get(name, False) for name in facts.sheets):
             return None
-        parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
+        parts = _sheet_parts(*(facts.parts[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
             return None
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(facts.package())
         kinds = {m.name: m.typ for m in book.sheets_metadata}
     except BaseException as exc:  # anything unusual is left to openpyxl, which says what is wrong
         if book is not None:

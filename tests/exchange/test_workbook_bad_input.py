@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -344,13 +345,44 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    for method in ("from_path", "get_sheet_by_name"):
+    for method in ("from_filelike", "get_sheet_by_name"):
         with monkeypatch.context() as patched:
             patched.setattr(CalamineWorkbook, method, lambda *a, **k: (_ for _ in ()).throw(PanicException("overflow")))
             assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
-    monkeypatch.setattr(CalamineWorkbook, "from_path", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(CalamineWorkbook, "from_filelike", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         reading.read(exported)
+
+
+def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypatch):
+    """calamine is handed the parts the scans passed, byte for byte and under the names they passed
+    them, in a zip of its own: whatever the file's zip structure might say to another reader, and
+    with nothing left to decompress a second time."""
+    from python_calamine import CalamineWorkbook
+
+    handed = []
+    real = CalamineWorkbook.from_filelike
+    monkeypatch.setattr(CalamineWorkbook, "from_filelike",
+                        lambda filelike: handed.append(filelike.read()) or real(io.BytesIO(handed[-1])))
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    assert len(handed) == 1
+    with zipfile.ZipFile(io.BytesIO(handed[0])) as package:
+        assert {m.compress_type for m in package.infolist()} == {zipfile.ZIP_STORED}
+        assert {m.filename: package.read(m) for m in package.infolist()} == crafted.members(exported)
+    monkeypatch.undo()
+    monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)  # openpyxl reads the same
+    assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+
+
+def test_a_workbook_too_large_to_hold_whole_is_streamed_by_openpyxl(exported, monkeypatch):
+    """The quick reading holds every part in memory for calamine; beyond QUICK_TOTAL_LIMIT in all
+    the workbook is left to openpyxl, which streams it, and the parts gathered so far are let go."""
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    monkeypatch.setattr(reading, "QUICK_TOTAL_LIMIT", 50_000)
+    facts = reading.PartFacts()
+    reading.inspect_container(exported, facts)
+    assert facts.parts == {} and reading.quick_workbook(exported, facts) is None
+    assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
 
 
 def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
@@ -394,6 +426,10 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<c r="A0"/>', False),
     (b'<c r="A1" cm="1"/>', False),
     (b'<c r="A1" s="1" t="n" />', True),
+    (b'<c r="A1" t="n" s="1"/>', False),
+    (b'<c r="A1" s="x"/>', False),
+    (b'<c r="A1"  s="1"/>', False),
+    (b'<c r="A1" t="inlineStr"><is><t>Note: a:b, x:f and &lt;y:c</t></is></c>', True),
     (b'<c\nr="A1"/>', False),
     (b'<c s="1" r="A1"/>', False),
     (b'<c r="Z99999"/>', True),
@@ -409,6 +445,7 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
         "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "place-repeated-far",
         "place-repeated-in-single-quotes", "place-repeated-with-spaces", "place-absolute",
         "place-character-reference", "place-lower-case", "row-0", "other-attribute", "space-before-end",
+        "type-before-style", "style-not-a-number", "two-spaces", "colons-in-text",
         "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "styled-shared-string",
         "inline-and-empty", "unplaced", "cols-not-cells", "empty-prefix", "digit-prefix", "non-ascii-prefix",
         "formula-behind-an-empty-prefix"])

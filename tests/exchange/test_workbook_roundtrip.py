@@ -29,7 +29,7 @@ from secassure.assessments.models import (
 from secassure.catalogue.models import Obligation, Question
 from secassure.errors import ActionError
 from secassure.evidence.models import Document, DocumentVersion
-from secassure.exchange import importing, layout
+from secassure.exchange import importing, layout, reading
 from secassure.exchange.reading import WorkbookRefused
 from secassure.review import actions as review
 from secassure.review.models import Comment, Finding, Outcome, QueryMessage, RemediationAction
@@ -683,3 +683,15 @@ def test_edits_saved_by_libreoffice_come_back_exactly(filled, bob, tmp_path, lib
     assert (t1.narrative, t1.last_tested, t1.changed) == ("+Edited, then saved by LibreOffice ✓",
                                                          dt.date(2026, 1, 31), False)
     assert (q1.material, q1.material_rationale) == (False, "=1+1 a new supplier")
+
+
+def test_workbooks_saved_by_spreadsheet_programs_are_read_the_quick_way(filled, bob, tmp_path, libreoffice):
+    """The scan before calamine takes cells only in the plain form: the form LibreOffice and openpyxl
+    write, as the export does, so that their workbooks are not left to the slower reading."""
+    path = crafted.export(filled, tmp_path / "exported.xlsx", by=bob)
+    edited = crafted.edit(path, tmp_path / "edited.xlsx",
+                          lambda wb: put(wb["Validation"], cell(VALIDATION, "narrative", 2), "Edited: and saved"))
+    for saved in (path, edited, libreoffice(path, "saved"), libreoffice(edited, "edited")):
+        quick = reading.quick_workbook(saved)
+        assert quick is not None, saved.name
+        quick.close()
