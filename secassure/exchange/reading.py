@@ -525,9 +525,10 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# calamine reads the parts the scans passed, held in memory as they were read: at most this much in
-# all (a workbook of 50,000 rows), beyond which openpyxl streams the file instead.
-QUICK_TOTAL_LIMIT = 64 << 20
+# calamine reads the parts the scans passed, gathered in memory (and copied once more into calamine's
+# own): at most this much XML in all (a workbook of some 30,000 rows), beyond which openpyxl streams
+# the file instead.
+QUICK_TOTAL_LIMIT = 32 << 20
 # What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
 # prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
 # holding either is read by openpyxl, which reports the formula; calamine takes the name after the
@@ -675,46 +676,79 @@ def _plain_xml(xml: bytes) -> bool:
 
 class PartFacts:
     """What the quick reading must know of a workbook's parts: whether each is plain XML and, if
-    so, whether calamine may read it as a worksheet; which parts hold sheet data; the workbook part
-    and its relationships, which say where each sheet is; and the plain parts themselves, for
-    calamine to read (see package). Learnt a part at a time, from the part's bytes."""
+    so, whether calamine may read it as a worksheet; which parts hold sheet data; and the workbook
+    part and its relationships, which say where each sheet is. Learnt a part at a time, from the
+    part's bytes, while the plain parts are gathered for calamine to read (see package). Closed
+    when done with (it is a context manager), which lets go of what was gathered."""
 
     KEPT = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
     def __init__(self):
         self.plain: dict[str, bool] = {}
         self.quick: dict[str, bool] = {}
-        self.parts: dict[str, bytes] = {}
+        self.kept: dict[str, bytes] = {}
         self.sheets: set[str] = set()
         self.size = 0
+        self.off = False  # a part is not plain or is too large: the quick reading is off
+        self._package: zipfile.ZipFile | None = None
+        self._buffer: io.BytesIO | None = None
+
+    def __enter__(self) -> PartFacts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def learn(self, name: str, xml: bytes) -> None:
         self.plain[name] = _plain_xml(xml)
-        if self.plain[name]:
+        if not self.plain[name]:
+            self._stop()
+        elif not self.off:
             self.quick[name] = _quick_sheet(xml)
-            self.size += len(xml)
-            if self.size > QUICK_TOTAL_LIMIT:
-                self.too_large(name)
-            else:
-                self.parts[name] = xml
+            self._gather(name, xml)
         if b"sheetData" in xml:
             self.sheets.add(name)
+        if name in self.KEPT:
+            self.kept[name] = xml
 
     def too_large(self, name: str) -> None:
         self.plain[name] = False
-        self.parts.clear()  # the quick reading is off: nothing to keep
+        self._stop()
+
+    def _gather(self, name: str, xml: bytes) -> None:
+        """Add a plain part to the package, written into it as it comes, so that each part is held in
+        memory once; beyond QUICK_TOTAL_LIMIT in all, stop."""
+        self.size += len(xml)
+        if self.size > QUICK_TOTAL_LIMIT:
+            self.too_large(name)
+            return
+        if self._package is None:
+            self._buffer = io.BytesIO()
+            self._package = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_STORED)
+        self._package.writestr(name, xml)
+
+    def _stop(self) -> None:
+        self.off = True
+        self.close()
 
     def package(self) -> io.BytesIO:
-        """The plain parts as one zip, stored without compression, for calamine to read (the parts
-        are forgotten here): what it reads is then byte for byte what the scans passed, under the
-        names they passed it, whatever else the file's zip structure might say to another reader;
-        and it spends no time decompressing what was decompressed once already."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-            for name in list(self.parts):
-                archive.writestr(name, self.parts.pop(name))
+        """The plain parts as one zip, stored without compression, handed over for calamine to read
+        (these facts hold it no longer): what calamine reads is then byte for byte what the scans
+        passed, under the names they passed it, whatever else the uploaded file's zip structure
+        might say to another reader; and it spends no time decompressing what was decompressed once
+        already."""
+        if self.off or self._package is None or self._buffer is None:
+            raise ValueError("the workbook's parts were not gathered")
+        self._package.close()
+        buffer, self._package, self._buffer = self._buffer, None, None
         buffer.seek(0)
         return buffer
+
+    def close(self) -> None:
+        """Let go of what was gathered."""
+        if self._package is not None:
+            self._package.close()
+        self._package = self._buffer = None
 
 
 def reader_failed(exc: BaseException) -> bool:
@@ -730,70 +764,68 @@ def _quick_sheet(xml: bytes) -> bool:
     return not (FORMULA.search(xml) or NOT_PLAIN_CELL.search(xml) or PREFIXED_REVERSED.search(xml[::-1]))
 
 
+class NotQuick(Exception):
+    """The workbook is not one for the quick reading: openpyxl reads it."""
+
+
 def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook | None:
     """The workbook read by calamine, when every part is plain UTF-8 XML of at most
     QUICK_PART_LIMIT and every sheet the import reads is a worksheet of sane size without a
     formula; None when openpyxl must read it (or calamine cannot). ``facts``: what the container's
-    inspection learnt of the parts (read here otherwise)."""
+    inspection learnt of the parts, which the caller closes (when not given, the container is
+    inspected here)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
+    owned = None
     book = None
     try:
         if facts is None:
-            facts = PartFacts()
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.infolist():
-                    if member.is_dir():
-                        continue
-                    if member.file_size > QUICK_PART_LIMIT:
-                        facts.too_large(member.filename)
-                    else:
-                        xml = archive.read(member)
-                        facts.learn(member.filename, xml)
-                        if _overstated_count(xml, member.file_size):  # which inspect_container refuses
-                            facts.too_large(member.filename)
+            facts = owned = PartFacts()
+            inspect_container(path, facts)
         if not all(facts.plain.values()):
-            return None
+            raise NotQuick("not every part is plain")
         # calamine finds a sheet's part by its own reading of the package (the package's relationships,
         # case and slashes in part names, any namespace, the last of repeated attributes), which may
         # differ from _sheet_parts'; it reads cells only after a sheetData element, so every part
         # holding one must be fit for it, whichever sheet it turns out to be.
         if not all(facts.quick.get(name, False) for name in facts.sheets):
-            return None
-        parts = _sheet_parts(*(facts.parts[name] for name in PartFacts.KEPT))
+            raise NotQuick("a part holding sheet data is not fit for calamine")
+        parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
-            return None
+            raise NotQuick("a sheet to be read is not fit for calamine")
         book = CalamineWorkbook.from_filelike(facts.package())
         kinds = {m.name: m.typ for m in book.sheets_metadata}
+        if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
+            raise NotQuick("calamine finds other sheets")
     except BaseException as exc:  # anything unusual is left to openpyxl, which says what is wrong
         if book is not None:
             book.close()
         if not reader_failed(exc):
             raise
         return None
-    if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
-        book.close()
-        return None
+    finally:
+        if owned is not None:
+            owned.close()
     return QuickWorkbook(book, list(kinds))
 
 
 def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     """Read and check a workbook file, without touching the database. ``answer_kinds``: each
     answer's question kind by answer id, as the caller found them."""
-    facts = PartFacts()
-    inspect_container(path, facts)
-    quick = quick_workbook(path, facts)
-    if quick is not None:
-        try:
-            return _read(quick, answer_kinds)
-        except WorkbookRefused:
-            raise
-        except BaseException as exc:  # read again by openpyxl, which names what is wrong
-            if not reader_failed(exc):
+    with PartFacts() as facts:
+        inspect_container(path, facts)
+        quick = quick_workbook(path, facts)
+        if quick is not None:
+            try:
+                return _read(quick, answer_kinds)
+            except WorkbookRefused:
                 raise
-        finally:
-            quick.close()
+            except BaseException as exc:  # read again by openpyxl, which names what is wrong
+                if not reader_failed(exc):
+                    raise
+            finally:
+                quick.close()
     wb = open_workbook(path, inspected=True)
     try:
         return _read(wb, answer_kinds)

@@ -356,14 +356,15 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
 def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypatch):
     """calamine is handed the parts the scans passed, byte for byte and under the names they passed
-    them, in a zip of its own: whatever the file's zip structure might say to another reader, and
-    with nothing left to decompress a second time."""
+    them, in a zip of its own: whatever the uploaded file's zip structure might say to another
+    reader, and with nothing left to decompress a second time."""
     from python_calamine import CalamineWorkbook
 
     handed = []
     real = CalamineWorkbook.from_filelike
     monkeypatch.setattr(CalamineWorkbook, "from_filelike",
                         lambda filelike: handed.append(filelike.read()) or real(io.BytesIO(handed[-1])))
+    monkeypatch.setattr(CalamineWorkbook, "from_path", None)  # never the uploaded file itself
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     assert len(handed) == 1
     with zipfile.ZipFile(io.BytesIO(handed[0])) as package:
@@ -374,15 +375,55 @@ def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypa
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
 
 
+@pytest.fixture
+def gathered(monkeypatch):
+    """Every PartFacts made, to see what each still holds."""
+    made = []
+
+    class Watched(reading.PartFacts):
+        def __init__(self):
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(reading, "PartFacts", Watched)
+    return made
+
+
+def test_what_was_gathered_for_calamine_is_let_go_whichever_way_the_reading_goes(drafting, bob, exported,
+                                                                                 gathered):
+    """The parts gathered for calamine are let go when the reading ends: read quickly, left to openpyxl
+    (before openpyxl reads), or refused."""
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part]
+    formula = crafted.rewrite(exported, exported.with_name("formula.xlsx"), {part: xml.replace(
+        b"</sheetData>", b'<row r="5000"><c r="A5000"><f>1+1</f><v>2</v></c></row></sheetData>')})
+    damaged = crafted.rewrite(exported, exported.with_name("damaged.xlsx"), {part: xml[:len(xml) // 2]})
+    for path in (exported, formula, damaged):
+        try:
+            reading.read(path)
+        except WorkbookRefused:
+            pass
+    assert len(gathered) == 3 and all(f._buffer is None and f._package is None for f in gathered)
+    assert reading.quick_workbook(formula) is None  # inspected there, and let go there
+    assert len(gathered) == 4 and gathered[-1]._buffer is None
+
+
 def test_a_workbook_too_large_to_hold_whole_is_streamed_by_openpyxl(exported, monkeypatch):
-    """The quick reading holds every part in memory for calamine; beyond QUICK_TOTAL_LIMIT in all
-    the workbook is left to openpyxl, which streams it, and the parts gathered so far are let go."""
+    """Beyond QUICK_TOTAL_LIMIT of XML in all, the workbook is left to openpyxl, which streams it, and
+    what was gathered for calamine is let go at once, as it is after a part that is not plain XML."""
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     monkeypatch.setattr(reading, "QUICK_TOTAL_LIMIT", 50_000)
-    facts = reading.PartFacts()
-    reading.inspect_container(exported, facts)
-    assert facts.parts == {} and reading.quick_workbook(exported, facts) is None
+    with reading.PartFacts() as facts:
+        reading.inspect_container(exported, facts)
+        assert facts.off and facts._buffer is None and reading.quick_workbook(exported, facts) is None
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+    monkeypatch.undo()
+    with reading.PartFacts() as facts:
+        facts.learn("[Content_Types].xml", b"<Types/>")
+        assert facts._buffer is not None
+        facts.learn("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")
+        facts.learn("xl/sharedStrings.xml", b"<sst/>")
+        assert facts.off and facts._buffer is None and facts._package is None
 
 
 def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
