@@ -745,10 +745,11 @@ class PartFacts:
         return buffer
 
     def close(self) -> None:
-        """Let go of what was gathered."""
+        """Let go of what was gathered, and of the parts kept."""
         if self._package is not None:
             self._package.close()
         self._package = self._buffer = None
+        self.kept.clear()
 
 
 def reader_failed(exc: BaseException) -> bool:

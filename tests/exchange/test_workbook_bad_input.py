@@ -355,21 +355,28 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
 
 def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypatch):
-    """calamine is handed the parts the scans passed, byte for byte and under the names they passed
-    them, in a zip of its own: whatever the uploaded file's zip structure might say to another
-    reader, and with nothing left to decompress a second time."""
+    """calamine is handed the parts as the scans read them, byte for byte and under the names they
+    passed them, in a zip of its own, never the uploaded file: whatever the file's zip structure
+    might say to another reader, and with nothing left to decompress a second time. (The scans are
+    shown one part a line longer than the file holds it, which calamine then reads.)"""
     from python_calamine import CalamineWorkbook
+
+    class Shown(reading.PartFacts):
+        def learn(self, name, xml):
+            super().learn(name, xml + b"\n" if name == "docProps/app.xml" else xml)
 
     handed = []
     real = CalamineWorkbook.from_filelike
+    monkeypatch.setattr(reading, "PartFacts", Shown)
     monkeypatch.setattr(CalamineWorkbook, "from_filelike",
                         lambda filelike: handed.append(filelike.read()) or real(io.BytesIO(handed[-1])))
-    monkeypatch.setattr(CalamineWorkbook, "from_path", None)  # never the uploaded file itself
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     assert len(handed) == 1
+    as_scanned = {**crafted.members(exported)}
+    as_scanned["docProps/app.xml"] += b"\n"
     with zipfile.ZipFile(io.BytesIO(handed[0])) as package:
         assert {m.compress_type for m in package.infolist()} == {zipfile.ZIP_STORED}
-        assert {m.filename: package.read(m) for m in package.infolist()} == crafted.members(exported)
+        assert {m.filename: package.read(m) for m in package.infolist()} == as_scanned
     monkeypatch.undo()
     monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)  # openpyxl reads the same
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
@@ -390,22 +397,31 @@ def gathered(monkeypatch):
 
 
 def test_what_was_gathered_for_calamine_is_let_go_whichever_way_the_reading_goes(drafting, bob, exported,
-                                                                                 gathered):
-    """The parts gathered for calamine are let go when the reading ends: read quickly, left to openpyxl
-    (before openpyxl reads), or refused."""
+                                                                                 gathered, monkeypatch):
+    """The parts gathered for calamine are let go when the reading ends: read quickly, refused by the
+    inspection part-way through the parts, or left to openpyxl, before openpyxl reads."""
     part = crafted.sheet_part(exported, "Validation")
     xml = crafted.members(exported)[part]
     formula = crafted.rewrite(exported, exported.with_name("formula.xlsx"), {part: xml.replace(
         b"</sheetData>", b'<row r="5000"><c r="A5000"><f>1+1</f><v>2</v></c></row></sheetData>')})
-    damaged = crafted.rewrite(exported, exported.with_name("damaged.xlsx"), {part: xml[:len(xml) // 2]})
-    for path in (exported, formula, damaged):
-        try:
-            reading.read(path)
-        except WorkbookRefused:
-            pass
-    assert len(gathered) == 3 and all(f._buffer is None and f._package is None for f in gathered)
+    overstated = crafted.rewrite(exported, exported.with_name("sst.xlsx"), {"xl/sharedStrings.xml": SHARED % 10**10})
+    held = []
+    real_open = reading.open_workbook
+
+    def opening(path, **kwargs):
+        held.append([f for f in gathered if f._buffer is not None or f._package is not None or f.kept])
+        return real_open(path, **kwargs)
+
+    monkeypatch.setattr(reading, "open_workbook", opening)
+    reading.read(exported)
+    with pytest.raises(WorkbookRefused, match="says it holds 10,000,000,000 texts"):
+        reading.read(overstated)
+    with pytest.raises(WorkbookRefused, match="unexpected row"):
+        reading.read(formula)
+    assert held == [[]]  # openpyxl read one of them, with nothing gathered left
+    assert len(gathered) == 3 and not any(f._buffer or f._package or f.kept for f in gathered)
     assert reading.quick_workbook(formula) is None  # inspected there, and let go there
-    assert len(gathered) == 4 and gathered[-1]._buffer is None
+    assert len(gathered) == 4 and not (gathered[-1]._buffer or gathered[-1]._package)
 
 
 def test_a_workbook_too_large_to_hold_whole_is_streamed_by_openpyxl(exported, monkeypatch):
