@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -28,12 +29,14 @@ USER, CIO = "user", "cio"
 
 META_SHEET = "_meta"
 ITEM_SEPARATOR = "|"  # between the fields of one item's entry in the metadata sheet
-# An item's entry: its place, its revision, the check of each locked cell (":" between them), the
-# hash of its input cells, the hash of its locked cells together, and the hash of the whole row as
-# the quick reading reads it back (quick_digest). Workbooks exported before the last fields were
-# added have the first six or seven, with a hash of each locked cell (cell_digest) where entries of
-# eight have a shorter check (cell_check), and are read as before.
+# An item's entry: its place, its revision, the check of each locked cell (CHECK_LENGTH characters
+# each, run together; ":" between them in workbooks exported before), the hash of its input cells,
+# the hash of its locked cells together, and the hash of the whole row as the quick reading reads it
+# back (quick_digest). Workbooks exported before the last fields were added have the first six or
+# seven, with a hash of each locked cell (cell_digest) where entries of eight have a shorter check
+# (cell_check), and are read as before.
 ENTRY_FIELDS = ("sheet", "row", "id", "revision", "locked", "input", "locked row", "as read")
+CHECK_LENGTH = 8
 LISTS_SHEET = "Lists"
 
 # The input vocabularies: (what the drop-down shows, what is stored).
@@ -174,7 +177,9 @@ def quick_value(value) -> object:
     reads it back: text as written, an empty or unwritten cell as "", a number as a float."""
     if value is None:
         return ""
-    if isinstance(value, bool | str | dt.date):
+    if isinstance(value, str):
+        return str.__str__(value)  # a str itself, as calamine gives, even of a subclass (see quick_digest)
+    if isinstance(value, bool | dt.date):
         return value
     return float(value)
 
@@ -183,7 +188,11 @@ def quick_digest(values: list) -> str:
     """A hash of a row's cells as python-calamine reads them, made by the export from quick_value
     of what it wrote: a row read back with this hash is the row as exported, in every cell, so the
     import takes it as it is, without reading it a cell at a time."""
-    return hashlib.sha256(repr(tuple(values)).encode("utf-8", "backslashreplace")).hexdigest()[:16]
+    try:
+        data = marshal.dumps(values if type(values) is list else list(values), 2)
+    except ValueError:
+        data = repr(tuple(values)).encode("utf-8", "backslashreplace")
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def plain_text(text: str) -> str:
@@ -220,8 +229,8 @@ def cell_digest(value) -> str:
     """The hash the metadata keeps of one locked cell, in its plain form: digest_plain([value])
     cut to 8 characters, made without the list around the value (the export makes one a cell)."""
     if type(value) is str:
-        return hashlib.sha256(f"[{_json_text(value)}]".encode()).hexdigest()[:8]
-    return digest_plain([value])[:8]
+        return hashlib.sha256(f"[{_json_text(value)}]".encode()).hexdigest()[:CHECK_LENGTH]
+    return digest_plain([value])[:CHECK_LENGTH]
 
 
 def cell_check(value) -> str:
@@ -232,6 +241,14 @@ def cell_check(value) -> str:
     if type(value) is str:
         return f"{zlib.crc32(_json_text(value).encode()):08x}"
     return f"{zlib.crc32(_DIGEST_JSON.encode(value).encode()):08x}"
+
+
+def locked_checks(text: str) -> list[str]:
+    """The checks of an entry's locked cells, a cell's each: eight characters a cell, run together
+    (with ":" between them in workbooks exported before, which are read as well)."""
+    if ":" in text:
+        return text.split(":")
+    return [text[i:i + CHECK_LENGTH] for i in range(0, len(text), CHECK_LENGTH)]
 
 
 def cell_hasher(entry: list[str]):

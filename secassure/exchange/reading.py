@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,7 +167,7 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
                     xml = archive.read(member)
                     declares = _declares_in(xml)
                     overstated = _overstated_count(xml, member.file_size)
-                    facts.learn(member.filename, xml)
+                    facts.learn(member.filename, xml, member.CRC)
                 else:
                     declares, overstated = _scan(archive, member)
                     if facts is not None:
@@ -485,7 +487,7 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
             continue
         values = [getattr(c, "value", None) for c in cells[:width]]
         if not together or layout.digest([values[i] for i in locked]) != together[0]:
-            digests, hashed = locked_text.split(":"), layout.cell_hasher(entry)  # which cell it was
+            digests, hashed = layout.locked_checks(locked_text), layout.cell_hasher(entry)  # which cell it was
             named = len(problems.found)
             for position, index in enumerate(locked):
                 if position < len(digests) and hashed(layout.plain(values[index])) != digests[position]:
@@ -547,16 +549,19 @@ QUICK_TOTAL_LIMIT = 32 << 20
 # attribute and which streams a sheet of any extent.
 #
 # Three searches, each starting only where its own first bytes are (a search for "<" alone would
-# stop at every tag): the prefixed name is looked for in the part's bytes reversed, from its colon
-# back to its "<", since colons are few and tags many; and the plain cell's forms are spelt out as
-# alternatives, which the regular expression engine tries far quicker than optional groups.
+# stop at every tag): the prefixed name is looked for from its colon back to its "<", since colons
+# are few and tags many (see _prefixed); and the plain cell's forms are spelt out as alternatives,
+# which the regular expression engine tries far quicker than optional groups.
 FORMULA = re.compile(rb"<f[\s/>]")
 PREFIXED_REVERSED = re.compile(rb":[^\s<>/:]*<")  # <name: read backwards
+NAME_BEFORE_COLON = re.compile(rb"[^\s<>/:]*")
 NOT_PLAIN_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"'
                             rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)\s*/?>)')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+ZIP_DATE = 0x21  # 1 January 1980, the first date a zip entry can carry, as MS-DOS writes it
+ZIP_UTF8_NAME = 0x800  # general purpose flag bit 11: the part's name is UTF-8
 EXACT_INTEGER = 1e15  # below this a whole float reads as openpyxl reads the number: an int
 
 
@@ -690,8 +695,7 @@ class PartFacts:
         self.sheets: set[str] = set()
         self.size = 0
         self.off = False  # a part is not plain or is too large: the quick reading is off
-        self._package: zipfile.ZipFile | None = None
-        self._buffer: io.BytesIO | None = None
+        self._gathered: list[tuple[str, int, bytes]] = []  # (name, CRC-32, bytes) of each plain part
 
     def __enter__(self) -> PartFacts:
         return self
@@ -699,15 +703,17 @@ class PartFacts:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def learn(self, name: str, xml: bytes) -> None:
+    def learn(self, name: str, xml: bytes, crc: int | None = None) -> None:
+        """Learn a part from its bytes; ``crc``: their CRC-32, when the zip reader has checked them
+        against it already (worked out here otherwise)."""
         self.plain[name] = _plain_xml(xml)
         if not self.plain[name]:
             self._stop()
         elif not self.off:
             self.quick[name] = _quick_sheet(xml)
-            self._gather(name, xml)
-        if b"sheetData" in xml:
-            self.sheets.add(name)
+            if not self.quick[name] and b"sheetData" in xml:  # only such a part can keep calamine out
+                self.sheets.add(name)
+            self._gather(name, xml, zlib.crc32(xml) if crc is None else crc)
         if name in self.KEPT:
             self.kept[name] = xml
 
@@ -715,17 +721,14 @@ class PartFacts:
         self.plain[name] = False
         self._stop()
 
-    def _gather(self, name: str, xml: bytes) -> None:
-        """Add a plain part to the package, written into it as it comes, so that each part is held in
-        memory once; beyond QUICK_TOTAL_LIMIT in all, stop."""
+    def _gather(self, name: str, xml: bytes, crc: int) -> None:
+        """Keep a plain part for the package, the bytes as they are (each part is held in memory
+        once); beyond QUICK_TOTAL_LIMIT in all, stop."""
         self.size += len(xml)
         if self.size > QUICK_TOTAL_LIMIT:
             self.too_large(name)
             return
-        if self._package is None:
-            self._buffer = io.BytesIO()
-            self._package = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_STORED)
-        self._package.writestr(name, xml)
+        self._gathered.append((name, crc, xml))
 
     def _stop(self) -> None:
         self.off = True
@@ -733,22 +736,33 @@ class PartFacts:
 
     def package(self) -> io.BytesIO:
         """The plain parts as one zip, stored without compression, handed over for calamine to read
-        (these facts hold it no longer): what calamine reads is then byte for byte what the scans
+        (these facts hold them no longer): what calamine reads is then byte for byte what the scans
         passed, under the names they passed it, whatever else the uploaded file's zip structure
         might say to another reader; and it spends no time decompressing what was decompressed once
-        already."""
-        if self.off or self._package is None or self._buffer is None:
+        already. Written here in one piece: a zip of stored parts is a header before each part and
+        a directory after them (PKWARE's APPNOTE, sections 4.3.7, 4.3.12 and 4.3.16), and each
+        part's CRC-32 is the one the upload's zip reader checked its bytes against."""
+        if self.off or not self._gathered:
             raise ValueError("the workbook's parts were not gathered")
-        self._package.close()
-        buffer, self._package, self._buffer = self._buffer, None, None
-        buffer.seek(0)
-        return buffer
+        pieces, directory, offset = [], [], 0
+        for name, crc, xml in self._gathered:
+            encoded = name.encode("utf-8")
+            flags = 0 if encoded.isascii() else ZIP_UTF8_NAME
+            local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 0, 0, ZIP_DATE, crc, len(xml), len(xml),
+                                len(encoded), 0)
+            directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 0, 0, ZIP_DATE, crc,
+                                         len(xml), len(xml), len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+            pieces += (local, encoded, xml)
+            offset += len(local) + len(encoded) + len(xml)
+        self._gathered = []
+        listing = b"".join(directory)
+        pieces += (listing, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory),
+                                        len(listing), offset, 0))
+        return io.BytesIO(b"".join(pieces))
 
     def close(self) -> None:
         """Let go of what was gathered, and of the parts kept."""
-        if self._package is not None:
-            self._package.close()
-        self._package = self._buffer = None
+        self._gathered = []
         self.kept.clear()
 
 
@@ -762,7 +776,26 @@ def reader_failed(exc: BaseException) -> bool:
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell in the plain form, placed within a grid of sane size."""
-    return not (FORMULA.search(xml) or NOT_PLAIN_CELL.search(xml) or PREFIXED_REVERSED.search(xml[::-1]))
+    return not (FORMULA.search(xml) or NOT_PLAIN_CELL.search(xml) or _prefixed(xml))
+
+
+def _prefixed(xml: bytes) -> bool:
+    """Whether an element name holds a colon. Colons are few in a sheet (one a row, perhaps, in an
+    xml:space attribute): each is found by a byte search, many times quicker than a regular
+    expression's, and looked back from to the last "<" before it, which must come after the colon
+    before (a name holds no second colon); the name is what lies between, if no space, "<", "/" or
+    ">" does. In a part of many colons, searching the reversed bytes from each colon back to its
+    "<" (PREFIXED_REVERSED) is the quicker, and finds the same."""
+    find, rfind, name = xml.find, xml.rfind, NAME_BEFORE_COLON.fullmatch
+    after, budget = 0, 64 + (len(xml) >> 8)
+    while (colon := find(b":", after)) >= 0:
+        start = rfind(b"<", after, colon)
+        if start >= 0 and name(xml, start + 1, colon):
+            return True
+        after, budget = colon + 1, budget - 1
+        if budget < 0:
+            return PREFIXED_REVERSED.search(xml[::-1]) is not None
+    return False
 
 
 class NotQuick(Exception):

@@ -324,7 +324,7 @@ def _data_sheet(wb, sheet: DataSheet, items, audience: str, by, meta_items: list
         # cells of a row whose inputs were edited with one hash instead of one a cell; the hash of
         # the row as read back lets the import take an unchanged row (nearly every row) as it is.
         meta_items.append([sheet.title, excel_row, item.pk, item.revision,
-                           ":".join(map(layout.cell_check, kept)),
+                           "".join(map(layout.cell_check, kept)),
                            layout.digest_plain([written[i] for i in ordered_inputs]), layout.digest_plain(kept),
                            layout.quick_digest([layout.quick_value(v) for v in values])])
     last = max(excel_row, 2)

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -362,8 +363,10 @@ def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypa
     from python_calamine import CalamineWorkbook
 
     class Shown(reading.PartFacts):
-        def learn(self, name, xml):
-            super().learn(name, xml + b"\n" if name == "docProps/app.xml" else xml)
+        def learn(self, name, xml, crc=None):
+            if name == "docProps/app.xml":
+                xml, crc = xml + b"\n", None  # its CRC-32 no longer the upload's
+            super().learn(name, xml, crc)
 
     handed = []
     real = CalamineWorkbook.from_filelike
@@ -409,7 +412,7 @@ def test_what_was_gathered_for_calamine_is_let_go_whichever_way_the_reading_goes
     real_open = reading.open_workbook
 
     def opening(path, **kwargs):
-        held.append([f for f in gathered if f._buffer is not None or f._package is not None or f.kept])
+        held.append([f for f in gathered if f._gathered or f.kept])
         return real_open(path, **kwargs)
 
     monkeypatch.setattr(reading, "open_workbook", opening)
@@ -419,9 +422,9 @@ def test_what_was_gathered_for_calamine_is_let_go_whichever_way_the_reading_goes
     with pytest.raises(WorkbookRefused, match="unexpected row"):
         reading.read(formula)
     assert held == [[]]  # openpyxl read one of them, with nothing gathered left
-    assert len(gathered) == 3 and not any(f._buffer or f._package or f.kept for f in gathered)
+    assert len(gathered) == 3 and not any(f._gathered or f.kept for f in gathered)
     assert reading.quick_workbook(formula) is None  # inspected there, and let go there
-    assert len(gathered) == 4 and not (gathered[-1]._buffer or gathered[-1]._package)
+    assert len(gathered) == 4 and not gathered[-1]._gathered
 
 
 def test_a_workbook_too_large_to_hold_whole_is_streamed_by_openpyxl(exported, monkeypatch):
@@ -431,15 +434,15 @@ def test_a_workbook_too_large_to_hold_whole_is_streamed_by_openpyxl(exported, mo
     monkeypatch.setattr(reading, "QUICK_TOTAL_LIMIT", 50_000)
     with reading.PartFacts() as facts:
         reading.inspect_container(exported, facts)
-        assert facts.off and facts._buffer is None and reading.quick_workbook(exported, facts) is None
+        assert facts.off and not facts._gathered and reading.quick_workbook(exported, facts) is None
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
     monkeypatch.undo()
     with reading.PartFacts() as facts:
         facts.learn("[Content_Types].xml", b"<Types/>")
-        assert facts._buffer is not None
+        assert facts._gathered
         facts.learn("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")
         facts.learn("xl/sharedStrings.xml", b"<sst/>")
-        assert facts.off and facts._buffer is None and facts._package is None
+        assert facts.off and not facts._gathered
 
 
 def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
@@ -498,6 +501,10 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<1:c r="AB30000"/>', False),
     ('<\u00e9:c r="AB30000"/>'.encode(), False),
     (b'<c r="A1" t="str"><:f>1+1</:f><v>2</v></c>', False),
+    (b'<c r="A1" t="inlineStr"><is><t xml:space="preserve"> a: b </t></is></c>', True),
+    (b'<c r="A1" t="inlineStr"><is><t>a:b</t></is></c><c r="B1"><x:f>1+1</x:f></c>', False),
+    (b'<c r="A1" t="inlineStr"><is><t>' + b"a:" * 3000 + b'</t></is></c>', True),
+    (b'<c r="A1" t="inlineStr"><is><t>' + b"a:" * 3000 + b'</t></is></c><c r="B1"><x:f>1</x:f></c>', False),
 ], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
         "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "place-repeated-far",
         "place-repeated-in-single-quotes", "place-repeated-with-spaces", "place-absolute",
@@ -505,13 +512,47 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
         "type-before-style", "style-not-a-number", "two-spaces", "colons-in-text",
         "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "styled-shared-string",
         "inline-and-empty", "unplaced", "cols-not-cells", "empty-prefix", "digit-prefix", "non-ascii-prefix",
-        "formula-behind-an-empty-prefix"])
+        "formula-behind-an-empty-prefix", "attribute-prefix", "prefixed-after-colons-in-text", "many-colons-in-text",
+        "prefixed-after-many-colons"])
 def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
     """The scan before calamine: a formula or any prefixed element, or a cell not in the plain form
     (its place first, double-quoted, within column Z and row 99,999, then a style or a type and
     nothing else) sends the sheet to openpyxl; text that looks like either, and the relationships
     namespace's r= on the root, do not."""
     assert reading._quick_sheet(SHEET % cells) is quick
+
+
+def test_the_walk_from_colon_to_colon_finds_what_the_search_of_the_reversed_bytes_finds():
+    """_prefixed looks back from each colon to the "<" before it; it must find a prefixed element
+    name exactly where the plain search of the reversed bytes does, in few colons or many."""
+    import random
+
+    chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
+    alphabet = b"<>/:  \tab"
+    for size in (1, 4, 9, 16, 40, 300):
+        for _ in range(3000):
+            xml = bytes(chance.choice(alphabet) for _ in range(chance.randint(0, size)))
+            assert reading._prefixed(xml) is (reading.PREFIXED_REVERSED.search(xml[::-1]) is not None), xml
+
+
+def test_the_package_for_calamine_is_a_zip_any_reader_reads(tmp_path):
+    """The package is written here, not by zipfile: the standard reader must find each part under
+    its name (a name beyond ASCII too), its bytes, stored, and the CRC-32 given or worked out."""
+    parts = {"[Content_Types].xml": b"<Types/>", "xl/worksheets/für.xml": "<worksheet>é</worksheet>".encode(),
+             "xl/empty.xml": b""}
+    with reading.PartFacts() as facts:
+        for name, xml in parts.items():
+            facts.learn(name, xml, zlib.crc32(xml) if name.startswith("[") else None)
+        package = facts.package()
+        assert not facts._gathered  # handed over
+    with zipfile.ZipFile(package) as archive:
+        assert archive.testzip() is None
+        assert {m.filename: (m.compress_type, archive.read(m)) for m in archive.infolist()} == {
+            name: (zipfile.ZIP_STORED, xml) for name, xml in parts.items()}
+    with reading.PartFacts() as facts:
+        facts.learn("xl/a.xml", b"<a/>", zlib.crc32(b"<b/>"))  # a CRC-32 the bytes do not have
+        with zipfile.ZipFile(facts.package()) as archive, pytest.raises(zipfile.BadZipFile, match="CRC"):
+            archive.read("xl/a.xml")
 
 
 def test_a_sheet_whose_xml_is_cut_off_is_refused(drafting, bob, exported):
@@ -623,6 +664,44 @@ def test_a_workbook_with_fewer_fields_an_item_is_read_as_before(drafting, bob, e
     problem = only(refused(drafting, edited(exported, locked_changed), bob))
     assert (problem.sheet, problem.row, problem.column, problem.message) == (
         sheet.title, 3, column(sheet, "ref"), LOCKED)
+
+
+def with_separated_checks(wb) -> None:
+    """The metadata as a workbook exported before the locked cells' checks were run together: with
+    ":" between them, and a hash of each row as read that this reading does not make (so that every
+    row is read a cell at a time), signed by this installation."""
+    ws = wb[layout.META_SHEET]
+    header = {key: ws[f"B{n}"].value for key, n in META_ROWS.items() if key != "signature"}
+    texts, row = [], FIRST_ITEM
+    while ws[f"A{row}"].value:
+        entry = ws[f"A{row}"].value.split(layout.ITEM_SEPARATOR)
+        assert len(entry) == len(layout.ENTRY_FIELDS) and ":" not in entry[4]
+        entry[4], entry[7] = ":".join(layout.locked_checks(entry[4])), "f" * 16
+        texts.append(layout.ITEM_SEPARATOR.join(entry))
+        crafted.set_text(ws, f"A{row}", texts[-1])
+        row += 1
+    header["locked_hash"] = hashlib.sha256("\n".join(t.split(layout.ITEM_SEPARATOR)[4] for t in texts).encode()
+                                           ).hexdigest()
+    crafted.set_text(ws, f"B{META_ROWS['locked_hash']}", header["locked_hash"])
+    crafted.set_text(ws, f"B{META_ROWS['signature']}", workbook.sign_entries(header, texts))
+
+
+def test_a_workbook_with_colons_between_the_locked_cells_checks_is_read_as_before(drafting, bob, exported):
+    """Workbooks exported before each locked cell's check was run together keep ":" between them:
+    their edits import, and a changed locked cell is still found and named."""
+    sheet = VALIDATION
+    status = crafted.column_letter(sheet, "status")
+    path = edited(exported, lambda wb: (with_separated_checks(wb),
+                                        crafted.set_text(wb[sheet.title], f"{status}2", "Partially compliant")))
+    assert [change.ref for change in importing.plan(drafting, path, by=bob).changes] == ["T1"]
+
+    def locked_changed(wb):
+        with_separated_checks(wb)
+        crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'title')}3", "Another title")
+
+    problem = only(refused(drafting, edited(exported, locked_changed), bob))
+    assert (problem.sheet, problem.row, problem.column, problem.message) == (
+        sheet.title, 3, column(sheet, "title"), LOCKED)
 
 
 def test_a_row_whose_locked_cells_hash_differs_is_refused_though_no_cell_says_which(drafting, bob, exported):

@@ -685,6 +685,41 @@ def test_edits_saved_by_libreoffice_come_back_exactly(filled, bob, tmp_path, lib
     assert (q1.material, q1.material_rationale) == (False, "=1+1 a new supplier")
 
 
+@pytest.mark.parametrize("kind", [layout.VALIDATION_WORKBOOK, layout.QUESTIONNAIRE])
+def test_every_exported_row_is_known_by_its_hash_as_read(filled, bob, tmp_path, kind):
+    """The export keeps a hash of each row as calamine will read it back, so that a row left as it
+    was is taken without being read a cell at a time: it matches every row as exported, whatever
+    the cells hold (a date, a number, text in any script, empty cells)."""
+    path = crafted.export(filled, tmp_path / "exported.xlsx", by=bob, kind=kind)
+    quick = reading.quick_workbook(path)
+    try:
+        _, entries = reading.read_meta(quick)
+        rows = {title: quick[title].rows for title in {entry[0] for entry in entries}}
+    finally:
+        quick.close()
+    held = {type(value) for sheet in rows.values() for row in sheet[1:] for value in row}
+    assert {str, float} <= held
+    if kind == layout.VALIDATION_WORKBOOK:
+        assert held & {dt.date, dt.datetime}  # the date last tested
+    assert [layout.quick_digest(rows[entry[0]][int(entry[1]) - 1]) for entry in entries] == \
+        [entry[-1] for entry in entries]
+
+
+def test_a_row_hash_as_read_takes_text_as_text_and_keeps_apart_what_differs():
+    """quick_digest: text of a subclass of str hashes as the same text does once the export has
+    made it plain (quick_value), as calamine gives it; a row holding what marshal cannot write (a
+    date) still has its hash; a change of value or of type changes the hash."""
+    from django.utils.safestring import mark_safe
+
+    row = ["T1", 1.0, True, ""]
+    assert layout.quick_digest([layout.quick_value(v) for v in [mark_safe("T1"), 1, True, None]]) == \
+        layout.quick_digest(row)
+    dated = [*row, dt.date(2026, 1, 31)]
+    assert len(layout.quick_digest(dated)) == 16 and layout.quick_digest(dated) == layout.quick_digest(list(dated))
+    assert len({layout.quick_digest(r) for r in (row, dated, ["T1", "1.0", True, ""], ["T1", 1.0, 1.0, ""],
+                                                  ["T1", 1.0, True, " "], [*row[:-1], dt.date(2026, 2, 1)])}) == 6
+
+
 def test_workbooks_saved_by_spreadsheet_programs_are_read_the_quick_way(filled, bob, tmp_path, libreoffice):
     """The scan before calamine takes cells only in the plain form: the form LibreOffice and openpyxl
     write, as the export does, so that their workbooks are not left to the slower reading."""
