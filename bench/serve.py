@@ -13,12 +13,15 @@ A saturated machine's throughput is its cores divided by that time; on a shared 
 time taken by other guests (steal) is left out of it, while it slows the throughput.
 
 SQLite by default; with --postgres, a scratch database on the PostgreSQL server of DATABASE_URL
-(postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, SQLite and then
-PostgreSQL, each for --seconds, ending with a TARGET line (see bench/summary.py): PostgreSQL's
-requests a second as a multiple of SQLite's, the target being at least as many (1x), since a
-deployment moves to PostgreSQL for more concurrent work than SQLite's one writer allows. Before it,
-the processor time a request on each, whose ratio is the throughput ratio a saturated machine would
-show.
+(postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, both are served
+at once and loaded in turn, a turn of about five seconds each (after a few seconds' warming up,
+not counted), SQLite first in one turn and PostgreSQL first in the next, for --seconds each in all:
+a shared machine's speed drifts by a fifth and more over a few minutes, which one long run on each
+measured as a difference between the databases. It ends with a TARGET line (see bench/summary.py):
+PostgreSQL's requests a second as a multiple of SQLite's, the median of the turns' ratios, the
+target being at least as many (1x), since a deployment moves to PostgreSQL for more concurrent work
+than SQLite's one writer allows. Before it, the processor time a request on each, whose ratio is
+the throughput ratio a saturated machine would show.
 
 Run: `.venv/bin/python bench/serve.py [--seconds 60] [--connections 16] [--workers N] [--threads N]
 [--postgres | --compare]`.
@@ -44,6 +47,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TURN = 5  # seconds: --compare loads each database in turns of about this long, taking them in turn
+WARM_UP = 3  # seconds of load on each before the turns, not counted
 ALICE, PASSWORD = "alice@demo.secassure.test", "secassure-demo"
 
 # Run inside the scratch installation: the workspace to load and a row for each connection.
@@ -115,7 +120,9 @@ def sign_in(port: int) -> dict[str, str]:
 
 
 def drive(port, cookies, workspace, row, deadline, results, lock):
-    pk, revision = row
+    """One connection's load until deadline: the workspace, then a save of its row, in turn. ``row``
+    is [pk, revision], kept up to date for the next load on the same rows."""
+    pk = row[0]
     browser = Browser(port, cookies)
     mine: list[tuple[str, float, bool]] = []
     save_url = f"{workspace}rows/{pk}/"
@@ -126,12 +133,12 @@ def drive(port, cookies, workspace, row, deadline, results, lock):
                 if kind == "workspace":
                     status, _ = browser.request("GET", workspace)
                 else:
-                    form = {"revision": revision, "status": "compliant", "changed": "",
-                            "narrative": f"Met, as checked at revision {revision}"}
+                    form = {"revision": row[1], "status": "compliant", "changed": "",
+                            "narrative": f"Met, as checked at revision {row[1]}"}
                     status, _ = browser.request("POST", save_url, form, **{"HX-Request": "true",
                                                                            "X-CSRFToken": cookies["csrftoken"]})
                     if status == 200:
-                        revision += 1
+                        row[1] += 1
                 ok = status == 200
             except (OSError, http.client.HTTPException):
                 ok = False
@@ -169,6 +176,13 @@ class CpuTime:
                 fields = text[text.rindex(")") + 2:].split()
                 self.postgres += sum(int(fields[i]) for i in (11, 12, 13, 14)) / hz
 
+    @classmethod
+    def zero(cls) -> CpuTime:
+        """No time at all: to add loads' times to."""
+        zero = cls.__new__(cls)
+        zero.busy = zero.idle = zero.postgres = 0.0
+        return zero
+
     def line(self, since: CpuTime, requests: int) -> str:
         busy, idle, postgres = self.busy - since.busy, self.idle - since.idle, self.postgres - since.postgres
         if not busy or not requests:
@@ -190,59 +204,112 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="secassure serve --workers (default: its own)")
     parser.add_argument("--threads", type=int, default=1, help="secassure serve --threads (default 1)")
     parser.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
-    parser.add_argument("--compare", action="store_true", help="run on SQLite, then on PostgreSQL, and compare")
+    parser.add_argument("--compare", action="store_true",
+                        help="run on SQLite and on PostgreSQL, in turn, and compare")
     args = parser.parse_args()
     if not args.compare:
-        serve(args, postgres=args.postgres)
+        with Installation(args, postgres=args.postgres) as installation:
+            installation.report(*installation.load(args.seconds))
         return 0
     from summary import target  # bench/summary.py, beside this file
 
-    (sqlite, sqlite_cpu), (postgres, postgres_cpu) = serve(args, postgres=False), serve(args, postgres=True)
-    print(f"PostgreSQL {postgres:.1f} requests/s, SQLite {sqlite:.1f} requests/s, {args.connections} connections "
-          f"for {args.seconds:g} s each")
-    if sqlite_cpu and postgres_cpu:
-        print(f"processor time a request, the whole machine: PostgreSQL {postgres_cpu:.2f} ms, SQLite "
-              f"{sqlite_cpu:.2f} ms ({sqlite_cpu / postgres_cpu:.2f}x as many requests per processor second on "
-              "PostgreSQL)")
-    print(target(f"PostgreSQL requests a second under load, as a multiple of SQLite's ({sqlite:.1f}/s)",
-                 postgres / sqlite if sqlite else 0.0, 1.0, "x", at_least=True, digits=2))
+    with Installation(args, postgres=False) as sqlite, Installation(args, postgres=True) as postgres:
+        sqlite.load(WARM_UP), postgres.load(WARM_UP)
+        turns = max(2, round(args.seconds / TURN))
+        loads: dict[str, list[Load]] = {"SQLite": [], "PostgreSQL": []}
+        for turn in range(turns):  # SQLite first in one turn, PostgreSQL first in the next
+            order = [("SQLite", sqlite), ("PostgreSQL", postgres)][::1 if turn % 2 == 0 else -1]
+            for name, installation in order:
+                loads[name].append(installation.load(args.seconds / turns))
+        rates, cpus = {}, {}
+        for name, installation in (("SQLite", sqlite), ("PostgreSQL", postgres)):
+            print(f"on {name}, in {turns} turns of {args.seconds / turns:.1f} s:")
+            rates[name], cpus[name] = installation.report(*Load.together(loads[name]))
+    ratios = [p.answered / p.elapsed / (q.answered / q.elapsed) for p, q in zip(loads["PostgreSQL"], loads["SQLite"],
+                                                                             strict=True)]
+    ratio = statistics.median(ratios)
+    print(f"PostgreSQL {rates['PostgreSQL']:.1f} requests/s, SQLite {rates['SQLite']:.1f} requests/s, "
+          f"{args.connections} connections, {args.seconds:g} s each in {turns} turns taken in turn; PostgreSQL's "
+          f"requests a second as a multiple of SQLite's, turn by turn: {', '.join(f'{r:.2f}' for r in ratios)}")
+    if cpus["SQLite"] and cpus["PostgreSQL"]:
+        print(f"processor time a request, the whole machine: PostgreSQL {cpus['PostgreSQL']:.2f} ms, SQLite "
+              f"{cpus['SQLite']:.2f} ms ({cpus['SQLite'] / cpus['PostgreSQL']:.2f}x as many requests per processor "
+              "second on PostgreSQL)")
+    print(target(f"PostgreSQL requests a second under load, as a multiple of SQLite's ({rates['SQLite']:.1f}/s), "
+                 "the median of the turns", ratio, 1.0, "x", at_least=True, digits=2))
     return 0
 
 
-def serve(args, *, postgres: bool) -> tuple[float, float]:
-    """Load the demo on a scratch database, serve it and drive the load; the requests a second, and
-    the whole machine's processor time a request in ms (0 where not measured)."""
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-serve-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECASSURE_", "DJANGO_"))}
-    env.update({"SECASSURE_DATA_DIR": str(tmp), "SECASSURE_BEHIND_PROXY": "true", "SECASSURE_REQUIRE_MFA": "false"})
-    pg_name = None
-    if postgres:
-        import psycopg
+class Load:
+    """What one load of an installation did: its requests (kind, ms, answered), how long it took,
+    and the machine's processor time before and after it."""
 
-        server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-        server = server.rsplit("/", 1)[0]
-        pg_name = f"secassure_serve_bench_{os.getpid()}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        env["DATABASE_URL"] = f"{server}/{pg_name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    def __init__(self, results: list[tuple[str, float, bool]], elapsed: float, before: CpuTime, after: CpuTime):
+        self.results, self.elapsed, self.before, self.after = results, elapsed, before, after
 
-    process = None
-    try:
-        print(f"preparing the demo on {'PostgreSQL' if postgres else 'SQLite'} in {tmp} ...", flush=True)
+    @property
+    def answered(self) -> int:
+        return sum(1 for _, _, ok in self.results if ok)
+
+    @staticmethod
+    def together(loads: list[Load]) -> tuple[list, float, CpuTime, CpuTime]:
+        """Several loads of one installation as one: their requests, their time, and their processor
+        time (as a before and an after a load of all of it would have)."""
+        before, after = CpuTime.zero(), CpuTime.zero()
+        for load in loads:
+            for field in ("busy", "idle", "postgres"):
+                setattr(after, field, getattr(after, field) + getattr(load.after, field) - getattr(load.before, field))
+        return [r for load in loads for r in load.results], sum(load.elapsed for load in loads), before, after
+
+
+class Installation:
+    """The demo on a scratch database, served by ``secassure serve`` and signed in to, until closed."""
+
+    def __init__(self, args, *, postgres: bool):
+        self.args, self.postgres, self.process, self.pg_name = args, postgres, None, None
+        self.tmp = Path(tempfile.mkdtemp(prefix="secassure-serve-bench-"))
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SECASSURE_", "DJANGO_"))}
+        self.env.update({"SECASSURE_DATA_DIR": str(self.tmp), "SECASSURE_BEHIND_PROXY": "true",
+                         "SECASSURE_REQUIRE_MFA": "false"})
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        env = self.env
+        if self.postgres:
+            import psycopg
+
+            server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+            server = server.rsplit("/", 1)[0]
+            self.pg_name = f"secassure_serve_bench_{os.getpid()}"
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            env["DATABASE_URL"] = f"{server}/{self.pg_name}"
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        print(f"preparing the demo on {'PostgreSQL' if self.postgres else 'SQLite'} in {self.tmp} ...", flush=True)
         secassure(["migrate", "--noinput"], env)
         secassure(["demo", "--force"], env)
-        found = json.loads(secassure(["shell", "--no-imports", "-c", FIND_ROWS.format(n=args.connections)],
+        found = json.loads(secassure(["shell", "--no-imports", "-c", FIND_ROWS.format(n=self.args.connections)],
                                      env).strip().splitlines()[-1])
-        workspace = f"/orgs/{found['org']}/assessments/{found['assessment']}/"
-        port = free_port()
+        self.workspace = f"/orgs/{found['org']}/assessments/{found['assessment']}/"
+        self.rows = [list(row) for row in (found["rows"] * self.args.connections)[:self.args.connections]]
+        self.port = port = free_port()
         command = [sys.executable, "-m", "secassure", "serve", "--bind", f"127.0.0.1:{port}", "--no-access-log",
-                   "--threads", str(args.threads)]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+                   "--threads", str(self.args.threads)]
+        if self.args.workers:
+            command += ["--workers", str(self.args.workers)]
+        self.process = process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -254,22 +321,28 @@ def serve(args, *, postgres: bool) -> tuple[float, float]:
                 sys.exit(f"secassure serve did not start:\n{process.stderr.read() if process.stderr else ''}")
             time.sleep(0.2)
         started = process.stdout.readline().strip()
-        cookies = sign_in(port)
-        print(f"{started}; {args.connections} connections for {args.seconds:g} s on {workspace} "
-              f"({found['status']}, {len(found['rows'])} rows saved in turn)", flush=True)
+        self.cookies = sign_in(port)
+        print(f"{started}; {self.args.connections} connections on {self.workspace} ({found['status']}, "
+              f"{len(found['rows'])} rows saved in turn)", flush=True)
 
+    def load(self, seconds: float) -> Load:
+        """Keep the connections busy for this long."""
         results: list[tuple[str, float, bool]] = []
         lock = threading.Lock()
-        end = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=drive, args=(port, cookies, workspace, row, end, results, lock))
-                   for row in (found["rows"] * args.connections)[:args.connections]]
-        began, cpu = time.monotonic(), CpuTime()
+        end = time.monotonic() + seconds
+        threads = [threading.Thread(target=drive, args=(self.port, self.cookies, self.workspace, row, end, results,
+                                                        lock)) for row in self.rows]
+        began, before = time.monotonic(), CpuTime()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed, cpu_after = time.monotonic() - began, CpuTime()
+        return Load(results, time.monotonic() - began, before, CpuTime())
 
+    @staticmethod
+    def report(results, elapsed, before, after) -> tuple[float, float]:
+        """Print what the load did; the requests answered a second, and the whole machine's processor
+        time a request in ms (0 where not measured)."""
         errors = sum(1 for _, _, ok in results if not ok)
         print(f"{len(results):,} requests in {elapsed:.1f} s: {len(results) / elapsed:.1f} requests/s, "
               f"{errors:,} errors")
@@ -278,22 +351,23 @@ def serve(args, *, postgres: bool) -> tuple[float, float]:
             if times:
                 print(f"  {kind:9}  {len(times):6,} requests  p50 {statistics.median(times):7.1f} ms  "
                       f"p99 {percentile(times, 99):7.1f} ms")
-        print(cpu_after.line(cpu, len(results)))
-    finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        print(after.line(before, len(results)))
+        return (len(results) - errors) / elapsed, (after.busy - before.busy) / max(len(results), 1) * 1000
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=60)
+                self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                process.kill()
-        if pg_name:
+                self.process.kill()
+        if self.pg_name:
             import psycopg
 
-            with psycopg.connect(f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
-    answered = len(results) - errors  # errors left out
-    return answered / elapsed, (cpu_after.busy - cpu.busy) / max(len(results), 1) * 1000
+            with psycopg.connect(f"{self.env['DATABASE_URL'].rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+            self.pg_name = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
