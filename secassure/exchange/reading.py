@@ -535,7 +535,11 @@ QUICK_TOTAL_LIMIT = 32 << 20
 # prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
 # holding either is read by openpyxl, which reports the formula; calamine takes the name after the
 # first colon, whatever comes before it, so any colon in a name counts); and a cell whose start tag
-# is not in the plain form every spreadsheet program writes.
+# is not in the plain form every spreadsheet program writes. An element's name, as calamine's XML
+# reader reads it, runs from its "<" to a space, tab or line break, and nothing else ends it: a "/",
+# a form feed or a quote is part of it, and so is a "<" or ">" between quotes (<x/y:c, <x"y>z":c and
+# <x\x0c:f are a c and an f to calamine). So a colon counts when no space, tab or line break comes
+# between it and a "<" before it, and either no ">" does or a quote comes before the first ">".
 #
 # calamine holds a sheet as a dense grid from its first cell to its last, so one cell far out (at
 # XFD1048576, say) in a tiny file would ask for hundreds of GiB and abort the process. A cell's
@@ -553,10 +557,12 @@ QUICK_TOTAL_LIMIT = 32 << 20
 # are few and tags many (see _prefixed); and the plain cell's forms are spelt out as alternatives,
 # which the regular expression engine tries far quicker than optional groups.
 FORMULA = re.compile(rb"<f[\s/>]")
-PREFIXED_REVERSED = re.compile(rb":[^\s<>/:]*<")  # <name: read backwards
-NAME_BEFORE_COLON = re.compile(rb"[^\s<>/:]*")
+PREFIXED_REVERSED = re.compile(rb""":(?:[^ \t\r\n<>:]*<|[^ \t\r\n:]*["'][^ \t\r\n:>]*<)""")  # read backwards
+WHITESPACE_FREE = re.compile(rb"[^ \t\r\n]*")
+NAME_BEFORE_COLON = re.compile(rb"[^ \t\r\n<>:]*")
+QUOTE_IN_TAG = re.compile(rb"""<[^>"']*["']""")
 NOT_PLAIN_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"'
-                            rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)\s*/?>)')
+                            rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)[ \t\r\n]*/?>)')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -780,18 +786,24 @@ def _quick_sheet(xml: bytes) -> bool:
 
 
 def _prefixed(xml: bytes) -> bool:
-    """Whether an element name holds a colon. Colons are few in a sheet (one a row, perhaps, in an
-    xml:space attribute): each is found by a byte search, many times quicker than a regular
-    expression's, and looked back from to the last "<" before it, which must come after the colon
-    before (a name holds no second colon); the name is what lies between, if no space, "<", "/" or
-    ">" does. In a part of many colons, searching the reversed bytes from each colon back to its
-    "<" (PREFIXED_REVERSED) is the quicker, and finds the same."""
-    find, rfind, name = xml.find, xml.rfind, NAME_BEFORE_COLON.fullmatch
+    """Whether an element's name may hold a colon, as calamine reads names (see FORMULA). Colons are
+    few in a sheet (one a row, perhaps, in an xml:space attribute): each is found by a byte search,
+    many times quicker than a regular expression's, and looked back from to the last "<" before it.
+    A colon before it in the same name would have been found first, so only what follows the colon
+    before is looked at. Most colons have a space between them and that "<", and are done with; one
+    with none counts when no ">" comes between either, or when, in the run free of spaces, tabs and
+    line breaks that ends at it, a quote follows a "<" before any ">" does. In a part of many colons,
+    searching the reversed bytes (PREFIXED_REVERSED) is the quicker, and finds the same."""
+    find, rfind = xml.find, xml.rfind
     after, budget = 0, 64 + (len(xml) >> 8)
     while (colon := find(b":", after)) >= 0:
         start = rfind(b"<", after, colon)
-        if start >= 0 and name(xml, start + 1, colon):
-            return True
+        if start >= 0 and WHITESPACE_FREE.fullmatch(xml, start + 1, colon):
+            if NAME_BEFORE_COLON.fullmatch(xml, start + 1, colon):
+                return True
+            run = max(rfind(space, after, start) for space in (b" ", b"\t", b"\r", b"\n"))
+            if QUOTE_IN_TAG.search(xml, max(run + 1, after), colon):
+                return True
         after, budget = colon + 1, budget - 1
         if budget < 0:
             return PREFIXED_REVERSED.search(xml[::-1]) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -273,6 +274,26 @@ def test_a_far_place_in_any_spelling_is_not_read_by_calamine(drafting, bob, expo
     assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
 
 
+@pytest.mark.parametrize("cell", [
+    b'<x/y:c r="AB30000" t="inlineStr"><is><t>x</t></is></x/y:c>',
+    b'<x\x0c:c r="AB30000" t="inlineStr"><is><t>x</t></is></x\x0c:c>',
+    b'<x\x0b:c r="AB30000" t="inlineStr"><is><t>x</t></is></x\x0b:c>',
+    b'<x"y>z":c r="AB30000" t="inlineStr"><is><t>x</t></is></x"y>z":c>',
+], ids=["slash", "form-feed", "vertical-tab", "quoted-close"])
+def test_a_cell_behind_any_prefix_calamine_reads_is_not_read_by_it(exported, cell):
+    """calamine's reader takes an element's name up to a space, tab or line break, and then what
+    follows its first colon: each of these names is a cell to it, at AB30000, so the sheet is left
+    to openpyxl."""
+    from python_calamine import CalamineWorkbook
+
+    part = crafted.sheet_part(exported, "Validation")
+    xml = crafted.members(exported)[part].replace(b"</sheetData>", b'<row r="2">' + cell + b"</row></sheetData>")
+    path = crafted.rewrite(exported, exported.with_name("far.xlsx"), {part: xml})
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
+    assert (len(grid), len(grid[0])) == (30000, 28)  # what calamine itself makes of it
+    assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
+
+
 def _far_meta(xml: bytes) -> bytes:
     """The metadata sheet's XML with one more cell, at AB30000: a grid of 30,000 by 28 for calamine."""
     return xml.replace(b"</sheetData>", b'<row r="30000"><c r="AB30000" t="inlineStr"><is><t>x</t></is></c></row>'
@@ -505,6 +526,11 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
     (b'<c r="A1" t="inlineStr"><is><t>a:b</t></is></c><c r="B1"><x:f>1+1</x:f></c>', False),
     (b'<c r="A1" t="inlineStr"><is><t>' + b"a:" * 3000 + b'</t></is></c>', True),
     (b'<c r="A1" t="inlineStr"><is><t>' + b"a:" * 3000 + b'</t></is></c><c r="B1"><x:f>1</x:f></c>', False),
+    (b'<c r="A1"><x/y:f>1+1</x/y:f><v>2</v></c>', False),  # a name runs to a space, tab or line break
+    (b'<c r="A1"><x\x0c:f>1+1</x\x0c:f><v>2</v></c>', False),
+    (b'<x"y>z":c r="AB30000"/>', False),  # a ">" between quotes ends no name
+    (b"<x'a<b>c:c r=\"AB30000\"/>", False),
+    (b'<c r="A1" s="1"\x0c/>', False),
 ], ids=["plain", "look-alikes-in-text", "formula", "empty-formula", "formula-tab", "prefixed-formula",
         "prefixed-element", "column-AA", "row-100000", "row-far-after-a-tab", "place-repeated-far",
         "place-repeated-in-single-quotes", "place-repeated-with-spaces", "place-absolute",
@@ -513,7 +539,8 @@ SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/200
         "unplaced-after-a-new-line", "place-not-first", "edge-of-grid", "styled-shared-string",
         "inline-and-empty", "unplaced", "cols-not-cells", "empty-prefix", "digit-prefix", "non-ascii-prefix",
         "formula-behind-an-empty-prefix", "attribute-prefix", "prefixed-after-colons-in-text", "many-colons-in-text",
-        "prefixed-after-many-colons"])
+        "prefixed-after-many-colons", "slash-in-prefix", "form-feed-in-prefix", "quoted-close-in-prefix",
+        "quoted-open-in-prefix", "form-feed-before-end"])
 def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, quick):
     """The scan before calamine: a formula or any prefixed element, or a cell not in the plain form
     (its place first, double-quoted, within column Z and row 99,999, then a style or a type and
@@ -522,17 +549,43 @@ def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, q
     assert reading._quick_sheet(SHEET % cells) is quick
 
 
-def test_the_walk_from_colon_to_colon_finds_what_the_search_of_the_reversed_bytes_finds():
-    """_prefixed looks back from each colon to the "<" before it; it must find a prefixed element
-    name exactly where the plain search of the reversed bytes does, in few colons or many."""
+def element_names(xml: bytes, quoted: bool) -> list[bytes]:
+    """The element names an XML reader like calamine's finds in xml, read as loosely as it reads:
+    a tag runs from "<" to the first ">" (outside quotes, when ``quoted``), and its name to the
+    first space, tab or line break in it."""
+    names, at = [], 0
+    while (start := xml.find(b"<", at)) >= 0:
+        end, quote = start + 1, None
+        while end < len(xml) and (quote or xml[end:end + 1] != b">"):
+            char = xml[end:end + 1]
+            if quoted and char in (b'"', b"'"):
+                quote = None if quote == char else quote or char
+            end += 1
+        names.append(re.match(rb"[^ \t\r\n]*", xml[start + 1:end]).group())
+        at = end + 1
+    return names
+
+
+def test_a_colon_in_any_element_name_a_reader_could_find_keeps_calamine_out():
+    """Every string over the characters that matter, up to four of them, and many longer ones: when
+    a reader as loose as calamine's could find a colon in an element's name, whether it reads
+    quotes in a tag or not, the scan finds one too (it may find one where no reader does). The
+    walk from colon to colon finds exactly what the search of the reversed bytes finds, which it
+    falls back on in a part of many colons."""
+    import itertools
     import random
 
+    alphabet = [bytes([c]) for c in b'<>/: \t\n"\'a\x0c']
     chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
-    alphabet = b"<>/:  \tab"
-    for size in (1, 4, 9, 16, 40, 300):
-        for _ in range(3000):
-            xml = bytes(chance.choice(alphabet) for _ in range(chance.randint(0, size)))
-            assert reading._prefixed(xml) is (reading.PREFIXED_REVERSED.search(xml[::-1]) is not None), xml
+    strings = [b"".join(p) for n in range(5) for p in itertools.product(alphabet, repeat=n)]
+    strings += [b"".join(chance.choice(alphabet) for _ in range(chance.randint(6, size)))
+                for size in (24, 24, 24, 2000) for _ in range(5000 if size < 2000 else 200)]
+    for xml in strings:
+        found = reading._prefixed(xml)
+        assert found is (reading.PREFIXED_REVERSED.search(xml[::-1]) is not None), xml
+        if any(b":" in name for quoted in (True, False) for name in element_names(xml, quoted)):
+            assert found, xml
+    assert not reading._prefixed(b'<t>Note: a:b</t><t xml:space="preserve"> x:y </t><t>Q1: "a"</t>')
 
 
 def test_the_package_for_calamine_is_a_zip_any_reader_reads(tmp_path):
