@@ -209,7 +209,7 @@ def main() -> int:
     args = parser.parse_args()
     if not args.compare:
         with Installation(args, postgres=args.postgres) as installation:
-            installation.report(*installation.load(args.seconds))
+            installation.report(*Load.together([installation.load(args.seconds)]))
         return 0
     from summary import target  # bench/summary.py, beside this file
 
@@ -225,8 +225,8 @@ def main() -> int:
         for name, installation in (("SQLite", sqlite), ("PostgreSQL", postgres)):
             print(f"on {name}, in {turns} turns of {args.seconds / turns:.1f} s:")
             rates[name], cpus[name] = installation.report(*Load.together(loads[name]))
-    ratios = [p.answered / p.elapsed / (q.answered / q.elapsed) for p, q in zip(loads["PostgreSQL"], loads["SQLite"],
-                                                                             strict=True)]
+    ratios = [(p.answered / p.elapsed) / (q.answered / q.elapsed) if q.answered else 0.0
+              for p, q in zip(loads["PostgreSQL"], loads["SQLite"], strict=True)]
     ratio = statistics.median(ratios)
     print(f"PostgreSQL {rates['PostgreSQL']:.1f} requests/s, SQLite {rates['SQLite']:.1f} requests/s, "
           f"{args.connections} connections, {args.seconds:g} s each in {turns} turns taken in turn; PostgreSQL's "
@@ -242,10 +242,14 @@ def main() -> int:
 
 class Load:
     """What one load of an installation did: its requests (kind, ms, answered), how long it took,
-    and the machine's processor time before and after it."""
+    and the machine's processor time before and after it; ``postgres``: whether the installation
+    is on PostgreSQL (when not, any time PostgreSQL's processes took during the load, finishing
+    work another load gave them, is not counted as the load's)."""
 
-    def __init__(self, results: list[tuple[str, float, bool]], elapsed: float, before: CpuTime, after: CpuTime):
+    def __init__(self, results: list[tuple[str, float, bool]], elapsed: float, before: CpuTime, after: CpuTime,
+                 postgres: bool):
         self.results, self.elapsed, self.before, self.after = results, elapsed, before, after
+        self.postgres = postgres
 
     @property
     def answered(self) -> int:
@@ -257,8 +261,10 @@ class Load:
         time (as a before and an after a load of all of it would have)."""
         before, after = CpuTime.zero(), CpuTime.zero()
         for load in loads:
-            for field in ("busy", "idle", "postgres"):
-                setattr(after, field, getattr(after, field) + getattr(load.after, field) - getattr(load.before, field))
+            postgres = load.after.postgres - load.before.postgres
+            after.busy += load.after.busy - load.before.busy - (0 if load.postgres else postgres)
+            after.idle += load.after.idle - load.before.idle
+            after.postgres += postgres if load.postgres else 0
         return [r for load in loads for r in load.results], sum(load.elapsed for load in loads), before, after
 
 
@@ -329,15 +335,16 @@ class Installation:
         """Keep the connections busy for this long."""
         results: list[tuple[str, float, bool]] = []
         lock = threading.Lock()
-        end = time.monotonic() + seconds
-        threads = [threading.Thread(target=drive, args=(self.port, self.cookies, self.workspace, row, end, results,
-                                                        lock)) for row in self.rows]
-        began, before = time.monotonic(), CpuTime()
+        before = CpuTime()
+        began = time.monotonic()
+        threads = [threading.Thread(target=drive, args=(self.port, self.cookies, self.workspace, row,
+                                                        began + seconds, results, lock)) for row in self.rows]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return Load(results, time.monotonic() - began, before, CpuTime())
+        elapsed = time.monotonic() - began
+        return Load(results, elapsed, before, CpuTime(), self.postgres)
 
     @staticmethod
     def report(results, elapsed, before, after) -> tuple[float, float]:
