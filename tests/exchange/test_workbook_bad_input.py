@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -367,11 +369,12 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    for method in ("from_filelike", "get_sheet_by_name"):
+    opening = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"  # see reading._calamine_of
+    for method in (opening, "get_sheet_by_name"):
         with monkeypatch.context() as patched:
             patched.setattr(CalamineWorkbook, method, lambda *a, **k: (_ for _ in ()).throw(PanicException("overflow")))
             assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
-    monkeypatch.setattr(CalamineWorkbook, "from_filelike", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(CalamineWorkbook, opening, lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         reading.read(exported)
 
@@ -390,10 +393,12 @@ def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypa
             super().learn(name, xml, crc)
 
     handed = []
-    real = CalamineWorkbook.from_filelike
+    from_path, from_filelike = CalamineWorkbook.from_path, CalamineWorkbook.from_filelike
     monkeypatch.setattr(reading, "PartFacts", Shown)
+    monkeypatch.setattr(CalamineWorkbook, "from_path",
+                        lambda path: handed.append(Path(path).read_bytes()) or from_path(path))
     monkeypatch.setattr(CalamineWorkbook, "from_filelike",
-                        lambda filelike: handed.append(filelike.read()) or real(io.BytesIO(handed[-1])))
+                        lambda filelike: handed.append(filelike.read()) or from_filelike(io.BytesIO(handed[-1])))
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     assert len(handed) == 1
     as_scanned = {**crafted.members(exported)}
@@ -575,7 +580,7 @@ def test_a_colon_in_any_element_name_a_reader_could_find_keeps_calamine_out():
     import itertools
     import random
 
-    alphabet = [bytes([c]) for c in b'<>/: \t\n"\'a\x0c']
+    alphabet = [bytes([c]) for c in b'<>/: \t\n"\'a\x0c'] + [b"xml"]  # xml: before an attribute's name is skipped
     chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
     strings = [b"".join(p) for n in range(5) for p in itertools.product(alphabet, repeat=n)]
     strings += [b"".join(chance.choice(alphabet) for _ in range(chance.randint(6, size)))
@@ -586,6 +591,7 @@ def test_a_colon_in_any_element_name_a_reader_could_find_keeps_calamine_out():
         if any(b":" in name for quoted in (True, False) for name in element_names(xml, quoted)):
             assert found, xml
     assert not reading._prefixed(b'<t>Note: a:b</t><t xml:space="preserve"> x:y </t><t>Q1: "a"</t>')
+    assert reading._prefixed(b'<xml:c r="A1"/>') and reading._prefixed(b'<c xml:space="x"/><a\x0cxml:f/>')
 
 
 def test_the_package_for_calamine_is_a_zip_any_reader_reads(tmp_path):
@@ -596,7 +602,7 @@ def test_the_package_for_calamine_is_a_zip_any_reader_reads(tmp_path):
     with reading.PartFacts() as facts:
         for name, xml in parts.items():
             facts.learn(name, xml, zlib.crc32(xml) if name.startswith("[") else None)
-        package = facts.package()
+        package = io.BytesIO(b"".join(facts.package()))
         assert not facts._gathered  # handed over
     with zipfile.ZipFile(package) as archive:
         assert archive.testzip() is None
@@ -604,8 +610,86 @@ def test_the_package_for_calamine_is_a_zip_any_reader_reads(tmp_path):
             name: (zipfile.ZIP_STORED, xml) for name, xml in parts.items()}
     with reading.PartFacts() as facts:
         facts.learn("xl/a.xml", b"<a/>", zlib.crc32(b"<b/>"))  # a CRC-32 the bytes do not have
-        with zipfile.ZipFile(facts.package()) as archive, pytest.raises(zipfile.BadZipFile, match="CRC"):
+        with zipfile.ZipFile(io.BytesIO(b"".join(facts.package()))) as archive, \
+                pytest.raises(zipfile.BadZipFile, match="CRC"):
             archive.read("xl/a.xml")
+
+
+class Opened:
+    """python_calamine's CalamineWorkbook, noting how each workbook was opened."""
+
+    def __init__(self, real):
+        self.real, self.ways = real, []
+
+    def from_path(self, path):
+        self.ways.append("path")
+        return self.real.from_path(path)
+
+    def from_filelike(self, filelike):
+        self.ways.append("file object")
+        return self.real.from_filelike(filelike)
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="files held in memory alone are Linux's")
+@pytest.mark.parametrize("way", ["file in memory", "file object", "file in memory refused"])
+def test_calamine_reads_the_package_from_a_file_in_memory_or_else_a_file_object(exported, monkeypatch, way):
+    """On Linux the package goes to calamine as a file held in memory, which it reads as it needs;
+    elsewhere, or where the system refuses to make one, as a file object it copies in. Either way
+    the workbook reads the same, and no file is left open."""
+    import python_calamine
+
+    expected = reading.read(exported)
+    opened = Opened(python_calamine.CalamineWorkbook)
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", opened)
+    assert reading.IN_MEMORY_FILES
+    if way == "file object":
+        monkeypatch.setattr(reading, "IN_MEMORY_FILES", False)
+    if way == "file in memory refused":
+        def refuse(*args):
+            raise PermissionError("not here")
+        monkeypatch.setattr(os, "memfd_create", refuse)
+    before = _open_descriptors()
+    for _ in range(3):
+        assert reading.read(exported) == expected
+    assert _open_descriptors() == before
+    assert opened.ways == ["path" if way == "file in memory" else "file object"] * 3
+
+
+def test_the_quick_reading_runs_with_the_cycle_collector_held_back_and_leaves_it_as_found(exported, monkeypatch):
+    """The quick reading makes thousands of objects and no reference cycles: Python's cycle
+    collector is held back while it runs, then left as it was found, also when the reading fails."""
+    import gc
+
+    states = []
+    real = reading._read
+
+    def noting(wb, answer_kinds=None):
+        states.append(gc.isenabled())
+        return real(wb, answer_kinds)
+
+    monkeypatch.setattr(reading, "_read", noting)
+    assert gc.isenabled()
+    reading.read(exported)
+    assert states == [False] and gc.isenabled()
+
+    gc.disable()
+    try:
+        reading.read(exported)
+        assert not gc.isenabled()  # off before, so off after
+    finally:
+        gc.enable()
+
+    def failing(wb, answer_kinds=None):
+        raise WorkbookRefused([Problem("refused")])
+
+    monkeypatch.setattr(reading, "_read", failing)
+    with pytest.raises(WorkbookRefused):
+        reading.read(exported)
+    assert gc.isenabled()
 
 
 def test_a_sheet_whose_xml_is_cut_off_is_refused(drafting, bob, exported):

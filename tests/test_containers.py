@@ -1,0 +1,203 @@
+"""Reading a zip container's parts: read_part gives what Python's zip reader gives, byte for byte or
+error for error, reading plain parts itself and leaving every other to that reader."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from secassure import containers
+
+TEXT = ("<worksheet><sheetData>" + "<row><c><v>1</v></c></row>" * 400 + "</sheetData></worksheet>").encode()
+
+
+class Counted:
+    """An archive whose read is counted: read_part falls back on it for what it does not read itself."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.reads = archive, 0
+
+    def read(self, member):
+        self.reads += 1
+        return self.archive.read(getattr(member, "member", member))
+
+
+def outcome(read):
+    """What a read gives: its bytes, or the kind of error it raises and what the error says."""
+    try:
+        return "bytes", read()
+    except Exception as exc:  # noqa: BLE001 - the error is the outcome compared
+        return type(exc).__name__, str(exc)
+
+
+def both(path: Path, name: str):
+    """read_part's outcome and archive.read's for one part, and whether read_part fell back."""
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        member = archive.getinfo(name)
+        counted = Counted(archive)
+        ours = outcome(lambda: containers.read_part(counted, handle, member))
+        theirs = outcome(lambda: archive.read(member))
+    return ours, theirs, counted.reads > 0
+
+
+def written(path: Path, parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED, **flags) -> Path:
+    with zipfile.ZipFile(path, "w", method) as archive:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            for key, value in flags.items():
+                setattr(info, key, value)
+            archive.writestr(info, data)
+    return path
+
+
+def patched(path: Path, old: bytes, new: bytes, *, count: int = 1) -> Path:
+    data = path.read_bytes()
+    assert data.count(old) >= count, old
+    path.write_bytes(data.replace(old, new, count))
+    return path
+
+
+def central(path: Path) -> tuple[bytes, int]:
+    """The zip's bytes and where its first directory entry begins."""
+    data = path.read_bytes()
+    return data, data.index(b"PK\x01\x02")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED], ids=["deflated", "stored"])
+@pytest.mark.parametrize("name", ["xl/worksheets/sheet1.xml", "xl/für.xml", "xl/empty.xml"])
+def test_a_plain_part_is_read_here_as_the_zip_reader_reads_it(tmp_path, method, name):
+    parts = {"xl/worksheets/sheet1.xml": TEXT, "xl/für.xml": "<t>é</t>".encode(), "xl/empty.xml": b""}
+    path = written(tmp_path / "plain.zip", parts, method)
+    ours, theirs, fell_back = both(path, name)
+    assert ours == theirs == ("bytes", parts[name])
+    assert not fell_back
+
+
+def test_a_name_in_code_page_437_is_read_here(tmp_path):
+    """A name beyond ASCII without the UTF-8 flag, as old zip tools write it."""
+    path = written(tmp_path / "cp437.zip", {"xl/Q.xml": TEXT})
+    patched(path, b"xl/Q.xml", "xl/ä.xml".encode("cp437"), count=2)  # in the local header and the directory
+    with zipfile.ZipFile(path) as archive:
+        [name] = archive.namelist()
+    assert name == "xl/ä.xml"
+    ours, theirs, fell_back = both(path, name)
+    assert ours == theirs == ("bytes", TEXT) and not fell_back
+
+
+def test_a_part_whose_bytes_differ_from_its_crc_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "crc.zip", {"a.xml": TEXT}, zipfile.ZIP_STORED)
+    patched(path, b"<v>1</v>", b"<v>2</v>")
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and ours[0] == "BadZipFile" and "CRC" in ours[1]
+    assert fell_back
+
+
+def test_a_local_header_naming_another_part_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "names.zip", {"xl/a.xml": TEXT})
+    patched(path, b"xl/a.xml", b"xl/b.xml")  # the first is the local header's, the directory keeps a.xml
+    ours, theirs, fell_back = both(path, "xl/a.xml")
+    assert ours == theirs and ours[0] == "BadZipFile" and fell_back
+
+
+@pytest.mark.parametrize(("declared", "kind"), [(-1, "BadZipFile"), (1, "bytes")],
+                         ids=["declared-shorter", "declared-longer"])
+def test_a_part_of_another_size_than_declared_gives_what_the_zip_reader_gives(tmp_path, declared, kind):
+    """Never more than the declared size is taken: a part that inflates to more, or to less, than
+    its directory says is left to the zip reader, whose answer is the one given (it refuses the
+    first, whose CRC then fails, and gives the second as it is)."""
+    path = written(tmp_path / "size.zip", {"a.xml": TEXT})
+    data, at = central(path)
+    size = struct.unpack_from("<I", data, at + 24)[0]  # the directory entry's uncompressed size
+    path.write_bytes(set_field(data, at + 24, "<I", size + declared))
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and ours[0] == kind and fell_back
+
+
+def test_a_cut_short_part_gives_what_the_zip_reader_gives(tmp_path):
+    path = written(tmp_path / "cut.zip", {"a.xml": TEXT, "b.xml": b"<b/>"})
+    data, at = central(path)
+    packed = struct.unpack_from("<I", data, at + 20)[0]  # the directory entry's compressed size
+    path.write_bytes(set_field(data, at + 20, "<I", packed // 2))
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and fell_back
+
+
+def test_a_damaged_stream_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "damaged.zip", {"a.xml": TEXT})
+    data = bytearray(path.read_bytes())
+    start = data.index(b"a.xml") + len("a.xml")  # the local header's name, then the stream
+    data[start:start + 4] = b"\xff\xff\xff\xff"  # a block type that does not exist
+    path.write_bytes(bytes(data))
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and ours[0] == "error" and fell_back
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_a_part_packed_another_way_is_left_to_the_zip_reader(tmp_path, method):
+    path = written(tmp_path / "other.zip", {"a.xml": TEXT}, method)
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs == ("bytes", TEXT) and fell_back
+
+
+def test_an_encrypted_part_is_left_to_the_zip_reader(tmp_path):
+    path = written(tmp_path / "locked.zip", {"a.xml": TEXT})
+    data, at = central(path)
+    flags = struct.unpack_from("<H", data, at + 8)[0]  # the directory entry's flags
+    path.write_bytes(set_field(data, at + 8, "<H", flags | 0x1))
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and ours[0] == "RuntimeError" and fell_back
+
+
+def test_a_part_packed_larger_than_deflate_ever_makes_is_left_to_the_zip_reader(tmp_path):
+    """Such a part is read by the zip reader in chunks, not whole into memory: a small part declared
+    with a packed size of many times its size could be the rest of a large upload."""
+    path = tmp_path / "padded.zip"
+    padded = zlib.compress(TEXT)[2:-4] + bytes(containers.deflate_bound(len(TEXT)))  # the stream, then more
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.xml", padded)
+    data, at = central(path)
+    local = data.index(b"PK\x03\x04")
+    # Declared deflated, of TEXT's size and CRC, in the local header and the directory entry alike.
+    for method, crc, unpacked in ((local + 8, local + 14, local + 22), (at + 10, at + 16, at + 24)):
+        data = set_field(data, method, "<H", zipfile.ZIP_DEFLATED)
+        data = set_field(data, crc, "<I", zlib.crc32(TEXT))
+        data = set_field(data, unpacked, "<I", len(TEXT))
+    path.write_bytes(data)
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs == ("bytes", TEXT)
+    assert fell_back
+
+
+def set_field(data: bytes, at: int, form: str, value: int) -> bytes:
+    return data[:at] + struct.pack(form, value) + data[at + struct.calcsize(form):]
+
+
+class Marked:
+    """A part as Python's reader from 3.12 describes it: knowing where the next part begins."""
+
+    def __init__(self, member: zipfile.ZipInfo, end: int):
+        self.member, self._end_offset = member, end
+
+    def __getattr__(self, name):
+        return getattr(self.member, name)
+
+
+def test_a_part_running_into_the_next_is_left_to_the_zip_reader(tmp_path):
+    """A part whose packed bytes run into the next part (parts overlapping, as in some zip bombs)
+    is left to Python's reader, which refuses it from 3.12 on. Marked here by hand, so that the test
+    holds on every Python."""
+    path = written(tmp_path / "two.zip", {"a.xml": TEXT, "b.xml": TEXT})
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        member = archive.getinfo("a.xml")
+        counted = Counted(archive)
+        overlapping = Marked(member, member.header_offset + 40)  # before the part's bytes end
+        assert outcome(lambda: containers.read_part(counted, handle, overlapping)) == \
+            outcome(lambda: archive.read(member))
+        assert counted.reads == 1
+        ending = Marked(member, archive.getinfo("b.xml").header_offset)  # where the next part begins
+        assert containers.read_part(counted, handle, ending) == TEXT and counted.reads == 1
