@@ -44,14 +44,10 @@ def both(path: Path, name: str):
     return ours, theirs, counted.reads > 0
 
 
-def written(path: Path, parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED, **flags) -> Path:
+def written(path: Path, parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
     with zipfile.ZipFile(path, "w", method) as archive:
         for name, data in parts.items():
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = method
-            for key, value in flags.items():
-                setattr(info, key, value)
-            archive.writestr(info, data)
+            archive.writestr(name, data)
     return path
 
 
