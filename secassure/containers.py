@@ -3,9 +3,9 @@ and what their directories name, found without extracting them whole or reading 
 
 Shared by the evidence register (any uploaded document) and the workbook import, each with its own
 limits: an uploaded .zip of evidence may legitimately hold Office files (which are zips too), while a
-workbook is one flat zip. Only declared sizes are trusted before opening a part, and neither Python's
-zip reader nor read_part ever yields more bytes than a part declares, so the limits hold against a
-lying header too.
+workbook is one flat zip. Only declared sizes are trusted before opening a part, and a part is read
+no further than its declared size (read_part, read_declared, or a chunk at a time through Python's
+zip reader), so the limits hold against a lying header too.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ SCAN_CHUNK = 1 << 20
 # without being a bomb, and they cannot expand far in absolute terms.
 RATIO_FLOOR = 1 << 20
 # What the zip reader raises on a damaged or unsupported container.
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, EOFError, OSError,
+              UnicodeDecodeError)  # the last: a part's name flagged UTF-8 that is not
 # A part's local header (PKWARE's APPNOTE, section 4.3.7): signature, version needed, flags, method,
 # time, date, CRC-32, sizes compressed and not, and the lengths of the name and the extra field.
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -41,8 +42,8 @@ UTF8_NAME = 0x800  # flag bit 11: the name is UTF-8 (code page 437 otherwise)
 
 
 def deflate_bound(size: int) -> int:
-    """More than deflate ever writes for size bytes (a stored block costs 5 bytes a 65,535): a part
-    packed larger than this is left to Python's reader, which reads it in chunks."""
+    """More than zlib ever writes for size bytes (a stored block costs 5 bytes a 65,535): read_part
+    leaves a part packed larger than this to read_declared, which reads it a chunk at a time."""
     return size + (size >> 10) + 1024
 
 
@@ -96,41 +97,52 @@ def check_sizes(members: Iterable[zipfile.ZipInfo], limits: ZipLimits, *, spent:
     return total
 
 
+def read_declared(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """A part's bytes as Python's zip reader gives them, read no further than its declared size:
+    through ``archive.open``, which inflates only as much as it is asked for, a chunk at a time, and
+    checks the CRC-32 when it reaches the end (``archive.read`` would inflate the whole stream, up
+    to a gigabyte from a megabyte, before cutting it to size). Raises what that reader raises."""
+    with archive.open(member) as part:
+        return part.read(member.file_size + 1)
+
+
 def read_part(archive: zipfile.ZipFile, handle: BinaryIO, member: zipfile.ZipInfo) -> bytes:
-    """A part's bytes, as ``archive.read(member)`` gives them, read from ``handle`` (the archive's
-    file, opened on its own) and inflated by zlib-ng, which takes half the time of Python's zlib,
-    and checked against its CRC-32 with zlib-ng's, a tenth of the time. Only a plain part is read
-    here: stored or deflated, its local header naming it as the directory does, with no special
-    flag, inflating to exactly the size the directory declares (never more is asked of zlib-ng),
-    and matching the CRC the directory gives. Anything else (another method, a short or damaged
-    stream, a mismatch, a packed size larger than deflate makes) is left to ``archive.read``, which
-    gives the bytes or raises, in its own words, what is wrong. The part is read whole: keep to
-    parts of bounded size."""
+    """A part's bytes, as read_declared gives them, read from ``handle`` (the archive's file,
+    opened on its own) and inflated by zlib-ng, which takes half the time of Python's zlib, and
+    checked against its CRC-32 with zlib-ng's, a tenth of the time. Only a plain part is read here:
+    stored or deflated and not empty, its local header naming it as the directory does (decoded as
+    its own flag says, as Python's reader decodes it), with no special flag, inflating to the size
+    the directory declares (never more is asked of zlib-ng) and matching the CRC the directory
+    gives. Anything else (another method, a short or damaged stream, a mismatch, a packed size
+    larger than zlib makes, parts that overlap) is left to read_declared, which gives the bytes or
+    raises, in Python's reader's words, what is wrong. The part is read whole: keep to parts of
+    bounded size."""
     head = handle.seek(member.header_offset) == member.header_offset and handle.read(LOCAL_HEADER.size)
-    if not head or len(head) != LOCAL_HEADER.size:
-        return archive.read(member)
+    if not head or len(head) != LOCAL_HEADER.size or not member.file_size:
+        return read_declared(archive, member)
     magic, _, flags, _, _, _, _, _, _, name_length, extra_length = LOCAL_HEADER.unpack(head)
-    name = member.orig_filename.encode("utf-8" if member.flag_bits & UTF8_NAME else "cp437")
-    if (magic != ZIP_MAGIC or (flags | member.flag_bits) & SPECIAL_FLAGS or handle.read(name_length) != name
+    try:
+        name = handle.read(name_length).decode("utf-8" if flags & UTF8_NAME else "cp437")
+    except UnicodeDecodeError:
+        return read_declared(archive, member)
+    if (magic != ZIP_MAGIC or (flags | member.flag_bits) & SPECIAL_FLAGS or name != member.orig_filename
             or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
             or member.compress_size > deflate_bound(member.file_size)):
-        return archive.read(member)
+        return read_declared(archive, member)
     start = handle.seek(extra_length, 1)
-    end = getattr(member, "_end_offset", None)  # where the next part begins, as Python's reader knows from 3.12
+    end = getattr(member, "_end_offset", None)  # where the next part begins, as Python's newer readers know
     if end is not None and start + member.compress_size > end:
-        return archive.read(member)  # which refuses overlapping parts
+        return read_declared(archive, member)  # which refuses overlapping parts
     packed = handle.read(member.compress_size)
     if member.compress_type == zipfile.ZIP_STORED:
         data = packed[:member.file_size]
-    elif not member.file_size:
-        data = b""
     else:
         try:
             data = zlib_ng.decompressobj(-15).decompress(packed, member.file_size)
         except zlib_ng.error:  # a damaged stream
-            return archive.read(member)
+            return read_declared(archive, member)
     if len(data) != member.file_size or zlib_ng.crc32(data) != member.CRC:
-        return archive.read(member)
+        return read_declared(archive, member)
     return data
 
 

@@ -1,5 +1,6 @@
-"""Reading a zip container's parts: read_part gives what Python's zip reader gives, byte for byte or
-error for error, reading plain parts itself and leaving every other to that reader."""
+"""Reading a zip container's parts: read_part gives what Python's zip reader gives when asked for no
+more than a part declares, byte for byte or error for error, reading plain parts itself and leaving
+every other to that reader (read_declared), whose memory stays bounded by the declared size."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ TEXT = ("<worksheet><sheetData>" + "<row><c><v>1</v></c></row>" * 400 + "</sheet
 
 
 class Counted:
-    """An archive whose read is counted: read_part falls back on it for what it does not read itself."""
+    """An archive whose opening of a part is counted: read_part falls back on Python's reader,
+    through read_declared, for what it does not read itself."""
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive, self.reads = archive, 0
 
-    def read(self, member):
+    def open(self, member):
         self.reads += 1
-        return self.archive.read(getattr(member, "member", member))
+        return self.archive.open(getattr(member, "member", member))
 
 
 def outcome(read):
@@ -34,13 +36,19 @@ def outcome(read):
         return type(exc).__name__, str(exc)
 
 
+def declared(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """What Python's zip reader gives of a part when asked for no more than it declares."""
+    with archive.open(member) as part:
+        return part.read(member.file_size + 1)
+
+
 def both(path: Path, name: str):
-    """read_part's outcome and archive.read's for one part, and whether read_part fell back."""
+    """read_part's outcome and Python's reader's for one part, and whether read_part fell back."""
     with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
         member = archive.getinfo(name)
         counted = Counted(archive)
         ours = outcome(lambda: containers.read_part(counted, handle, member))
-        theirs = outcome(lambda: archive.read(member))
+        theirs = outcome(lambda: declared(archive, member))
     return ours, theirs, counted.reads > 0
 
 
@@ -71,7 +79,7 @@ def test_a_plain_part_is_read_here_as_the_zip_reader_reads_it(tmp_path, method, 
     path = written(tmp_path / "plain.zip", parts, method)
     ours, theirs, fell_back = both(path, name)
     assert ours == theirs == ("bytes", parts[name])
-    assert not fell_back
+    assert fell_back is (not parts[name])  # an empty part is left to Python's reader, which has nothing to do
 
 
 def test_a_name_in_code_page_437_is_read_here(tmp_path):
@@ -150,8 +158,8 @@ def test_an_encrypted_part_is_left_to_the_zip_reader(tmp_path):
 
 
 def test_a_part_packed_larger_than_deflate_ever_makes_is_left_to_the_zip_reader(tmp_path):
-    """Such a part is read by the zip reader in chunks, not whole into memory: a small part declared
-    with a packed size of many times its size could be the rest of a large upload."""
+    """Such a part is read by the zip reader a chunk at a time, not whole into memory: a small part
+    declared with a packed size of many times its size could be the rest of a large upload."""
     path = tmp_path / "padded.zip"
     padded = zlib.compress(TEXT)[2:-4] + bytes(containers.deflate_bound(len(TEXT)))  # the stream, then more
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
@@ -174,7 +182,7 @@ def set_field(data: bytes, at: int, form: str, value: int) -> bytes:
 
 
 class Marked:
-    """A part as Python's reader from 3.12 describes it: knowing where the next part begins."""
+    """A part as Python's newer readers describe it: knowing where the next part begins."""
 
     def __init__(self, member: zipfile.ZipInfo, end: int):
         self.member, self._end_offset = member, end
@@ -185,15 +193,79 @@ class Marked:
 
 def test_a_part_running_into_the_next_is_left_to_the_zip_reader(tmp_path):
     """A part whose packed bytes run into the next part (parts overlapping, as in some zip bombs)
-    is left to Python's reader, which refuses it from 3.12 on. Marked here by hand, so that the test
-    holds on every Python."""
+    is left to Python's reader, which its newer releases refuse. Marked here by hand, so that the
+    test holds on every Python."""
     path = written(tmp_path / "two.zip", {"a.xml": TEXT, "b.xml": TEXT})
     with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
         member = archive.getinfo("a.xml")
         counted = Counted(archive)
         overlapping = Marked(member, member.header_offset + 40)  # before the part's bytes end
         assert outcome(lambda: containers.read_part(counted, handle, overlapping)) == \
-            outcome(lambda: archive.read(member))
+            outcome(lambda: declared(archive, member))
         assert counted.reads == 1
         ending = Marked(member, archive.getinfo("b.xml").header_offset)  # where the next part begins
         assert containers.read_part(counted, handle, ending) == TEXT and counted.reads == 1
+
+
+def test_a_name_flagged_utf_8_only_in_the_directory_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "flag.zip", {"xl/für.xml": TEXT})
+    data = path.read_bytes()
+    local = data.index(b"PK\x03\x04")
+    flags = struct.unpack_from("<H", data, local + 6)[0]
+    path.write_bytes(set_field(data, local + 6, "<H", flags & ~containers.UTF8_NAME))
+    ours, theirs, fell_back = both(path, "xl/für.xml")
+    assert ours == theirs and ours[0] == "BadZipFile" and fell_back
+
+
+def test_a_local_name_flagged_utf_8_that_is_not_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "flag.zip", {"xl/Q.xml": TEXT})
+    patched(path, b"xl/Q.xml", "xl/ä.xml".encode("cp437"), count=2)
+    data = path.read_bytes()
+    local = data.index(b"PK\x03\x04")
+    flags = struct.unpack_from("<H", data, local + 6)[0]
+    path.write_bytes(set_field(data, local + 6, "<H", flags | containers.UTF8_NAME))
+    ours, theirs, fell_back = both(path, "xl/ä.xml")
+    assert ours == theirs and ours[0] == "UnicodeDecodeError" and fell_back
+    assert issubclass(UnicodeDecodeError, containers.ZIP_ERRORS)  # refused as a damaged container
+
+
+def test_an_empty_part_with_a_damaged_stream_is_refused_as_the_zip_reader_refuses_it(tmp_path):
+    path = written(tmp_path / "empty.zip", {"a.xml": b""})
+    data = bytearray(path.read_bytes())
+    start = data.index(b"a.xml") + len("a.xml")
+    data[start:start + 2] = b"\xff\xff"
+    path.write_bytes(bytes(data))
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs and ours[0] == "error" and fell_back
+
+
+def test_a_local_header_with_an_extra_field_is_read_here(tmp_path):
+    path = tmp_path / "extra.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("a.xml", date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.extra = struct.pack("<HH", 0xCAFE, 4) + b"note"  # an extra field of someone's own
+        archive.writestr(info, TEXT)
+    ours, theirs, fell_back = both(path, "a.xml")
+    assert ours == theirs == ("bytes", TEXT) and not fell_back
+
+
+def test_a_part_inflating_far_beyond_its_declared_size_is_never_inflated_whole(tmp_path):
+    """A part of 64 KiB packed, declaring 100 bytes but inflating to 64 MiB, with a CRC-32 that
+    does not match: refused as Python's reader refuses it, without inflating it whole (its plain
+    read would, before cutting it to size)."""
+    import tracemalloc
+
+    path = written(tmp_path / "bomb.zip", {"a.xml": bytes(64 << 20)})
+    data, at = central(path)
+    path.write_bytes(set_field(data, at + 24, "<I", 100))  # the directory's uncompressed size
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        member = archive.getinfo("a.xml")
+        tracemalloc.start()
+        try:
+            ours = outcome(lambda: containers.read_part(archive, handle, member))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert ours[0] == "BadZipFile" and "CRC" in ours[1]
+    assert peak < 4 << 20, f"{peak:,} bytes"

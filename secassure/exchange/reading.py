@@ -21,6 +21,7 @@ import io
 import os
 import re
 import struct
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -827,7 +828,22 @@ def _prefixed(xml: bytes) -> bool:
 # from it. Handed a file object instead, calamine first copies the whole package into memory of its
 # own, in blocks of growing size, and a process that has given its free memory back to the system
 # pays for fresh pages each time (for 1,300 rows, about a thousand: some 1.5 ms of a 30 ms check).
-IN_MEMORY_FILES = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+def _in_memory_files() -> bool:
+    """Whether this system makes files held in memory alone and opens them again by their path."""
+    try:
+        fd = os.memfd_create("secassure-probe", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return False
+    try:
+        os.close(os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+IN_MEMORY_FILES = _in_memory_files()
 
 
 def _calamine_of(pieces: list[bytes]):
@@ -896,6 +912,15 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
     return QuickWorkbook(book, list(kinds))
 
 
+class _Collector:
+    """How many readings hold the cycle collector back (it is one for the whole process, and a
+    server may read in several threads at once), and whether it ran before the first of them."""
+
+    lock = threading.Lock()
+    holders = 0
+    was_on = True
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector held back while the quick reading runs. The reading makes thousands
@@ -904,16 +929,21 @@ def collector_paused() -> Iterator[None]:
     it going every few hundred, and those that outlive two of its rounds count towards a full
     round, which scans every object the process holds: with the application loaded, one came every
     twenty or so readings of 1,300 rows and took as long as two of them. Every object is still
-    freed when its last reference goes. The collector is left as it was found: one already off
-    stays off."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    freed when its last reference goes. Readings in other threads at the same time share the pause
+    (other work in the process runs without the collector meanwhile, for as long as the readings
+    last); the last to end leaves the collector as the first found it: one already off stays off."""
+    with _Collector.lock:
+        if _Collector.holders == 0:
+            _Collector.was_on = gc.isenabled()
+            gc.disable()
+        _Collector.holders += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _Collector.lock:
+            _Collector.holders -= 1
+            if _Collector.holders == 0 and _Collector.was_on:
+                gc.enable()
 
 
 def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
