@@ -269,3 +269,41 @@ def test_a_part_inflating_far_beyond_its_declared_size_is_never_inflated_whole(t
             tracemalloc.stop()
     assert ours[0] == "BadZipFile" and "CRC" in ours[1]
     assert peak < 4 << 20, f"{peak:,} bytes"
+
+
+def bomb(path: Path, name: str, declared: int = 30) -> Path:
+    """A zip whose one part declares a few bytes and inflates to 64 MiB (its CRC-32 is the whole's)."""
+    path = written(path, {name: bytes(64 << 20)})
+    data, at = central(path)
+    path.write_bytes(set_field(data, at + 24, "<I", declared))
+    return path
+
+
+def peak_of(fn) -> tuple[object, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        return outcome(fn), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_spreadsheets_small_mimetype_part_is_never_inflated_whole(tmp_path):
+    """Intake tells an .ods from another zip by its mimetype part, read no further than it declares."""
+    from secassure.exchange.intake import tables
+
+    path = bomb(tmp_path / "sheet.ods", "mimetype")
+    got, peak = peak_of(lambda: tables._sniff(path))
+    assert got[0] == "IntakeRefused" and "damaged zip" in got[1]
+    assert peak < 4 << 20, f"{peak:,} bytes"
+
+
+def test_a_packs_manifest_is_never_inflated_whole(tmp_path):
+    """Checking a submission pack reads its manifest no further than the manifest declares."""
+    from secassure.exchange import pack
+
+    path = bomb(tmp_path / "pack.zip", pack.MANIFEST)
+    got, peak = peak_of(lambda: pack.verify(path, signature=False))
+    assert got[0] == "BadZipFile" and "CRC" in got[1]
+    assert peak < 4 << 20, f"{peak:,} bytes"

@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 from secassure import __version__
 from secassure.assessments.choices import regime_of
 from secassure.assessments.models import Assessment
+from secassure.containers import read_declared
 from secassure.errors import ActionError
 
 FORMAT = "secassure-pack/1"
@@ -200,7 +201,7 @@ def verify(path: Path, progress=None, *, signature: bool = True) -> Verified:
             result.problems.append(f"{MANIFEST} is implausibly large")
             return result
         try:
-            manifest = json.loads(archive.read(MANIFEST))
+            manifest = json.loads(read_declared(archive, members[MANIFEST]))
             files = manifest["files"]
         except (ValueError, KeyError, TypeError):
             result.problems.append(f"{MANIFEST} is not a secassure pack manifest")

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secassure.containers import ZIP_ERRORS
+from secassure.containers import ZIP_ERRORS, read_declared
 from secassure.errors import ActionError
 from secassure.exchange.reading import (
     MAX_MEMBERS,
@@ -175,7 +175,8 @@ def _sniff(path: Path) -> str:
                 if "xl/workbook.xml" in names:
                     return "xlsx"
                 if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
-                    return "ods" if archive.read("mimetype").strip() == ODS_MIMETYPE else "zip"
+                    mimetype = read_declared(archive, archive.getinfo("mimetype"))
+                    return "ods" if mimetype.strip() == ODS_MIMETYPE else "zip"
         except ZIP_ERRORS:
             _refuse("the file is a damaged zip container")
         return "zip"
