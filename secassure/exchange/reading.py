@@ -228,12 +228,32 @@ UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*(\d{1,30})""")
 
 def _overstated_count(data: bytes, size: int) -> int:
     """The count of texts a part claims beyond what its size allows (see UNIQUE_COUNT), or 0."""
-    if b"uniqueCount" not in data:
+    if not holds_word(data, b"uniqueCount", b"q"):
         return 0
     for found in UNIQUE_COUNT.finditer(data):
         if int(found.group(1)) > max(1000, size // 8):
             return int(found.group(1))
     return 0
+
+
+def holds_word(data: bytes, word: bytes, rare: bytes) -> bool:
+    """Whether data holds word, looked for at each place of one of its bytes, ``rare``, that is rare
+    in the text and markup of a workbook: a single byte is found many times quicker than a word is
+    (a byte search, against a word search that stops at every match of the word's last byte, which
+    a common letter makes often). Past a budget of places (a part that is full of the rare byte
+    after all), the word is searched for as a whole instead, so a part costs at most about twice
+    the word search."""
+    offset = word.index(rare)
+    find, budget = data.find, 64 + (len(data) >> 8)
+    place = find(rare, offset)  # from offset, so that the word's start is never before the data's
+    while place >= 0:
+        if data.startswith(word, place - offset):
+            return True
+        budget -= 1
+        if budget < 0:
+            return word in data
+        place = find(rare, place + 1)
+    return False
 
 
 def _forbidden_xml(exc: BaseException) -> BaseException | None:
@@ -467,10 +487,12 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     excel_row = 1
     as_read = len(layout.ENTRY_FIELDS) - 1  # the field of the row's hash as read
     quick = raw is not None and (len(raw[0]) if raw else 0) <= width  # no cell beyond the last column anywhere
+    # The hash of each row as read, from the second (the first holds the headings), as far as rows are expected.
+    as_found = layout.quick_digests(raw[1:len(expected) + 1]) if quick else []
     for entry in expected:
         excel_row += 1
-        if quick and len(entry) > as_read and excel_row <= len(raw) and entry[1] == str(excel_row) and \
-                layout.quick_digest(raw[excel_row - 1]) == entry[as_read]:
+        if excel_row - 2 < len(as_found) and len(entry) > as_read and entry[as_read] == as_found[excel_row - 2] \
+                and entry[1] == str(excel_row):
             # Every cell as exported: its place, its ID and its locked cells unchanged, its inputs unedited.
             read.append(ReadItem(sheet, excel_row, int(entry[2]), int(entry[3]), False, {}))
             continue
@@ -558,18 +580,21 @@ QUICK_TOTAL_LIMIT = 32 << 20
 # with spaces, any other attribute) leaves the sheet to openpyxl, whose parser refuses a repeated
 # attribute and which streams a sheet of any extent.
 #
-# Three searches, each starting only where its own first bytes are (a search for "<" alone would
+# Two searches, each starting only where its own first bytes are (a search for "<" alone would
 # stop at every tag): the prefixed name is looked for from its colon back to its "<", since colons
-# are few and tags many (see _prefixed); and the plain cell's forms are spelt out as alternatives,
-# which the regular expression engine tries far quicker than optional groups.
-FORMULA = re.compile(rb"<f[\s/>]")
+# are few and tags many (see _prefixed); and one search finds either a formula or a cell start that
+# is not plain, its "<" then a "c" or an "f" (one pass over the part, not two), the plain cell's
+# forms spelt out as alternatives, which the regular expression engine tries far quicker than
+# optional groups (the tag's end too: ">", "/>", or spaces first), and the space, "/" or ">" that
+# ends the name matched last, after them.
 PREFIXED_REVERSED = re.compile(rb""":(?:[^ \t\r\n<>:]*<|[^ \t\r\n:]*["'][^ \t\r\n:>]*<)""")  # read backwards
 WHITESPACE_FREE = re.compile(rb"[^ \t\r\n]*")
 NAME_BEFORE_COLON = re.compile(rb"[^ \t\r\n<>:]*")
 QUOTE_IN_TAG = re.compile(rb"""<[^>"']*["']""")
 SPACED_XML = frozenset((b" xml", b"\txml", b"\rxml", b"\nxml"))  # the xml: of an attribute, such as xml:space
-NOT_PLAIN_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z][1-9][0-9]{0,4}"'
-                            rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)[ \t\r\n]*/?>)')
+FORMULA_OR_NOT_PLAIN_CELL = re.compile(
+    rb'<(?:f|c(?! r="[A-Z][1-9][0-9]{0,4}"'
+    rb'(?: s="[0-9]{1,5}" t="[a-zA-Z]{1,9}"| s="[0-9]{1,5}"| t="[a-zA-Z]{1,9}"|)(?:>|/>|[ \t\r\n]+/?>)))[\s/>]')
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -794,13 +819,14 @@ def reader_failed(exc: BaseException) -> bool:
 def _quick_sheet(xml: bytes) -> bool:
     """Whether calamine may read this worksheet: no formula, no namespace prefix to hide one, and
     every cell in the plain form, placed within a grid of sane size."""
-    return not (FORMULA.search(xml) or NOT_PLAIN_CELL.search(xml) or _prefixed(xml))
+    return not (FORMULA_OR_NOT_PLAIN_CELL.search(xml) or _prefixed(xml))
 
 
 def _prefixed(xml: bytes) -> bool:
-    """Whether an element's name may hold a colon, as calamine reads names (see FORMULA). Colons are
-    few in a sheet (one a row, perhaps, in an xml:space attribute): each is found by a byte search,
-    many times quicker than a regular expression's, and looked back from to the last "<" before it.
+    """Whether an element's name may hold a colon, as calamine reads names (see the comment above
+    FORMULA_OR_NOT_PLAIN_CELL). Colons are few in a sheet (one a row, perhaps, in an xml:space
+    attribute): each is found by a byte search, many times quicker than a regular expression's, and
+    looked back from to the last "<" before it.
     A colon before it in the same name would have been found first, so only what follows the colon
     before is looked at. Most colons have a space between them and that "<", and are done with (the
     commonest, the xml: of an xml:space attribute after a space, without a look back); one

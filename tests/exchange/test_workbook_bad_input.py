@@ -345,6 +345,26 @@ def test_shared_strings_that_claim_far_more_texts_than_they_hold_are_refused(dra
     assert reading.quick_workbook(fair) is not None
 
 
+def test_the_count_of_texts_is_found_wherever_it_is_and_however_often_its_rare_byte_comes():
+    """The word is looked for from each place of its rare byte: it is found at the very start and
+    the very end, beside runs of that byte, and past the budget of places, where the whole word is
+    searched for instead; a part that never spells it is passed, however many of the byte it holds."""
+    import random
+
+    word = b"uniqueCount"
+    chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
+    alphabet = [b"q", b"u", b"uniq", b"ueCount", b"n", b"<", b" "]
+    strings = [b"".join(chance.choice(alphabet) for _ in range(chance.randint(0, size)))
+               for size in (6, 30, 30, 3000) for _ in range(3000 if size < 3000 else 60)]
+    strings += [word, word + b"q" * 5000, b"q" * 5000 + word, b"q" * 70 + word, b"uniqueCoun", b"niqueCount",
+                b"q" * 5000, b"q" * 3 + b"niqueCount"]
+    for data in strings:
+        assert reading.holds_word(data, word, b"q") is (word in data), data[:80]
+    assert reading.holds_word(b"q" * 400_000 + word, word, b"q")  # past the budget: found by the whole word
+    oversized = b"q" * 20_000 + (SHARED % 10**10)
+    assert reading._overstated_count(oversized, len(oversized)) == 10**10
+
+
 @pytest.mark.parametrize(("xml", "plain"), [
     (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet/>', True),
     (b"<?xml version='1.0' encoding='utf8'?><worksheet/>", True),
@@ -552,6 +572,68 @@ def test_only_a_sheet_without_formulas_or_far_cells_is_read_by_calamine(cells, q
     nothing else) sends the sheet to openpyxl; text that looks like either, and the relationships
     namespace's r= on the root, do not."""
     assert reading._quick_sheet(SHEET % cells) is quick
+
+
+def _plain_cell_start(rest: bytes) -> bool:
+    """Whether what follows a cell's "<c" is a plain start tag, decided a byte at a time: the place
+    (one capital letter, a row from 1 to 99,999), double-quoted, then a style, a type, both in that
+    order or neither, then spaces, tabs or line breaks, perhaps a "/", and ">"."""
+    def attribute(at: int, name: bytes, allowed: bytes, most: int) -> int | None:
+        if not rest.startswith(name, at):
+            return None
+        end = at + len(name)
+        while end < len(rest) and rest[end] in allowed:
+            end += 1
+        return end + 1 if 1 <= end - at - len(name) <= most and rest[end:end + 1] == b'"' else None
+
+    digits, letters = b"0123456789", bytes(range(65, 91)) + bytes(range(97, 123))
+    if not (rest.startswith(b' r="') and rest[4:5].isalpha() and rest[4:5].isupper() and rest[5:6]
+            and rest[5:6] in b"123456789"):
+        return False
+    at = attribute(5, b"", digits, 5)  # the row's digits and the closing quote
+    if at is None:
+        return False
+    at = attribute(at, b' s="', digits, 5) or at
+    at = attribute(at, b' t="', letters, 9) or at
+    while rest[at:at + 1] and rest[at:at + 1] in b" \t\r\n":
+        at += 1
+    at += rest[at:at + 1] == b"/"
+    return rest[at:at + 1] == b">"
+
+
+def _formula_or_not_plain_cell(xml: bytes) -> bool:
+    """What FORMULA_OR_NOT_PLAIN_CELL finds, worked out without a regular expression: an element
+    named f, or c, ended by a space of any kind, a "/" or a ">", and the c's start tag not plain."""
+    at = 0
+    while (start := xml.find(b"<", at)) >= 0:
+        at = start + 1
+        name, end = xml[start + 1:start + 2], xml[start + 2:start + 3]
+        if name in (b"c", b"f") and end and end in b" \t\n\r\x0b\x0c/>" and (
+                name == b"f" or not _plain_cell_start(xml[start + 2:])):
+            return True
+    return False
+
+
+def test_the_cell_scan_finds_exactly_the_formulas_and_cell_starts_that_are_not_plain():
+    """The search for a formula or a cell start that is not plain agrees with a byte-by-byte
+    reading of the same rule, on every string of up to three pieces of a start tag and on many
+    longer ones, both plain and not."""
+    import itertools
+    import random
+
+    pieces = [b"<c", b"<f", b" r=", b'"', b"A", b"a", b"AA", b"1", b"0", b"9999", b" s=", b" t=", b"inlineStr",
+              b">", b"/", b" ", b"\t", b"\x0c", b"<co", b"'", b"x", b'<c r="B12"', b' s="3"', b' t="s"']
+    chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
+    strings = [b"".join(p) for n in range(4) for p in itertools.product(pieces, repeat=n)]
+    strings += [b"".join(chance.choice(pieces) for _ in range(chance.randint(4, 14))) for _ in range(40_000)]
+    strings += [b'<c r="%s%d"%s%s%s>' % (column, row, style, kind, end) for column in (b"A", b"Z", b"AA")
+                for row in (0, 1, 99999, 100000) for style in (b"", b' s="1"', b' s="123456"')
+                for kind in (b"", b' t="inlineStr"', b' t="inlineStrs"') for end in (b"", b"/", b" ", b" /", b"\t/")]
+    found = [reading.FORMULA_OR_NOT_PLAIN_CELL.search(xml) is not None for xml in strings]
+    for xml, search in zip(strings, found, strict=True):
+        assert search is _formula_or_not_plain_cell(xml), xml
+    plain = [xml for xml, search in zip(strings, found, strict=True) if b"<c" in xml and not search]
+    assert len(plain) > 500 and sum(found) > 10_000  # both kinds met, many times
 
 
 def element_names(xml: bytes, quoted: bool) -> list[bytes]:
