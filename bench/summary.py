@@ -13,13 +13,13 @@ that failed (exit status other than 0, or no TARGET line at all) named below it;
 status 1 if any did, so that a failure is never hidden behind the table.
 
 The benchmarks: import_oscal.py, upload_memory.py, assessments.py, exchange.py and serve.py (on
-SQLite and on PostgreSQL in turn, for ``--serve-seconds`` each, 10 by default, where a run of its
-own takes 60). scale.py, which takes minutes, runs only with ``--scale``. writers.py and intake.py
-have no target of their own (exchange.py times the fastest writer installed on the export's own
-cells) and are not run.
+SQLite and on PostgreSQL in turn, for ``--serve-seconds`` each, 60 by default, as a run of its own
+takes: twelve turns, whose median is steadier than a shorter run's). scale.py, which takes
+minutes, runs only with ``--scale``. writers.py and intake.py have no target of their own
+(exchange.py times the fastest writer installed on the export's own cells) and are not run.
 
 Run: ``make bench`` (``make bench SCALE=1`` adds scale.py), or
-``.venv/bin/python bench/summary.py [--scale] [--serve-seconds 10]``.
+``.venv/bin/python bench/summary.py [--scale] [--serve-seconds 60]``.
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def table(runs: list[Run]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", action="store_true", help="also run bench/scale.py (minutes, on PostgreSQL)")
-    parser.add_argument("--serve-seconds", type=float, default=10,
-                        help="how long serve.py drives its load on each database (default 10; 60 run on its own)")
+    parser.add_argument("--serve-seconds", type=float, default=60,
+                        help="how long serve.py drives its load on each database (default 60, as run on its own)")
     args = parser.parse_args()
     plan = [("import_oscal.py",), ("upload_memory.py",), ("assessments.py",), ("exchange.py",),
             ("serve.py", "--compare", "--seconds", f"{args.serve_seconds:g}")]

@@ -197,7 +197,7 @@ def quick_digests(rows) -> list[str]:
     for values in rows:
         try:
             data = dumps(values if type(values) is list else list(values), 2)
-        except ValueError:  # a value marshal does not take: a date
+        except ValueError:  # a value marshal does not take, such as a date or a time
             data = repr(tuple(values)).encode("utf-8", "backslashreplace")
         digests.append(sha256(data).hexdigest()[:16])
     return digests

@@ -237,12 +237,12 @@ def _overstated_count(data: bytes, size: int) -> int:
 
 
 def holds_word(data: bytes, word: bytes, rare: bytes) -> bool:
-    """Whether data holds word, looked for at each place of one of its bytes, ``rare``, that is rare
-    in the text and markup of a workbook: a single byte is found many times quicker than a word is
-    (a byte search, against a word search that stops at every match of the word's last byte, which
-    a common letter makes often). Past a budget of places (a part that is full of the rare byte
-    after all), the word is searched for as a whole instead, so a part costs at most about twice
-    the word search."""
+    """Whether data holds word, looked for at each place of one of its bytes, ``rare`` (which word
+    must hold), that is rare in a workbook's markup and in most English text: a single byte is
+    found many times quicker than a word is (a byte search, against a word search that stops at
+    every match of the word's last byte, which a common letter makes often). Past a budget of
+    places (a part that is full of the rare byte after all, as French or Spanish text may be), the
+    word is searched for as a whole instead, so a part costs at most about twice the word search."""
     offset = word.index(rare)
     find, budget = data.find, 64 + (len(data) >> 8)
     place = find(rare, offset)  # from offset, so that the word's start is never before the data's
@@ -580,13 +580,12 @@ QUICK_TOTAL_LIMIT = 32 << 20
 # with spaces, any other attribute) leaves the sheet to openpyxl, whose parser refuses a repeated
 # attribute and which streams a sheet of any extent.
 #
-# Two searches, each starting only where its own first bytes are (a search for "<" alone would
-# stop at every tag): the prefixed name is looked for from its colon back to its "<", since colons
-# are few and tags many (see _prefixed); and one search finds either a formula or a cell start that
-# is not plain, its "<" then a "c" or an "f" (one pass over the part, not two), the plain cell's
-# forms spelt out as alternatives, which the regular expression engine tries far quicker than
-# optional groups (the tag's end too: ">", "/>", or spaces first), and the space, "/" or ">" that
-# ends the name matched last, after them.
+# Two searches. The prefixed name is looked for from its colon back to its "<", since colons are
+# few and tags many (see _prefixed). One regular expression finds either a formula or a cell start
+# that is not plain: it stops at every "<" (its only fixed first byte), which in a part of many
+# cells costs less than a second pass over the part would. The plain cell's forms are spelt out as
+# alternatives, which the engine tries far quicker than optional groups (the tag's end too: ">",
+# "/>", or spaces first), and the space, "/" or ">" that ends the name is matched after them.
 PREFIXED_REVERSED = re.compile(rb""":(?:[^ \t\r\n<>:]*<|[^ \t\r\n:]*["'][^ \t\r\n:>]*<)""")  # read backwards
 WHITESPACE_FREE = re.compile(rb"[^ \t\r\n]*")
 NAME_BEFORE_COLON = re.compile(rb"[^ \t\r\n<>:]*")
