@@ -487,8 +487,10 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
     excel_row = 1
     as_read = len(layout.ENTRY_FIELDS) - 1  # the field of the row's hash as read
     quick = raw is not None and (len(raw[0]) if raw else 0) <= width  # no cell beyond the last column anywhere
-    # The hash of each row as read, from the second (the first holds the headings), as far as rows are expected.
-    as_found = layout.quick_digests(raw[1:len(expected) + 1]) if quick else []
+    # The hash of each row as read, from the second (the first holds the headings), as far as rows are
+    # expected; none when the entries keep no such hash (a workbook exported before they did).
+    as_found = layout.quick_digests(raw[1:len(expected) + 1]) if quick and expected and len(expected[0]) > as_read \
+        else []
     for entry in expected:
         excel_row += 1
         if excel_row - 2 < len(as_found) and len(entry) > as_read and entry[as_read] == as_found[excel_row - 2] \
