@@ -827,13 +827,13 @@ def _prefixed(xml: bytes) -> bool:
     """Whether an element's name may hold a colon, as calamine reads names (see the comment above
     FORMULA_OR_NOT_PLAIN_CELL). Colons are few in a sheet (one a row, perhaps, in an xml:space
     attribute): each is found by a byte search, many times quicker than a regular expression's, and
-    looked back from to the last "<" before it.
-    A colon before it in the same name would have been found first, so only what follows the colon
-    before is looked at. Most colons have a space between them and that "<", and are done with (the
-    commonest, the xml: of an xml:space attribute after a space, without a look back); one
-    with none counts when no ">" comes between either, or when, in the run free of spaces, tabs and
-    line breaks that ends at it, a quote follows a "<" before any ">" does. In a part of many colons,
-    searching the reversed bytes (PREFIXED_REVERSED) is the quicker, and finds the same."""
+    looked back from to the last "<" before it. A colon before it in the same name would have been
+    found first, so only what follows the colon before is looked at. Most colons have a space
+    between them and that "<", and are done with (the commonest, the xml: of an xml:space attribute
+    after a space, without a look back); one with none counts when no ">" comes between either, or
+    when, in the run free of spaces, tabs and line breaks that ends at it, a quote follows a "<"
+    before any ">" does. In a part of many colons, searching the reversed bytes (PREFIXED_REVERSED)
+    is the quicker, and finds the same."""
     find, rfind = xml.find, xml.rfind
     after, budget = 0, 64 + (len(xml) >> 8)
     while (colon := find(b":", after)) >= 0:
