@@ -60,7 +60,7 @@ def test_database_url_parsing():
                                                               "NAME": "/var/lib/x.db"}
     assert parse_database_url("sqlite:///rel/x.db")["NAME"] == "rel/x.db"
     pg = parse_database_url("postgres://u%40x:p%2Fw@db.local:6543/secassure?sslmode=require")
-    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert pg["ENGINE"] == "secassure.postgresql"
     assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
         "u@x", "p/w", "db.local", "6543", "secassure")
     assert pg["OPTIONS"] == {"sslmode": "require"}
