@@ -345,22 +345,32 @@ def test_shared_strings_that_claim_far_more_texts_than_they_hold_are_refused(dra
     assert reading.quick_workbook(fair) is not None
 
 
-def test_the_count_of_texts_is_found_wherever_it_is_and_however_often_its_rare_byte_comes():
-    """The word is looked for from each place of its rare byte: it is found at the very start and
-    the very end, beside runs of that byte, and past the budget of places, where the whole word is
-    searched for instead; a part that never spells it is passed, however many of the byte it holds."""
+@pytest.mark.parametrize(("word", "rare"), [(b"uniqueCount", b"q"), (b"quota", b"q"), (b"unique", b"e"),
+                                           (b"banana", b"n"), (b"x", b"x")],
+                         ids=["middle", "first", "last", "twice", "alone"])
+def test_a_word_is_found_wherever_it_is_and_however_often_its_rare_byte_comes(word, rare):
+    """The word is looked for from each place of its rare byte (first, last, in the middle, or
+    more than once in the word): it is found at the very start and the very end, beside runs of
+    that byte, and past the budget of places, where the whole word is searched for instead; data
+    that never spells it is passed, however many of the byte it holds."""
     import random
 
-    word = b"uniqueCount"
     chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
-    alphabet = [b"q", b"u", b"uniq", b"ueCount", b"n", b"<", b" "]
+    cut = word.index(rare)
+    alphabet = [rare, word[:1], word[: cut + 1], word[cut:], word[1:], b"<", b" "]
     strings = [b"".join(chance.choice(alphabet) for _ in range(chance.randint(0, size)))
                for size in (6, 30, 30, 3000) for _ in range(3000 if size < 3000 else 60)]
-    strings += [word, word + b"q" * 5000, b"q" * 5000 + word, b"q" * 70 + word, b"uniqueCoun", b"niqueCount",
-                b"q" * 5000, b"q" * 3 + b"niqueCount"]
+    strings += [word, word + rare * 5000, rare * 5000 + word, rare * 70 + word, word[:-1], word[1:],
+                rare * 5000, rare * 3 + word[1:], word[:-1] + rare * 5000]
     for data in strings:
-        assert reading.holds_word(data, word, b"q") is (word in data), data[:80]
-    assert reading.holds_word(b"q" * 400_000 + word, word, b"q")  # past the budget: found by the whole word
+        assert reading.holds_word(data, word, rare) is (word in data), data[:80]
+    assert reading.holds_word(rare * 400_000 + word, word, rare)  # past the budget: found by the whole word
+    short = rare * 400_000 + word[:-1]
+    assert reading.holds_word(short, word, rare) is (word in short)
+
+
+def test_the_count_of_texts_is_found_behind_many_of_its_rare_byte():
+    """A claim of ten billion texts hidden behind 20,000 of the count's rare byte is still refused."""
     oversized = b"q" * 20_000 + (SHARED % 10**10)
     assert reading._overstated_count(oversized, len(oversized)) == 10**10
 
