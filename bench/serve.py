@@ -121,17 +121,24 @@ def sign_in(port: int) -> dict[str, str]:
 
 def drive(port, cookies, workspace, row, deadline, results, lock):
     """One connection's load until deadline: the workspace, then a save of its row, in turn. ``row``
-    is [pk, revision], kept up to date for the next load on the same rows."""
+    is [pk, revision], kept up to date for the next load on the same rows. After a save whose
+    answer was lost or refused (the server may have saved it all the same), the revision is read
+    again from the next workspace page, so that one lost answer does not turn every later save
+    into a conflict."""
     pk = row[0]
     browser = Browser(port, cookies)
     mine: list[tuple[str, float, bool]] = []
     save_url = f"{workspace}rows/{pk}/"
+    shown = re.compile(rb'name="revision-%d" value="(\d+)"' % pk)
+    stale = False
     while time.monotonic() < deadline:
         for kind in ("workspace", "save"):
             start = time.perf_counter()
             try:
                 if kind == "workspace":
-                    status, _ = browser.request("GET", workspace)
+                    status, page = browser.request("GET", workspace)
+                    if stale and status == 200 and (found := shown.search(page)):
+                        row[1], stale = int(found.group(1)), False
                 else:
                     form = {"revision": row[1], "status": "compliant", "changed": "",
                             "narrative": f"Met, as checked at revision {row[1]}"}
@@ -139,9 +146,12 @@ def drive(port, cookies, workspace, row, deadline, results, lock):
                                                                            "X-CSRFToken": cookies["csrftoken"]})
                     if status == 200:
                         row[1] += 1
+                    else:
+                        stale = True
                 ok = status == 200
             except (OSError, http.client.HTTPException):
                 ok = False
+                stale = stale or kind == "save"
             mine.append((kind, (time.perf_counter() - start) * 1000, ok))
     with lock:
         results.extend(mine)
