@@ -12,7 +12,7 @@ from django.db import connection, connections
 
 from secassure.postgresql.base import DatabaseWrapper, readable
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the backend is PostgreSQL's")
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the backend is PostgreSQL's")
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ def ended_by_server(conn, watcher) -> None:
     wait_for_input(conn, "the server's farewell")
 
 
+@on_postgresql
 def test_the_database_url_selects_this_backend(kept):
     ours, _ = kept
     assert isinstance(ours, DatabaseWrapper)
@@ -61,6 +62,7 @@ def test_the_database_url_selects_this_backend(kept):
     assert ours.settings_dict["CONN_HEALTH_CHECKS"] is True
 
 
+@on_postgresql
 def test_a_healthy_idle_connection_is_usable_and_nothing_is_sent(kept):
     ours, watcher = kept
     mark(ours)
@@ -72,6 +74,7 @@ def test_a_healthy_idle_connection_is_usable_and_nothing_is_sent(kept):
         assert cursor.fetchone()[0] == ours.connection.info.backend_pid
 
 
+@on_postgresql
 def test_a_connection_the_server_ended_is_found_unusable_and_replaced(kept):
     ours, watcher = kept
     first = ours.connection.info.backend_pid
@@ -84,6 +87,7 @@ def test_a_connection_the_server_ended_is_found_unusable_and_replaced(kept):
         assert cursor.fetchone()[0] != first
 
 
+@on_postgresql
 def test_a_connection_with_a_message_waiting_is_checked_by_a_query(kept):
     ours, watcher = kept
     with ours.cursor() as cursor:
@@ -94,6 +98,7 @@ def test_a_connection_with_a_message_waiting_is_checked_by_a_query(kept):
     assert last_query(ours, watcher) == "SELECT 1"
 
 
+@on_postgresql
 def test_a_connection_that_saw_an_error_is_checked_by_a_query(kept):
     ours, watcher = kept
     mark(ours)
@@ -102,6 +107,7 @@ def test_a_connection_that_saw_an_error_is_checked_by_a_query(kept):
     assert last_query(ours, watcher) == "SELECT 1"
 
 
+@on_postgresql
 def test_a_connection_left_in_a_transaction_is_checked_by_a_query(kept):
     ours, watcher = kept
     ours.set_autocommit(False)
@@ -114,6 +120,7 @@ def test_a_connection_left_in_a_transaction_is_checked_by_a_query(kept):
         ours.set_autocommit(True)
 
 
+@on_postgresql
 def test_a_closed_connection_is_not_usable(kept):
     ours, _ = kept
     ours.connection.close()
