@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
+from django.db.models import Case, F, JSONField, Value, When
 from django.utils import timezone
 
 from secassure.datafiles import parse_yaml, paused_gc, read_text
@@ -36,21 +37,33 @@ _PARSED: dict[tuple[str, str], RuleSetData] = {}
 
 def _parsed(ruleset: RuleSet) -> RuleSetData:
     """A rule set parsed, once a process for each content it has held: the hash of its content,
-    which the loading action writes with the document, says whether it is the one parsed before."""
+    which the loading action writes with the document, says whether it is the one parsed before.
+    The document is read here only when the query left it out (see rules_in_force) and it is
+    needed after all."""
     key = (ruleset.content_hash, str(ruleset))
     found = _PARSED.get(key)
     if found is None:
+        document = getattr(ruleset, "unparsed", None)
+        if document is None:
+            document = ruleset.document  # left out by the query: read now
         if len(_PARSED) >= 16:
             _PARSED.clear()
-        found = _PARSED[key] = parse_rules(str(ruleset), ruleset.document)
+        found = _PARSED[key] = parse_rules(str(ruleset), document)
     return found
 
 
 def rules_in_force(day: dt.date, name: str = CYCLE_RULES) -> RuleSetData | None:
     """The published rules that took effect last on or before day (parsed once a process: a page
-    asks for them on every request)."""
-    ruleset = (RuleSet.objects.filter(name=name, status="published", effective_date__lte=day)
-               .order_by("-effective_date", "-loaded_at").first())
+    asks for them on every request). The query brings the rules' document only when this process
+    has parsed no content of its hash: reading and decoding a document of several kilobytes on
+    every request, to find it parsed already, cost more than the rest of the query."""
+    query = (RuleSet.objects.filter(name=name, status="published", effective_date__lte=day)
+             .order_by("-effective_date", "-loaded_at"))
+    known = list({content_hash for content_hash, _ in _PARSED})
+    if known:
+        query = query.defer("document", "source").annotate(unparsed=Case(
+            When(content_hash__in=known, then=Value(None)), default=F("document"), output_field=JSONField()))
+    ruleset = query.first()
     if ruleset is None:
         return None
     return _parsed(ruleset)

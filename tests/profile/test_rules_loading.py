@@ -92,3 +92,41 @@ def test_the_rules_in_force_are_parsed_once_for_each_content(shipped, write, mon
                         effective_date="2026-06-01", source="other content"), by=None)
     assert rules_in_force(dt.date(2026, 12, 31)).version == "2030.0-draft"
     assert [label for label in parsed if "@" in label] == ["assessment-cycle@2026.4", "assessment-cycle@2030.0-draft"]
+
+
+def test_rules_parsed_already_are_not_read_again_and_new_rules_come_in_the_same_query(
+        shipped, write, monkeypatch, django_assert_num_queries):
+    """The rules' document (several kilobytes) comes with the query only when this process has not
+    parsed a content of its hash: a page that asks for the rules again reads only the row, and rules
+    that take over still arrive whole in that one query."""
+    from django.db.models import JSONField
+
+    from secassure.profile import services
+
+    day = dt.date(2026, 12, 31)
+    monkeypatch.setattr(services, "_PARSED", {})
+    decoded = []
+    real = JSONField.from_db_value
+    monkeypatch.setattr(JSONField, "from_db_value", lambda field, value, expression, connection: (
+        decoded.append(value) or real(field, value, expression, connection)))
+    first = rules_in_force(day)
+    assert [v for v in decoded if v is not None]  # read and decoded the first time
+    decoded.clear()
+    with django_assert_num_queries(1):
+        again = rules_in_force(day)
+    assert again is first and not [v for v in decoded if v is not None]
+    load_rules(_variant(shipped, write, "newer.yaml", version="2026.9", effective_date="2026-06-01",
+                        source="newer content"), by=None)
+    decoded.clear()
+    with django_assert_num_queries(1):
+        newer = rules_in_force(day)
+    assert newer.version == "2026.9" and [v for v in decoded if v is not None]
+
+
+def test_rules_whose_content_was_parsed_under_another_name_are_read_and_parsed(shipped, monkeypatch):
+    from secassure.profile import services
+
+    content_hash = RuleSet.objects.get(version="2026.4").content_hash
+    monkeypatch.setattr(services, "_PARSED", {(content_hash, "elsewhere@1"): None})
+    in_force = rules_in_force(dt.date(2026, 12, 31))
+    assert in_force.version == "2026.4" and in_force.cycle
