@@ -167,7 +167,7 @@ def _databases() -> dict:
         db["TEST"] = {"NAME": None}
     else:
         db["CONN_MAX_AGE"] = env_int("SECASSURE_DB_CONN_MAX_AGE", 60)
-        db["CONN_HEALTH_CHECKS"] = True  # without a round trip on a healthy connection: secassure.postgresql
+        db["CONN_HEALTH_CHECKS"] = True  # no round trip on one in use a moment ago: secassure.postgresql
         options = db["OPTIONS"]
         if isinstance(options.get("prepare_threshold"), str):  # given in DATABASE_URL's query
             options["prepare_threshold"] = int(options["prepare_threshold"]) \

@@ -1,16 +1,20 @@
-"""The PostgreSQL backend's check of a kept connection: nothing sent on a healthy one, and a
-connection the server has ended, or one in doubt, checked by a query and replaced when it fails."""
+"""The PostgreSQL backend's check of a kept connection: nothing sent on a healthy one in use a
+moment ago, and a connection the server has ended, or one in doubt (idle a while, an error, a
+transaction left open), checked by a query and replaced when it fails."""
 
 from __future__ import annotations
 
 import select
 import socket
+import struct
+import threading
+import time
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
-from secassure.postgresql.base import DatabaseWrapper, readable
+from secassure.postgresql.base import FRESH, DatabaseWrapper, readable
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the backend is PostgreSQL's")
 
@@ -32,6 +36,26 @@ def kept(db, django_db_blocker):
         finally:
             ours.close()
             other.close()
+            settle()
+
+
+def settle() -> None:
+    """Wait until the server has ended every session but the test's own on the test database
+    (a backend leaves a moment after its client, or its terminator, lets go of it), so that none
+    is left when the database is dropped."""
+    deadline = time.monotonic() + 10
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.02)
+
+
+def probe(settings: dict, alias: str = "health-probe") -> DatabaseWrapper:
+    """A connection wrapper of our own on the test database, kept as a server keeps one."""
+    return DatabaseWrapper(settings, alias=alias)
 
 
 def last_query(conn, watcher) -> str:
@@ -140,3 +164,132 @@ def test_readable_sees_data_and_a_closed_peer_without_waiting(monkeypatch, with_
             else:
                 theirs.close()
             assert readable(ours.fileno())
+
+
+@on_postgresql
+def test_a_connection_idle_for_longer_than_fresh_is_checked_by_a_query(kept):
+    ours, watcher = kept
+    mark(ours)
+    ours.answered_at -= FRESH + 1
+    assert ours.is_usable()
+    assert last_query(ours, watcher) == "SELECT 1"
+    mark(ours)
+    assert ours.is_usable()  # it has just answered: its socket is enough again
+    assert "health-probe-mark" in last_query(ours, watcher)
+
+
+@on_postgresql
+def test_a_request_that_used_the_connection_keeps_it_fresh_for_the_next(kept):
+    ours, watcher = kept
+    ours.answered_at, ours.health_check_done = 0.0, False  # long idle, not yet checked
+    ours.close_if_unusable_or_obsolete()  # a request starts
+    mark(ours)  # its first query, after Django's check
+    ours.answered_at = 0.0  # the check long past: the request went on querying for a while
+    mark(ours)
+    ours.close_if_unusable_or_obsolete()  # it ends: the connection answered until now
+    ours.close_if_unusable_or_obsolete()  # the next starts
+    ours.close_if_health_check_failed()  # as its first query does first
+    assert "health-probe-mark" in last_query(ours, watcher)
+
+
+class VanishingProxy:
+    """A TCP relay to the database server that, once told the server has vanished, answers the
+    client's next packet with a reset and nothing before it, as a crashed host that came back, or
+    a firewall that forgot the connection, does."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.links: list[dict] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            link = {"client": client, "server": socket.create_connection(self.target), "gone": False}
+            self.links.append(link)
+            for source, sink in (("client", "server"), ("server", "client")):
+                threading.Thread(target=self._pump, args=(link, source, sink), daemon=True).start()
+
+    def _pump(self, link: dict, source: str, sink: str) -> None:
+        while True:
+            try:
+                data = link[source].recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if link["gone"]:
+                if source == "client":
+                    link["client"].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    link["client"].close()
+                return
+            try:
+                link[sink].sendall(data)
+            except OSError:
+                return
+
+    def vanish(self) -> None:
+        for link in self.links:
+            link["gone"] = True
+
+    def close(self) -> None:
+        self.listener.close()
+        for link in self.links:
+            for end in ("client", "server"):
+                try:  # wakes the relay's threads, and tells the server its client has gone
+                    link[end].shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                link[end].close()
+
+
+@pytest.fixture
+def behind_proxy(db, django_db_blocker):
+    settings = dict(connections["default"].settings_dict)
+    if (settings["HOST"] or "/").startswith("/"):
+        pytest.skip("the test database is reached through a Unix socket")
+    proxy = VanishingProxy(settings["HOST"], int(settings["PORT"] or 5432))
+    with django_db_blocker.unblock():
+        ours = probe({**settings, "HOST": "127.0.0.1", "PORT": str(proxy.port)}, alias="vanish-probe")
+        ours.ensure_connection()
+        try:
+            yield ours, proxy
+        finally:
+            ours.close()
+            proxy.close()
+            settle()
+
+
+def backend_pid(conn) -> int:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@on_postgresql
+def test_a_server_that_vanished_unheard_is_found_once_the_connection_idled(behind_proxy):
+    ours, proxy = behind_proxy
+    first = backend_pid(ours)
+    ours.close_if_unusable_or_obsolete()  # the request that used it ends
+    proxy.vanish()
+    ours.answered_at -= FRESH + 1  # and the connection idles
+    ours.close_if_unusable_or_obsolete()  # the next request starts: Django's check meets the reset
+    assert backend_pid(ours) != first  # and the request's query runs on a new connection
+
+
+@on_postgresql
+def test_within_fresh_a_vanished_server_costs_one_request_and_the_next_reconnects(behind_proxy):
+    ours, proxy = behind_proxy
+    first = backend_pid(ours)
+    ours.close_if_unusable_or_obsolete()  # a request ends, having used it
+    proxy.vanish()
+    ours.close_if_unusable_or_obsolete()  # the next starts at once: the socket is all that is looked at
+    with pytest.raises(OperationalError):
+        backend_pid(ours)
+    ours.close_if_unusable_or_obsolete()  # it ends with an error; the next request checks, and reconnects
+    assert backend_pid(ours) != first
