@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
-from django.db.models import Case, F, JSONField, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from secassure.datafiles import parse_yaml, paused_gc, read_text
@@ -55,14 +55,17 @@ def _parsed(ruleset: RuleSet) -> RuleSetData:
 def rules_in_force(day: dt.date, name: str = CYCLE_RULES) -> RuleSetData | None:
     """The published rules that took effect last on or before day (parsed once a process: a page
     asks for them on every request). The query brings the rules' document only when this process
-    has parsed no content of its hash: reading and decoding a document of several kilobytes on
-    every request, to find it parsed already, cost more than the rest of the query."""
+    has parsed no content of its hash under this name: reading and decoding a document of several
+    kilobytes on every request, to find it parsed already, cost more than the rest of the query."""
     query = (RuleSet.objects.filter(name=name, status="published", effective_date__lte=day)
              .order_by("-effective_date", "-loaded_at"))
-    known = list({content_hash for content_hash, _ in _PARSED})
+    # This name's contents parsed so far (most often one; list() copies the keys at once, while
+    # another thread may be adding one).
+    known = sorted({content_hash for content_hash, label in list(_PARSED) if label.startswith(f"{name}@")})
     if known:
         query = query.defer("document", "source").annotate(unparsed=Case(
-            When(content_hash__in=known, then=Value(None)), default=F("document"), output_field=JSONField()))
+            When(content_hash__in=known, then=Value(None)), default=F("document"),
+            output_field=RuleSet._meta.get_field("document")))
     ruleset = query.first()
     if ruleset is None:
         return None
