@@ -121,16 +121,16 @@ def sign_in(port: int) -> dict[str, str]:
 
 def drive(port, cookies, workspace, row, deadline, results, lock):
     """One connection's load until deadline: the workspace, then a save of its row, in turn. ``row``
-    is [pk, revision], kept up to date for the next load on the same rows. After a save whose
-    answer was lost or refused (the server may have saved it all the same), the revision is read
-    again from the next workspace page, so that one lost answer does not turn every later save
-    into a conflict."""
+    is [pk, revision] (and, once loaded, whether the revision is in doubt), kept up to date for the
+    next load on the same rows. After a save whose answer was lost or refused (the server may have
+    saved it all the same), the revision is read again from the next workspace page, so that one
+    lost answer does not turn every later save into a conflict."""
     pk = row[0]
     browser = Browser(port, cookies)
     mine: list[tuple[str, float, bool]] = []
     save_url = f"{workspace}rows/{pk}/"
     shown = re.compile(rb'name="revision-%d" value="(\d+)"' % pk)
-    stale = False
+    stale = len(row) > 2 and row[2]
     while time.monotonic() < deadline:
         for kind in ("workspace", "save"):
             start = time.perf_counter()
@@ -153,6 +153,7 @@ def drive(port, cookies, workspace, row, deadline, results, lock):
                 ok = False
                 stale = stale or kind == "save"
             mine.append((kind, (time.perf_counter() - start) * 1000, ok))
+    row[2:] = [stale]
     with lock:
         results.extend(mine)
 

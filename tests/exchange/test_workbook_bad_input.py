@@ -357,7 +357,7 @@ def test_a_word_is_found_wherever_it_is_and_however_often_its_rare_byte_comes(wo
 
     chance = random.Random(20261206)  # noqa: S311 - repeatable test input, not a secret
     cut = word.index(rare)
-    alphabet = [rare, word[:1], word[: cut + 1], word[cut:], word[1:], b"<", b" "]
+    alphabet = [rare, word[:1], word[: cut + 1], word[cut + 1:], word[1:], b"<", b" "]
     strings = [b"".join(chance.choice(alphabet) for _ in range(chance.randint(0, size)))
                for size in (6, 30, 30, 3000) for _ in range(3000 if size < 3000 else 60)]
     strings += [word, word + rare * 5000, rare * 5000 + word, rare * 70 + word, word[:-1], word[1:],
