@@ -5,6 +5,7 @@ the browser says so on the console, which is what the journeys and the crawl lis
 
 from __future__ import annotations
 
+from tests.e2e.browsing import open_in_place
 from tests.e2e.conftest import sign_in, watch_policy
 
 ALICE = "alice@demo.secassure.test"
@@ -41,15 +42,16 @@ def test_pages_work_under_the_policy_and_it_is_enforced(browser, demo):
         # A row opened for editing in place, through htmx.
         assessment = Assessment.objects.filter(organisation__slug="demo-networks").order_by("-pk").first()
         page.goto(f"{demo}/orgs/demo-networks/assessments/{assessment.pk}/")
-        page.locator("tr a:has-text('Review'), tr a:has-text('Edit')").first.click()
-        page.wait_for_selector("tr.editing")
+        open_in_place(page, "tr a:has-text('Review'), tr a:has-text('Edit')")
 
         assert not refused, "\n".join(refused)
 
         # The policy is enforced: an inline handler slipped into the page neither runs nor goes unseen.
-        page.evaluate("() => document.body.insertAdjacentHTML('beforeend',"
-                      " '<img src=\"/no-such-image\" onerror=\"window.ranInline = true\">')")
-        page.wait_for_timeout(500)
+        # The browser weighs the handler against the policy when the image's error fires, after the
+        # server's answer to /no-such-image: wait for the refusal itself, not for a guessed while.
+        with page.expect_console_message(lambda message: "inline event handler" in message.text):
+            page.evaluate("() => document.body.insertAdjacentHTML('beforeend',"
+                          " '<img src=\"/no-such-image\" onerror=\"window.ranInline = true\">')")
         assert page.evaluate("() => window.ranInline === undefined")
         assert any("inline event handler" in text for text in refused), refused
     finally:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from secassure.assessments.models import Assessment
-from tests.e2e.browsing import follow
+from tests.e2e.browsing import check_every_item, follow, open_in_place
 from tests.e2e.conftest import sign_in
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -47,12 +47,9 @@ def _confirm_each_carried_forward_item(page) -> int:
     review = page.locator("td.actions a:text-is('Review')")
     confirmed = 0
     while review.count():
-        review.first.click()
-        editing = page.locator("tr.editing")
-        editing.wait_for()
+        # the keyboard's focus moves into the form that replaces the link (open_in_place waits for it)
+        editing = open_in_place(page, "td.actions a:text-is('Review')")
         assert "Carried forward from the baseline" in editing.inner_text()
-        # the keyboard's focus moved into the form that replaced the link
-        assert page.evaluate("document.activeElement.closest('tr.editing') !== null")
         editing.locator("button:has-text('Confirm and save')").click()
         editing.wait_for(state="detached")
         confirmed += 1
@@ -85,8 +82,7 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     # the continuity plan to the first row on the way, and sends it for internal review.
     _open_the_self_assessment(alice)
     assert _badge(alice) == "In preparation"
-    alice.locator("td.actions a:text-is('Review')").first.click()
-    alice.locator("tr.editing").wait_for()
+    open_in_place(alice, "td.actions a:text-is('Review')")
     alice.select_option("select[name=document]", label="Business Continuity Plan")
     alice.click("button:has-text('Link')")
     # The row's form comes back listing the plan among its evidence; only then is it saved, and only
@@ -110,9 +106,7 @@ def test_a_newcomer_signs_in_sees_the_portfolio_and_completes_the_demo_submissio
     _open_the_self_assessment(helen)
     for tab in ("Validation rows", "Questionnaire"):
         follow(helen, f"nav.tabs a:has-text('{tab}')")
-        while helen.locator("button:has-text('Check')").count():
-            helen.locator("button:has-text('Check')").first.click()
-            helen.wait_for_timeout(300)
+        assert check_every_item(helen)
         helen.reload()
         assert helen.locator("button:has-text('Check')").count() == 0
     follow(helen, "nav.tabs a:has-text('Validation rows')")

@@ -8,7 +8,7 @@ from secassure.assessments import actions as assessments
 from secassure.assessments.choices import AssessmentStatus as S
 from secassure.evidence import actions as evidence
 from tests.assessments import helpers
-from tests.e2e.browsing import follow
+from tests.e2e.browsing import check_every_item, follow
 from tests.evidence import files
 
 
@@ -55,9 +55,7 @@ def test_a_user_answers_attaches_evidence_has_it_checked_signs_off_and_submits(o
     owen = open_as(people["owen"])
     for tab in (base, f"{base}questions/"):
         owen.goto(tab)
-        while owen.locator("button:has-text('Check')").count():
-            owen.locator("button:has-text('Check')").first.click()
-            owen.wait_for_timeout(300)
+        assert check_every_item(owen)
         owen.reload()
         assert owen.locator("button:has-text('Check')").count() == 0
         assert "Checked by owen@a.test" in owen.content()
