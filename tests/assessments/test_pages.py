@@ -163,6 +163,18 @@ def test_the_workspace_costs_the_same_queries_however_many_links(client, alice, 
     assert _membership_reads(large) == 1  # the door's, and no other
 
 
+def test_the_workspace_asks_for_a_pages_links_by_one_list_of_keys(client, alice, ssa):
+    """On PostgreSQL the page's keys go as one array (secassure.lookups), so that every length of
+    page is one statement, which the server plans once; elsewhere as Django's IN."""
+    client.force_login(alice)
+    _grow(ssa, 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_url(ssa)).status_code == 200
+    [links] = [q["sql"] for q in queries.captured_queries if 'FROM "assessments_evidencelink"' in q["sql"]]
+    form = " = ANY(" if connection.vendor == "postgresql" else " IN ("
+    assert f'"assessments_evidencelink"."row_id"{form}' in links
+
+
 def _membership_reads(queries) -> int:
     return sum(q["sql"].startswith('SELECT "tenancy_membership"') for q in queries.captured_queries)
 
