@@ -43,8 +43,20 @@ def target(name: str, measured: float, limit: float, unit: str = "", *, at_least
     number (" ms", "x")."""
     met = measured >= limit if at_least else measured <= limit
     ratio = measured / limit if limit else float("inf")
-    return (f"TARGET {name}: {measured:.{digits}f}{unit} (target {'at least' if at_least else 'at most'} "
-            f"{limit:.{digits}f}{unit}) ratio {ratio:.2f} {'MET' if met else 'NOT MET'}")
+    # A figure that rounds to its limit without being it is shown to as many more places as tell
+    # them apart (up to three), so that "1.00x, at least 1.00x: NOT MET" never reads as a contradiction.
+    shown, ratio_shown = _places(measured, limit, digits), _places(ratio, 1.0, 2)
+    return (f"TARGET {name}: {measured:.{shown}f}{unit} (target {'at least' if at_least else 'at most'} "
+            f"{limit:.{digits}f}{unit}) ratio {ratio:.{ratio_shown}f} {'MET' if met else 'NOT MET'}")
+
+
+def _places(value: float, limit: float, digits: int) -> int:
+    """The decimal places to show value with: digits, or more (at most three more) while it would
+    read as limit without being it."""
+    places = digits
+    while value != limit and f"{value:.{places}f}" == f"{limit:.{places}f}" and places < digits + 3:
+        places += 1
+    return places
 
 
 def skipped(name: str, limit: str, why: str) -> str:
