@@ -7,6 +7,11 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
+        # The workspace asks for a page's evidence with __any (secassure.lookups).
+        from secassure import lookups
+
+        lookups.register()
+
         # The document page lists the assessments a document is linked in; the register asks
         # this reader rather than importing the assessments, which sit above it.
         from secassure.assessments.evidence_map import document_places

@@ -28,10 +28,9 @@ class WebConfig(AppConfig):
     verbose_name = "Web"
 
     def ready(self):
-        from secassure import lookups, prepared
+        from secassure import prepared
 
         prepared.watch()
-        lookups.register()
         # The web app has no models, so Django sends it no post_migrate of its own: the receiver
         # listens to every app's, and finds the index in place after the first.
         post_migrate.connect(_search_index, dispatch_uid="secassure.web.search_index")
