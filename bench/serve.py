@@ -221,6 +221,7 @@ def main() -> int:
     if not args.compare:
         with Installation(args, postgres=args.postgres) as installation:
             installation.report(*Load.together([installation.load(args.seconds)]))
+            installation.warn_of_doubt()
         return 0
     from summary import target  # bench/summary.py, beside this file
 
@@ -236,6 +237,7 @@ def main() -> int:
         for name, installation in (("SQLite", sqlite), ("PostgreSQL", postgres)):
             print(f"on {name}, in {turns} turns of {args.seconds / turns:.1f} s:")
             rates[name], cpus[name] = installation.report(*Load.together(loads[name]))
+            installation.warn_of_doubt()
     ratios = [(p.answered / p.elapsed) / (q.answered / q.elapsed) if q.answered else 0.0
               for p, q in zip(loads["PostgreSQL"], loads["SQLite"], strict=True)]
     ratio = statistics.median(ratios)
@@ -371,6 +373,16 @@ class Installation:
                       f"p99 {percentile(times, 99):7.1f} ms")
         print(after.line(before, len(results)))
         return (len(results) - errors) / elapsed, (after.busy - before.busy) / max(len(results), 1) * 1000
+
+    def warn_of_doubt(self) -> None:
+        """Say so when a connection ended with its row's revision in doubt: a save's answer was lost
+        or refused, and the row never showed on a workspace page afterwards (the person signed in
+        may not edit it, or it is beyond the page's first rows), so its later saves were most likely
+        refused as conflicts, and counted as errors above."""
+        doubtful = sum(1 for row in self.rows if len(row) > 2 and row[2])
+        if doubtful:
+            print(f"  {doubtful} of {len(self.rows)} connections ended with their row's revision in doubt: "
+                  "it never showed on the workspace page after a refused save")
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
