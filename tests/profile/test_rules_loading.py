@@ -134,3 +134,15 @@ def test_rules_whose_content_was_parsed_under_another_version_are_read_and_parse
     with django_assert_num_queries(2):
         in_force = rules_in_force(dt.date(2026, 12, 31))
     assert in_force.version == "2026.4" and in_force.cycle
+
+
+def test_the_parsed_rules_kept_are_bounded(shipped, monkeypatch):
+    """A process keeps at most 16 parsed contents: past that it starts afresh, and the rules in force
+    are still read and parsed whole."""
+    from secassure.profile import services
+
+    kept = {(f"{n:064x}", f"other-rules@{n}"): None for n in range(16)}
+    monkeypatch.setattr(services, "_PARSED", kept)
+    in_force = rules_in_force(dt.date(2026, 12, 31))
+    assert in_force.version == "2026.4" and in_force.cycle
+    assert list(kept) == [(RuleSet.objects.get(version="2026.4").content_hash, "assessment-cycle@2026.4")]
