@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +54,9 @@ def catalogue_yaml(obligations: int, questions: int, version: str) -> str:
 def scratch_installation(prefix: str) -> Path:
     """A fresh installation to measure in: its own data folder and SQLite database (DATABASE_URL,
     when set, names another database to try), Django set up and migrated. Returns the folder."""
-    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    from summary import scratch_folder  # bench/summary.py, beside this file
+
+    tmp = scratch_folder(prefix)
     os.environ["SECASSURE_DATA_DIR"] = str(tmp)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
@@ -117,10 +118,10 @@ def timed(fn, repeat: int):
 
 
 def main() -> int:
-    from summary import target  # bench/summary.py, beside this file
+    from summary import scratch_folder, target  # bench/summary.py, beside this file
 
     obligations = int(sys.argv[1]) if len(sys.argv) > 1 else 1300
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-assessment-bench-"))
+    tmp = scratch_folder("secassure-assessment-bench-")
     os.environ["SECASSURE_DATA_DIR"] = str(tmp)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"
@@ -190,8 +191,8 @@ def main() -> int:
     baseline = created.assessment
     documents = [add_document(org, title=f"Evidence {i}", doc_type="record", by=None) for i in range(100)]
     rows = list(baseline.rows.all())
-    links = [EvidenceLink(assessment=baseline, row=rows[i % len(rows)], document=documents[i // len(rows) * 7 % 100
-                                                                                            + i % 7])
+    links = [EvidenceLink(assessment=baseline, row=rows[i % len(rows)],
+                          document=documents[(i // len(rows) * 7 + i % 7) % len(documents)])
              for i in range(5000)]
     EvidenceLink.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
     baseline.rows.update(status="compliant", narrative="How we meet it, in a paragraph of ordinary length.")

@@ -14,7 +14,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,9 @@ LOW = ROOT.parent / "shared" / "testdata" / "NIST_SP-800-53_rev5_LOW-baseline-re
 
 
 def setup() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-bench-"))
+    from summary import scratch_folder  # bench/summary.py, beside this file
+
+    tmp = scratch_folder("secassure-bench-")
     os.environ["SECASSURE_DATA_DIR"] = str(tmp)
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"

@@ -67,9 +67,9 @@ def main() -> int:
 
 
 def run(name: str, args) -> int:
-    import tempfile
+    from summary import scratch_folder  # bench/summary.py, beside this file
 
-    tmp = Path(tempfile.mkdtemp(prefix="secassure-scale-bench-"))
+    tmp = scratch_folder("secassure-scale-bench-")
     os.environ["SECASSURE_DATA_DIR"] = str(tmp)
     os.environ["DATABASE_URL"] = f"postgres://postgres@{HOST}/{name}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "secassure.settings"

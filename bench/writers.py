@@ -25,9 +25,7 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 ROWS = 1300
 QUESTIONS = 60
@@ -213,7 +211,9 @@ def one(name: str, rows: int, repeat: int) -> dict:
         import secassure.exchange.workbook  # noqa: F401
     sheets = cells(rows)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    path = Path(tempfile.mkdtemp(prefix="secassure-writers-")) / "out.xlsx"
+    from summary import scratch_folder  # bench/summary.py, beside this file
+
+    path = scratch_folder("secassure-writers-") / "out.xlsx"
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
