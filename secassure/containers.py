@@ -65,7 +65,7 @@ WORKBOOK_LIMITS = ZipLimits(members=2_000, uncompressed=400 * 1024 * 1024, ratio
 
 class ContainerRefused(ValueError):
     """A container is over a limit or damaged. kind says which check refused it ("members", "ratio",
-    "total", "encrypted", "depth", "damaged"), so that a caller may word it for its own readers;
+    "total", "encrypted", "depth", "overlap", "damaged"), so that a caller may word it for its own readers;
     member is the part concerned, with the containers it sits in, when there is one."""
 
     def __init__(self, kind: str, message: str, member: str = ""):
@@ -95,6 +95,38 @@ def check_sizes(members: Iterable[zipfile.ZipInfo], limits: ZipLimits, *, spent:
             raise ContainerRefused("total", f"the file would expand to more than {limits.uncompressed >> 20:,} MiB "
                                    "(counting the files inside the files inside it); it is too large to check", name)
     return total
+
+
+def overlapping_part(archive: zipfile.ZipFile, handle: BinaryIO) -> zipfile.ZipInfo | None:
+    """The first part, in the order of the file, whose packed bytes run past where the next part
+    begins (the last part: where the directory begins), or None. Parts that share their bytes let a
+    small file declare many large parts, a trick of zip bombs. Python's zip reader refuses such a
+    part when opening it from releases 3.11.8 and 3.12.2 on; this finds it on every release, before
+    any part is opened. A part's bytes begin after its local header, its name and its extra field
+    (whose lengths only the local header gives: they may differ from the directory's); ``handle``
+    is the archive's file, opened on its own. A part whose local header is not one is left to the
+    zip reader, which refuses it when opening it."""
+    members = sorted(archive.infolist(), key=lambda member: member.header_offset)
+    ends = [member.header_offset for member in members[1:]] + [archive.start_dir]
+    for member, end in zip(members, ends, strict=True):
+        handle.seek(member.header_offset)
+        head = handle.read(LOCAL_HEADER.size)
+        if len(head) != LOCAL_HEADER.size or head[:4] != ZIP_MAGIC:
+            continue
+        *_, name_length, extra_length = LOCAL_HEADER.unpack(head)
+        if member.header_offset + LOCAL_HEADER.size + name_length + extra_length + member.compress_size > end:
+            return member
+    return None
+
+
+def check_overlaps(archive: zipfile.ZipFile, handle: BinaryIO, *, where: str = "") -> None:
+    """Refuse a container holding a part that runs into the next (see overlapping_part); ``where``
+    prefixes the part's name with the containers it sits in."""
+    shared = overlapping_part(archive, handle)
+    if shared is not None:
+        name = where + shared.filename
+        raise ContainerRefused("overlap", f"part {name} runs into the part after it: parts that share their bytes "
+                               "are a trick of zip bombs, so the file was not opened", name)
 
 
 def read_declared(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
@@ -132,7 +164,7 @@ def read_part(archive: zipfile.ZipFile, handle: BinaryIO, member: zipfile.ZipInf
     start = handle.seek(extra_length, 1)
     end = getattr(member, "_end_offset", None)  # where the next part begins, as Python's newer readers know
     if end is not None and start + member.compress_size > end:
-        return read_declared(archive, member)  # which refuses overlapping parts
+        return read_declared(archive, member)  # which refuses it (overlapping_part finds such parts on every release)
     packed = handle.read(member.compress_size)
     if member.compress_type == zipfile.ZIP_STORED:
         data = packed[:member.file_size]
@@ -174,6 +206,8 @@ def _walk(path: Path, limits: ZipLimits, scratch: Path, visit: Visitor | None, *
                 raise ContainerRefused("members", f"{where or 'the file'} holds {len(members):,} files, over the "
                                        f"limit of {limits.members:,}", where)
             spent = check_sizes(members, limits, spent=spent, where=where)
+            with open(path, "rb") as handle:
+                check_overlaps(archive, handle, where=where)
             for member in members:
                 if member.is_dir():
                     continue

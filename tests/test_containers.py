@@ -4,6 +4,7 @@ every other to that reader (read_declared), whose memory stays bounded by the de
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 import zlib
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from secassure import containers
+from tests.evidence import files
 
 TEXT = ("<worksheet><sheetData>" + "<row><c><v>1</v></c></row>" * 400 + "</sheetData></worksheet>").encode()
 
@@ -307,3 +309,128 @@ def test_a_packs_manifest_is_never_inflated_whole(tmp_path):
     got, peak = peak_of(lambda: pack.verify(path, signature=False))
     assert got[0] == "BadZipFile" and "CRC" in got[1]
     assert peak < 4 << 20, f"{peak:,} bytes"
+
+
+def zip_bytes(parts: dict[str, bytes], *, stream: bool = False) -> bytes:
+    """A zip of parts, deflated; ``stream``: written as to a pipe, each part's sizes then following its
+    bytes in a data descriptor."""
+    buffer = io.BytesIO()
+    target = Unseekable(buffer) if stream else buffer
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+class Unseekable(io.RawIOBase):
+    """A file that can only be written forwards, as a pipe is."""
+
+    def __init__(self, into: io.BytesIO):
+        self.into, self.written = into, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.written += len(data)
+        return self.into.write(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def seekable(self) -> bool:
+        return False
+
+
+def overlapping(data: bytes) -> str | None:
+    """The name of the part containers.overlapping_part finds in a zip's bytes, if any."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        found = containers.overlapping_part(archive, io.BytesIO(data))
+    return None if found is None else found.filename
+
+
+THREE = {"a.xml": TEXT, "b.xml": TEXT[:500], "c.xml": TEXT[::-1]}
+
+
+@pytest.mark.parametrize("name", ["a.xml", "b.xml", "c.xml"])  # the last one runs into the directory
+def test_a_part_running_into_the_next_is_found_on_every_python(name):
+    data = zip_bytes(THREE)
+    assert overlapping(data) is None
+    assert overlapping(files.overlapped(data, name, by=1)) == name
+    assert overlapping(files.overlapped(data, name, by=0)) is None  # ending where the next begins is fine
+
+
+def test_a_directory_entry_pointing_into_another_part_is_found():
+    """Two entries of the directory naming one local header: a part's bytes read twice over."""
+    data = bytearray(zip_bytes(THREE))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        at = archive.start_dir
+        for member in archive.infolist():
+            if member.filename == "b.xml":
+                struct.pack_into("<I", data, at + 42, 0)  # its local header's offset: a.xml's
+            at += 46 + len(member.filename) + len(member.extra) + len(member.comment)
+    assert overlapping(bytes(data)) == "a.xml"
+
+
+def test_parts_followed_by_data_descriptors_are_not_taken_for_overlapping():
+    data = zip_bytes(THREE, stream=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert all(member.flag_bits & 0x8 for member in archive.infolist())  # a descriptor after each part
+    assert overlapping(data) is None
+    assert overlapping(files.overlapped(data, "b.xml", by=17)) == "b.xml"  # beyond its 16-byte descriptor
+
+
+def test_a_zip_after_other_bytes_is_judged_where_it_lies():
+    """A self-extracting archive: a program before the zip, whose offsets count from the zip's start."""
+    data = b"#!/bin/sh\nexit 0\n" * 40 + zip_bytes(THREE)
+    assert overlapping(data) is None
+    assert overlapping(files.overlapped(data, "a.xml", by=1)) == "a.xml"
+
+
+def test_a_local_extra_field_longer_than_the_directorys_is_counted():
+    """Tools that align parts pad the local header's extra field alone: the part's bytes begin after
+    that padding, whatever the directory says."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in THREE.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.extra = struct.pack("<HH", 0xD935, 8) + bytes(8)  # padding, as an aligning tool writes it
+            archive.writestr(info, data)
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        start, members = archive.start_dir, archive.infolist()
+    # The directory without the extra fields: each entry shorter by 12 bytes, the end record told so.
+    directory, at = b"", start
+    for member in members:
+        entry_length = 46 + len(member.filename) + len(member.extra) + len(member.comment)
+        entry = bytearray(data[at:at + entry_length])
+        struct.pack_into("<H", entry, 30, 0)
+        directory += bytes(entry[:46 + len(member.filename)]) + bytes(entry[46 + len(member.filename) + 12:])
+        at += entry_length
+    end = bytearray(data[at:])
+    struct.pack_into("<I", end, 12, len(directory))
+    stripped = data[:start] + directory + bytes(end)
+    with zipfile.ZipFile(io.BytesIO(stripped)) as archive:
+        assert [m.extra for m in archive.infolist()] == [b"", b"", b""]
+        assert archive.read("c.xml") == THREE["c.xml"]
+    assert overlapping(stripped) is None
+    assert overlapping(files.overlapped(stripped, "b.xml", by=1)) == "b.xml"
+
+
+def test_walk_refuses_overlapping_parts_at_any_depth(tmp_path):
+    limits = containers.ZipLimits(members=10, uncompressed=1 << 20, ratio=100, depth=1)
+    outer = tmp_path / "outer.zip"
+    outer.write_bytes(files.overlapped(zip_bytes(THREE), "b.xml"))
+    with pytest.raises(containers.ContainerRefused) as refused:
+        containers.walk(outer, limits, scratch=tmp_path)
+    assert (refused.value.kind, refused.value.member) == ("overlap", "b.xml")
+    assert str(refused.value) == ("part b.xml runs into the part after it: parts that share their bytes are a trick "
+                                  "of zip bombs, so the file was not opened")
+    inner = files.overlapped(zip_bytes(THREE), "c.xml")
+    outer.write_bytes(zip_bytes({"notes.txt": b"notes", "inner.zip": inner}))
+    with pytest.raises(containers.ContainerRefused) as refused:
+        containers.walk(outer, limits, scratch=tmp_path)
+    assert (refused.value.kind, refused.value.member) == ("overlap", "inner.zip/c.xml")
+    outer.write_bytes(zip_bytes({"notes.txt": b"notes", "inner.zip": zip_bytes(THREE)}))
+    assert containers.walk(outer, limits, scratch=tmp_path) > 0

@@ -166,6 +166,10 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
             except containers.ContainerRefused as exc:
                 _refuse(f"the workbook would expand to more than {MAX_UNCOMPRESSED >> 20} MiB; it is too large to "
                         "import" if exc.kind == "total" else str(exc))
+            try:
+                containers.check_overlaps(archive, handle)
+            except containers.ContainerRefused as exc:
+                _refuse(str(exc))
             for member in members:
                 if member.is_dir():
                     continue

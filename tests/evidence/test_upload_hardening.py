@@ -152,6 +152,12 @@ BAD = {
     "SVG with onload after text": (b'Chart\n<svg onload="alert(1)"/>', "chart.txt", "the content is an SVG image"),
     "zip holding a zip bomb": (zipped({"evidence/bomb.zip": bomb_zip()}, zipfile.ZIP_STORED), "evidence.zip",
                                "part evidence/bomb.zip/zeros.bin would expand"),
+    "zip whose parts overlap": (files.overlapped(zipped({"a.pdf": files.PDF, "b.pdf": files.PDF}), "a.pdf"),
+                                "evidence.zip", "evidence.zip: part a.pdf runs into the part after it: parts that "
+                                "share their bytes are a trick of zip bombs, so the file was not opened"),
+    "zip holding a zip whose parts overlap": (zipped({"inner.zip": files.overlapped(zipped({"a.pdf": files.PDF}),
+                                                                                    "a.pdf")}, zipfile.ZIP_STORED),
+                                              "evidence.zip", "part inner.zip/a.pdf runs into the part after it"),
     "deeply nested zip": (nested(6, files.PDF), "evidence.zip", "is a zip nested more than 3 deep; unpack the files "
                           "and upload them as they are"),
     "zip holding a .docm": (zipped({"policies/policy.docm": files.ooxml("word")}), "evidence.zip",
@@ -186,7 +192,7 @@ def test_a_bad_file_is_refused_by_the_action(policy, _blob_dir, content, name, m
 
 WEB = ["docx holding vbaProject.bin", "a .docm", "Word 97 document with macros", "PDF with JavaScript",
        "PDF with escaped JavaScript and Launch", "HTML named report.txt", "SVG with onload", "zip holding a zip bomb",
-       "deeply nested zip"]
+       "deeply nested zip", "zip whose parts overlap"]
 
 
 @pytest.mark.parametrize("case", WEB)

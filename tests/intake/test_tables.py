@@ -15,6 +15,7 @@ import pytest
 
 from secassure.exchange.intake import tables
 from secassure.exchange.intake.tables import IntakeRefused, Table, read_table, sheets
+from tests.evidence import files
 from tests.exchange import crafted
 from tests.intake import layouts
 
@@ -256,6 +257,17 @@ def test_an_ods_with_a_password_is_refused(tmp_path):
                 '</manifest:manifest>')
     path = layouts.ods_with_content(tmp_path / "protected.ods", "not XML: encrypted bytes", manifest=manifest)
     assert "password-protected" in refused(path, "protected.ods")
+
+
+@pytest.mark.parametrize(("suffix", "part"), [(".xlsx", "xl/workbook.xml"), (".ods", "content.xml")])
+def test_a_spreadsheet_whose_parts_overlap_is_refused(tmp_path, suffix, part):
+    made = layouts.ssa_answers(tmp_path / "ssa.xlsx") if suffix == ".xlsx" else \
+        layouts.repeated_cells_ods(tmp_path / "small.ods", rows=1, columns=2)
+    path = tmp_path / f"overlapping{suffix}"
+    path.write_bytes(files.overlapped(made.read_bytes(), part))
+    assert refused(path, path.name) == (f"the file cannot be taken in: part {part} runs into the part after it: "
+                                        "parts that share their bytes are a trick of zip bombs, so the file was not "
+                                        "opened")
 
 
 def test_a_zip_bomb_is_refused(tmp_path):

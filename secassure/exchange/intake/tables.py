@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secassure import containers
 from secassure.containers import ZIP_ERRORS, read_declared
 from secassure.errors import ActionError
 from secassure.exchange.reading import (
@@ -223,6 +224,11 @@ def _check_ods(path: Path) -> None:
                             " times: the file looks like a zip bomb, so it was not opened")
                 if total > MAX_UNCOMPRESSED:
                     _refuse(f"the file would expand to more than {MAX_UNCOMPRESSED >> 20} MiB; it is too large")
+            try:
+                with open(path, "rb") as handle:
+                    containers.check_overlaps(archive, handle)
+            except containers.ContainerRefused as exc:
+                _refuse(str(exc))
             if "META-INF/manifest.xml" in names:
                 with archive.open("META-INF/manifest.xml") as manifest:
                     if b"encryption-data" in manifest.read(4 << 20):
