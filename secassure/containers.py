@@ -104,11 +104,17 @@ def overlapping_part(archive: zipfile.ZipFile, handle: BinaryIO) -> zipfile.ZipI
     part when opening it from releases 3.11.8 and 3.12.2 on; this finds it on every release, before
     any part is opened. A part's bytes begin after its local header, its name and its extra field
     (whose lengths only the local header gives: they may differ from the directory's); ``handle``
-    is the archive's file, opened on its own. A part whose local header is not one is left to the
+    is the archive's file, opened on its own. A part placed where its local header cannot fit
+    (before the file's start, or too near the next part or beyond the directory) runs into the next
+    too, and is found without seeking there. A part whose local header is not one is left to the
     zip reader, which refuses it when opening it."""
     members = sorted(archive.infolist(), key=lambda member: member.header_offset)
+    if not members:
+        return None
     ends = [member.header_offset for member in members[1:]] + [archive.start_dir]
     for member, end in zip(members, ends, strict=True):
+        if member.header_offset < 0 or member.header_offset + LOCAL_HEADER.size > end:
+            return member
         handle.seek(member.header_offset)
         head = handle.read(LOCAL_HEADER.size)
         if len(head) != LOCAL_HEADER.size or head[:4] != ZIP_MAGIC:

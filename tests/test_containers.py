@@ -342,10 +342,20 @@ class Unseekable(io.RawIOBase):
         return False
 
 
+class Bounded(io.BytesIO):
+    """A file that cannot be sought beyond its end, as a real one cannot be sought beyond what an
+    offset can hold (an offset of 2 ** 63 from a zip64 field raises ValueError)."""
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET and not 0 <= offset <= len(self.getbuffer()):
+            raise ValueError(f"cannot seek to {offset}")
+        return super().seek(offset, whence)
+
+
 def overlapping(data: bytes) -> str | None:
     """The name of the part containers.overlapping_part finds in a zip's bytes, if any."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        found = containers.overlapping_part(archive, io.BytesIO(data))
+        found = containers.overlapping_part(archive, Bounded(data))
     return None if found is None else found.filename
 
 
@@ -357,7 +367,6 @@ def test_a_part_running_into_the_next_is_found_on_every_python(name):
     data = zip_bytes(THREE)
     assert overlapping(data) is None
     assert overlapping(files.overlapped(data, name, by=1)) == name
-    assert overlapping(files.overlapped(data, name, by=0)) is None  # ending where the next begins is fine
 
 
 def test_a_directory_entry_pointing_into_another_part_is_found():
@@ -377,7 +386,8 @@ def test_parts_followed_by_data_descriptors_are_not_taken_for_overlapping():
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert all(member.flag_bits & 0x8 for member in archive.infolist())  # a descriptor after each part
     assert overlapping(data) is None
-    assert overlapping(files.overlapped(data, "b.xml", by=17)) == "b.xml"  # beyond its 16-byte descriptor
+    assert overlapping(files.overlapped(data, "b.xml", by=16)) is None  # into its own 16-byte descriptor
+    assert overlapping(files.overlapped(data, "b.xml", by=17)) == "b.xml"  # beyond it
 
 
 def test_a_zip_after_other_bytes_is_judged_where_it_lies():
@@ -434,3 +444,54 @@ def test_walk_refuses_overlapping_parts_at_any_depth(tmp_path):
     assert (refused.value.kind, refused.value.member) == ("overlap", "inner.zip/c.xml")
     outer.write_bytes(zip_bytes({"notes.txt": b"notes", "inner.zip": zip_bytes(THREE)}))
     assert containers.walk(outer, limits, scratch=tmp_path) > 0
+
+
+def directory_entry_offset(data: bytes, name: str) -> int:
+    """Where the directory entry of part ``name`` begins in a zip's bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        at = archive.start_dir
+        for member in archive.infolist():
+            if member.filename == name:
+                return at
+            at += 46 + len(member.filename.encode()) + len(member.extra) + len(member.comment)
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize(("place", "found"), [("far beyond the file", "a.xml"), ("inside c.xml's bytes", "c.xml")])
+def test_a_part_placed_beyond_the_directory_or_inside_another_is_found(place, found):
+    """a.xml's directory entry moved: far beyond the file (where nothing is read), or into the last
+    part's packed bytes, which then run into it."""
+    data = bytearray(zip_bytes(THREE))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        last = archive.getinfo("c.xml")
+        offset = 0xFFFFFFF0 if place == "far beyond the file" else last.header_offset + 40
+        assert last.header_offset + 40 + 30 < archive.start_dir  # room for a header there
+    struct.pack_into("<I", data, directory_entry_offset(bytes(data), "a.xml") + 42, offset)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        assert archive.getinfo("a.xml").header_offset == offset
+    assert overlapping(bytes(data)) == found
+
+
+def test_an_empty_zip_and_a_zip_of_folders_hold_no_overlap(tmp_path):
+    empty = zip_bytes({})
+    assert overlapping(empty) is None
+    path = tmp_path / "empty.zip"
+    path.write_bytes(empty)
+    limits = containers.ZipLimits(members=10, uncompressed=1 << 20, ratio=100)
+    assert containers.walk(path, limits, scratch=tmp_path) == 0
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.mkdir("policies")
+        archive.writestr("policies/a.xml", TEXT)
+        archive.mkdir("empty")
+    assert overlapping(buffer.getvalue()) is None
+
+
+def test_a_part_whose_local_header_is_damaged_is_left_to_the_zip_reader():
+    data = bytearray(zip_bytes(THREE))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        at = archive.getinfo("b.xml").header_offset
+    data[at:at + 4] = b"XX\x03\x04"
+    assert overlapping(bytes(data)) is None
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive, pytest.raises(zipfile.BadZipFile):
+        archive.read("b.xml")
