@@ -86,8 +86,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before allauth, so that its templates frame allauth's account pages; before staticfiles, so that
+    # its runserver (secassure.web.devserver) is the one run.
+    "secassure.web",
     "django.contrib.staticfiles",
-    "secassure.web",  # first, so that its templates frame the account pages of allauth
     "allauth",
     "allauth.account",
     "allauth.mfa",
