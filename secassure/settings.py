@@ -87,7 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     # Before allauth, so that its templates frame allauth's account pages; before staticfiles, so that
-    # its runserver (secassure.web.devserver) is the one run.
+    # its runserver command (serving with secassure.web.devserver) is the one run.
     "secassure.web",
     "django.contrib.staticfiles",
     "allauth",

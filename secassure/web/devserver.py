@@ -23,7 +23,7 @@ class SendsAtOnce:
 
     def get_request(self):
         connection, address = super().get_request()
-        with contextlib.suppress(OSError):  # a socket that is not TCP has no such option
+        with contextlib.suppress(OSError):  # the client may have closed it already; it is then answered no more
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection, address
 

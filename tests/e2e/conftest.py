@@ -92,21 +92,22 @@ def site(_sessions_ended_before_the_database_is_dropped, _audit_log_append_only_
     """The app served for this test at a local address over plain HTTP, so without the HTTPS
     redirect and secure-only cookies of production. The server starts after those settings change,
     since the security middleware reads them when it is built. It sends each answer at once, as
-    the development server does (secassure.web.devserver): Django's test server otherwise keeps a
-    kept-alive connection's answer back about 40 ms, for every request a browser or the API's
-    fuzzer makes."""
+    the development server does (secassure.web.devserver): with Django's test server as it is, the
+    body of each answer on a kept-alive connection waits about 40 ms for the client to acknowledge
+    its headers, for every request a browser or the API's fuzzer makes."""
     from django.core.servers.basehttp import ThreadedWSGIServer
     from django.test.testcases import LiveServerThread
     from pytest_django.live_server_helper import LiveServer
 
     from secassure.web.devserver import SendsAtOnce
 
-    monkeypatch.setattr(LiveServerThread, "server_class", type("LiveServer", (SendsAtOnce, ThreadedWSGIServer), {}))
+    monkeypatch.setattr(LiveServerThread, "server_class", type("PromptServer", (SendsAtOnce, ThreadedWSGIServer), {}))
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECASSURE_REQUIRE_MFA = False
     server = LiveServer("localhost")
+    assert isinstance(server.thread.httpd, SendsAtOnce), "the live server is no longer made from server_class"
     server._live_server_modified_settings.enable()
     try:
         yield server.url

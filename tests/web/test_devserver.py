@@ -16,15 +16,15 @@ from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from secassure.web import devserver
 
 
-def _served(server_class: type[WSGIServer]) -> list[int]:
+def _served(server_class: type[WSGIServer]) -> list[bool]:
     """Three requests on one kept-alive connection to a server of that class, threaded as runserver
     threads it; each accepted connection's TCP_NODELAY as its handler found it."""
-    found: list[int] = []
+    found: list[bool] = []
 
     class Recording(WSGIRequestHandler):
         def setup(self):
             super().setup()
-            found.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            found.append(bool(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)))
 
         def log_message(self, *args):
             pass
@@ -38,15 +38,15 @@ def _served(server_class: type[WSGIServer]) -> list[int]:
     httpd.set_app(app)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
         for _ in range(3):
             connection.request("GET", "/")
             response = connection.getresponse()
             assert (response.status, response.read()) == (200, b"ok")
             assert not response.will_close  # the connection is kept alive, as a browser keeps it
-        connection.close()
     finally:
+        connection.close()
         httpd.shutdown()
         httpd.server_close()
         thread.join(10)
@@ -54,8 +54,8 @@ def _served(server_class: type[WSGIServer]) -> list[int]:
 
 
 def test_the_development_server_sends_each_answer_at_once():
-    assert _served(devserver.DevelopmentServer) == [1]  # one connection, kept alive for three requests
-    assert _served(WSGIServer) == [0]  # Django's own leaves the delay on
+    assert _served(devserver.DevelopmentServer) == [True]  # one connection, kept alive for three requests
+    assert _served(WSGIServer) == [False]  # Django's own leaves the delay on
 
 
 def test_secassure_runserver_is_the_development_server_that_serves_static_files():
