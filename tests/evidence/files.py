@@ -36,21 +36,25 @@ def zip_bomb() -> bytes:
     return ooxml("xl", {"xl/worksheets/sheet1.xml": b"\x00" * (60 * 1024 * 1024)})
 
 
+def directory_entry(data: bytes, name: str) -> int:
+    """Where the directory entry of part ``name`` begins in a zip's bytes (APPNOTE 4.3.12)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        at = archive.start_dir
+        for member in archive.infolist():
+            if member.filename == name:
+                return at
+            at += 46 + len(member.filename.encode()) + len(member.extra) + len(member.comment)
+    raise KeyError(name)
+
+
 def overlapped(data: bytes, name: str, by: int = 16) -> bytes:
     """A zip whose part ``name`` says, in its local header and its directory entry alike, that its
     packed bytes run ``by`` bytes further than they do: into the part after it (or the directory).
     Python's zip reader before 3.11.8 reads such a part as if nothing were wrong (its inflater stops
     at the end of the stream), and later releases refuse to open it."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        member, directory = archive.getinfo(name), archive.start_dir
+        member = archive.getinfo(name)
     raised = bytearray(data)
-    local_size = member.header_offset + 18  # the local header's packed size (APPNOTE 4.3.7)
-    struct.pack_into("<I", raised, local_size, member.compress_size + by)
-    at = directory
-    while raised[at:at + 4] == b"PK\x01\x02":  # each directory entry (APPNOTE 4.3.12)
-        name_length, extra_length, comment_length = struct.unpack_from("<HHH", raised, at + 28)
-        if raised[at + 46:at + 46 + name_length].decode("utf-8") == name:
-            struct.pack_into("<I", raised, at + 20, member.compress_size + by)
-            return bytes(raised)
-        at += 46 + name_length + extra_length + comment_length
-    raise ValueError(f"no directory entry for {name}")
+    struct.pack_into("<I", raised, member.header_offset + 18, member.compress_size + by)  # local (APPNOTE 4.3.7)
+    struct.pack_into("<I", raised, directory_entry(data, name) + 20, member.compress_size + by)
+    return bytes(raised)
