@@ -561,9 +561,9 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# calamine reads the parts the scans passed, gathered in memory (and copied once more into calamine's
-# own): at most this much XML in all (a workbook of some 30,000 rows), beyond which openpyxl streams
-# the file instead.
+# calamine reads the parts the scans passed, gathered in memory (and, where no file in memory can be
+# made, copied into each of calamine's two readings): at most this much XML in all (a workbook of
+# some 30,000 rows), beyond which openpyxl streams the file instead.
 QUICK_TOTAL_LIMIT = 32 << 20
 # What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
 # prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
@@ -680,17 +680,72 @@ class QuickSheet:
             yield tuple(self.values(number, max_col)) if values_only else self.cells(number)
 
 
-class QuickWorkbook:
-    """The few sheets the import reads, read by calamine, looking to the checks like openpyxl's."""
+class SheetAhead:
+    """One sheet parsed by calamine straight away, in a thread of its own and a reading of its own
+    (a reading parses one sheet at a time), while the checks read and check the other sheets:
+    calamine lets go of Python's interpreter lock as it parses, so that on a machine of more than one
+    processor the largest sheet's parse and the rest of the check run at once. The reading is
+    opened before the thread starts, which then needs the interpreter only for a moment before the
+    parse and after it (a thread waiting for the interpreter while another runs Python code may
+    wait milliseconds for its turn); the thread closes the reading when the parse is done, the
+    parsed sheet standing on its own. What the parse raised is raised to whoever takes the sheet."""
 
-    def __init__(self, book, names: list[str]):
-        self.book, self.sheetnames = book, names
+    def __init__(self, book, title: str):
+        self.title = title
+        self._sheet = self._failure = None
+        self._thread = threading.Thread(target=self._parse, args=(book,), name="secassure-sheet-ahead", daemon=True)
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread could be started, so none will close the reading
+            book.close()
+            raise
+
+    def _parse(self, book) -> None:
+        try:
+            try:
+                self._sheet = book.get_sheet_by_name(self.title)
+            finally:
+                book.close()
+        except BaseException as exc:  # noqa: BLE001 - a panic of calamine's too: raised again by take
+            self._failure = exc
+
+    def take(self):
+        """The parsed sheet, once parsed, handed over (not kept here)."""
+        self._thread.join()
+        sheet, failure, self._sheet, self._failure = self._sheet, self._failure, None, None
+        if failure is not None:
+            raise failure
+        return sheet
+
+    def wait(self) -> None:
+        """Wait for the thread to end, and let go of what it parsed."""
+        self._thread.join()
+        self._sheet = self._failure = None
+
+
+class QuickWorkbook:
+    """The few sheets the import reads, read by calamine, looking to the checks like openpyxl's.
+    ``ahead``: the sheet being parsed in a thread of its own (see SheetAhead), if any."""
+
+    def __init__(self, book, names: list[str], ahead: SheetAhead | None = None):
+        self.book, self.sheetnames, self.ahead = book, names, ahead
 
     def __getitem__(self, title: str) -> QuickSheet:
-        return QuickSheet(self.book.get_sheet_by_name(title).to_python(skip_empty_area=False))
+        ahead = self.ahead
+        if ahead is not None and title == ahead.title:
+            self.ahead = None  # taken once (asked for again, it is parsed again)
+            sheet = ahead.take()
+        else:
+            sheet = self.book.get_sheet_by_name(title)
+        return QuickSheet(sheet.to_python(skip_empty_area=False))
 
     def close(self) -> None:
-        self.book.close()
+        """Close the reading, once any parse still going on in a thread of its own has ended."""
+        try:
+            if self.ahead is not None:
+                self.ahead.wait()
+        finally:
+            self.book.close()
 
 
 def _sheet_parts(book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
@@ -739,6 +794,7 @@ class PartFacts:
         self.plain: dict[str, bool] = {}
         self.quick: dict[str, bool] = {}
         self.kept: dict[str, bytes] = {}
+        self.sizes: dict[str, int] = {}  # each part's size, as read
         self.sheets: set[str] = set()
         self.size = 0
         self.off = False  # a part is not plain or is too large: the quick reading is off
@@ -753,12 +809,16 @@ class PartFacts:
     def learn(self, name: str, xml: bytes, crc: int | None = None) -> None:
         """Learn a part from its bytes; ``crc``: their CRC-32, when the zip reader has checked them
         against it already (worked out here otherwise)."""
-        self.plain[name] = _plain_xml(xml)
+        self.plain[name], self.sizes[name] = _plain_xml(xml), len(xml)
         if not self.plain[name]:
             self._stop()
         elif not self.off:
-            self.quick[name] = _quick_sheet(xml)
-            if not self.quick[name] and b"sheetData" in xml:  # only such a part can keep calamine out
+            # calamine reads cells only after a sheetData element (whatever prefix its name has): a
+            # part without one gives calamine no cell, whichever sheet it turns out to be, and is not
+            # scanned (a shared strings part is the size of the sheets it serves). Only a part with
+            # one can keep calamine out.
+            self.quick[name] = b"sheetData" not in xml or _quick_sheet(xml)
+            if not self.quick[name]:
                 self.sheets.add(name)
             self._gather(name, xml, zlib_ng.crc32(xml) if crc is None else crc)
         if name in self.KEPT:
@@ -877,24 +937,49 @@ def _in_memory_files() -> bool:
 IN_MEMORY_FILES = _in_memory_files()
 
 
-def _calamine_of(pieces: list[bytes]):
-    """calamine's reading of a package given in pieces (see PartFacts.package): from a file in
-    memory where the system has them, from a file object otherwise (or when making the file fails)."""
-    from python_calamine import CalamineWorkbook
+class Package:
+    """The package calamine reads (see PartFacts.package), written once, of which readings are
+    opened, each calamine's own: from a file in memory where the system has them (see above), from a
+    file object otherwise (or when making the file fails), which each reading copies in. Closed as
+    soon as the readings wanted are open (each keeps what it needs); closing more than once does
+    nothing, and closing never happens while a reading is being opened in another thread."""
 
-    if IN_MEMORY_FILES:
-        try:
-            fd = os.memfd_create("secassure-quick-reading", os.MFD_CLOEXEC)
-        except OSError:
-            pass
-        else:
+    def __init__(self, pieces: list[bytes]):
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._data: bytes | None = None
+        if IN_MEMORY_FILES:
             try:
-                with open(fd, "wb", closefd=False) as file:
-                    file.writelines(pieces)
-                return CalamineWorkbook.from_path(f"/proc/self/fd/{fd}")  # which keeps its own handle on it
-            finally:
-                os.close(fd)
-    return CalamineWorkbook.from_filelike(io.BytesIO(b"".join(pieces)))
+                fd = os.memfd_create("secassure-quick-reading", os.MFD_CLOEXEC)
+            except OSError:
+                pass
+            else:
+                try:
+                    with open(fd, "wb", closefd=False) as file:
+                        file.writelines(pieces)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                self._fd = fd
+        if self._fd is None:
+            self._data = b"".join(pieces)
+
+    def open(self):
+        """A reading of the package, calamine's CalamineWorkbook."""
+        from python_calamine import CalamineWorkbook
+
+        with self._lock:
+            if self._fd is not None:
+                return CalamineWorkbook.from_path(f"/proc/self/fd/{self._fd}")  # which keeps its own handle on it
+            if self._data is not None:
+                return CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+        raise ValueError("the package was closed")
+
+    def close(self) -> None:
+        with self._lock:
+            fd, self._fd, self._data = self._fd, None, None
+        if fd is not None:
+            os.close(fd)
 
 
 class NotQuick(Exception):
@@ -911,7 +996,7 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
 
     read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
     owned = None
-    book = None
+    book = package = None
     try:
         if facts is None:
             facts = owned = PartFacts()
@@ -927,10 +1012,19 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
         parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
             raise NotQuick("a sheet to be read is not fit for calamine")
-        book = _calamine_of(facts.package())
+        package = Package(facts.package())
+        book = package.open()
         kinds = {m.name: m.typ for m in book.sheets_metadata}
         if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
             raise NotQuick("calamine finds other sheets")
+        # In a workbook laid out as the export lays out one of its kinds (any other is refused before
+        # its data sheets are read), the largest of the sheets read, by its part's size, is parsed
+        # straight away in a second reading (see SheetAhead).
+        ahead = None
+        laid_out = next((kind for kind, titles in layout.SHEETS.items() if list(kinds) == list(titles)), None)
+        if laid_out is not None:
+            titles = (layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[laid_out]))
+            ahead = SheetAhead(package.open(), max(titles, key=lambda t: facts.sizes.get(parts[t], 0)))
     except BaseException as exc:  # anything unusual is left to openpyxl, which says what is wrong
         if book is not None:
             book.close()
@@ -938,9 +1032,11 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
             raise
         return None
     finally:
+        if package is not None:
+            package.close()
         if owned is not None:
             owned.close()
-    return QuickWorkbook(book, list(kinds))
+    return QuickWorkbook(book, list(kinds), ahead)
 
 
 class _Collector:

@@ -48,6 +48,15 @@ def ids(drafting) -> dict[str, int]:
             **{q: helpers.answer(drafting, q).pk for q in ("Q1", "Q2")}}
 
 
+def quick_reads(path: Path) -> bool:
+    """Whether calamine reads the workbook (the quick reading), its reading closed again."""
+    quick = reading.quick_workbook(path)
+    if quick is None:
+        return False
+    quick.close()
+    return True
+
+
 def refused(assessment, path: Path, by) -> list[Problem]:
     """Import path as by would (preview, then apply), expecting a refusal that leaves every row of
     the database as it was; the problems found."""
@@ -256,7 +265,7 @@ def test_a_cell_placed_far_out_is_not_read_by_calamine(drafting, bob, exported, 
     far = f'<row r="{place.upper().lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"><c r="{place}" t="inlineStr"><is><t>x</t>' \
           "</is></c></row></sheetData>"
     path = crafted.rewrite(exported, exported.with_name("far.xlsx"), {part: xml.replace(b"</sheetData>", far.encode())})
-    assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
+    assert quick_reads(exported) and not quick_reads(path)
     try:
         reading.read(path)
     except WorkbookRefused:
@@ -284,7 +293,7 @@ def test_a_far_place_in_any_spelling_is_not_read_by_calamine(drafting, bob, expo
     if placed_far:  # what calamine itself makes of the place
         grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
         assert (len(grid), len(grid[0])) == (30000, 28)
-    assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
+    assert quick_reads(exported) and not quick_reads(path)
 
 
 @pytest.mark.parametrize("cell", [
@@ -304,7 +313,7 @@ def test_a_cell_behind_any_prefix_calamine_reads_is_not_read_by_it(exported, cel
     path = crafted.rewrite(exported, exported.with_name("far.xlsx"), {part: xml})
     grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
     assert (len(grid), len(grid[0])) == (30000, 28)  # what calamine itself makes of it
-    assert reading.quick_workbook(exported) is not None and reading.quick_workbook(path) is None
+    assert quick_reads(exported) and not quick_reads(path)
 
 
 def _far_meta(xml: bytes) -> bytes:
@@ -329,10 +338,31 @@ def test_a_sheet_calamine_would_find_elsewhere_is_not_read_by_it(exported):
         **copied})
     grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.META_SHEET).to_python()
     assert (len(grid), len(grid[0])) == (30000, 28)  # what calamine would read
-    assert reading.quick_workbook(path) is None
+    assert not quick_reads(path)
     unread = crafted.rewrite(exported, exported.with_name("unread.xlsx"), {"xl/worksheets/spare.xml": _far_meta(
         parts[meta])})  # even a part no relationship names
-    assert reading.quick_workbook(unread) is None
+    assert not quick_reads(unread)
+
+
+def test_only_parts_holding_sheet_data_are_scanned_for_calamine(exported, monkeypatch):
+    """calamine reads cells only after a sheetData element, whatever prefix its name has: a part
+    without one (shared strings, styles, properties, which may be as large as the sheets) gives it no
+    cell, is not scanned and keeps no workbook from calamine, whatever markup it holds; every part
+    with one is scanned, a prefixed one too (which then keeps the workbook from calamine)."""
+    parts = crafted.members(exported)
+    meta = crafted.sheet_part(exported, layout.META_SHEET)
+    odd_strings = {"xl/sharedStrings.xml": SHARED.replace(b"</sst>", b"<x:f>1+1</x:f></sst>") % 1}
+    strings_only = crafted.rewrite(exported, exported.with_name("strings.xlsx"), odd_strings)
+    path = crafted.rewrite(exported, exported.with_name("prefixed.xlsx"), {
+        **odd_strings, "xl/worksheets/spare.xml": parts[meta].replace(b"sheetData", b"x:sheetData")})
+    scanned, real = [], reading._quick_sheet
+    monkeypatch.setattr(reading, "_quick_sheet", lambda xml: scanned.append(xml) or real(xml))
+    with reading.PartFacts() as facts:
+        reading.inspect_container(path, facts)
+    members = crafted.members(path)
+    assert sorted(scanned) == sorted(data for data in members.values() if b"sheetData" in data)
+    assert members["xl/worksheets/spare.xml"] in scanned and members["xl/sharedStrings.xml"] not in scanned
+    assert quick_reads(strings_only) and not quick_reads(path)
 
 
 @pytest.mark.parametrize("name", ["XL/worksheets/sheet1.xml", "xl\\worksheets\\sheet1.xml"])
@@ -353,7 +383,7 @@ def test_shared_strings_that_claim_far_more_texts_than_they_hold_are_refused(dra
     assert only(refused(drafting, path, bob)).message == (
         "part xl/sharedStrings.xml says it holds 10,000,000,000 texts, far more than it can; the file is damaged")
     fair = crafted.rewrite(exported, exported.with_name("fair.xlsx"), {"xl/sharedStrings.xml": SHARED % 1})
-    assert reading.quick_workbook(fair) is not None
+    assert quick_reads(fair)
 
 
 @pytest.mark.parametrize(("word", "rare"), [(b"uniqueCount", b"q"), (b"quota", b"q"), (b"unique", b"e"),
@@ -410,7 +440,7 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    opening = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"  # see reading._calamine_of
+    opening = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"  # see reading.Package
     for method in (opening, "get_sheet_by_name"):
         with monkeypatch.context() as patched:
             patched.setattr(CalamineWorkbook, method, lambda *a, **k: (_ for _ in ()).throw(PanicException("overflow")))
@@ -418,6 +448,176 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
     monkeypatch.setattr(CalamineWorkbook, opening, lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         reading.read(exported)
+
+
+def _sheets_to_read_by_size(path: Path) -> list[str]:
+    """The sheets the import reads of a Validation Workbook, the largest part's first."""
+    with zipfile.ZipFile(path) as archive:
+        parts = reading._sheet_parts(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+        sizes = {title: archive.getinfo(part).file_size for title, part in parts.items()}
+    titles = [layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK])]
+    return sorted(titles, key=sizes.get, reverse=True)
+
+
+def _ahead_threads() -> set:
+    import threading
+
+    return {thread for thread in threading.enumerate() if thread.name == "secassure-sheet-ahead"}
+
+
+def test_the_largest_sheet_is_parsed_at_once_in_a_reading_and_a_thread_of_its_own(exported, monkeypatch):
+    """While the checks read the other sheets, calamine parses the largest sheet to be read in a
+    second reading of the package, in a thread of its own (calamine lets go of the interpreter lock
+    as it parses, so the two run at once). Each sheet is parsed once, and the workbook reads as it
+    did."""
+    import threading
+
+    from python_calamine import CalamineWorkbook
+
+    expected = reading.read(exported)
+    by_size = _sheets_to_read_by_size(exported)
+    parsed, here, real = [], threading.current_thread(), CalamineWorkbook.get_sheet_by_name
+
+    def noting(book, title):
+        parsed.append((title, threading.current_thread() is here, id(book)))
+        return real(book, title)
+
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", noting)
+    running = _ahead_threads()  # any that another test left
+    assert reading.read(exported) == expected
+    assert sorted(title for title, _, _ in parsed) == sorted(by_size)
+    books = {title: book for title, _, book in parsed}
+    assert [title for title, in_caller, _ in parsed if not in_caller] == [by_size[0]]
+    assert books[by_size[0]] not in {books[title] for title in by_size[1:]}
+    assert len({books[title] for title in by_size[1:]}) == 1
+    assert not _ahead_threads() - running
+
+
+def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
+    """A panic of calamine's in the thread that parses the largest sheet reaches the reading when it
+    takes that sheet (the other sheets read as ever): the import's check then has openpyxl read the
+    workbook, as after any failure of calamine's, and no file is left open."""
+    import threading
+
+    from python_calamine import CalamineWorkbook
+
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    largest, *others = _sheets_to_read_by_size(exported)
+    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
+    here, real = threading.current_thread(), CalamineWorkbook.get_sheet_by_name
+
+    def failing_elsewhere(book, title):
+        if threading.current_thread() is not here:
+            raise PanicException("overflow")
+        return real(book, title)
+
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", failing_elsewhere)
+    quick = reading.quick_workbook(exported)
+    try:
+        for title in others:
+            assert quick[title].rows
+        with pytest.raises(PanicException):
+            quick[largest]
+    finally:
+        quick.close()
+
+    openpyxl_read, real_open = [], reading.open_workbook
+    monkeypatch.setattr(reading, "open_workbook", lambda *a, **k: openpyxl_read.append(1) or real_open(*a, **k))
+    running, descriptors = _ahead_threads(), _open_descriptors()  # threads another test left
+    assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+    assert openpyxl_read == [1] and not _ahead_threads() - running and _open_descriptors() == descriptors
+
+
+def test_a_failure_to_open_the_second_reading_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
+    """calamine may fail as it opens the second reading, the first having opened: the workbook is
+    then read by openpyxl, and no file is left open."""
+    from python_calamine import CalamineWorkbook
+
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
+    method = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"
+    real, opened = getattr(CalamineWorkbook, method), []
+
+    def failing_the_second(source):
+        opened.append(1)
+        if len(opened) % 2 == 0:
+            raise PanicException("overflow")
+        return real(source)
+
+    monkeypatch.setattr(CalamineWorkbook, method, failing_the_second)
+    assert reading.quick_workbook(exported) is None and len(opened) == 2
+    descriptors = _open_descriptors()
+    assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+    assert len(opened) == 4 and _open_descriptors() == descriptors
+
+
+def test_no_sheet_is_parsed_ahead_in_a_workbook_the_import_refuses_for_its_sheets(exported, monkeypatch):
+    """A workbook whose sheets are not those of a kind the export writes is refused before its data
+    sheets are read: none of them is parsed in a thread of its own first."""
+    import threading
+
+    from python_calamine import CalamineWorkbook
+
+    path = edited(exported, lambda wb: wb.create_sheet("My notes", 2))
+    here, real, elsewhere = threading.current_thread(), CalamineWorkbook.get_sheet_by_name, []
+
+    def noting(book, title):
+        if threading.current_thread() is not here:
+            elsewhere.append(title)
+        return real(book, title)
+
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", noting)
+    with pytest.raises(WorkbookRefused) as refusal:
+        reading.read(path)
+    assert "unexpected sheet 'My notes'" in refusal.value.problems[0].message
+    assert elsewhere == []
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", real)
+    quick = reading.quick_workbook(path)  # read by calamine, all the same
+    assert quick is not None and quick.ahead is None
+    quick.close()
+
+
+def test_the_package_is_closed_once_and_opens_no_reading_when_closed(exported):
+    """The package calamine's readings are opened of: closing it lets go of its file (or bytes),
+    closing it again does nothing, and a reading asked for once it is closed is refused."""
+    with reading.PartFacts() as facts:
+        reading.inspect_container(exported, facts)
+        descriptors = _open_descriptors()
+        package = reading.Package(facts.package())
+    book = package.open()
+    assert book.sheet_names[-1] == layout.META_SHEET
+    book.close()
+    package.close()
+    package.close()
+    assert _open_descriptors() == descriptors
+    with pytest.raises(ValueError, match="closed"):
+        package.open()
+
+
+def test_a_refusal_before_the_sheet_parsed_ahead_is_taken_waits_for_its_parse(drafting, bob, exported, monkeypatch):
+    """A workbook refused before the largest sheet is taken (its metadata's signature fails) is
+    refused as ever; the parse of that sheet is waited for before its reading is closed, and no
+    thread is left behind."""
+    import threading
+    import time
+
+    from python_calamine import CalamineWorkbook
+
+    here, real = threading.current_thread(), CalamineWorkbook.get_sheet_by_name
+
+    def slow_elsewhere(book, title):
+        if threading.current_thread() is not here:
+            time.sleep(0.3)
+        return real(book, title)
+
+    path = edited(exported, lambda wb: crafted.set_text(wb[layout.META_SHEET], f"B{META_ROWS['signature']}", "0" * 64))
+    assert _sheets_to_read_by_size(path)[0] != layout.META_SHEET
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", slow_elsewhere)
+    running = _ahead_threads()  # any that another test left
+    with pytest.raises(WorkbookRefused) as refusal:
+        reading.read(path)
+    assert [problem.message for problem in refusal.value.problems] == [UNSIGNED]
+    assert not _ahead_threads() - running
 
 
 def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypatch):
@@ -441,7 +641,7 @@ def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypa
     monkeypatch.setattr(CalamineWorkbook, "from_filelike",
                         lambda filelike: handed.append(filelike.read()) or from_filelike(io.BytesIO(handed[-1])))
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
-    assert len(handed) == 1
+    assert len(handed) == 2 and handed[0] == handed[1]  # a second reading parses the largest sheet at once
     as_scanned = {**crafted.members(exported)}
     as_scanned["docProps/app.xml"] += b"\n"
     with zipfile.ZipFile(io.BytesIO(handed[0])) as package:
@@ -524,7 +724,7 @@ def test_a_row_number_does_not_place_its_cells_for_calamine(exported):
     before = CalamineWorkbook.from_path(str(exported)).get_sheet_by_name("Validation").to_python()
     after = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Validation").to_python()
     assert (len(after), len(after[0])) == (len(before), len(before[0]))
-    assert reading.quick_workbook(path) is not None
+    assert quick_reads(path)
 
 
 
@@ -766,7 +966,7 @@ def test_calamine_reads_the_package_from_a_file_in_memory_or_else_a_file_object(
     for _ in range(3):
         assert reading.read(exported) == expected
     assert _open_descriptors() == before
-    assert opened.ways == ["path" if way == "file in memory" else "file object"] * 3
+    assert opened.ways == ["path" if way == "file in memory" else "file object"] * 3 * 2  # two readings each
 
 
 def test_the_quick_reading_runs_with_the_cycle_collector_held_back_and_leaves_it_as_found(exported, monkeypatch):
