@@ -22,6 +22,7 @@ import os
 import re
 import struct
 import threading
+import weakref
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -562,8 +563,9 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
 # calamine reads the parts the scans passed, gathered in memory (and, where no file in memory can be
-# made, copied into each of calamine's two readings): at most this much XML in all (a workbook of
-# some 30,000 rows), beyond which openpyxl streams the file instead.
+# made, copied into each of calamine's readings, two for a workbook laid out as the export lays one
+# out): at most this much XML in all (a workbook of some 30,000 rows), beyond which openpyxl streams
+# the file instead.
 QUICK_TOTAL_LIMIT = 32 << 20
 # What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
 # prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
@@ -683,25 +685,29 @@ class QuickSheet:
 class SheetAhead:
     """One sheet parsed by calamine straight away, in a thread of its own and a reading of its own
     (a reading parses one sheet at a time), while the checks read and check the other sheets:
-    calamine lets go of Python's interpreter lock as it parses, so that on a machine of more than one
-    processor the largest sheet's parse and the rest of the check run at once. The reading is
-    opened before the thread starts, which then needs the interpreter only for a moment before the
-    parse and after it (a thread waiting for the interpreter while another runs Python code may
-    wait milliseconds for its turn); the thread closes the reading when the parse is done, the
-    parsed sheet standing on its own. What the parse raised is raised to whoever takes the sheet."""
+    calamine lets go of Python's interpreter lock as it opens a reading and as it parses, so that
+    on a machine of more than one processor the largest sheet's parse (and, in a workbook of shared
+    texts, their second reading) and the rest of the check run at once. The thread opens its
+    reading of the package (see Package), parses, and closes the reading, the parsed sheet standing
+    on its own. What the opening or the parse raised is raised to whoever takes the sheet."""
 
-    def __init__(self, book, title: str):
+    def __init__(self, package: Package, title: str):
         self.title = title
         self._sheet = self._failure = None
-        self._thread = threading.Thread(target=self._parse, args=(book,), name="secassure-sheet-ahead", daemon=True)
         try:
+            self._thread = threading.Thread(target=self._parse, args=(package,), name="secassure-sheet-ahead",
+                                            daemon=True)
             self._thread.start()
-        except RuntimeError:  # no thread could be started, so none will close the reading
-            book.close()
+        except Exception:  # no thread started (once one runs, only an interrupt can come): done in its stead
+            package.done()
             raise
 
-    def _parse(self, book) -> None:
+    def _parse(self, package: Package) -> None:
         try:
+            try:
+                book = package.open()
+            finally:
+                package.done()
             try:
                 self._sheet = book.get_sheet_by_name(self.title)
             finally:
@@ -733,8 +739,8 @@ class QuickWorkbook:
     def __getitem__(self, title: str) -> QuickSheet:
         ahead = self.ahead
         if ahead is not None and title == ahead.title:
-            self.ahead = None  # taken once (asked for again, it is parsed again)
             sheet = ahead.take()
+            self.ahead = None  # taken once (asked for again, it is parsed again)
         else:
             sheet = self.book.get_sheet_by_name(title)
         return QuickSheet(sheet.to_python(skip_empty_area=False))
@@ -783,7 +789,8 @@ def _plain_xml(xml: bytes) -> bool:
 
 class PartFacts:
     """What the quick reading must know of a workbook's parts: whether each is plain XML and, if
-    so, whether calamine may read it as a worksheet; which parts hold sheet data; and the workbook
+    so, whether calamine may read it as a worksheet; which parts hold sheet data calamine may not
+    read (sheets); each part's size; and the workbook
     part and its relationships, which say where each sheet is. Learnt a part at a time, from the
     part's bytes, while the plain parts are gathered for calamine to read (see package). Closed
     when done with (it is a context manager), which lets go of what was gathered."""
@@ -940,14 +947,18 @@ IN_MEMORY_FILES = _in_memory_files()
 class Package:
     """The package calamine reads (see PartFacts.package), written once, of which readings are
     opened, each calamine's own: from a file in memory where the system has them (see above), from a
-    file object otherwise (or when making the file fails), which each reading copies in. Closed as
-    soon as the readings wanted are open (each keeps what it needs); closing more than once does
-    nothing, and closing never happens while a reading is being opened in another thread."""
+    file object otherwise (or when making the file fails), which each reading copies in. Each of the
+    ``parties`` that open readings of it (a thread each) must say once that it is done opening them
+    (done), also when its opening failed or its thread never started, and the last lets go of the
+    package: the readings keep what they need. A package never let go of closes its file when it
+    is itself let go of."""
 
-    def __init__(self, pieces: list[bytes]):
+    def __init__(self, pieces: list[bytes], parties: int = 1):
         self._lock = threading.Lock()
+        self._parties = parties
         self._fd: int | None = None
         self._data: bytes | None = None
+        self._release = None
         if IN_MEMORY_FILES:
             try:
                 fd = os.memfd_create("secassure-quick-reading", os.MFD_CLOEXEC)
@@ -960,26 +971,29 @@ class Package:
                 except BaseException:
                     os.close(fd)
                     raise
-                self._fd = fd
+                self._fd, self._release = fd, weakref.finalize(self, os.close, fd)  # closes it once, at most
         if self._fd is None:
             self._data = b"".join(pieces)
 
     def open(self):
-        """A reading of the package, calamine's CalamineWorkbook."""
+        """A reading of the package, calamine's CalamineWorkbook (by a party not yet done)."""
         from python_calamine import CalamineWorkbook
 
-        with self._lock:
-            if self._fd is not None:
-                return CalamineWorkbook.from_path(f"/proc/self/fd/{self._fd}")  # which keeps its own handle on it
-            if self._data is not None:
-                return CalamineWorkbook.from_filelike(io.BytesIO(self._data))
-        raise ValueError("the package was closed")
+        if self._fd is not None:
+            return CalamineWorkbook.from_path(f"/proc/self/fd/{self._fd}")  # which keeps its own handle on it
+        if self._data is not None:
+            return CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+        raise ValueError("the package was let go of")
 
-    def close(self) -> None:
+    def done(self) -> None:
+        """One party is done opening readings; the last lets go of the package."""
         with self._lock:
-            fd, self._fd, self._data = self._fd, None, None
-        if fd is not None:
-            os.close(fd)
+            self._parties -= 1
+            if self._parties > 0:
+                return
+            self._fd, self._data = None, None
+        if self._release is not None:
+            self._release()
 
 
 class NotQuick(Exception):
@@ -996,7 +1010,7 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
 
     read = (layout.META_SHEET, *(sheet.title for sheets in layout.DATA_SHEETS.values() for sheet in sheets))
     owned = None
-    book = package = None
+    book = ahead = None
     try:
         if facts is None:
             facts = owned = PartFacts()
@@ -1012,28 +1026,34 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
         parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
             raise NotQuick("a sheet to be read is not fit for calamine")
-        package = Package(facts.package())
-        book = package.open()
+        # In a workbook laid out as the export lays out one of its kinds (any other is refused before
+        # its data sheets are read), the largest of the sheets read, by its part's size, is parsed
+        # straight away in a second reading (see SheetAhead), opened at the same time as the first.
+        laid_out = next((kind for kind, titles in layout.SHEETS.items() if list(parts) == list(titles)), None)
+        largest = None if laid_out is None else max(
+            (layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[laid_out])),
+            key=lambda title: facts.sizes.get(parts[title], 0))
+        package = Package(facts.package(), parties=1 if largest is None else 2)
+        try:
+            if largest is not None:
+                ahead = SheetAhead(package, largest)
+            book = package.open()
+        finally:
+            package.done()
         kinds = {m.name: m.typ for m in book.sheets_metadata}
         if list(kinds) != list(parts) or any(kinds[t] != SheetTypeEnum.WorkSheet for t in read if t in kinds):
             raise NotQuick("calamine finds other sheets")
-        # In a workbook laid out as the export lays out one of its kinds (any other is refused before
-        # its data sheets are read), the largest of the sheets read, by its part's size, is parsed
-        # straight away in a second reading (see SheetAhead).
-        ahead = None
-        laid_out = next((kind for kind, titles in layout.SHEETS.items() if list(kinds) == list(titles)), None)
-        if laid_out is not None:
-            titles = (layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[laid_out]))
-            ahead = SheetAhead(package.open(), max(titles, key=lambda t: facts.sizes.get(parts[t], 0)))
     except BaseException as exc:  # anything unusual is left to openpyxl, which says what is wrong
-        if book is not None:
-            book.close()
+        try:
+            if ahead is not None:
+                ahead.wait()
+        finally:
+            if book is not None:
+                book.close()
         if not reader_failed(exc):
             raise
         return None
     finally:
-        if package is not None:
-            package.close()
         if owned is not None:
             owned.close()
     return QuickWorkbook(book, list(kinds), ahead)

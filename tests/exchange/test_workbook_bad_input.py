@@ -440,7 +440,7 @@ def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypat
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    opening = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"  # see reading.Package
+    opening = _opening()
     for method in (opening, "get_sheet_by_name"):
         with monkeypatch.context() as patched:
             patched.setattr(CalamineWorkbook, method, lambda *a, **k: (_ for _ in ()).throw(PanicException("overflow")))
@@ -479,7 +479,7 @@ def test_the_largest_sheet_is_parsed_at_once_in_a_reading_and_a_thread_of_its_ow
     parsed, here, real = [], threading.current_thread(), CalamineWorkbook.get_sheet_by_name
 
     def noting(book, title):
-        parsed.append((title, threading.current_thread() is here, id(book)))
+        parsed.append((title, threading.current_thread() is here, book))  # kept, so no two are one object
         return real(book, title)
 
     monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", noting)
@@ -488,15 +488,22 @@ def test_the_largest_sheet_is_parsed_at_once_in_a_reading_and_a_thread_of_its_ow
     assert sorted(title for title, _, _ in parsed) == sorted(by_size)
     books = {title: book for title, _, book in parsed}
     assert [title for title, in_caller, _ in parsed if not in_caller] == [by_size[0]]
-    assert books[by_size[0]] not in {books[title] for title in by_size[1:]}
-    assert len({books[title] for title in by_size[1:]}) == 1
+    assert all(books[by_size[0]] is not books[title] for title in by_size[1:])
+    assert all(books[title] is books[by_size[1]] for title in by_size[1:])
     assert not _ahead_threads() - running
 
 
-def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
-    """A panic of calamine's in the thread that parses the largest sheet reaches the reading when it
-    takes that sheet (the other sheets read as ever): the import's check then has openpyxl read the
-    workbook, as after any failure of calamine's, and no file is left open."""
+def _opening() -> str:
+    """The CalamineWorkbook method a reading of the package is opened by (see reading.Package)."""
+    return "from_path" if reading.IN_MEMORY_FILES else "from_filelike"
+
+
+@pytest.mark.parametrize("step", ["opening", "parsing"])
+def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exported, monkeypatch, step):
+    """A panic of calamine's in the thread that parses the largest sheet, as it opens its reading or
+    as it parses, reaches the reading when it takes that sheet (the other sheets read as ever): the
+    import's check then has openpyxl read the workbook, as after any failure of calamine's, and no
+    file is left open."""
     import threading
 
     from python_calamine import CalamineWorkbook
@@ -504,14 +511,15 @@ def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exp
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     largest, *others = _sheets_to_read_by_size(exported)
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    here, real = threading.current_thread(), CalamineWorkbook.get_sheet_by_name
+    method = _opening() if step == "opening" else "get_sheet_by_name"
+    here, real = threading.current_thread(), getattr(CalamineWorkbook, method)
 
-    def failing_elsewhere(book, title):
+    def failing_elsewhere(*args):
         if threading.current_thread() is not here:
             raise PanicException("overflow")
-        return real(book, title)
+        return real(*args)
 
-    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", failing_elsewhere)
+    monkeypatch.setattr(CalamineWorkbook, method, failing_elsewhere)
     quick = reading.quick_workbook(exported)
     try:
         for title in others:
@@ -528,27 +536,39 @@ def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exp
     assert openpyxl_read == [1] and not _ahead_threads() - running and _open_descriptors() == descriptors
 
 
-def test_a_failure_to_open_the_second_reading_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
-    """calamine may fail as it opens the second reading, the first having opened: the workbook is
-    then read by openpyxl, and no file is left open."""
+def test_a_failure_to_open_the_first_reading_waits_for_the_second_and_leaves_the_workbook_to_openpyxl(
+        exported, monkeypatch):
+    """calamine may fail as it opens the reading the checks read, while the thread parsing the
+    largest sheet opens its own: the thread is waited for, the workbook is read by openpyxl, and no
+    file is left open."""
+    import threading
+    import time
+
     from python_calamine import CalamineWorkbook
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
-    method = "from_path" if reading.IN_MEMORY_FILES else "from_filelike"
-    real, opened = getattr(CalamineWorkbook, method), []
+    here, real, parsed = threading.current_thread(), getattr(CalamineWorkbook, _opening()), []
+    real_parse = CalamineWorkbook.get_sheet_by_name
 
-    def failing_the_second(source):
-        opened.append(1)
-        if len(opened) % 2 == 0:
+    def failing_here(source):
+        if threading.current_thread() is here:
             raise PanicException("overflow")
         return real(source)
 
-    monkeypatch.setattr(CalamineWorkbook, method, failing_the_second)
-    assert reading.quick_workbook(exported) is None and len(opened) == 2
-    descriptors = _open_descriptors()
+    def slow_elsewhere(book, title):
+        if threading.current_thread() is not here:
+            time.sleep(0.3)
+            parsed.append(title)
+        return real_parse(book, title)
+
+    monkeypatch.setattr(CalamineWorkbook, _opening(), failing_here)
+    monkeypatch.setattr(CalamineWorkbook, "get_sheet_by_name", slow_elsewhere)
+    running, descriptors = _ahead_threads(), _open_descriptors()  # threads another test left
+    assert reading.quick_workbook(exported) is None
+    assert parsed == _sheets_to_read_by_size(exported)[:1] and not _ahead_threads() - running
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
-    assert len(opened) == 4 and _open_descriptors() == descriptors
+    assert _open_descriptors() == descriptors
 
 
 def test_no_sheet_is_parsed_ahead_in_a_workbook_the_import_refuses_for_its_sheets(exported, monkeypatch):
@@ -577,21 +597,50 @@ def test_no_sheet_is_parsed_ahead_in_a_workbook_the_import_refuses_for_its_sheet
     quick.close()
 
 
-def test_the_package_is_closed_once_and_opens_no_reading_when_closed(exported):
-    """The package calamine's readings are opened of: closing it lets go of its file (or bytes),
-    closing it again does nothing, and a reading asked for once it is closed is refused."""
+def test_the_package_is_let_go_of_when_the_last_party_is_done_opening_readings(exported):
+    """The package calamine's readings are opened of: it is let go of (its file closed, or its
+    bytes dropped) once every party that opens readings of it is done, not before; a party done
+    once more closes nothing (not even a file opened since under the number the package's file
+    had), and a reading asked for once it is let go of is refused."""
     with reading.PartFacts() as facts:
         reading.inspect_container(exported, facts)
         descriptors = _open_descriptors()
-        package = reading.Package(facts.package())
+        package = reading.Package(facts.package(), parties=2)
+    package.done()
     book = package.open()
     assert book.sheet_names[-1] == layout.META_SHEET
     book.close()
-    package.close()
-    package.close()
+    package.done()
     assert _open_descriptors() == descriptors
-    with pytest.raises(ValueError, match="closed"):
+    reused = os.open(os.devnull, os.O_RDONLY)  # the lowest free number: the package's file's, where it had one
+    try:
+        package.done()
+        os.fstat(reused)
+    finally:
+        os.close(reused)
+    with pytest.raises(ValueError, match="let go of"):
         package.open()
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("can't start new thread"), MemoryError()],
+                         ids=["no-thread", "no-memory"])
+def test_a_thread_that_cannot_start_leaves_the_workbook_to_openpyxl_and_no_file_open(exported, monkeypatch,
+                                                                                      failure):
+    """When the thread that would parse the largest sheet cannot be started, the package is done with
+    in its stead (its file closed) and the workbook is read by openpyxl."""
+    import threading
+    import types
+
+    class Unstartable(threading.Thread):
+        def start(self):
+            raise failure
+
+    expected = [(i.key, i.edited) for i in reading.read(exported).items]
+    monkeypatch.setattr(reading, "threading", types.SimpleNamespace(Thread=Unstartable, Lock=threading.Lock))
+    descriptors = _open_descriptors()
+    assert reading.quick_workbook(exported) is None
+    assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
+    assert _open_descriptors() == descriptors
 
 
 def test_a_refusal_before_the_sheet_parsed_ahead_is_taken_waits_for_its_parse(drafting, bob, exported, monkeypatch):
