@@ -12,6 +12,9 @@ import io
 import os
 import re
 import sys
+import threading
+import time
+import types
 import zipfile
 import zlib
 from pathlib import Path
@@ -433,13 +436,16 @@ def test_only_plain_utf8_xml_is_read_by_calamine(xml, plain):
     assert reading._plain_xml(xml) is plain
 
 
+class PanicException(BaseException):
+    """What pyo3 raises when calamine's Rust code panics: not an Exception."""
+
+
 def test_a_panic_of_calamine_leaves_the_workbook_to_openpyxl(exported, monkeypatch):
     """calamine's Rust code may panic on a file it cannot handle; that arrives as PanicException,
     which is not an Exception: the workbook is then read by openpyxl. An interrupt still interrupts."""
     from python_calamine import CalamineWorkbook
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
-    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
     opening = _opening()
     for method in (opening, "get_sheet_by_name"):
         with monkeypatch.context() as patched:
@@ -460,7 +466,6 @@ def _sheets_to_read_by_size(path: Path) -> list[str]:
 
 
 def _ahead_threads() -> set:
-    import threading
 
     return {thread for thread in threading.enumerate() if thread.name == "secassure-sheet-ahead"}
 
@@ -470,7 +475,6 @@ def test_the_largest_sheet_is_parsed_at_once_in_a_reading_and_a_thread_of_its_ow
     second reading of the package, in a thread of its own (calamine lets go of the interpreter lock
     as it parses, so the two run at once). Each sheet is parsed once, and the workbook reads as it
     did."""
-    import threading
 
     from python_calamine import CalamineWorkbook
 
@@ -504,13 +508,11 @@ def test_a_failure_of_the_sheet_parsed_ahead_leaves_the_workbook_to_openpyxl(exp
     as it parses, reaches the reading when it takes that sheet (the other sheets read as ever): the
     import's check then has openpyxl read the workbook, as after any failure of calamine's, and no
     file is left open."""
-    import threading
 
     from python_calamine import CalamineWorkbook
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
     largest, *others = _sheets_to_read_by_size(exported)
-    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
     method = _opening() if step == "opening" else "get_sheet_by_name"
     here, real = threading.current_thread(), getattr(CalamineWorkbook, method)
 
@@ -541,13 +543,10 @@ def test_a_failure_to_open_the_first_reading_waits_for_the_second_and_leaves_the
     """calamine may fail as it opens the reading the checks read, while the thread parsing the
     largest sheet opens its own: the thread is waited for, the workbook is read by openpyxl, and no
     file is left open."""
-    import threading
-    import time
 
     from python_calamine import CalamineWorkbook
 
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
-    PanicException = type("PanicException", (BaseException,), {})  # noqa: N806 - as pyo3 names it
     here, real, parsed = threading.current_thread(), getattr(CalamineWorkbook, _opening()), []
     real_parse = CalamineWorkbook.get_sheet_by_name
 
@@ -574,7 +573,6 @@ def test_a_failure_to_open_the_first_reading_waits_for_the_second_and_leaves_the
 def test_no_sheet_is_parsed_ahead_in_a_workbook_the_import_refuses_for_its_sheets(exported, monkeypatch):
     """A workbook whose sheets are not those of a kind the export writes is refused before its data
     sheets are read: none of them is parsed in a thread of its own first."""
-    import threading
 
     from python_calamine import CalamineWorkbook
 
@@ -628,8 +626,6 @@ def test_a_thread_that_cannot_start_leaves_the_workbook_to_openpyxl_and_no_file_
                                                                                       failure):
     """When the thread that would parse the largest sheet cannot be started, the package is done with
     in its stead (its file closed) and the workbook is read by openpyxl."""
-    import threading
-    import types
 
     class Unstartable(threading.Thread):
         def start(self):
@@ -647,8 +643,6 @@ def test_a_refusal_before_the_sheet_parsed_ahead_is_taken_waits_for_its_parse(dr
     """A workbook refused before the largest sheet is taken (its metadata's signature fails) is
     refused as ever; the parse of that sheet is waited for before its reading is closed, and no
     thread is left behind."""
-    import threading
-    import time
 
     from python_calamine import CalamineWorkbook
 
