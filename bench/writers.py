@@ -162,7 +162,7 @@ def secassure_rows(sheets, path):
                     fmt = styles.locked_date if isinstance(value, dt.date) else styles.locked
                 cells.append((value, fmt))
             sheet.append(cells)
-    wb.xlsx.close()
+    wb.close()
 
 
 def rustpy_bare(sheets, path):

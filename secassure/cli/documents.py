@@ -131,13 +131,13 @@ def doc_verify(org: Annotated[str, typer.Argument(help="Slug or id.")], backgrou
 
 @doc_app.command("orphans")
 def doc_orphans(
-    clean: Annotated[bool, typer.Option("--clean", help="Remove the scratch files left by interrupted uploads and "
-                                                        "imports (untouched for 24 hours). Stored files are never "
-                                                        "removed.")] = False,
+    clean: Annotated[bool, typer.Option("--clean", help="Remove the scratch files left by interrupted uploads, "
+                                                        "imports and exports (untouched for 24 hours). Stored files "
+                                                        "are never removed.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List stored files that no document version refers to (in any organisation), and scratch files
-    left by uploads or imports that were killed before they finished. Stored files are only listed."""
+    left by uploads, imports or exports that were killed before they finished. Stored files are only listed."""
     setup_django()
     from secassure.evidence import blobs, scratch
     from secassure.evidence.actions import orphan_blobs
@@ -163,5 +163,5 @@ def doc_orphans(
     if clean:
         typer.echo(f"removed {len(left)} {where}")
     elif left:
-        typer.echo(f"{len(left)} {where}, left by uploads or imports that did not finish: run with --clean to "
+        typer.echo(f"{len(left)} {where}, left by uploads, imports or exports that did not finish: run with --clean to "
                    "remove them")

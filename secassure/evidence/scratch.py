@@ -1,7 +1,9 @@
-"""What is left in the blob store's scratch folder by uploads and imports that never finished.
+"""What is left in the blob store's scratch folder by uploads, imports and exports that never
+finished.
 
 An upload is staged there while it is hashed and checked, a zip inside an upload is copied there to
-be opened, and an imported workbook is copied there to be read; each removes its file on the way out.
+be opened, an imported workbook is copied there to be read, and an exported one keeps its rows
+there while it is written; each removes its file on the way out.
 A process that is killed (out of memory, a restart mid-request) cannot, and its file stays. Nothing
 live keeps a file there for long (the largest upload is staged in minutes), so a file untouched for
 SAFE_AGE is a leftover, and removing it cannot pull a file from under a running upload. The folder

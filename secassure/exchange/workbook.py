@@ -17,7 +17,10 @@ import hashlib
 import json
 import math
 import re
+import shutil
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import xlsxwriter
 from django.utils import timezone
@@ -152,18 +155,54 @@ class Sheet:
 
 
 class Workbook:
-    """The XlsxWriter workbook and its formats, which every sheet shares."""
+    """The XlsxWriter workbook and its formats, which every sheet shares.
+
+    XlsxWriter keeps each sheet's rows in a temporary file until the workbook closes, and then each
+    part of the package in another while it zips them. Those files hold what the rows say, so they
+    are made in a folder of this workbook's own inside the scratch folder (local disk, where the
+    deployment keeps what it stages, and swept of leftovers), never in the system's, and the folder
+    goes when the workbook is done with: after close, or on leaving a with block however it is left,
+    so that an export failing part-way leaves nothing behind."""
 
     def __init__(self, out):
-        # Dates are written as dates (no time zone in a cell); nothing is ever taken for a formula,
-        # a number or a link: text is written as text, whatever it starts with.
-        self.xlsx = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True,
-                                              "strings_to_formulas": False, "strings_to_urls": False,
-                                              "strings_to_numbers": False})
-        self.styles = Styles(self.xlsx)
+        from secassure.evidence.blobs import scratch_dir
+
+        self.folder = Path(tempfile.mkdtemp(prefix="workbook-", dir=scratch_dir()))
+        try:
+            # Dates are written as dates (no time zone in a cell); nothing is ever taken for a
+            # formula, a number or a link: text is written as text, whatever it starts with.
+            self.xlsx = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True,
+                                                  "strings_to_formulas": False, "strings_to_urls": False,
+                                                  "strings_to_numbers": False, "tmpdir": str(self.folder)})
+            self.styles = Styles(self.xlsx)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def sheet(self, title: str) -> Sheet:
         return Sheet(self, title)
+
+    def close(self) -> None:
+        """Write the workbook out; its temporary files go whether or not that succeeds."""
+        try:
+            self.xlsx.close()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the workbook's temporary files, closing any sheet's row file still open. What was
+        written to the output stays as it is: removing a part-written file is its caller's part."""
+        for ws in self.xlsx.worksheets() if hasattr(self, "xlsx") else ():
+            handle = getattr(ws, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()
 
 
 COLUMN_LETTERS = [get_column_letter(n) for n in range(1, 703)]  # A to ZZ, far wider than any sheet here
@@ -602,30 +641,30 @@ def write(assessment: Assessment, out, *, by=None, kind: str = layout.VALIDATION
     else:
         editable = assessment.status == AssessmentStatus.CIO_REVIEW
     now = timezone.now()
-    wb = Workbook(out)
-    _instructions(wb, kind, audience)
-    _cover(wb, assessment, _cover_facts(assessment, kind, audience, by, now))
-    meta_items: list = []
-    for sheet in layout.DATA_SHEETS[kind]:
-        _data_sheet(wb, sheet, gathering.items(assessment, sheet.item), audience, by, meta_items, editable)
-    if kind == layout.VALIDATION_WORKBOOK:
-        _evidence_index(wb, assessment)
-        _changes_and_risks(wb, assessment)
-        _review_sheets(wb, bundle(assessment))
-    _lists(wb)
-    locked_hash = hashlib.sha256("\n".join(entry[4] for entry in meta_items).encode()).hexdigest()
-    header = {"format": layout.FORMAT, "kind": kind, "assessment": assessment.pk,
-              "organisation": assessment.organisation.slug, "audience": audience,
-              "exported_at": now.isoformat(timespec="seconds"), "exported_by": by.email if by else "command line",
-              "catalogue": str(assessment.catalogue), "locked_hash": locked_hash, "items": len(meta_items),
-              "editable": editable}
-    header = {k: str(v) for k, v in header.items()}
-    _meta(wb, {k: header[k] for k in META_KEYS}, [[str(v) for v in entry] for entry in meta_items])
-    for name in ("format", "kind", "assessment", "organisation", "audience", "locked_hash"):
-        wb.xlsx.set_custom_property(f"secassure.{name}", header[name], "text")
-    what = "Validation Workbook" if kind == layout.VALIDATION_WORKBOOK else "Questionnaire"
-    wb.xlsx.set_properties({"title": layout.cell_text(f"{assessment.title}: {what}"), "author": "secassure"})
-    wb.xlsx.close()
+    with Workbook(out) as wb:
+        _instructions(wb, kind, audience)
+        _cover(wb, assessment, _cover_facts(assessment, kind, audience, by, now))
+        meta_items: list = []
+        for sheet in layout.DATA_SHEETS[kind]:
+            _data_sheet(wb, sheet, gathering.items(assessment, sheet.item), audience, by, meta_items, editable)
+        if kind == layout.VALIDATION_WORKBOOK:
+            _evidence_index(wb, assessment)
+            _changes_and_risks(wb, assessment)
+            _review_sheets(wb, bundle(assessment))
+        _lists(wb)
+        locked_hash = hashlib.sha256("\n".join(entry[4] for entry in meta_items).encode()).hexdigest()
+        header = {"format": layout.FORMAT, "kind": kind, "assessment": assessment.pk,
+                  "organisation": assessment.organisation.slug, "audience": audience,
+                  "exported_at": now.isoformat(timespec="seconds"), "exported_by": by.email if by else "command line",
+                  "catalogue": str(assessment.catalogue), "locked_hash": locked_hash, "items": len(meta_items),
+                  "editable": editable}
+        header = {k: str(v) for k, v in header.items()}
+        _meta(wb, {k: header[k] for k in META_KEYS}, [[str(v) for v in entry] for entry in meta_items])
+        for name in ("format", "kind", "assessment", "organisation", "audience", "locked_hash"):
+            wb.xlsx.set_custom_property(f"secassure.{name}", header[name], "text")
+        what = "Validation Workbook" if kind == layout.VALIDATION_WORKBOOK else "Questionnaire"
+        wb.xlsx.set_properties({"title": layout.cell_text(f"{assessment.title}: {what}"), "author": "secassure"})
+        wb.close()
     return {"assessment": assessment.pk, "kind": kind, "audience": audience, "items": len(meta_items),
             "editable": editable, "locked_hash": locked_hash, "exported_at": header["exported_at"]}
 

@@ -5,6 +5,7 @@ of cell the export writes (and the sheet's extent, which XlsxWriter records as c
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ def through_xlsxwriter(out) -> None:
                 ws.write_datetime(r, c, value, style)
             else:
                 ws.write_number(r, c, value, style)
-    wb.xlsx.close()
+    wb.close()
 
 
 def through_rows(out) -> None:
@@ -65,7 +66,7 @@ def through_rows(out) -> None:
     sheet = wb.sheet("Sheet")
     for row in rows_of(wb.styles):
         sheet.append(row)
-    wb.xlsx.close()
+    wb.close()
 
 
 def parts(path) -> dict[str, bytes]:
@@ -105,21 +106,77 @@ def test_the_rows_read_back_as_written(tmp_path):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), b"bytes"])
 def test_a_value_no_cell_can_hold_is_refused(tmp_path, value):
-    wb = workbook.Workbook(tmp_path / "refused.xlsx")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError), workbook.Workbook(tmp_path / "refused.xlsx") as wb:
         wb.sheet("Sheet").append([(value, wb.styles.locked)])
-    wb.xlsx.close()
+    assert not wb.folder.exists()
+
+
+class FailingOutput(io.RawIOBase):
+    """An output that takes the first ``room`` bytes and then fails, as a full disk does."""
+
+    def __init__(self, room: int):
+        self.room = room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return len(data)
+
+
+def test_the_workbook_keeps_its_temporary_files_in_a_folder_of_its_own_and_removes_them(tmp_path, monkeypatch):
+    import tempfile
+
+    from secassure.evidence.blobs import scratch_dir
+
+    system = tmp_path / "system-temp"
+    system.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))
+    with workbook.Workbook(tmp_path / "kept.xlsx") as wb:
+        for row in rows_of(wb.styles):
+            wb.sheet(f"Sheet {len(wb.xlsx.worksheets()) + 1}").append(row)
+        assert wb.folder.parent == scratch_dir()
+        assert len(list(wb.folder.iterdir())) == len(wb.xlsx.worksheets())  # each sheet's rows
+        wb.close()
+        assert not wb.folder.exists()
+    assert not any(system.iterdir())
+    assert parts(tmp_path / "kept.xlsx")["xl/worksheets/sheet1.xml"].count(b"<row ") == 1
+
+
+# XlsxWriter leaves its zip of a failed output open; when collected, it tries once more to write.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("room", [0, 3000, 9000])
+def test_a_workbook_whose_output_fails_while_it_is_zipped_leaves_no_temporary_file(tmp_path, monkeypatch, room):
+    """XlsxWriter writes every part of the package to a temporary file before zipping them, and
+    removes each only once it is in the zip: an output that fails part-way leaves the rest, and the
+    sheets' rows among them, unless the workbook's folder goes too."""
+    import tempfile
+
+    from xlsxwriter.exceptions import FileCreateError
+
+    system = tmp_path / "system-temp"
+    system.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))
+    with pytest.raises((OSError, FileCreateError), match="No space left"):  # noqa: PT012 (the folder is looked at on the way)
+        wb = workbook.Workbook(FailingOutput(room))
+        sheet = wb.sheet("Sheet")
+        for row in rows_of(wb.styles) * 20:
+            sheet.append(row)
+        wb.close()
+    assert not wb.folder.exists() and not any(system.iterdir())
 
 
 def test_the_sheet_refuses_a_workbook_not_in_constant_memory_mode(tmp_path):
     import xlsxwriter
 
-    wb = workbook.Workbook(tmp_path / "x.xlsx")
-    wb.xlsx.close()
-    wb.xlsx = xlsxwriter.Workbook(tmp_path / "y.xlsx")
-    with pytest.raises(RuntimeError, match="constant-memory"):
-        wb.sheet("Sheet")
-    wb.xlsx.close()
+    with workbook.Workbook(tmp_path / "x.xlsx") as wb:
+        wb.xlsx = xlsxwriter.Workbook(tmp_path / "y.xlsx")
+        with pytest.raises(RuntimeError, match="constant-memory"):
+            wb.sheet("Sheet")
+        wb.close()
 
 
 RICH_LOOKING = ('<r><t>a</t></r></is></c><c r="Z9"><f>HYPERLINK("http://x.test","y")</f><v>0</v></c>'
@@ -131,9 +188,9 @@ def test_text_that_looks_like_rich_text_xml_is_written_as_text(tmp_path):
     narrative so written could carry a formula into the sheet. Here it is text like any other."""
     from python_calamine import CalamineWorkbook
 
-    wb = workbook.Workbook(tmp_path / "rich.xlsx")
-    wb.sheet("Sheet").append([(RICH_LOOKING, wb.styles.input), ("<r><t>x</t></r>", wb.styles.locked)])
-    wb.xlsx.close()
+    with workbook.Workbook(tmp_path / "rich.xlsx") as wb:
+        wb.sheet("Sheet").append([(RICH_LOOKING, wb.styles.input), ("<r><t>x</t></r>", wb.styles.locked)])
+        wb.close()
     xml = parts(tmp_path / "rich.xlsx")["xl/worksheets/sheet1.xml"]
     assert b"<f>" not in xml and b'<c r="Z9"' not in xml
     rows = CalamineWorkbook.from_path(str(tmp_path / "rich.xlsx")).get_sheet_by_name("Sheet").to_python()

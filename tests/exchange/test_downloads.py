@@ -125,3 +125,28 @@ def test_a_writer_that_fails_half_way_leaves_no_scratch_file(client, reviewed, b
     before = _scratch()
     assert client.get(_url(reviewed, "oscal/assessment-results.json")).status_code == 302
     assert _scratch() == before
+
+
+def test_a_workbook_export_failing_part_way_leaves_none_of_its_rows_on_disk(client, reviewed, bob, monkeypatch,
+                                                                          tmp_path):
+    """The rows of a workbook are on disk while it is written (XlsxWriter's constant-memory mode); an
+    export that fails after its data sheets leaves them neither in the scratch folder nor in the
+    system's temporary folder."""
+    import tempfile
+
+    system = tmp_path / "system-temp"
+    system.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))
+    seen = []
+
+    def stop(wb, assessment):
+        seen.extend(wb.folder.iterdir())
+        raise ActionError("the evidence index could not be read")
+
+    monkeypatch.setattr(workbook, "_evidence_index", stop)
+    client.force_login(bob)
+    before = _scratch()
+    response = client.get(_url(reviewed, "workbook.xlsx"))
+    assert response.status_code == 302 and response["Location"] == _url(reviewed)
+    assert seen, "the data sheets' row files were there when it failed"
+    assert _scratch() == before and not any(system.iterdir())
