@@ -19,7 +19,7 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from secassure import __version__
+from secassure import __version__, containers
 from secassure.assessments.choices import regime_of
 from secassure.assessments.models import Assessment
 from secassure.containers import read_declared
@@ -185,6 +185,26 @@ class Verified:
                 "audit_chain_head": (self.manifest or {}).get("audit_chain_head")}
 
 
+def _ambiguous(archive: zipfile.ZipFile, handle, problems: list[str]) -> bool:
+    """Whether the pack's zip could show one reader other files than it shows this check, saying
+    why in problems: two parts of one name (Python's reader gives the last, other tools the first
+    or either; names differing only in case or in the kind of slash count as one, since some tools
+    take them so), or parts that share their bytes (see containers.overlapping_part). Either would
+    let a pack whose listed files all check out hand its reader others."""
+    found, seen = len(problems), {}
+    for member in archive.infolist():
+        key = member.filename.casefold().replace("\\", "/")
+        if key in seen:
+            problems.append(f"{member.filename}: in the pack twice (also as {seen[key]}); zip tools differ on which "
+                            "copy they open, so the pack cannot be trusted")
+        seen.setdefault(key, member.filename)
+    try:
+        containers.check_overlaps(archive, handle)
+    except containers.ContainerRefused as exc:
+        problems.append(str(exc))
+    return len(problems) > found
+
+
 def verify(path: Path, progress=None, *, signature: bool = True) -> Verified:
     """Check every file of a pack against its manifest, and the manifest against its signature
     (which only the installation that made the pack can check: pass signature=False elsewhere)."""
@@ -192,7 +212,9 @@ def verify(path: Path, progress=None, *, signature: bool = True) -> Verified:
     if not zipfile.is_zipfile(path):
         result.problems.append("not a zip file: a submission pack is a .zip")
         return result
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        if _ambiguous(archive, handle, result.problems):
+            return result
         members = {m.filename: m for m in archive.infolist()}
         if MANIFEST not in members:
             result.problems.append(f"{MANIFEST} is missing")

@@ -7,6 +7,7 @@ import json
 import zipfile
 
 import openpyxl
+import pytest
 
 from secassure.assessments import actions as assessments
 from secassure.audit.models import Event
@@ -174,3 +175,34 @@ def test_an_empty_plan_of_action_is_refused_on_the_command_line(cli, drafting, t
     done = cli("oscal", "export", drafting.pk, "--model", "assessment-results", "-o", out)
     assert done.exit_code == 0, done.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["assessment-results"]["results"]
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")  # the writer's warning: the duplicate is the point
+@pytest.mark.parametrize("second", ["report.pdf", "Report.PDF", "oscal\\poam.json"])
+def test_verify_refuses_a_pack_holding_a_file_twice(cli, reviewed, tmp_path, second):
+    """A second copy of a listed file, put before the first, is what some zip tools open, while the
+    check (and Python's reader) would read the copy that matches the manifest."""
+    out = tmp_path / "pack.zip"
+    assert cli("pack", reviewed.pk, "-o", out).exit_code == 0
+    doubled = tmp_path / "doubled.zip"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(doubled, "w") as copy:
+        copy.writestr(second, b"%PDF-1.7 a forged report")
+        for info in source.infolist():
+            copy.writestr(info, source.read(info))
+    result = cli("pack", "verify", doubled, "--json")
+    assert result.exit_code == 1
+    listed = second.replace("\\", "/").lower()
+    assert result.json()["problems"] == [f"{listed}: in the pack twice (also as {second}); zip tools differ on which "
+                                         "copy they open, so the pack cannot be trusted"]
+
+
+def test_verify_refuses_a_pack_whose_files_share_their_bytes(cli, reviewed, tmp_path):
+    from tests.evidence import files
+
+    out = tmp_path / "pack.zip"
+    assert cli("pack", reviewed.pk, "-o", out).exit_code == 0
+    overlapped = tmp_path / "overlapped.zip"
+    overlapped.write_bytes(files.overlapped(out.read_bytes(), "report.pdf"))
+    result = cli("pack", "verify", overlapped, "--json")
+    assert result.exit_code == 1
+    assert any("report.pdf runs into the part after it" in p for p in result.json()["problems"])
