@@ -83,9 +83,15 @@ class _Page(HTMLParser):
             self.dates.append((a.get("name") or "?", a.get("value") or ""))
 
 
+# Arguments that pick one record among many of a kind, as a number does: a clause's reference (the
+# catalogue's obligation pages, which tests/web/test_crawl.py reads every one of, once), a token.
+RECORD_ARGUMENTS = frozenset({"ref", "token"})
+
+
 def route_key(path: str) -> tuple:
-    """The route a path resolves to, its organisation and its non-numeric arguments, and its query's
-    parameter names: paths with the same key are built by the same code."""
+    """The route a path resolves to, its organisation and its other arguments that are neither
+    numbers nor records' names (RECORD_ARGUMENTS), and its query's parameter names: paths with the
+    same key are built by the same code."""
     from django.urls import Resolver404, resolve
 
     parts = urlsplit(path)
@@ -93,7 +99,8 @@ def route_key(path: str) -> tuple:
         match = resolve(parts.path)
     except Resolver404:
         return (parts.path,)
-    words = tuple(sorted((k, v) for k, v in match.kwargs.items() if not str(v).isdigit()))
+    words = tuple(sorted((k, v) for k, v in match.kwargs.items()
+                         if not str(v).isdigit() and k not in RECORD_ARGUMENTS))
     query = tuple(sorted({p.split("=")[0] for p in parts.query.split("&") if p}))
     return (match.view_name, words, query)
 

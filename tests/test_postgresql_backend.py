@@ -24,6 +24,7 @@ def kept(db, django_db_blocker):
     """A connection kept between requests as a server's is (autocommit, health checks on), and
     another process's, which watches and ends it."""
     with django_db_blocker.unblock():
+        before = sessions()
         default = connections["default"]
         ours = type(default)(dict(default.settings_dict), alias="health-probe")  # on the test database
         ours.ensure_connection()
@@ -36,21 +37,25 @@ def kept(db, django_db_blocker):
         finally:
             ours.close()
             other.close()
-            settle()
+            settle(before)
 
 
-def settle() -> None:
-    """Wait until the server has ended every session but the test's own on the test database
-    (a backend leaves a moment after its client, or its terminator, lets go of it), so that none
-    is left when the database is dropped."""
-    deadline = time.monotonic() + 10
+def sessions() -> set[int]:
+    """The server's sessions on the test database, but the test's own."""
     with connections["default"].cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.02)
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def settle(before: set[int]) -> None:
+    """Wait until the server has ended every session on the test database that the test opened
+    (any not among ``before``: a backend leaves a moment after its client, or its terminator, lets
+    go of it), so that none is left when the database is dropped. Sessions an earlier test left
+    are not this one's to wait for."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and sessions() - before:
+        time.sleep(0.02)
 
 
 def probe(settings: dict, alias: str = "health-probe") -> DatabaseWrapper:
@@ -265,6 +270,7 @@ def behind_proxy(db, django_db_blocker):
         pytest.skip("the test database is reached through a Unix socket")
     proxy = VanishingProxy(settings["HOST"], int(settings["PORT"] or 5432))
     with django_db_blocker.unblock():
+        before = sessions()
         ours = probe({**settings, "HOST": "127.0.0.1", "PORT": str(proxy.port)}, alias="vanish-probe")
         ours.ensure_connection()
         try:
@@ -272,7 +278,7 @@ def behind_proxy(db, django_db_blocker):
         finally:
             ours.close()
             proxy.close()
-            settle()
+            settle(before)
 
 
 def backend_pid(conn) -> int:
