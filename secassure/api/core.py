@@ -218,10 +218,28 @@ class Cursor(PaginationBase):
 
 class SecassureApi(NinjaAPI):
     """The API, whose document says what it sends: problems as ``application/problem+json``, and
-    the ``Retry-After`` of a 429."""
+    the ``Retry-After`` of a 429.
+
+    The document is made from the routes' code alone, and making it takes a quarter of a second of
+    processor time (every schema of every operation, through pydantic): it is made once for each
+    place the API is served from, and the same document is given to each request for it after
+    that (its callers read it and never change it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._documents: dict[str, dict] = {}
+        self._documents_lock = threading.Lock()
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        with self._documents_lock:  # made by one request at a time, and once
+            if path_prefix not in self._documents:
+                self._documents[path_prefix] = self._document(path_prefix)
+            return self._documents[path_prefix]
+
+    def _document(self, path_prefix: str) -> dict:
+        document = super().get_openapi_schema(path_prefix=path_prefix)
         for methods in document.get("paths", {}).values():
             for operation in methods.values():
                 for code, answer in operation.get("responses", {}).items():

@@ -59,3 +59,21 @@ def test_the_interactive_documentation_is_served_from_our_own_files(db, client):
     html = page.content.decode()
     assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_document_is_made_once_and_served_the_same_each_time(db, monkeypatch):
+    """Making the document takes a quarter of a second of processor time: a client asking for it
+    again and again (it needs no token) must not cost that each time."""
+    from secassure.api.core import api
+
+    first = Api().get("/openapi.json").content
+    made = []
+    real = type(api)._document
+    monkeypatch.setattr(type(api), "_document", lambda self, prefix: made.append(prefix) or real(self, prefix))
+    for _ in range(3):
+        response = Api().get("/openapi.json")
+        assert response.status_code == 200 and response.content == first
+    assert made == []
+    monkeypatch.setattr(api, "_documents", {})  # as a new process finds it
+    assert Api().get("/openapi.json").content == first
+    assert made == ["/api/v1/"]
