@@ -171,9 +171,8 @@ def inspect_container(path: Path, facts: PartFacts | None = None) -> None:
                 containers.check_overlaps(archive, handle)
             except containers.ContainerRefused as exc:
                 _refuse(str(exc))
-            for member in members:
-                if member.is_dir():
-                    continue
+            parts = [member for member in members if not member.is_dir()]
+            for member in parts if facts is None else facts.order(parts):
                 if facts is not None and member.file_size <= QUICK_PART_LIMIT:
                     xml = containers.read_part(archive, handle, member)
                     declares = _declares_in(xml)
@@ -562,10 +561,10 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # The largest worksheet part read with calamine, which holds a whole sheet in memory: a workbook of
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
-# calamine reads the parts the scans passed, gathered in memory (and, where no file in memory can be
-# made, copied into each of calamine's readings, two for a workbook laid out as the export lays one
-# out): at most this much XML in all (a workbook of some 30,000 rows), beyond which openpyxl streams
-# the file instead.
+# calamine reads the parts the scans passed, gathered in memory and written into a package for each
+# of its readings (two for a workbook laid out as the export lays one out, the second holding the
+# largest sheet and the parts read on opening: see PartFacts.order): at most this much XML in all (a
+# workbook of some 30,000 rows), beyond which openpyxl streams the file instead.
 QUICK_TOTAL_LIMIT = 32 << 20
 # What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
 # prefix, which could be a formula's (calamine would give a formula's cached value, so a sheet
@@ -769,6 +768,9 @@ def _sheet_parts(book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
 
 
 XML_DECLARATION = re.compile(rb"<\?xml[^>]*>")
+# A worksheet's part as spreadsheet programs name it: never the name of a part calamine reads as it
+# opens a workbook (the workbook part, its relationships, the styles and the shared texts).
+WORKSHEET_PART = re.compile(r"xl/worksheets/sheet[0-9]{1,5}\.xml")
 
 
 def _plain_xml(xml: bytes) -> bool:
@@ -792,8 +794,10 @@ class PartFacts:
     so, whether calamine may read it as a worksheet; which parts hold sheet data calamine may not
     read (sheets); each part's size; and the workbook
     part and its relationships, which say where each sheet is. Learnt a part at a time, from the
-    part's bytes, while the plain parts are gathered for calamine to read (see package). Closed
-    when done with (it is a context manager), which lets go of what was gathered."""
+    part's bytes, while the plain parts are gathered for calamine to read (see package), in the
+    order that lets the largest sheet's parse start before the other sheets are learnt (see order
+    and SheetAhead). Closed when done with (it is a context manager), which lets go of what was
+    gathered and waits for that parse, unless the reading took it over (take_ahead)."""
 
     KEPT = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
@@ -806,6 +810,8 @@ class PartFacts:
         self.size = 0
         self.off = False  # a part is not plain or is too large: the quick reading is off
         self._gathered: list[tuple[str, int, bytes]] = []  # (name, CRC-32, bytes) of each plain part
+        self.ahead: SheetAhead | None = None  # the largest sheet's parse, once started
+        self.ahead_failure: BaseException | None = None  # why it could not start
 
     def __enter__(self) -> PartFacts:
         return self
@@ -846,7 +852,67 @@ class PartFacts:
 
     def _stop(self) -> None:
         self.off = True
-        self.close()
+        self._gathered = []
+        self.kept.clear()
+
+    def order(self, parts: list[zipfile.ZipInfo]) -> Iterator[zipfile.ZipInfo]:
+        """The parts in the order to learn them (each is learnt, and passes the container's checks,
+        before the next is asked for): every part but the worksheets named as spreadsheet programs
+        name them (xl/worksheets/sheetN.xml) first, among them the workbook part, its relationships,
+        the styles and any shared texts, which calamine reads as it opens a workbook; then, in a
+        workbook laid out as the export lays out one of its kinds, the largest of the sheets the
+        import reads (by the size the zip's directory declares), after which its parse starts, in a
+        thread of its own, on a package of the parts learnt so far (see start_ahead); then the other
+        worksheets, whose scans run meanwhile."""
+        sheets = [part for part in parts if WORKSHEET_PART.fullmatch(part.filename)]
+        later = {part.filename for part in sheets}
+        yield from (part for part in parts if part.filename not in later)
+        first = self._ahead_of(sheets)
+        if first is not None:
+            title, part = first
+            yield part
+            self.start_ahead(title, part.filename)
+            sheets = [other for other in sheets if other is not part]
+        yield from sorted(sheets, key=lambda part: part.file_size, reverse=True)
+
+    def _ahead_of(self, sheets: list[zipfile.ZipInfo]) -> tuple[str, zipfile.ZipInfo] | None:
+        """The largest of the sheets the import reads, and its part, in a workbook laid out as the
+        export lays out one of its kinds whose sheets to be read are all worksheets named as
+        spreadsheet programs name them (so that none is in the package the parse starts on but the
+        one parsed); None otherwise, or when the quick reading is off already."""
+        if self.off or self.sheets or not all(self.plain.values()):
+            return None
+        try:
+            parts = _sheet_parts(*(self.kept[name] for name in self.KEPT))
+        except Exception:  # noqa: BLE001 - a workbook part this cannot read: the quick reading says what is wrong
+            return None
+        laid_out = next((kind for kind, titles in layout.SHEETS.items() if list(parts) == list(titles)), None)
+        if laid_out is None:
+            return None
+        named = {part.filename: part for part in sheets}
+        read = (layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[laid_out]))
+        if not all(parts[title] in named for title in read):
+            return None
+        largest = max(read, key=lambda title: named[parts[title]].file_size)
+        return largest, named[parts[largest]]
+
+    def start_ahead(self, title: str, name: str) -> None:
+        """Start the parse of sheet ``title`` (part ``name``, just learnt) in a thread of its own, on
+        a package of every part learnt so far, when all are plain and the part is fit for calamine.
+        A thread that cannot start is noted (ahead_failure): the reading then leaves the workbook to
+        openpyxl, as after any failure of calamine's."""
+        if self.off or self.sheets or not self.quick.get(name, False) or not all(self.plain.values()):
+            return
+        package = Package(self._zip(self._gathered))
+        try:
+            self.ahead = SheetAhead(package, title)
+        except Exception as exc:  # noqa: BLE001 - the thread did not start; the package was done with
+            self.ahead_failure = exc
+
+    def take_ahead(self) -> SheetAhead | None:
+        """The parse started here, handed over to the caller, who waits for it (see SheetAhead)."""
+        ahead, self.ahead = self.ahead, None
+        return ahead
 
     def package(self) -> list[bytes]:
         """The plain parts as one zip, stored without compression, in pieces (a part's bytes are
@@ -859,8 +925,15 @@ class PartFacts:
         reader checked its bytes against."""
         if self.off or not self._gathered:
             raise ValueError("the workbook's parts were not gathered")
+        pieces = self._zip(self._gathered)
+        self._gathered = []
+        return pieces
+
+    @staticmethod
+    def _zip(gathered: list[tuple[str, int, bytes]]) -> list[bytes]:
+        """The zip of stored parts (see package) of gathered parts, in pieces."""
         pieces, directory, offset = [], [], 0
-        for name, crc, xml in self._gathered:
+        for name, crc, xml in gathered:
             encoded = name.encode("utf-8")
             flags = 0 if encoded.isascii() else ZIP_UTF8_NAME
             local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 0, 0, ZIP_DATE, crc, len(xml), len(xml),
@@ -869,16 +942,19 @@ class PartFacts:
                                          len(xml), len(xml), len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
             pieces += (local, encoded, xml)
             offset += len(local) + len(encoded) + len(xml)
-        self._gathered = []
         listing = b"".join(directory)
         pieces += (listing, struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory),
                                         len(listing), offset, 0))
         return pieces
 
     def close(self) -> None:
-        """Let go of what was gathered, and of the parts kept."""
+        """Let go of what was gathered and of the parts kept, and wait for any parse started here
+        that no reading took over."""
         self._gathered = []
         self.kept.clear()
+        ahead = self.take_ahead()
+        if ahead is not None:
+            ahead.wait()
 
 
 def reader_failed(exc: BaseException) -> bool:
@@ -1015,6 +1091,12 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
         if facts is None:
             facts = owned = PartFacts()
             inspect_container(path, facts)
+        # The largest sheet to be read is being parsed already, in a thread of its own, where the
+        # workbook is laid out as the export lays out one of its kinds (see PartFacts.order): any
+        # other is refused before its data sheets are read.
+        ahead = facts.take_ahead()
+        if facts.ahead_failure is not None:
+            raise facts.ahead_failure
         if not all(facts.plain.values()):
             raise NotQuick("not every part is plain")
         # calamine finds a sheet's part by its own reading of the package (the package's relationships,
@@ -1026,17 +1108,8 @@ def quick_workbook(path: Path, facts: PartFacts | None = None) -> QuickWorkbook 
         parts = _sheet_parts(*(facts.kept[name] for name in PartFacts.KEPT))
         if not all(facts.quick.get(parts[title], False) for title in read if title in parts):
             raise NotQuick("a sheet to be read is not fit for calamine")
-        # In a workbook laid out as the export lays out one of its kinds (any other is refused before
-        # its data sheets are read), the largest of the sheets read, by its part's size, is parsed
-        # straight away in a second reading (see SheetAhead), opened at the same time as the first.
-        laid_out = next((kind for kind, titles in layout.SHEETS.items() if list(parts) == list(titles)), None)
-        largest = None if laid_out is None else max(
-            (layout.META_SHEET, *(sheet.title for sheet in layout.DATA_SHEETS[laid_out])),
-            key=lambda title: facts.sizes.get(parts[title], 0))
-        package = Package(facts.package(), parties=1 if largest is None else 2)
+        package = Package(facts.package())
         try:
-            if largest is not None:
-                ahead = SheetAhead(package, largest)
             book = package.open()
         finally:
             package.done()
@@ -1125,10 +1198,32 @@ def read(path: Path, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook
 def _read(wb, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     header, meta_items = read_meta(wb)
     check_sheets(wb, header["kind"])
+    sheets = layout.DATA_SHEETS[header["kind"]]
+    # A sheet being parsed in a thread of its own (see SheetAhead) is read last, so that the others
+    # are read while it is parsed; each sheet's problems are kept apart and told in the sheets'
+    # order all the same, as if each had been read in turn: a sheet refused outright (its headings
+    # moved) ends the list, and the list stops at MAX_PROBLEMS.
+    ahead = getattr(getattr(wb, "ahead", None), "title", None)
+    found: dict[str, tuple[list[ReadItem], list[Problem], bool]] = {}
+    refused_at = len(sheets)  # the place of the first sheet refused outright: none after it is read
+    for place, sheet in sorted(enumerate(sheets), key=lambda placed: placed[1].title == ahead):
+        if place > refused_at:
+            continue
+        own = Problems()
+        try:
+            found[sheet.title] = (read_sheet(wb, sheet, meta_items, header, own, answer_kinds), own.found, False)
+        except WorkbookRefused:
+            found[sheet.title] = ([], own.found, True)
+            refused_at = min(refused_at, place)
     problems = Problems()
     items: list[ReadItem] = []
-    for sheet in layout.DATA_SHEETS[header["kind"]]:
-        items.extend(read_sheet(wb, sheet, meta_items, header, problems, answer_kinds))
+    for sheet in sheets[:refused_at + 1]:
+        read, own, refused = found[sheet.title]
+        for problem in own:
+            problems.add(problem.message, problem.sheet, problem.row, problem.column)
+        if refused:
+            problems.raise_any()
+        items.extend(read)
     locked = hashlib.sha256("\n".join(entry[4] for entry in meta_items).encode()).hexdigest()
     if locked != header["locked_hash"]:
         problems.add(f"sheet '{layout.META_SHEET}': the hash of the locked content does not match")

@@ -602,6 +602,7 @@ def test_the_package_is_let_go_of_when_the_last_party_is_done_opening_readings(e
     had), and a reading asked for once it is let go of is refused."""
     with reading.PartFacts() as facts:
         reading.inspect_container(exported, facts)
+        facts.take_ahead().wait()  # the largest sheet's parse, on a package of its own, done with
         descriptors = _open_descriptors()
         package = reading.Package(facts.package(), parties=2)
     package.done()
@@ -684,12 +685,23 @@ def test_calamine_reads_the_parts_as_scanned_and_nothing_else(exported, monkeypa
     monkeypatch.setattr(CalamineWorkbook, "from_filelike",
                         lambda filelike: handed.append(filelike.read()) or from_filelike(io.BytesIO(handed[-1])))
     expected = [(i.key, i.edited) for i in reading.read(exported).items]
-    assert len(handed) == 2 and handed[0] == handed[1]  # a second reading parses the largest sheet at once
     as_scanned = {**crafted.members(exported)}
     as_scanned["docProps/app.xml"] += b"\n"
-    with zipfile.ZipFile(io.BytesIO(handed[0])) as package:
-        assert {m.compress_type for m in package.infolist()} == {zipfile.ZIP_STORED}
-        assert {m.filename: package.read(m) for m in package.infolist()} == as_scanned
+    assert len(handed) == 2
+    packages = []
+    for data in handed:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            assert {m.compress_type for m in package.infolist()} == {zipfile.ZIP_STORED}
+            packages.append({m.filename: package.read(m) for m in package.infolist()})
+    # The largest sheet's parse starts on a package of the parts learnt before the other worksheets.
+    ahead, whole = sorted(packages, key=len)
+    assert whole == as_scanned
+    with zipfile.ZipFile(exported) as archive:
+        parts = reading._sheet_parts(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+    largest = parts[_sheets_to_read_by_size(exported)[0]]
+    assert ahead == {name: xml for name, xml in as_scanned.items()
+                     if name == largest or not reading.WORKSHEET_PART.fullmatch(name)}
+    assert len(ahead) < len(whole)
     monkeypatch.undo()
     monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)  # openpyxl reads the same
     assert [(i.key, i.edited) for i in reading.read(exported).items] == expected
@@ -1519,7 +1531,9 @@ def test_a_row_whose_cells_changed_is_read_a_cell_at_a_time(drafting, bob, expor
     path = edited(exported, lambda wb: crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'status')}3",
                                                         "Partially compliant"))
     read = reading.read(path)
-    assert [number for _, number in careful] == [1, 3, 1]
+    # The Questionnaire's heading, read while the Validation sheet is parsed, and the Validation
+    # sheet's heading and edited row.
+    assert [number for _, number in careful] == [1, 1, 3]
     assert [(item.excel_row, item.values["status"]) for item in read.items if item.edited] == [(3, "partial")]
 
     careful.clear()
@@ -1542,3 +1556,95 @@ def test_the_metadata_is_signed_over_its_entries_as_the_cells_hold_them(exported
     signature = ws[f"B{META_ROWS['signature']}"].value
     assert signature == workbook.sign_entries(header, entries)
     assert signature != workbook.sign({"header": header, "items": [e.split(layout.ITEM_SEPARATOR) for e in entries]})
+
+
+def _moved_heading(wb, sheet: layout.DataSheet) -> None:
+    crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, 'ref')}1", "Reference")
+
+
+def _changed_locked(wb, sheet: layout.DataSheet) -> None:
+    key = "title" if sheet is VALIDATION else "text"
+    crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, key)}2", "Something easier")
+
+
+@pytest.mark.parametrize(("validation", "questions", "told"), [
+    (_changed_locked, _changed_locked, [VALIDATION, QUESTIONS]),
+    (_moved_heading, _changed_locked, [VALIDATION]),  # a sheet refused outright ends the list
+    (_changed_locked, _moved_heading, [VALIDATION, QUESTIONS]),
+], ids=["both-locked", "validation-heading", "questions-heading"])
+def test_problems_are_told_in_the_sheets_order_though_the_sheet_parsed_ahead_is_read_last(
+        drafting, bob, exported, monkeypatch, validation, questions, told):
+    """The Validation sheet, parsed in a thread of its own, is read after the Questions sheet; the
+    problems are told as openpyxl's reading, sheet after sheet, tells them."""
+    assert _sheets_to_read_by_size(exported)[0] == VALIDATION.title  # the sheet parsed ahead
+    order, real = [], reading.read_sheet
+    monkeypatch.setattr(reading, "read_sheet", lambda wb, sheet, *a: order.append(sheet.title) or real(wb, sheet, *a))
+    path = edited(exported, lambda wb: (validation(wb, VALIDATION), questions(wb, QUESTIONS)))
+    quick = [str(problem) for problem in refused(drafting, path, bob)]
+    assert order == [QUESTIONS.title, VALIDATION.title]
+    assert [problem.split("'")[1] for problem in quick] == [sheet.title for sheet in told]
+    monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)  # openpyxl, in turn
+    order.clear()
+    assert [str(problem) for problem in refused(drafting, path, bob)] == quick
+    assert order == [VALIDATION.title] + ([QUESTIONS.title] if told != [VALIDATION] else [])
+
+
+def test_the_problems_stop_at_the_limit_counted_in_the_sheets_order(drafting, bob, exported, monkeypatch):
+    """Each sheet's problems are kept apart while the sheets are read out of turn: the list still
+    stops at MAX_PROBLEMS, counted from the first sheet's, as openpyxl's reading in turn stops it."""
+    monkeypatch.setattr(reading, "MAX_PROBLEMS", 2)
+    path = edited(exported, lambda wb: [crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, key)}{row}",
+                                                        "changed")
+                                        for sheet, key in ((VALIDATION, "title"), (QUESTIONS, "text"))
+                                        for row in (2, 3)])
+    quick = [str(problem) for problem in refused(drafting, path, bob)]
+    assert len(quick) == 3 and quick[-1] == "stopped after 2 problems"
+    assert all(problem.startswith(f"sheet '{VALIDATION.title}'") for problem in quick[:2])
+    monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)
+    assert [str(problem) for problem in refused(drafting, path, bob)] == quick
+
+
+def test_the_largest_sheet_s_parse_starts_before_the_other_worksheets_are_learnt(exported, monkeypatch):
+    """The parts calamine reads as it opens a workbook are learnt first, then the largest sheet to
+    be read, whose parse then starts; the other worksheets are learnt (and scanned) while it runs."""
+    events = []
+
+    class Watched(reading.PartFacts):
+        def learn(self, name, xml, crc=None):
+            events.append(name)
+            super().learn(name, xml, crc)
+
+        def start_ahead(self, title, name):
+            super().start_ahead(title, name)
+            events.append(("started", title, self.ahead is not None))
+
+    monkeypatch.setattr(reading, "PartFacts", Watched)
+    with zipfile.ZipFile(exported) as archive:
+        parts = reading._sheet_parts(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+        worksheets = [name for name in archive.namelist() if reading.WORKSHEET_PART.fullmatch(name)]
+    largest = _sheets_to_read_by_size(exported)[0]
+    running = _ahead_threads()
+    reading.read(exported)
+    started = events.index(("started", largest, True))
+    assert events[started - 1] == parts[largest]
+    assert set(events[started + 1:]) == set(worksheets) - {parts[largest]}
+    assert not set(events[:started - 1]) & set(worksheets)
+    assert not _ahead_threads() - running
+
+
+def test_a_sheet_learnt_after_the_parse_began_can_still_leave_the_workbook_to_openpyxl(drafting, bob, exported,
+                                                                                      monkeypatch):
+    """A formula in a smaller sheet, scanned while the largest is parsed, keeps the workbook from
+    calamine as ever: the parse is waited for, and openpyxl reads and names the formula."""
+    ref = f"{crafted.column_letter(QUESTIONS, 'text')}2"
+    path = edited(exported, lambda wb: setattr(wb[QUESTIONS.title][ref], "value", '="An easier question?"'))
+    assert _sheets_to_read_by_size(path)[0] == VALIDATION.title
+    started, real = [], reading.PartFacts.start_ahead
+    monkeypatch.setattr(reading.PartFacts, "start_ahead",
+                        lambda facts, title, name: started.append(title) or real(facts, title, name))
+    running, descriptors = _ahead_threads(), _open_descriptors()
+    assert reading.quick_workbook(path) is None
+    assert started == [VALIDATION.title]
+    problem = only(refused(drafting, path, bob))
+    assert where(problem) == (QUESTIONS.title, 2, column(QUESTIONS, "text"))
+    assert not _ahead_threads() - running and _open_descriptors() == descriptors
