@@ -81,12 +81,15 @@ class WorkbookRefused(ActionError):
 
 
 class Problems:
-    def __init__(self):
+    """The problems found, up to a limit (MAX_PROBLEMS unless given), at which reading stops."""
+
+    def __init__(self, limit: int | None = None):
         self.found: list[Problem] = []
+        self.limit = limit
 
     def add(self, message: str, sheet: str = "", row: int | None = None, column: str = "") -> None:
         self.found.append(Problem(message, sheet, row, column))
-        if len(self.found) >= MAX_PROBLEMS:
+        if len(self.found) >= (MAX_PROBLEMS if self.limit is None else self.limit):
             self.found.append(Problem(f"stopped after {MAX_PROBLEMS} problems"))
             raise WorkbookRefused(self.found)
 
@@ -562,8 +565,8 @@ def read_sheet(wb, sheet: DataSheet, meta_items: list[list[str]], header: dict, 
 # 5,000 rows is a few MiB of XML. A larger part is streamed by openpyxl instead.
 QUICK_PART_LIMIT = 16 << 20
 # calamine reads the parts the scans passed, gathered in memory and written into a package for each
-# of its readings (two for a workbook laid out as the export lays one out, the second holding the
-# largest sheet and the parts read on opening: see PartFacts.order): at most this much XML in all (a
+# of its readings (two for a workbook laid out as the export lays one out, one of them holding every
+# part but the worksheets not parsed in it: see PartFacts.order): at most this much XML in all (a
 # workbook of some 30,000 rows), beyond which openpyxl streams the file instead.
 QUICK_TOTAL_LIMIT = 32 << 20
 # What keeps a worksheet from the quick reading: a formula element, or any element with a namespace
@@ -903,11 +906,10 @@ class PartFacts:
         openpyxl, as after any failure of calamine's."""
         if self.off or self.sheets or not self.quick.get(name, False) or not all(self.plain.values()):
             return
-        package = Package(self._zip(self._gathered))
         try:
-            self.ahead = SheetAhead(package, title)
-        except Exception as exc:  # noqa: BLE001 - the thread did not start; the package was done with
-            self.ahead_failure = exc
+            self.ahead = SheetAhead(Package(self._zip(self._gathered)), title)
+        except Exception as exc:  # noqa: BLE001 - no package (no memory for it) or no thread: the
+            self.ahead_failure = exc  # package, if made, was done with
 
     def take_ahead(self) -> SheetAhead | None:
         """The parse started here, handed over to the caller, who waits for it (see SheetAhead)."""
@@ -1021,10 +1023,11 @@ IN_MEMORY_FILES = _in_memory_files()
 
 
 class Package:
-    """The package calamine reads (see PartFacts.package), written once, of which readings are
-    opened, each calamine's own: from a file in memory where the system has them (see above), from a
-    file object otherwise (or when making the file fails), which each reading copies in. Each of the
-    ``parties`` that open readings of it (a thread each) must say once that it is done opening them
+    """A package calamine reads (see PartFacts.package; the largest sheet's parse has one of its
+    own), written once, of which readings are opened, each calamine's own: from a file in memory
+    where the system has them (see above), from a file object otherwise (or when making the file
+    fails), which each reading copies in. Each of the ``parties`` that open readings of it (a
+    thread each; one, unless it is shared) must say once that it is done opening them
     (done), also when its opening failed or its thread never started, and the last lets go of the
     package: the readings keep what they need. A package never let go of closes its file when it
     is itself let go of."""
@@ -1202,18 +1205,20 @@ def _read(wb, answer_kinds: dict[int, str] | None = None) -> ReadWorkbook:
     # A sheet being parsed in a thread of its own (see SheetAhead) is read last, so that the others
     # are read while it is parsed; each sheet's problems are kept apart and told in the sheets'
     # order all the same, as if each had been read in turn: a sheet refused outright (its headings
-    # moved) ends the list, and the list stops at MAX_PROBLEMS.
+    # moved, or not a worksheet) ends the list, and the list stops at MAX_PROBLEMS (a sheet read
+    # after those before it stops where the list would; one read before them, at MAX_PROBLEMS).
     ahead = getattr(getattr(wb, "ahead", None), "title", None)
     found: dict[str, tuple[list[ReadItem], list[Problem], bool]] = {}
     refused_at = len(sheets)  # the place of the first sheet refused outright: none after it is read
     for place, sheet in sorted(enumerate(sheets), key=lambda placed: placed[1].title == ahead):
         if place > refused_at:
             continue
-        own = Problems()
+        before = [found.get(earlier.title) for earlier in sheets[:place]]
+        own = Problems(None if None in before else MAX_PROBLEMS - sum(len(told) for _, told, _ in before))
         try:
             found[sheet.title] = (read_sheet(wb, sheet, meta_items, header, own, answer_kinds), own.found, False)
-        except WorkbookRefused:
-            found[sheet.title] = ([], own.found, True)
+        except WorkbookRefused as refusal:  # its own problems, or the one that refused the sheet outright
+            found[sheet.title] = ([], refusal.problems, True)
             refused_at = min(refused_at, place)
     problems = Problems()
     items: list[ReadItem] = []

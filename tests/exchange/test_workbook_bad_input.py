@@ -1640,11 +1640,53 @@ def test_a_sheet_learnt_after_the_parse_began_can_still_leave_the_workbook_to_op
     path = edited(exported, lambda wb: setattr(wb[QUESTIONS.title][ref], "value", '="An easier question?"'))
     assert _sheets_to_read_by_size(path)[0] == VALIDATION.title
     started, real = [], reading.PartFacts.start_ahead
-    monkeypatch.setattr(reading.PartFacts, "start_ahead",
-                        lambda facts, title, name: started.append(title) or real(facts, title, name))
+
+    def starting(facts, title, name):
+        real(facts, title, name)
+        started.append((title, facts.ahead is not None))
+
+    monkeypatch.setattr(reading.PartFacts, "start_ahead", starting)
     running, descriptors = _ahead_threads(), _open_descriptors()
     assert reading.quick_workbook(path) is None
-    assert started == [VALIDATION.title]
+    assert started == [(VALIDATION.title, True)]  # the parse did start
     problem = only(refused(drafting, path, bob))
     assert where(problem) == (QUESTIONS.title, 2, column(QUESTIONS, "text"))
     assert not _ahead_threads() - running and _open_descriptors() == descriptors
+
+
+@pytest.mark.parametrize("sheet", [VALIDATION, QUESTIONS], ids=lambda sheet: sheet.title)
+def test_a_data_sheet_replaced_by_a_chart_sheet_is_refused(drafting, bob, exported, sheet):
+    """calamine leaves such a workbook to openpyxl, which reads a chart sheet as no worksheet: it is
+    refused, after the problems of the sheets before it, never taken as a sheet without rows."""
+    from openpyxl.chart import BarChart, Reference
+
+    def to_chart(wb):
+        _changed_locked(wb, VALIDATION)
+        place = wb.sheetnames.index(sheet.title)
+        del wb[sheet.title]
+        chart = BarChart()
+        chart.add_data(Reference(wb[layout.META_SHEET], min_col=2, min_row=1, max_row=3))
+        wb.create_chartsheet(sheet.title, place).add_chart(chart)
+
+    path = edited(exported, to_chart)
+    problems = [str(problem) for problem in refused(drafting, path, bob)]
+    outright = f"the sheet '{sheet.title}' is not a worksheet (a chart sheet?); sheets must not be replaced"
+    assert problems[-1] == outright
+    assert len(problems) == (1 if sheet is VALIDATION else 2)
+
+
+def test_a_sheet_read_after_those_before_it_stops_where_the_list_does(drafting, bob, exported, monkeypatch):
+    """Read in turn (by openpyxl here), the second sheet is read no further than the problem that
+    fills the list: its own problems are counted from those the first sheet left room for."""
+    monkeypatch.setattr(reading, "MAX_PROBLEMS", 3)
+    monkeypatch.setattr(reading, "quick_workbook", lambda path, facts=None: None)
+    path = edited(exported, lambda wb: [crafted.set_text(wb[sheet.title], f"{crafted.column_letter(sheet, key)}{row}",
+                                                        "changed")
+                                        for sheet, key in ((VALIDATION, "title"), (QUESTIONS, "text"))
+                                        for row in (2, 3)])
+    told, add = [], reading.Problems.add
+    monkeypatch.setattr(reading.Problems, "add", lambda problems, message, sheet="", *a: told.append(sheet) or
+                        add(problems, message, sheet, *a))
+    problems = [str(problem) for problem in refused(drafting, path, bob)]
+    assert [problem.split("'")[1] for problem in problems[:-1]] == [VALIDATION.title] * 2 + [QUESTIONS.title]
+    assert told.count(QUESTIONS.title) == 2  # its second problem never found: once found, once told
