@@ -148,21 +148,20 @@ def secassure_rows(sheets, path):
     as xlsxwriter_styled is."""
     from secassure.exchange import workbook  # with Django set up by one(), before its memory baseline
 
-    wb = workbook.Workbook(str(path))
-    styles = wb.styles
-    for title, rows in sheets.items():
-        sheet = wb.sheet(title)
-        sheet.ws.protect()
-        for row in rows:
-            cells = []
-            for c, value in enumerate(row):
-                if title == "Validation" and c in INPUTS:
-                    fmt = styles.input_date if c == DATE_COLUMN else styles.input
-                else:
-                    fmt = styles.locked_date if isinstance(value, dt.date) else styles.locked
-                cells.append((value, fmt))
-            sheet.append(cells)
-    wb.close()
+    with workbook.Workbook(str(path)) as wb:  # written out as the block ends
+        styles = wb.styles
+        for title, rows in sheets.items():
+            sheet = wb.sheet(title)
+            sheet.ws.protect()
+            for row in rows:
+                cells = []
+                for c, value in enumerate(row):
+                    if title == "Validation" and c in INPUTS:
+                        fmt = styles.input_date if c == DATE_COLUMN else styles.input
+                    else:
+                        fmt = styles.locked_date if isinstance(value, dt.date) else styles.locked
+                    cells.append((value, fmt))
+                sheet.append(cells)
 
 
 def rustpy_bare(sheets, path):

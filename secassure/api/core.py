@@ -216,6 +216,9 @@ class Cursor(PaginationBase):
         return {"next": following, "results": present(page) if present is not None else page}
 
 
+DOCUMENTS_KEPT = 4  # OpenAPI documents kept, one for each place the API is served from
+
+
 class SecassureApi(NinjaAPI):
     """The API, whose document says what it sends: problems as ``application/problem+json``, and
     the ``Retry-After`` of a 429.
@@ -235,6 +238,10 @@ class SecassureApi(NinjaAPI):
             path_prefix = self.get_root_path(path_params or {})
         with self._documents_lock:  # made by one request at a time, and once
             if path_prefix not in self._documents:
+                # A few places at most (the prefix follows the script name a proxy may pass on):
+                # one more than that replaces the first kept, so that they cannot fill memory.
+                if len(self._documents) >= DOCUMENTS_KEPT:
+                    del self._documents[next(iter(self._documents))]
                 self._documents[path_prefix] = self._document(path_prefix)
             return self._documents[path_prefix]
 

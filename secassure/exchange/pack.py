@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -185,12 +186,58 @@ class Verified:
                 "audit_chain_head": (self.manifest or {}).get("audit_chain_head")}
 
 
+UNICODE_PATH = 0x7075  # Info-ZIP's extra field giving a part a second, Unicode, name
+DESCRIPTORS = frozenset({12, 16, 20, 24})  # the sizes a data descriptor after a part's bytes may have
+
+
+def _extra_ids(extra: bytes) -> set[int]:
+    """The ids of the fields in a part's extra field (PKWARE's APPNOTE, section 4.5)."""
+    ids, at = set(), 0
+    while at + 4 <= len(extra):
+        field_id, size = struct.unpack_from("<HH", extra, at)
+        ids.add(field_id)
+        at += 4 + size
+    return ids
+
+
+def _unlisted_bytes(archive: zipfile.ZipFile, handle) -> str | None:
+    """What the zip holds beyond its listed parts, that a tool reading it from the start (as
+    streaming extractors do) would find and this check would not: bytes before the first part,
+    between two parts or before the directory (room for a part the directory does not list), or a
+    part carrying a second name (which some tools show instead of its own). None when it holds
+    nothing else, as a pack never does."""
+    end, previous = 0, None
+
+    def described(gap: int) -> bool:  # the data descriptor that may follow the part before
+        return gap in DESCRIPTORS and previous is not None and bool(previous.flag_bits & 0x08)
+
+    for member in sorted(archive.infolist(), key=lambda member: member.header_offset):
+        gap = member.header_offset - end
+        if gap and not described(gap):
+            return f"bytes no listed file holds come before {member.filename}"
+        handle.seek(member.header_offset)
+        head = handle.read(containers.LOCAL_HEADER.size)
+        if len(head) != containers.LOCAL_HEADER.size or head[:4] != containers.ZIP_MAGIC:
+            return f"{member.filename}: its local header is missing"
+        *_, name_length, extra_length = containers.LOCAL_HEADER.unpack(head)
+        handle.seek(name_length, 1)
+        if UNICODE_PATH in _extra_ids(handle.read(extra_length)) | _extra_ids(member.extra):
+            return f"{member.filename}: it carries a second name, which some zip tools show instead of its own"
+        end = member.header_offset + containers.LOCAL_HEADER.size + name_length + extra_length + member.compress_size
+        previous = member
+    gap = archive.start_dir - end
+    if gap and not described(gap):
+        return "bytes no listed file holds come before the zip's directory"
+    return None
+
+
 def _ambiguous(archive: zipfile.ZipFile, handle, problems: list[str]) -> bool:
     """Whether the pack's zip could show one reader other files than it shows this check, saying
     why in problems: two parts of one name (Python's reader gives the last, other tools the first
     or either; names differing only in case or in the kind of slash count as one, since some tools
-    take them so), or parts that share their bytes (see containers.overlapping_part). Either would
-    let a pack whose listed files all check out hand its reader others."""
+    take them so), parts that share their bytes (see containers.overlapping_part), or bytes beyond
+    the listed parts (see _unlisted_bytes). Any would let a pack whose listed files all check out
+    hand its reader others."""
     found, seen = len(problems), {}
     for member in archive.infolist():
         key = member.filename.casefold().replace("\\", "/")
@@ -202,6 +249,11 @@ def _ambiguous(archive: zipfile.ZipFile, handle, problems: list[str]) -> bool:
         containers.check_overlaps(archive, handle)
     except containers.ContainerRefused as exc:
         problems.append(str(exc))
+        return True
+    unlisted = _unlisted_bytes(archive, handle)
+    if unlisted is not None:
+        problems.append(f"{unlisted}: a zip tool could show other files than those checked, so the pack cannot "
+                        "be trusted")
     return len(problems) > found
 
 

@@ -161,13 +161,15 @@ class Workbook:
     part of the package in another while it zips them. Those files hold what the rows say, so they
     are made in a folder of this workbook's own inside the scratch folder (local disk, where the
     deployment keeps what it stages, and swept of leftovers), never in the system's, and the folder
-    goes when the workbook is done with: after close, or on leaving a with block however it is left,
-    so that an export failing part-way leaves nothing behind."""
+    goes when the workbook is done with: after close, or on leaving a with block (which writes the
+    workbook out when the block ends normally, and discards it when an exception ends it), so that
+    an export failing part-way leaves nothing behind."""
 
     def __init__(self, out):
         from secassure.evidence.blobs import scratch_dir
 
         self.folder = Path(tempfile.mkdtemp(prefix="workbook-", dir=scratch_dir()))
+        self.closed = False
         try:
             # Dates are written as dates (no time zone in a cell); nothing is ever taken for a
             # formula, a number or a link: text is written as text, whatever it starts with.
@@ -183,7 +185,10 @@ class Workbook:
         return Sheet(self, title)
 
     def close(self) -> None:
-        """Write the workbook out; its temporary files go whether or not that succeeds."""
+        """Write the workbook out (once); its temporary files go whether or not that succeeds."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.xlsx.close()
         finally:
@@ -201,8 +206,13 @@ class Workbook:
     def __enter__(self) -> Workbook:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.discard()
+    def __exit__(self, kind, exc, traceback) -> None:
+        """A block that ends normally writes the workbook out, if it was not closed in the block;
+        one left by an exception discards it."""
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
 
 
 COLUMN_LETTERS = [get_column_letter(n) for n in range(1, 703)]  # A to ZZ, far wider than any sheet here

@@ -77,3 +77,15 @@ def test_the_document_is_made_once_and_served_the_same_each_time(db, monkeypatch
     monkeypatch.setattr(api, "_documents", {})  # as a new process finds it
     assert Api().get("/openapi.json").content == first
     assert made == ["/api/v1/"]
+
+
+def test_documents_for_many_places_do_not_fill_memory(db):
+    """The place the API is served from follows the script name a proxy may pass on: a document
+    is kept for a few places only."""
+    from secassure.api.core import DOCUMENTS_KEPT, api
+
+    for n in range(DOCUMENTS_KEPT + 3):
+        assert api.get_openapi_schema(path_prefix=f"/place-{n}/api/v1/")["paths"]
+    assert len(api._documents) == DOCUMENTS_KEPT
+    assert "/place-0/api/v1/" not in api._documents
+    assert Api().get("/openapi.json").status_code == 200

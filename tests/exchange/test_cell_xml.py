@@ -195,3 +195,13 @@ def test_text_that_looks_like_rich_text_xml_is_written_as_text(tmp_path):
     assert b"<f>" not in xml and b'<c r="Z9"' not in xml
     rows = CalamineWorkbook.from_path(str(tmp_path / "rich.xlsx")).get_sheet_by_name("Sheet").to_python()
     assert rows == [[RICH_LOOKING, "<r><t>x</t></r>"]]
+
+
+def test_a_with_block_that_ends_normally_writes_the_workbook_out(tmp_path):
+    with workbook.Workbook(tmp_path / "written.xlsx") as wb:
+        wb.sheet("Sheet").append([("kept", wb.styles.locked)])
+    assert not wb.folder.exists()
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(tmp_path / "written.xlsx"))
+    assert book.get_sheet_by_name("Sheet").to_python() == [["kept"]]

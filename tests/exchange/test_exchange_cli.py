@@ -4,7 +4,9 @@ CSV files, and the submission pack with its verification."""
 import csv
 import io
 import json
+import struct
 import zipfile
+import zlib
 
 import openpyxl
 import pytest
@@ -206,3 +208,62 @@ def test_verify_refuses_a_pack_whose_files_share_their_bytes(cli, reviewed, tmp_
     result = cli("pack", "verify", overlapped, "--json")
     assert result.exit_code == 1
     assert any("report.pdf runs into the part after it" in p for p in result.json()["problems"])
+
+
+def _with_unlisted_part(pack: bytes, name: str, data: bytes) -> bytes:
+    """The pack with a part the directory does not list put just before the directory (where a tool
+    reading from the start would find it), the directory's place in the end records moved on."""
+    one = io.BytesIO()
+    with zipfile.ZipFile(one, "w") as archive:
+        archive.writestr(name, data)
+    with zipfile.ZipFile(io.BytesIO(one.getvalue())) as archive:
+        forged = one.getvalue()[:archive.start_dir]
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        start = archive.start_dir
+    moved = bytearray(pack[:start] + forged + pack[start:])
+    end = moved.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(moved[end + 16:end + 20], "little")
+    if offset != 0xFFFFFFFF:
+        moved[end + 16:end + 20] = (offset + len(forged)).to_bytes(4, "little")
+    if (record := moved.rfind(b"PK\x06\x06")) >= 0:  # zip64's end record and its locator
+        at = int.from_bytes(moved[record + 48:record + 56], "little")
+        moved[record + 48:record + 56] = (at + len(forged)).to_bytes(8, "little")
+        locator = moved.rindex(b"PK\x06\x07")
+        at = int.from_bytes(moved[locator + 8:locator + 16], "little")
+        moved[locator + 8:locator + 16] = (at + len(forged)).to_bytes(8, "little")
+    return bytes(moved)
+
+
+def test_verify_refuses_a_pack_hiding_a_file_its_directory_does_not_list(cli, reviewed, tmp_path):
+    """A file put in the pack's bytes but not in its directory is what a tool reading the zip from
+    its start shows, while the check reads the directory."""
+    out = tmp_path / "pack.zip"
+    assert cli("pack", reviewed.pk, "-o", out).exit_code == 0
+    hidden = tmp_path / "hidden.zip"
+    hidden.write_bytes(_with_unlisted_part(out.read_bytes(), "report.pdf", b"%PDF-1.7 a forged report"))
+    with zipfile.ZipFile(hidden) as archive:  # the directory reads as ever
+        assert archive.testzip() is None and "report.pdf" in archive.namelist()
+    result = cli("pack", "verify", hidden, "--json")
+    assert result.exit_code == 1
+    assert result.json()["problems"] == [
+        "bytes no listed file holds come before the zip's directory: a zip tool could show other files than "
+        "those checked, so the pack cannot be trusted"]
+
+
+def test_verify_refuses_a_pack_whose_file_carries_a_second_name(cli, reviewed, tmp_path):
+    """Info-ZIP's Unicode path field gives a part a name that unzip and 7-Zip show instead of its
+    own (Python's reader ignores it): two files could swap the names a reviewer sees."""
+    out = tmp_path / "pack.zip"
+    assert cli("pack", reviewed.pk, "-o", out).exit_code == 0
+    renamed = tmp_path / "renamed.zip"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(renamed, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "report.pdf":
+                shown = b"oscal/poam.json"
+                info.extra = struct.pack("<HHBI", 0x7075, 5 + len(shown), 1, zlib.crc32(b"report.pdf")) + shown
+            copy.writestr(info, data)
+    assert cli("pack", "verify", out).exit_code == 0
+    result = cli("pack", "verify", renamed, "--json")
+    assert result.exit_code == 1
+    assert result.json()["problems"][0].startswith("report.pdf: it carries a second name")
