@@ -97,6 +97,18 @@ def check_sizes(members: Iterable[zipfile.ZipInfo], limits: ZipLimits, *, spent:
     return total
 
 
+def local_header(handle: BinaryIO, member: zipfile.ZipInfo) -> tuple[int, int] | None:
+    """The lengths of a part's name and extra field as its local header gives them (they may differ
+    from the directory's), read from ``handle``, the archive's file opened on its own; None when
+    what stands at the part's place is no local header."""
+    handle.seek(member.header_offset)
+    head = handle.read(LOCAL_HEADER.size)
+    if len(head) != LOCAL_HEADER.size or head[:4] != ZIP_MAGIC:
+        return None
+    *_, name_length, extra_length = LOCAL_HEADER.unpack(head)
+    return name_length, extra_length
+
+
 def overlapping_part(archive: zipfile.ZipFile, handle: BinaryIO) -> zipfile.ZipInfo | None:
     """The first part, in the order of the file, whose packed bytes run past where the next part
     begins (the last part: where the directory begins), or None. Parts that share their bytes let a
@@ -115,12 +127,10 @@ def overlapping_part(archive: zipfile.ZipFile, handle: BinaryIO) -> zipfile.ZipI
     for member, end in zip(members, ends, strict=True):
         if member.header_offset < 0 or member.header_offset + LOCAL_HEADER.size > end:
             return member
-        handle.seek(member.header_offset)
-        head = handle.read(LOCAL_HEADER.size)
-        if len(head) != LOCAL_HEADER.size or head[:4] != ZIP_MAGIC:
+        lengths = local_header(handle, member)
+        if lengths is None:
             continue
-        *_, name_length, extra_length = LOCAL_HEADER.unpack(head)
-        if member.header_offset + LOCAL_HEADER.size + name_length + extra_length + member.compress_size > end:
+        if member.header_offset + LOCAL_HEADER.size + sum(lengths) + member.compress_size > end:
             return member
     return None
 

@@ -215,11 +215,10 @@ def _unlisted_bytes(archive: zipfile.ZipFile, handle) -> str | None:
         gap = member.header_offset - end
         if gap and not described(gap):
             return f"bytes no listed file holds come before {member.filename}"
-        handle.seek(member.header_offset)
-        head = handle.read(containers.LOCAL_HEADER.size)
-        if len(head) != containers.LOCAL_HEADER.size or head[:4] != containers.ZIP_MAGIC:
+        lengths = containers.local_header(handle, member)
+        if lengths is None:
             return f"{member.filename}: its local header is missing"
-        *_, name_length, extra_length = containers.LOCAL_HEADER.unpack(head)
+        name_length, extra_length = lengths
         handle.seek(name_length, 1)
         if UNICODE_PATH in _extra_ids(handle.read(extra_length)) | _extra_ids(member.extra):
             return f"{member.filename}: it carries a second name, which some zip tools show instead of its own"

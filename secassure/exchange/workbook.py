@@ -197,7 +197,7 @@ class Workbook:
     def discard(self) -> None:
         """Remove the workbook's temporary files, closing any sheet's row file still open. What was
         written to the output stays as it is: removing a part-written file is its caller's part."""
-        for ws in self.xlsx.worksheets() if hasattr(self, "xlsx") else ():
+        for ws in self.xlsx.worksheets():
             handle = getattr(ws, "row_data_fh", None)
             if handle is not None and not handle.closed:
                 handle.close()
