@@ -65,7 +65,7 @@ test: $(VENV)/.installed-test lint
 # Every benchmark with a target, then one table of every target, measured figure and ratio
 # (bench/summary.py); it fails if any benchmark did. serve.py runs SERVE_SECONDS on each database
 # (60, as when run on its own; `make bench SERVE_SECONDS=10` for a quicker, rougher figure).
-# `make bench SCALE=1` adds bench/scale.py, which takes minutes.
+# `make bench SCALE=1` adds bench/scale.py, which takes about two minutes more.
 SERVE_SECONDS ?= 60
 
 bench: $(VENV)/.installed

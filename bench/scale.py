@@ -14,9 +14,9 @@ scratch database ``secassure_scale_<pid>`` on the PostgreSQL server (DATABASE_HO
    printing each figure beside the two-organisation one.
 
 Run: ``.venv/bin/python bench/scale.py [--orgs 1000] [--assessments-per-org 20] [--keep]``.
-On the two-core development machine, shared with other work, generating the thousand organisations
-(850,000 rows, 215,000 evidence links) took 4 minutes 40 seconds and the whole run about 5 minutes;
-``--orgs 100`` takes under a minute.
+On the two-core development machine, generating the thousand organisations (850,000 rows, 215,000
+evidence links) took 87 seconds and the whole run under two minutes; ``--orgs 100`` takes under
+half a minute.
 
 It ends with a TARGET line for each page (see bench/summary.py): its SQL queries at the large size,
 the target being no more than at two organisations, since a page whose queries grow with the number

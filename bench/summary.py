@@ -72,6 +72,10 @@ def scratch_folder(prefix: str) -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    # The static files folder of an installation used as its data folder (settings.STATIC_ROOT):
+    # empty, since pages are rendered from the app folders, but there, so that the server's static
+    # file middleware does not warn that it is missing.
+    (folder / "static").mkdir()
     return folder
 
 

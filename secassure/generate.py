@@ -134,6 +134,11 @@ def generate(*, orgs: int, documents_per_org: int, assessments_per_org: int, for
     result.catalogue = str(catalogue) if catalogue else ""
     existing = set(Organisation.objects.filter(slug__startswith=SLUG_PREFIX).values_list("slug", flat=True))
     plan = _Plan(catalogue, documents_per_org, assessments_per_org)
+    # The planner's statistics are refreshed each time the generated organisations double, and at
+    # the end: with the figures of a database a fraction of the size (PostgreSQL's autovacuum may be
+    # off, or not keep up with a bulk load), it picks plans that make each organisation slower to
+    # write than the last, ten times slower by the thousandth.
+    analysed_at = max(len(existing), ANALYSE_FIRST // 2)
     for number in range(1, orgs + 1):
         if slug_for(number) in existing:
             result.already += 1
@@ -141,14 +146,25 @@ def generate(*, orgs: int, documents_per_org: int, assessments_per_org: int, for
             with transaction.atomic():
                 plan.make(number, result)
             result.organisations += 1
+            if (total := len(existing) + result.organisations) >= 2 * analysed_at:
+                _analyse()
+                analysed_at = total
         if progress:
             progress(number)
-    if result.organisations and connection.vendor == "postgresql":
-        # Fresh statistics for the planner: after a bulk load of this size its estimates from the
-        # empty tables would pick plans (and JIT compilation) that no installation of this size sees.
+    if result.organisations:
+        _analyse()
+    return result
+
+
+ANALYSE_FIRST = 16  # organisations generated before the planner's statistics are first refreshed
+
+
+def _analyse() -> None:
+    """Fresh statistics for PostgreSQL's planner: after a bulk load its estimates from the smaller
+    tables would pick plans (and JIT compilation) that no installation of this size sees."""
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return result
 
 
 class _Plan:

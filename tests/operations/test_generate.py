@@ -87,3 +87,23 @@ def test_the_command_line(cli, shipped_catalogue):
     Organisation.objects.create(name="Real Energy", slug="real-energy", category="large-supplier")
     result = cli("generate", "--orgs", "2")
     assert result.exit_code == 1 and "Real Energy" in result.stderr and "--force" in result.stderr
+
+
+def test_the_planner_statistics_are_refreshed_as_the_organisations_double(db, monkeypatch):
+    # A bulk load outgrowing the statistics PostgreSQL planned from made each organisation slower to
+    # write than the last; the generator refreshes them each time the organisations double.
+    analysed = []
+    monkeypatch.setattr("secassure.generate._analyse",
+                        lambda: analysed.append(Organisation.objects.filter(slug__startswith="generated-").count()))
+
+    generate(orgs=40, documents_per_org=0, assessments_per_org=0)
+    assert analysed == [16, 32, 40]  # twice on the way, and once at the end
+
+    analysed.clear()
+    generate(orgs=90, documents_per_org=0, assessments_per_org=0)
+    assert analysed == [80, 90]  # counted from the 40 already there
+
+    analysed.clear()
+    generate(orgs=90, documents_per_org=0, assessments_per_org=0)
+    assert analysed == []  # nothing made, nothing to refresh
+
