@@ -61,6 +61,13 @@ print(json.dumps({{"org": "demo-networks", "assessment": a.pk, "status": a.statu
 """
 
 
+def named(url: str, database: str) -> str:
+    """A PostgreSQL URL naming another database on the same server, its options (such as the
+    ?host= of a Unix socket's folder) kept."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -308,11 +315,10 @@ class Installation:
             import psycopg
 
             server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-            server = server.rsplit("/", 1)[0]
             self.pg_name = f"secassure_serve_bench_{os.getpid()}"
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            with psycopg.connect(named(server, "postgres"), autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
-            env["DATABASE_URL"] = f"{server}/{self.pg_name}"
+            env["DATABASE_URL"] = named(server, self.pg_name)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
         print(f"preparing the demo on {'PostgreSQL' if self.postgres else 'SQLite'} in {self.tmp} ...", flush=True)
@@ -394,7 +400,7 @@ class Installation:
         if self.pg_name:
             import psycopg
 
-            with psycopg.connect(f"{self.env['DATABASE_URL'].rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
+            with psycopg.connect(named(self.env["DATABASE_URL"], "postgres"), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             self.pg_name = None
         shutil.rmtree(self.tmp, ignore_errors=True)
