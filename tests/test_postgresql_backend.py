@@ -41,8 +41,11 @@ def kept(db, django_db_blocker):
 
 
 def sessions() -> set[int]:
-    """The server's sessions on the test database, but the test's own."""
+    """The server's sessions on the test database, but the test's own. The test runs in a
+    transaction, in which the server keeps showing the activity it first showed unless told to
+    look again."""
     with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                        "AND pid <> pg_backend_pid()")
         return {pid for (pid,) in cursor.fetchall()}
@@ -52,10 +55,12 @@ def settle(before: set[int]) -> None:
     """Wait until the server has ended every session on the test database that the test opened
     (any not among ``before``: a backend leaves a moment after its client, or its terminator, lets
     go of it), so that none is left when the database is dropped. Sessions an earlier test left
-    are not this one's to wait for."""
+    are not this one's to wait for. A session still there after ten seconds fails the test: it
+    opened a connection it did not close."""
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and sessions() - before:
+    while (left := sessions() - before) and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert not left, f"the test left sessions open on the server: {sorted(left)}"
 
 
 def probe(settings: dict, alias: str = "health-probe") -> DatabaseWrapper:
