@@ -115,20 +115,25 @@ def reads(files: dict[str, str]) -> dict:
 
     out, resaved = Path(files["out"]), Path(files["resaved"])
     data_titles = [sheet.title for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]]
+    reads = {"calamine": lambda: calamine_read(out), "calamine data": lambda: calamine_read(out, data_titles),
+             "check": lambda: reading.read(out), "calamine re-saved": lambda: calamine_read(resaved),
+             "check re-saved": lambda: reading.read(resaved)}
+    for read in reads.values():  # once each before the timing: imports and first-use caches
+        read()
     processor: dict[str, list[float]] = {}
-    times = in_turn({"calamine": lambda: calamine_read(out), "calamine data": lambda: calamine_read(out, data_titles),
-                     "check": lambda: reading.read(out), "calamine re-saved": lambda: calamine_read(resaved),
-                     "check re-saved": lambda: reading.read(resaved)}, processor=processor)
+    times = in_turn(reads, processor=processor)
     return {"times": times, "processor": processor}
 
 
 def reads_in_processes(files: dict[str, Path]) -> list[dict]:
     """reads() in READ_PROCESSES fresh processes, one after the other, each given this one's
     environment (the installation's folder, its database and signing key)."""
+    env = os.environ.copy()
+    env.pop("PYTHONHASHSEED", None)  # each process its own, or the median would not average out their luck
     runs = []
     for _ in range(READ_PROCESSES):
         done = subprocess.run([sys.executable, __file__, "--reads", json.dumps({k: str(v) for k, v in files.items()})],
-                              capture_output=True, text=True, check=False, env=os.environ.copy())
+                              capture_output=True, text=True, check=False, env=env)
         if done.returncode:
             raise RuntimeError(f"the reads' process failed:\n{done.stderr}")
         runs.append(json.loads(done.stdout.splitlines()[-1]))

@@ -61,11 +61,20 @@ print(json.dumps({{"org": "demo-networks", "assessment": a.pk, "status": a.statu
 """
 
 
-def named(url: str, database: str) -> str:
+# Options of DATABASE_URL that secassure's settings read themselves, which libpq would refuse.
+APP_OPTIONS = ("prepare_threshold", "server_side_binding")
+
+
+def named(url: str, database: str, *, libpq: bool = False) -> str:
     """A PostgreSQL URL naming another database on the same server, its options (such as the
-    ?host= of a Unix socket's folder) kept."""
+    ?host= of a Unix socket's folder) kept; with ``libpq``, without those only secassure reads, for
+    a connection of psycopg's own."""
     parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+    options = urllib.parse.parse_qsl(parts.query)
+    if libpq:
+        options = [(key, value) for key, value in options if key not in APP_OPTIONS]
+    query = urllib.parse.urlencode(options, safe="/")
+    return f"{parts.scheme}://{parts.netloc}/{database}" + (f"?{query}" if query else "")
 
 
 def free_port() -> int:
@@ -316,7 +325,7 @@ class Installation:
 
             server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
             self.pg_name = f"secassure_serve_bench_{os.getpid()}"
-            with psycopg.connect(named(server, "postgres"), autocommit=True) as conn:
+            with psycopg.connect(named(server, "postgres", libpq=True), autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
             env["DATABASE_URL"] = named(server, self.pg_name)
         else:
@@ -400,7 +409,7 @@ class Installation:
         if self.pg_name:
             import psycopg
 
-            with psycopg.connect(named(self.env["DATABASE_URL"], "postgres"), autocommit=True) as conn:
+            with psycopg.connect(named(self.env["DATABASE_URL"], "postgres", libpq=True), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             self.pg_name = None
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -151,7 +151,7 @@ def generate(*, orgs: int, documents_per_org: int, assessments_per_org: int, for
                 analysed_at = total
         if progress:
             progress(number)
-    if result.organisations:
+    if result.organisations and len(existing) + result.organisations > analysed_at:
         _analyse()
     return result
 

@@ -41,13 +41,13 @@ def kept(db, django_db_blocker):
 
 
 def sessions() -> set[int]:
-    """The server's sessions on the test database, but the test's own. The test runs in a
-    transaction, in which the server keeps showing the activity it first showed unless told to
-    look again."""
+    """The clients' sessions on the test database (not the server's own workers, such as an
+    autovacuum's), but the test's own. The test runs in a transaction, in which the server keeps
+    showing the activity it first showed unless told to look again."""
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid()")
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
         return {pid for (pid,) in cursor.fetchall()}
 
 

@@ -107,3 +107,7 @@ def test_the_planner_statistics_are_refreshed_as_the_organisations_double(db, mo
     generate(orgs=90, documents_per_org=0, assessments_per_org=0)
     assert analysed == []  # nothing made, nothing to refresh
 
+    analysed.clear()
+    generate(orgs=180, documents_per_org=0, assessments_per_org=0)
+    assert analysed == [180]  # the run ended on a doubling of the 90: refreshed there, not again
+
