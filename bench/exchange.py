@@ -115,13 +115,13 @@ def reads(files: dict[str, str]) -> dict:
 
     out, resaved = Path(files["out"]), Path(files["resaved"])
     data_titles = [sheet.title for sheet in layout.DATA_SHEETS[layout.VALIDATION_WORKBOOK]]
-    reads = {"calamine": lambda: calamine_read(out), "calamine data": lambda: calamine_read(out, data_titles),
+    timed = {"calamine": lambda: calamine_read(out), "calamine data": lambda: calamine_read(out, data_titles),
              "check": lambda: reading.read(out), "calamine re-saved": lambda: calamine_read(resaved),
              "check re-saved": lambda: reading.read(resaved)}
-    for read in reads.values():  # once each before the timing: imports and first-use caches
+    for read in timed.values():  # once each before the timing: imports and first-use caches
         read()
     processor: dict[str, list[float]] = {}
-    times = in_turn(reads, processor=processor)
+    times = in_turn(timed, processor=processor)
     return {"times": times, "processor": processor}
 
 

@@ -64,6 +64,7 @@ SPREAD = ((Compliance.COMPLIANT, 11), (Compliance.PARTIAL, 3), (Compliance.NON_C
           (Compliance.NOT_APPLICABLE, 2), (Compliance.NOT_ASSESSED, 3))
 STATES = [state.value for state, share in SPREAD for _ in range(share)]
 LINK_EVERY = 4  # a quarter of the rows have a document linked
+ANALYSE_FIRST = 16  # organisations generated before the planner's statistics are first refreshed
 
 
 @dataclass
@@ -154,9 +155,6 @@ def generate(*, orgs: int, documents_per_org: int, assessments_per_org: int, for
     if result.organisations and len(existing) + result.organisations > analysed_at:
         _analyse()
     return result
-
-
-ANALYSE_FIRST = 16  # organisations generated before the planner's statistics are first refreshed
 
 
 def _analyse() -> None:
