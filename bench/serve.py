@@ -8,9 +8,11 @@ connection its own row, so that no save conflicts with another). It prints the r
 second, the median and 99th-percentile latencies of each kind, and the errors (any answer but 200,
 or no answer); and, on Linux, the processor time spent a request while the load ran: the whole
 machine's (the server, the load generator and, on PostgreSQL, the database server, which share this
-machine's cores) and PostgreSQL's own processes', with the share of the time the cores stood idle.
-A saturated machine's throughput is its cores divided by that time; on a shared virtual machine,
-time taken by other guests (steal) is left out of it, while it slows the throughput.
+machine's cores) and PostgreSQL's own processes', with the share of the time the cores stood idle
+and the context switches a request (a core turning from one process or thread to another, each
+one costing processor time of its own). A saturated machine's throughput is its cores divided by
+that time; on a shared virtual machine, time taken by other guests (steal) is left out of it, while
+it slows the throughput.
 
 SQLite by default; with --postgres, a scratch database on the PostgreSQL server of DATABASE_URL
 (postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, both are served
@@ -23,14 +25,20 @@ target being at least as many (1x), since a deployment moves to PostgreSQL for m
 than SQLite's one writer allows. Before it, the processor time a request on each, whose ratio is
 the throughput ratio a saturated machine would show.
 
+With --workers-each 2,3,5 it serves both databases with each of those numbers of workers, all at
+once, loaded in turns in the same way, and prints each one's figures (and no TARGET line): what the
+number of workers does on this machine, from which ``secassure serve`` takes its default.
+
 Run: `.venv/bin/python bench/serve.py [--seconds 60] [--connections 16] [--workers N] [--threads N]
-[--postgres | --compare]`.
+[--postgres | --compare | --workers-each N,N,...]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import itertools
 import json
 import os
 import re
@@ -50,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TURN = 5  # seconds: --compare loads each database in turns of about this long, taking them in turn
 WARM_UP = 3  # seconds of load on each before the turns, not counted
 ALICE, PASSWORD = "alice@demo.secassure.test", "secassure-demo"
+SCRATCH = itertools.count(1)  # numbers this process's scratch databases apart
 
 # Run inside the scratch installation: the workspace to load and a row for each connection.
 FIND_ROWS = """
@@ -176,15 +185,19 @@ def drive(port, cookies, workspace, row, deadline, results, lock):
 
 class CpuTime:
     """The machine's processor time (busy and idle, from /proc/stat) and that of PostgreSQL's
-    processes (named postgres), in seconds; zeros where /proc is not there."""
+    processes (named postgres), in seconds, and its count of context switches (a core turning from
+    one process or thread to another); zeros where /proc is not there."""
 
     def __init__(self):
         self.busy = self.idle = self.postgres = 0.0
+        self.switches = 0
         try:
             with open("/proc/stat") as stat:
-                ticks = [int(v) for v in stat.readline().split()[1:9]]
+                lines = stat.read().splitlines()
         except OSError:
             return
+        ticks = [int(v) for v in lines[0].split()[1:9]]
+        self.switches = next((int(line.split()[1]) for line in lines if line.startswith("ctxt ")), 0)
         hz = os.sysconf("SC_CLK_TCK")
         user, nice, system, idle, iowait, irq, softirq, _steal = ticks
         self.busy, self.idle = (user + nice + system + irq + softirq) / hz, (idle + iowait) / hz
@@ -208,6 +221,7 @@ class CpuTime:
         """No time at all: to add loads' times to."""
         zero = cls.__new__(cls)
         zero.busy = zero.idle = zero.postgres = 0.0
+        zero.switches = 0
         return zero
 
     def line(self, since: CpuTime, requests: int) -> str:
@@ -216,12 +230,47 @@ class CpuTime:
             return "  processor time: not measured (no /proc)"
         own = f" (PostgreSQL's own processes {postgres / requests * 1000:.2f} ms)" if postgres else ""
         return (f"  processor time a request, the whole machine: {busy / requests * 1000:.2f} ms{own}; the cores "
-                f"stood idle {idle / (busy + idle) * 100:.0f}% of the time")
+                f"stood idle {idle / (busy + idle) * 100:.0f}% of the time; "
+                f"{(self.switches - since.switches) / requests:.0f} context switches a request")
 
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def in_turns(installations: dict[str, Installation], seconds: float) -> dict[str, list[Load]]:
+    """Warm each installation up, then load them in turns of about TURN seconds, for ``seconds``
+    each in all, reversing their order from one round to the next: each one's loads."""
+    for installation in installations.values():
+        installation.load(WARM_UP)
+    rounds = max(2, round(seconds / TURN))
+    loads: dict[str, list[Load]] = {name: [] for name in installations}
+    for turn in range(rounds):
+        for name, installation in list(installations.items())[::1 if turn % 2 == 0 else -1]:
+            loads[name].append(installation.load(seconds / rounds))
+    return loads
+
+
+def each_worker_count(args) -> int:
+    """SQLite and PostgreSQL, each served with each number of workers of --workers-each, all at
+    once and loaded in turns: what the number of workers does to the requests a second and the
+    processor time a request on this machine, and how many context switches each request took."""
+    counts = sorted({int(n) for n in args.workers_each.split(",")})
+    with contextlib.ExitStack() as stack:
+        installations = {}
+        for postgres in (False, True):
+            for count in counts:
+                one = argparse.Namespace(**{**vars(args), "workers": count})
+                installations[f"{'PostgreSQL' if postgres else 'SQLite'}, {count} workers"] = (
+                    stack.enter_context(Installation(one, postgres=postgres)))
+        loads = in_turns(installations, args.seconds)
+        print(f"{args.connections} connections, {args.seconds:g} s on each in turns taken in turn:")
+        for name, installation in installations.items():
+            print(f"on {name}:")
+            installation.report(*Load.together(loads[name]))
+            installation.warn_of_doubt()
+    return 0
 
 
 def main() -> int:
@@ -233,7 +282,11 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
     parser.add_argument("--compare", action="store_true",
                         help="run on SQLite and on PostgreSQL, in turn, and compare")
+    parser.add_argument("--workers-each", metavar="N,N,...",
+                        help="serve both databases with each of these numbers of workers, in turn, and compare")
     args = parser.parse_args()
+    if args.workers_each:
+        return each_worker_count(args)
     if not args.compare:
         with Installation(args, postgres=args.postgres) as installation:
             installation.report(*Load.together([installation.load(args.seconds)]))
@@ -242,13 +295,8 @@ def main() -> int:
     from summary import target  # bench/summary.py, beside this file
 
     with Installation(args, postgres=False) as sqlite, Installation(args, postgres=True) as postgres:
-        sqlite.load(WARM_UP), postgres.load(WARM_UP)
-        turns = max(2, round(args.seconds / TURN))
-        loads: dict[str, list[Load]] = {"SQLite": [], "PostgreSQL": []}
-        for turn in range(turns):  # SQLite first in one turn, PostgreSQL first in the next
-            order = [("SQLite", sqlite), ("PostgreSQL", postgres)][::1 if turn % 2 == 0 else -1]
-            for name, installation in order:
-                loads[name].append(installation.load(args.seconds / turns))
+        loads = in_turns({"SQLite": sqlite, "PostgreSQL": postgres}, args.seconds)
+        turns = len(loads["SQLite"])
         rates, cpus = {}, {}
         for name, installation in (("SQLite", sqlite), ("PostgreSQL", postgres)):
             print(f"on {name}, in {turns} turns of {args.seconds / turns:.1f} s:")
@@ -294,6 +342,7 @@ class Load:
             after.busy += load.after.busy - load.before.busy - (0 if load.postgres else postgres)
             after.idle += load.after.idle - load.before.idle
             after.postgres += postgres if load.postgres else 0
+            after.switches += load.after.switches - load.before.switches
         return [r for load in loads for r in load.results], sum(load.elapsed for load in loads), before, after
 
 
@@ -324,7 +373,7 @@ class Installation:
             import psycopg
 
             server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-            self.pg_name = f"secassure_serve_bench_{os.getpid()}"
+            self.pg_name = f"secassure_serve_bench_{os.getpid()}_{next(SCRATCH)}"
             with psycopg.connect(named(server, "postgres", libpq=True), autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
             env["DATABASE_URL"] = named(server, self.pg_name)

@@ -21,11 +21,20 @@ MAX_DEFAULT_WORKERS = 8
 
 
 def default_workers(cpus: int | None = None) -> int:
-    """Two per CPU plus one (gunicorn's own rule of thumb: a worker waiting on the database leaves the
-    CPU to another), at least 2 and at most MAX_DEFAULT_WORKERS."""
+    """One per CPU, at least 2 (so that one long request does not stop the service) and at most
+    MAX_DEFAULT_WORKERS.
+
+    Not gunicorn's rule of thumb of two per CPU plus one, which expects workers to spend much of a
+    request waiting. This application's requests spend most of theirs computing (the ORM, the
+    templates), and a database on the same machine does its share on the same CPUs, PostgreSQL in a
+    process of its own for each worker: more workers than CPUs only take turns on them, and each
+    turn costs processor time of its own. On a two-CPU machine under 16 connections
+    (``bench/serve.py --workers-each 2,3,5``), per-request processor time rose by about a quarter on
+    PostgreSQL and a tenth on SQLite from 2 workers to 5, and requests a second fell as much.
+    ``--workers`` raises it where the database is across a network and workers wait on it."""
     cpus = cpus if cpus is not None else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                           else os.cpu_count() or 1)
-    return max(2, min(2 * cpus + 1, MAX_DEFAULT_WORKERS))
+    return max(2, min(cpus, MAX_DEFAULT_WORKERS))
 
 
 @dataclass(frozen=True)

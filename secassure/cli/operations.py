@@ -68,8 +68,8 @@ def serve(
         "127.0.0.1:8000, answers this machine only; 0.0.0.0:8000 answers every interface (put it behind "
         "a proxy or load balancer that ends TLS)."))] = "127.0.0.1:8000",
     workers: Annotated[int | None, typer.Option("--workers", min=1, help=(
-        "Worker processes, each answering one request at a time per thread. Default: two per CPU plus "
-        "one, at least 2 and at most 8."))] = None,
+        "Worker processes, each answering one request at a time per thread. Default: one per CPU, at "
+        "least 2 and at most 8; give more where the database is across a network."))] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, help=(
         "Threads in each worker. More than 1 uses gunicorn's threaded worker, in which a slow client or "
         "an idle kept-alive connection does not hold a whole process."))] = 1,

@@ -47,8 +47,9 @@ def test_options_reach_gunicorn():
 
 
 def test_workers_follow_the_cpus_within_bounds():
-    assert default_workers(1) == 3
-    assert default_workers(2) == 5
+    assert default_workers(1) == 2
+    assert default_workers(2) == 2
+    assert default_workers(4) == 4
     assert default_workers(64) == server.MAX_DEFAULT_WORKERS == 8
 
 
