@@ -9,10 +9,10 @@ second, the median and 99th-percentile latencies of each kind, and the errors (a
 or no answer); and, on Linux, the processor time spent a request while the load ran: the whole
 machine's (the server, the load generator and, on PostgreSQL, the database server, which share this
 machine's cores) and PostgreSQL's own processes', with the share of the time the cores stood idle
-and the context switches a request (a core turning from one process or thread to another, each
-one costing processor time of its own). A saturated machine's throughput is its cores divided by
-that time; on a shared virtual machine, time taken by other guests (steal) is left out of it, while
-it slows the throughput.
+and the context switches a request (the whole machine's, load generator included: a core turning
+from one process or thread to another, each one costing processor time of its own). A saturated
+machine's throughput is its cores divided by that time; on a shared virtual machine, time taken by
+other guests (steal) is left out of it, while it slows the throughput.
 
 SQLite by default; with --postgres, a scratch database on the PostgreSQL server of DATABASE_URL
 (postgres://postgres@127.0.0.1:5432 when unset), dropped afterwards. With --compare, both are served
@@ -55,7 +55,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TURN = 5  # seconds: --compare loads each database in turns of about this long, taking them in turn
+TURN = 5  # seconds: --compare and --workers-each load each server in turns of about this long
 WARM_UP = 3  # seconds of load on each before the turns, not counted
 ALICE, PASSWORD = "alice@demo.secassure.test", "secassure-demo"
 SCRATCH = itertools.count(1)  # numbers this process's scratch databases apart
@@ -252,20 +252,35 @@ def in_turns(installations: dict[str, Installation], seconds: float) -> dict[str
     return loads
 
 
+def worker_counts(text: str) -> list[int]:
+    """--workers-each's numbers: positive whole numbers, separated by commas."""
+    try:
+        counts = sorted({int(n) for n in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not whole numbers separated by commas: {text!r}") from None
+    if counts[0] < 1:
+        raise argparse.ArgumentTypeError("each number of workers must be at least 1")
+    return counts
+
+
 def each_worker_count(args) -> int:
     """SQLite and PostgreSQL, each served with each number of workers of --workers-each, all at
     once and loaded in turns: what the number of workers does to the requests a second and the
-    processor time a request on this machine, and how many context switches each request took."""
-    counts = sorted({int(n) for n in args.workers_each.split(",")})
+    processor time a request on this machine, and how many context switches each request took.
+    PostgreSQL's processes serve every PostgreSQL installation here: what one leaves unfinished at
+    the end of its turn is counted to the next one loaded (a request's statements end with it, so
+    little)."""
     with contextlib.ExitStack() as stack:
         installations = {}
         for postgres in (False, True):
-            for count in counts:
+            for count in args.workers_each:
                 one = argparse.Namespace(**{**vars(args), "workers": count})
                 installations[f"{'PostgreSQL' if postgres else 'SQLite'}, {count} workers"] = (
                     stack.enter_context(Installation(one, postgres=postgres)))
         loads = in_turns(installations, args.seconds)
-        print(f"{args.connections} connections, {args.seconds:g} s on each in turns taken in turn:")
+        turns = len(next(iter(loads.values())))
+        print(f"{args.connections} connections, {args.seconds:g} s on each in {turns} turns of "
+              f"{args.seconds / turns:.1f} s, taken in turn:")
         for name, installation in installations.items():
             print(f"on {name}:")
             installation.report(*Load.together(loads[name]))
@@ -279,12 +294,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, help="secassure serve --workers (default: its own)")
     parser.add_argument("--threads", type=int, default=1, help="secassure serve --threads (default 1)")
-    parser.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
-    parser.add_argument("--compare", action="store_true",
-                        help="run on SQLite and on PostgreSQL, in turn, and compare")
-    parser.add_argument("--workers-each", metavar="N,N,...",
-                        help="serve both databases with each of these numbers of workers, in turn, and compare")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
+    which.add_argument("--compare", action="store_true",
+                       help="run on SQLite and on PostgreSQL, in turn, and compare")
+    which.add_argument("--workers-each", metavar="N,N,...", type=worker_counts,
+                       help="serve both databases with each of these numbers of workers at once, loaded in turn")
     args = parser.parse_args()
+    if args.workers_each and args.workers:
+        parser.error("--workers-each gives the numbers of workers: leave out --workers")
     if args.workers_each:
         return each_worker_count(args)
     if not args.compare:
@@ -373,10 +391,11 @@ class Installation:
             import psycopg
 
             server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-            self.pg_name = f"secassure_serve_bench_{os.getpid()}_{next(SCRATCH)}"
+            name = f"secassure_serve_bench_{os.getpid()}_{next(SCRATCH)}"
             with psycopg.connect(named(server, "postgres", libpq=True), autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
-            env["DATABASE_URL"] = named(server, self.pg_name)
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self.pg_name = name  # only once it is there, for close() to drop
+            env["DATABASE_URL"] = named(server, name)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
         print(f"preparing the demo on {'PostgreSQL' if self.postgres else 'SQLite'} in {self.tmp} ...", flush=True)

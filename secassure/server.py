@@ -25,13 +25,17 @@ def default_workers(cpus: int | None = None) -> int:
     MAX_DEFAULT_WORKERS.
 
     Not gunicorn's rule of thumb of two per CPU plus one, which expects workers to spend much of a
-    request waiting. This application's requests spend most of theirs computing (the ORM, the
-    templates), and a database on the same machine does its share on the same CPUs, PostgreSQL in a
-    process of its own for each worker: more workers than CPUs only take turns on them, and each
+    request waiting, on the database or on a slow client. Behind a proxy that takes in a request
+    and its answer whole before passing them on (nginx does by default), a slow client does not
+    hold a worker; and this application's requests spend most of their time computing (the ORM, the
+    templates), while a database on the same machine does its share on the same CPUs, PostgreSQL in
+    a process of its own for each connection. More workers than CPUs then only take turns on them, and each
     turn costs processor time of its own. On a two-CPU machine under 16 connections
-    (``bench/serve.py --workers-each 2,3,5``), per-request processor time rose by about a quarter on
-    PostgreSQL and a tenth on SQLite from 2 workers to 5, and requests a second fell as much.
-    ``--workers`` raises it where the database is across a network and workers wait on it."""
+    (``bench/serve.py --workers-each 2,5``), going from 2 workers to 5 raised the processor time a
+    request by a fifth to a quarter on PostgreSQL and by a tenth on SQLite, and cut the requests a
+    second by a seventh to a fifth and by about a twentieth. Give more with ``--workers`` where the
+    database is across a network and workers wait on it, or where long requests (large submission
+    packs) are common; ``--threads`` where the proxy passes slow uploads through as they arrive."""
     cpus = cpus if cpus is not None else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                           else os.cpu_count() or 1)
     return max(2, min(cpus, MAX_DEFAULT_WORKERS))
