@@ -29,8 +29,8 @@ def default_workers(cpus: int | None = None) -> int:
     and its answer whole before passing them on (nginx does by default), a slow client does not
     hold a worker; and this application's requests spend most of their time computing (the ORM, the
     templates), while a database on the same machine does its share on the same CPUs, PostgreSQL in
-    a process of its own for each connection. More workers than CPUs then only take turns on them, and each
-    turn costs processor time of its own. On a two-CPU machine under 16 connections
+    a process of its own for each connection. More workers than CPUs then only take turns on them,
+    and each turn costs processor time of its own. On a two-CPU machine under 16 connections
     (``bench/serve.py --workers-each 2,5``), going from 2 workers to 5 raised the processor time a
     request by a fifth to a quarter on PostgreSQL and by a tenth on SQLite, and cut the requests a
     second by a seventh to a fifth and by about a twentieth. Give more with ``--workers`` where the
